@@ -1,0 +1,39 @@
+"""One error type for every problem a person can fix: what is wrong, where, and how to fix it."""
+
+from __future__ import annotations
+
+
+class WorkbenchError(Exception):
+    """A problem with the user's input, reported without a traceback.
+
+    Args:
+        message: What is wrong, in words a non-coder understands.
+        fix: How to fix it (optional but strongly preferred).
+        where: Which part of the configuration the problem belongs to, e.g. ``"datasets.train.stsb"``,
+            ``"loss"``, ``"args.learning_rate"``. Panels use it to show the message in the right place.
+    """
+
+    def __init__(self, message: str, fix: str | None = None, where: str | None = None):
+        self.message = message
+        self.fix = fix
+        self.where = where
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        """The message and the fix as one readable string."""
+        parts = []
+        if self.where:
+            parts.append(f"[{self.where}] ")
+        parts.append(self.message)
+        if self.fix:
+            parts.append(f" Fix: {self.fix}")
+        return "".join(parts)
+
+
+def nearest(name: str, candidates) -> str | None:
+    """The closest valid name to ``name`` (for "did you mean" messages), or None."""
+    import difflib
+
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+    return found[0] if found else None
