@@ -1,3 +1,34 @@
-"""sentence-workbench: fine-tune embedding models without writing a training script."""
+"""sentence-workbench: fine-tune embedding models (dense, sparse, cross-encoder) without writing a training script.
+
+Public API (imported lazily so that ``import workbench`` stays cheap and the app paints before torch loads):
+
+- ``Workbench``: the app widget (all panels around one Session).
+- ``Session``: the observable state the panels bind to.
+- ``RunSpec`` / ``load_config``: the run configuration (JSON/YAML file).
+- ``train``: run a config to the end, blocking; returns the summary.
+- ``WorkbenchError``: every problem a person can fix, with the fix.
+"""
+
+from __future__ import annotations
+
+from .errors import WorkbenchError
+from .spec import RunSpec, load_config
 
 __version__ = "0.1.0"
+__all__ = ["Workbench", "Session", "RunSpec", "load_config", "train", "WorkbenchError", "__version__"]
+
+
+def __getattr__(name: str):
+    if name == "Workbench":
+        from .app import Workbench
+
+        return Workbench
+    if name == "Session":
+        from .state import Session
+
+        return Session
+    if name == "train":
+        from .run import train
+
+        return train
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
