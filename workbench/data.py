@@ -183,8 +183,9 @@ def _load_hub(spec: DatasetSpec):
             splits = re.findall(r"'([^']+)'", found.group(1))
             if spec.split is None and len(splits) == 1:
                 return datasets.load_dataset(spec.path, name=spec.subset, split=splits[0])
+            wanted = f"no split '{split}'" if spec.split else "several splits and no 'split' was given"
             raise WorkbenchError(
-                f"dataset '{spec.path}' has no split '{split}'; its splits are: {', '.join(splits)}.",
+                f"dataset '{spec.path}' has {wanted}; its splits are: {', '.join(splits)}.",
                 fix=f"set 'split' to one of: {', '.join(splits)}.",
             ) from None
         if "BuilderConfig" in text or "Config name is missing" in text:
@@ -228,6 +229,10 @@ def load_raw(spec: DatasetSpec, *, train_datasets: dict[str, datasets.Dataset] |
     Raises:
         WorkbenchError: Missing or unreadable file, zero rows, unknown split or subset, unreachable Hub dataset.
     """
+    if spec.limit is not None and (not isinstance(spec.limit, int) or isinstance(spec.limit, bool)
+                                   or spec.limit < 1):
+        raise WorkbenchError(f"'limit' must be a positive whole number, got {spec.limit!r}.",
+                             fix="use e.g. 1000, or leave it out to keep every row.", where=where)
     try:
         ds = _load(spec, train_datasets)
     except WorkbenchError as err:
@@ -235,12 +240,8 @@ def load_raw(spec: DatasetSpec, *, train_datasets: dict[str, datasets.Dataset] |
             err.where = where
             err.args = (err.text,)
         raise
-    if spec.limit is not None:
-        if not isinstance(spec.limit, int) or spec.limit < 1:
-            raise WorkbenchError(f"'limit' must be a positive whole number, got {spec.limit!r}.",
-                                 fix="use e.g. 1000, or leave it out to keep every row.", where=where)
-        if spec.limit < ds.num_rows:
-            ds = ds.select(range(spec.limit))
+    if spec.limit is not None and spec.limit < ds.num_rows:
+        ds = ds.select(range(spec.limit))
     return ds
 
 
@@ -294,6 +295,8 @@ def _load(spec: DatasetSpec, train_datasets):
             except WorkbenchError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a garbled or mislabelled file is the user's input
+                if "corresponds to no data" in str(exc):  # `datasets` refuses a header-only file
+                    raise _no_rows(label) from None
                 fix = {"csv": "save it as a UTF-8 CSV with a header row and the same number of fields per line",
                        "json": "make it a JSON list of records, or JSON Lines (one object per line)"}.get(
                            src, f"check that it really is a {src} file")
@@ -302,9 +305,13 @@ def _load(spec: DatasetSpec, train_datasets):
     if isinstance(ds, datasets.DatasetDict):
         ds = _pick_split(ds, spec, label)
     if ds.num_rows == 0:
-        raise WorkbenchError(f"{label} has no rows.", fix="check that the file holds data below its header, "
-                             "or that the query/split selects something.")
+        raise _no_rows(label)
     return ds
+
+
+def _no_rows(label: str) -> WorkbenchError:
+    return WorkbenchError(f"{label} has no rows.", fix="check that the file holds data below its header, "
+                          "or that the query/split selects something.")
 
 
 def _pick_split(dd, spec: DatasetSpec, label: str):
@@ -611,13 +618,15 @@ def _sample_table(ds, sample: int):
     n = ds.num_rows
     plain = ds.with_format(None)
     if n > sample:
-        step = n / sample
-        plain = plain.select([int(i * step) for i in range(sample)])  # evenly spaced: sorted files stay fair
+        import random
+
+        # A seeded random sample, in row order: sorted files stay fair and row counters stay increasing.
+        plain = plain.select(sorted(random.Random(0).sample(range(n), sample)))
     return plain.with_format("arrow")[:]
 
 
 def profile(ds: datasets.Dataset, sample: int = 2000) -> DataProfile:
-    """Infer each column's role from at most ``sample`` evenly spaced rows, and guess the column mapping.
+    """Infer each column's role from at most ``sample`` rows (a seeded random sample), and guess the mapping.
 
     ``n_missing`` is counted over every row (an Arrow scan in batches; memory stays flat).
 
@@ -734,16 +743,20 @@ def category_mapping(ds: datasets.Dataset, column: str) -> dict[str, int]:
     """The value -> id mapping `prepare` uses for a text label column.
 
     Conventional label sets keep their usual order (entailment 0, neutral 1, contradiction 2); anything else is
-    numbered in sorted order. Missing values are left out. Booleans map False 0, True 1; integers map to
-    themselves.
+    numbered in sorted order. Missing values are left out. Booleans map False 0, True 1; a `datasets.ClassLabel`
+    column maps its names to their ids; other integers map to themselves.
 
     Raises:
         WorkbenchError: The column is not in the data, or holds something other than text, booleans or integers.
     """
+    import datasets
     import pyarrow as pa
     import pyarrow.compute as pc
 
     _check_columns(ds.column_names, [column])
+    feature = ds.features[column]
+    if isinstance(feature, datasets.ClassLabel):
+        return {name: i for i, name in enumerate(feature.names)}
     seen: dict = {}
     atype = None
     for _, batch in _iter_batches(ds, [column]):
@@ -815,8 +828,10 @@ def prepare(ds: datasets.Dataset, inputs: Sequence[str], label: str | None = Non
     if bad and not drop_empty:
         col, (total, rows) = next(iter(bad.items()))
         what = "the label" if col == label else "an input"
+        others = "".join(f"; column '{c}' too, in {n} row{'s' if n != 1 else ''}" for c, (n, _) in
+                         list(bad.items())[1:])
         raise WorkbenchError(
-            f"column '{col}' ({what}) is missing or empty in {_rows_text(rows, total)}.",
+            f"column '{col}' ({what}) is missing or empty in {_rows_text(rows, total)}{others}.",
             fix="drop those rows (drop_empty=True, or the 'drop empty rows' option) or clean the file.",
         )
     if bad:
@@ -866,6 +881,13 @@ def _drop_missing(ds, columns: list[str]):
         return ds.with_format("arrow").filter(keep, batched=True).with_format(None)
 
 
+def _mostly_numbers(ds, column: str, sample: int = 2000) -> bool:
+    """Whether a text column is numbers with a few stray values (a score column with typos, not classes)."""
+    values = [v for v in ds.select_columns([column]).select(range(min(sample, ds.num_rows)))[column]
+              if not _is_missing(v)]
+    return bool(values) and sum(_as_number(v) is not None for v in values) >= 0.8 * len(values)
+
+
 def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
     import datasets
     import pyarrow as pa
@@ -874,7 +896,8 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
     convert = None
     out_type = None
     is_string = pa.types.is_string(atype) or pa.types.is_large_string(atype)
-    if category_map is not None or (is_string and not prof.numeric_strings):
+    numeric_strings = prof.numeric_strings or (is_string and category_map is None and _mostly_numbers(ds, label))
+    if category_map is not None or (is_string and not numeric_strings):
         if label_range is not None:
             raise WorkbenchError(f"label '{label}' holds classes, not scores; a label_range cannot rescale it.",
                                  fix="remove label_range, or pick a numeric score column as the label.")
@@ -883,8 +906,10 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
             raise WorkbenchError(
                 f"column '{label}' holds free text ({len(mapping)} different values), not a label.",
                 fix="pick a score or class column as the label, or map this column as an input.")
-        convert, out_type = (lambda v: mapping[v] if v in mapping else mapping[str(v)]), "int64"
-    elif prof.numeric_strings:
+        whole = all(isinstance(v, (int, bool)) for v in mapping.values())
+        convert, out_type = (lambda v: mapping[v] if v in mapping else mapping[str(v)]), (
+            "int64" if whole else "float64")
+    elif numeric_strings:
         whole = prof.role in (CLASS, BINARY)
         convert, out_type = ((lambda v: int(float(v))) if whole else (lambda v: float(v))), (
             "int64" if whole else "float64")
@@ -903,33 +928,31 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
     if convert is None:
         return ds
     # Validate in one pass first, so a failing value is reported plainly (and no half-made cache is kept).
-    failures, rows, total = {}, [], 0
+    is_category = category_map is not None or (is_string and not numeric_strings)
+    bad: dict[str, list] = {}  # kind -> [count, first row indexes, an example value]
     for offset, batch in _iter_batches(ds, [label]):
         for i, value in enumerate(batch.column(0).to_pylist()):
             try:
                 result = convert(value)
+                kind = None if label_range is None or -1e-9 <= result <= 1 + 1e-9 else "range"
             except (KeyError, ValueError, TypeError):
-                failures.setdefault("cast", value)
-                result = None
-            ok = result is not None and (label_range is None or -1e-9 <= result <= 1 + 1e-9)
-            if not ok:
-                if result is not None:
-                    failures.setdefault("range", value)
-                total += 1
-                if len(rows) < 5:
-                    rows.append(offset + i)
-    if total:
-        if "cast" in failures:
-            expected = "one of the known classes" if out_type == "int64" and (is_string or category_map) else (
-                "a number")
-            raise WorkbenchError(
-                f"label '{label}' has values that are not {expected}, e.g. {failures['cast']!r}, in "
-                f"{_rows_text(rows, total)}.",
-                fix="clean those values in the file" + (", or add them to the category map." if category_map
-                                                        else "."))
+                kind = "cast"
+            if kind:
+                entry = bad.setdefault(kind, [0, [], value])
+                entry[0] += 1
+                if len(entry[1]) < 5:
+                    entry[1].append(offset + i)
+    if "cast" in bad:
+        total, rows, example = bad["cast"]
+        expected = "one of the known classes" if is_category else "a number"
+        raise WorkbenchError(
+            f"label '{label}' has values that are not {expected}, e.g. {example!r}, in {_rows_text(rows, total)}.",
+            fix="clean those values in the file" + (", or add them to the category map." if category_map else "."))
+    if "range" in bad:
+        total, rows, example = bad["range"]
         lo, hi = label_range
         raise WorkbenchError(
-            f"label '{label}' has values outside label_range [{lo:g}, {hi:g}], e.g. {failures['range']!r}, in "
+            f"label '{label}' has values outside label_range [{lo:g}, {hi:g}], e.g. {example!r}, in "
             f"{_rows_text(rows, total)}.",
             fix="set label_range to the real scale of the scores, or fix those rows.")
     features = ds.features.copy()
