@@ -317,18 +317,29 @@ def load_beir(queries: str | None, corpus: str | None, qrels: str | None):
     return picked, docs, relevant
 
 
-def metric_key(evaluator) -> str:
+_SIMILARITY_NAMES = ("cosine", "dot", "euclidean", "manhattan")
+
+
+def metric_key(evaluator, model=None) -> str:
     """The evaluator's primary metric key as the library reports it (with the evaluator-name prefix).
 
-    Before the first call some evaluators only know their primary metric from the model's similarity function;
-    then the catalog's documented default is used (``spearman_cosine`` for EmbeddingSimilarityEvaluator, ...).
-    The trainer reports the same key with an ``eval_`` prefix.
+    After the first call the evaluator knows its primary metric. Before it, some evaluators derive it from the
+    model's similarity function: the catalog's documented default is used, with the similarity function of
+    ``model`` (when given) in place of the default one (a SparseEncoder scores with ``dot``). The trainer reports
+    the same key with an ``eval_`` prefix.
     """
     primary = getattr(evaluator, "primary_metric", None)
     if primary is None:
         cls_name = type(evaluator).__name__
         found = [e for e in C.EVALUATORS if e.name == cls_name]
         primary = found[0].primary if found else "score"
+        own = getattr(evaluator, "similarity_fn_names", None) or []
+        similarity = own[0] if len(own) == 1 else getattr(model, "similarity_fn_name", None)
+        if similarity in _SIMILARITY_NAMES:
+            for default in _SIMILARITY_NAMES:
+                if default in primary.split("_"):
+                    primary = "_".join(similarity if part == default else part for part in primary.split("_"))
+                    break
     name = getattr(evaluator, "name", "") or ""
     if name and not primary.startswith(name + "_"):
         return f"{name}_{primary}"

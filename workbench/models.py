@@ -100,7 +100,9 @@ def _card_data(model_type: str, card: dict, local: bool):
     elif model_type == CROSS:
         from sentence_transformers.cross_encoder.model_card import CrossEncoderModelCardData as Card
     else:
-        from sentence_transformers.sentence_transformer.model_card import SentenceTransformerModelCardData as Card
+        from sentence_transformers.sentence_transformer.model_card import (
+            SentenceTransformerModelCardData as Card,
+        )
     kwargs = {k: v for k, v in (card or {}).items() if k in ("language", "license", "model_name") and v}
     # Never look base models or datasets up on the Hub for a local model: it hangs offline.
     offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
@@ -151,32 +153,52 @@ def build_model(model_spec, *, num_labels: int | None = None, device: str | None
 
 
 @contextlib.contextmanager
+def quiet_progress():
+    """No progress bars: transformers / huggingface_hub bars and the model card's widget-example bar would print
+    into whatever notebook cell is current (the workbench reports progress itself)."""
+    import functools
+    import sys
+
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    # Only patch the model-card module when it is loaded (importing it would pull in sentence_transformers).
+    card_module = sys.modules.get("sentence_transformers.base.model_card")
+    original = getattr(card_module, "tqdm", None)
+    if original is not None:
+        card_module.tqdm = functools.partial(original, disable=True)
+    try:
+        yield
+    finally:
+        if original is not None:
+            card_module.tqdm = original
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+@contextlib.contextmanager
 def quiet_loading():
-    """Silence transformers' load reports and weight-loading progress bars (the workbench reports untrained
-    heads itself), and the library's deprecation warnings."""
+    """Silence transformers' load reports (the workbench reports untrained heads itself), progress bars and the
+    library's deprecation warnings while a model is loaded or saved."""
+    import logging
     import warnings
 
     from transformers.utils import logging as hf_logging
 
-    import logging
-
     st_logger = logging.getLogger("sentence_transformers")
     st_level = st_logger.level
     verbosity = hf_logging.get_verbosity()
-    bars = hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
     st_logger.setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), quiet_progress():
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
             yield
     finally:
         hf_logging.set_verbosity(verbosity)
         st_logger.setLevel(st_level)
-        if bars:
-            hf_logging.enable_progress_bar()
 
 
 def _build_dense(path: str, model_spec, card, device):
@@ -243,34 +265,55 @@ def detect_device() -> dict[str, Any]:
 _SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
+def _word_vocab(texts: list[str]) -> list[str]:
+    """A WordPiece vocabulary: specials, every ASCII character (alone and as ``##`` continuation, so any text
+    tokenizes), then the words of ``texts`` as BERT's normalizer and pre-tokenizer split them, most frequent first.
+
+    Built directly rather than with the WordPiece trainer, whose merges vary from run to run.
+    """
+    import string
+    from collections import Counter
+
+    from tokenizers import normalizers, pre_tokenizers
+
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    splitter = pre_tokenizers.BertPreTokenizer()
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update(word for word, _ in splitter.pre_tokenize_str(normalizer.normalize_str(text)))
+    chars = sorted(set(string.ascii_lowercase + string.digits + string.punctuation) | {c for w in counts for c in w})
+    vocab = [*_SPECIALS, *chars, *("##" + c for c in chars)]
+    known = set(vocab)
+    vocab += [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0])) if w not in known]
+    return vocab
+
+
 def tiny_bert(folder: str | Path, texts: list[str], *, seed: int = 0) -> str:
-    """Build a tiny random BERT with a WordPiece vocabulary trained on ``texts`` (for tests and demos).
+    """Build a tiny random BERT with a WordPiece vocabulary made from ``texts`` (for tests and demos).
 
     2 layers, hidden size 64, 2 heads, intermediate size 128, saved with a masked-LM head so that it loads as a
     SentenceTransformer (mean pooling), a SparseEncoder (SPLADE) and a CrossEncoder (classifier head added).
+    The same texts and seed give the same files.
 
     Args:
         folder: Where to write it (created).
-        texts: Sentences to learn the vocabulary from.
+        texts: Sentences to take the vocabulary from.
         seed: Seed for the random weights.
 
     Returns:
         The folder's path as a string.
     """
     import torch
-    from tokenizers import BertWordPieceTokenizer
     from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    wordpiece = BertWordPieceTokenizer(lowercase=True)
-    wordpiece.train_from_iterator(list(texts), vocab_size=2000, min_frequency=1, special_tokens=_SPECIALS,
-                                  show_progress=False)
-    wordpiece.save_model(str(folder))
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True, model_max_length=128)
-    config = BertConfig(vocab_size=wordpiece.get_vocab_size(), hidden_size=64, num_hidden_layers=2,
-                        num_attention_heads=2, intermediate_size=128, max_position_embeddings=128,
-                        pad_token_id=0)
+    vocab = _word_vocab(list(texts))
+    # transformers 5 tokenizers take the vocabulary itself (a vocab_file argument would be silently ignored).
+    tokenizer = BertTokenizerFast(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True,
+                                  model_max_length=128)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=128, max_position_embeddings=128, pad_token_id=0)
     with torch.random.fork_rng(devices=[]), quiet_loading():
         torch.manual_seed(seed)
         model = BertForMaskedLM(config)
