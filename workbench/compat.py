@@ -396,6 +396,9 @@ def evaluator_fits(ev: C.EvaluatorSpec, shape: S.DataShape | None) -> tuple[bool
         return False, "needs an eval dataset"
     texts = [r for r in shape.input_roles if r == S.TEXT]
     n = shape.n_inputs
+    if ev.needs == C.E_RERANK and ev.model_type == C.CROSS and shape.input_roles == (S.TEXT, S.TEXT_LIST) \
+            and shape.label_role == S.NUMBER_LIST:
+        return True, "fits: (query, [documents]) + a list of relevance labels"
     if len(texts) != n:
         return False, "every input column must hold text"
     if ev.needs == C.E_PAIRS_SCORE:
