@@ -124,6 +124,7 @@ class LossSpec:
     num_labels: object = None
     needs: tuple[str, ...] = ()
     summary: str = ""
+    deprecated: str = ""
 
     @property
     def key(self) -> str:
@@ -168,7 +169,7 @@ TRIPLET_DIST = ParamSpec("distance_metric", "choice", "EUCLIDEAN", ("EUCLIDEAN",
 SIAMESE_DIST = ParamSpec("distance_metric", "choice", "COSINE_DISTANCE",
                          ("COSINE_DISTANCE", "EUCLIDEAN", "MANHATTAN"), "Distance between embeddings.")
 BATCH_DIST = ParamSpec("distance_metric", "choice", "euclidean_distance",
-                       ("euclidean_distance", "cosine_distance", "eucledian_distance"), "Distance between embeddings.")
+                       ("euclidean_distance", "cosine_distance"), "Distance between embeddings.")
 IDENTITY_ACT = ParamSpec("activation_fn", "choice", "Identity", ("Identity", "Sigmoid"),
                          "Activation on the logits before the loss.")
 CE_MINI = ParamSpec("mini_batch_size", "int", None, help="Process documents in chunks of this size (memory).")
@@ -226,6 +227,8 @@ ND = "no_duplicates"
 GBL = "group_by_label"
 
 _MNRL_PARAMS = (_scale(), _sim())
+_SYM_DEPRECATED = ("deprecated in sentence-transformers 6: use MultipleNegativesRankingLoss with "
+                   "directions=('query_to_doc', 'doc_to_query') and partition_mode='per_direction'")
 _CACHED_MNRL_PARAMS = (_scale(), _sim(), MINI_BATCH)
 _BATCH_TRIPLET = (BATCH_DIST, ParamSpec("margin", "float", 5, help="Margin between positive and negative distance."))
 
@@ -258,13 +261,13 @@ LOSSES: tuple[LossSpec, ...] = (
     LossSpec("CachedMultipleNegativesRankingLoss", DENSE, "main", (D6, D9, D10), _CACHED_MNRL_PARAMS, sampler=ND,
              cached=True, summary="MNRL with GradCache: large batches in little memory."),
     LossSpec("MultipleNegativesSymmetricRankingLoss", DENSE, "main", (D6,), _MNRL_PARAMS, sampler=ND,
-             summary="MNRL in both directions (anchor->positive and positive->anchor)."),
+             summary="MNRL in both directions (anchor->positive and positive->anchor).", deprecated=_SYM_DEPRECATED),
     LossSpec("CachedMultipleNegativesSymmetricRankingLoss", DENSE, "main", (D6,), _CACHED_MNRL_PARAMS, sampler=ND,
-             cached=True, summary="Symmetric MNRL with GradCache."),
+             cached=True, summary="Symmetric MNRL with GradCache.", deprecated=_SYM_DEPRECATED),
     LossSpec("MegaBatchMarginLoss", DENSE, "main", (D6,), (
         ParamSpec("positive_margin", "float", 0.8), ParamSpec("negative_margin", "float", 0.3),
         ParamSpec("use_mini_batched_version", "bool", True), ParamSpec("mini_batch_size", "int", 50),
-    ), summary="Hardest negative from a mega batch, with margins."),
+    ), sampler=ND, summary="Hardest negative from a mega batch, with margins."),
     LossSpec("GISTEmbedLoss", DENSE, "main", (D6, D9), (
         GUIDE, ParamSpec("temperature", "float", 0.01), MARGIN_STRATEGY, ParamSpec("margin", "float", 0.0),
     ), sampler=ND, needs=("guide_model",), summary="MNRL whose guide model removes false negatives."),
@@ -360,11 +363,11 @@ LOSSES: tuple[LossSpec, ...] = (
         ParamSpec("num_negatives", "int", 4, help="In-batch negatives sampled per anchor."),
         ParamSpec("scale", "float", 10.0),
         ParamSpec("activation_fn", "choice", "Sigmoid", ("Sigmoid", "Identity")),
-    ), num_labels=1, summary="In-batch negatives for rerankers."),
+    ), sampler=ND, num_labels=1, summary="In-batch negatives for rerankers."),
     LossSpec("CachedMultipleNegativesRankingLoss", CROSS, "main", (C2, C5, C6), (
         ParamSpec("num_negatives", "int", 4), ParamSpec("scale", "float", 10.0),
         ParamSpec("activation_fn", "choice", "Sigmoid", ("Sigmoid", "Identity")), MINI_BATCH,
-    ), num_labels=1, cached=True, summary="Cached in-batch negatives for rerankers."),
+    ), sampler=ND, num_labels=1, cached=True, summary="Cached in-batch negatives for rerankers."),
     LossSpec("LambdaLoss", CROSS, "main", (C7,), (
         ParamSpec("k", "int", None, help="Only the top-k positions count (None: all)."),
         ParamSpec("sigma", "float", 1.0), IDENTITY_ACT, CE_MINI,
@@ -390,7 +393,7 @@ LOSSES: tuple[LossSpec, ...] = (
 # Chosen from measured results (bench/README.md), not guesses: on STSb with the packaged model, 1 epoch,
 # CosineSimilarityLoss at batch 16 gave 0.8516 where CoSENTLoss at batch 32 regressed to 0.8127.
 RECOMMENDED: dict[str, tuple[str, ...]] = {
-    DENSE: ("CosineSimilarityLoss", "MultipleNegativesRankingLoss", "OnlineContrastiveLoss", "SoftmaxLoss",
+    DENSE: ("OnlineContrastiveLoss", "CosineSimilarityLoss", "MultipleNegativesRankingLoss", "SoftmaxLoss",
             "BatchAllTripletLoss", "MarginMSELoss", "MSELoss"),
     SPARSE: ("SparseMultipleNegativesRankingLoss", "SparseCoSENTLoss", "SparseMarginMSELoss", "SparseMSELoss"),
     CROSS: ("BinaryCrossEntropyLoss", "CrossEntropyLoss", "LambdaLoss", "MultipleNegativesRankingLoss",

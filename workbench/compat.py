@@ -72,7 +72,10 @@ def _check_inputs(fmt: C.DataFormat, shape: S.DataShape, model_type: str):
     """Problems with the input columns: (reason, fixes) or None."""
     n = shape.n_inputs
     roles = shape.input_roles
-    spare_text = [c for c in shape.unmapped if c not in shape.inputs]
+    if len(shape.unmapped_roles) == len(shape.unmapped):
+        spare_text = [c for c, r in zip(shape.unmapped, shape.unmapped_roles, strict=True) if r == S.TEXT]
+    else:
+        spare_text = [c for c in shape.unmapped if c not in shape.inputs]
     if n < fmt.n_min or (fmt.n_max is not None and n > fmt.n_max):
         fixes = []
         if fmt.n_max is not None and n > fmt.n_max:
@@ -80,6 +83,10 @@ def _check_inputs(fmt: C.DataFormat, shape: S.DataShape, model_type: str):
             ranked = sorted(range(n), key=lambda i: roles[i] != S.TEXT)
             keep = tuple(shape.inputs[i] for i in sorted(ranked[: fmt.n_max]))
             dropped = [c for c in shape.inputs if c not in keep]
+            label_like = [c for c, r in zip(shape.inputs, roles, strict=True) if r in S.LABEL_ROLES and c in dropped]
+            if fmt.label != C.L_NONE and shape.label is None and len(label_like) == 1:
+                rest = tuple(c for c in keep if c != label_like[0])
+                fixes.append(Fix("set_label", f"use '{label_like[0]}' as the label", inputs=rest, label=label_like[0]))
             fixes.append(Fix("drop_inputs", f"drop input column(s) {_names(dropped)}", inputs=keep))
         elif n < fmt.n_min and spare_text and len(spare_text) >= fmt.n_min - n:
             add = tuple(spare_text[: fmt.n_min - n])
@@ -235,6 +242,10 @@ def _extra_notes(loss: C.LossSpec, shape: S.DataShape) -> list[str]:
         notes.append("needs a guide model (default: the packaged all-MiniLM-L6-v2)")
     if loss.cached:
         notes.append("cached loss: gradient checkpointing must stay off")
+    if loss.deprecated:
+        notes.append(loss.deprecated)
+    if loss.group == "regularizer":
+        notes.append("a regularizer: it only spreads embeddings apart; best combined with a main loss")
     if loss.model_type == C.CROSS and loss.num_labels == "classes" and shape.n_classes:
         notes.append(f"the cross-encoder gets {shape.n_classes} outputs (one per class)")
     return notes
@@ -253,14 +264,16 @@ def recommend(shape: S.DataShape, model_type: str) -> C.LossSpec | None:
 
 def recommend_with_fix(shape: S.DataShape, model_type: str) -> tuple[C.LossSpec, Fix | None] | None:
     """Like :func:`recommend`, also returning the rescale fix "auto" applies (scores 0–5 → 0–1) or None."""
-    for name in C.RECOMMENDED[model_type]:
-        loss = C.get_loss(name, model_type)
-        v = verdict(loss, shape)
+    judged = [(C.get_loss(name, model_type), None) for name in C.RECOMMENDED[model_type]]
+    judged = [(loss, verdict(loss, shape)) for loss, _ in judged]
+    for loss, v in judged:  # a loss that fits as the data is beats one that needs the data changed
         if v.compatible:
             return loss, None
-        rescale = [f for f in v.fixes if f.kind == "rescale"]
-        if rescale:
-            return loss, rescale[0]
+    if shape.label_role in (S.SCORE, S.BINARY):  # class ids are not scores: never rescale them
+        for loss, v in judged:
+            rescale = [f for f in v.fixes if f.kind == "rescale"]
+            if rescale:
+                return loss, rescale[0]
     return None
 
 
@@ -403,6 +416,8 @@ def evaluator_fits(ev: C.EvaluatorSpec, shape: S.DataShape | None) -> tuple[bool
         return False, "every input column must hold text"
     if ev.needs == C.E_PAIRS_SCORE:
         ok = n == 2 and shape.label_role in NUMERIC_LABEL_ROLES
+        if ev.model_type == C.CROSS and shape.label_role == S.CLASS and (shape.n_classes or 0) > 2:
+            ok = False  # a multi-class reranker has one output per class: no single score to correlate
     elif ev.needs == C.E_PAIRS_CLASS:
         ok = n == 2 and (shape.label_role == S.BINARY or (ev.model_type == C.CROSS and shape.label_role in (S.CLASS, S.CATEGORY)))
     elif ev.needs == C.E_TRIPLETS:
@@ -429,7 +444,12 @@ def suggest_evaluators(shape: S.DataShape | None, model_type: str) -> list[C.Eva
     """Evaluators that fit an eval dataset, most useful first (offline ones only)."""
     fitting = [ev for ev in C.evaluators_for(model_type) if ev.offline and ev.needs != C.E_NONE
                and evaluator_fits(ev, shape)[0]]
-    return sorted(fitting, key=lambda ev: _EVAL_PREFERENCE.index(ev.needs) if ev.needs in _EVAL_PREFERENCE else 99)
+    order = list(_EVAL_PREFERENCE)
+    if shape is not None and shape.label_role in (S.BINARY, S.CATEGORY) or (
+            shape is not None and shape.label_role == S.CLASS and (shape.n_classes or 0) <= 2):
+        order.remove(C.E_PAIRS_CLASS)
+        order.insert(0, C.E_PAIRS_CLASS)  # 0/1 labels: classification metrics say more than a correlation
+    return sorted(fitting, key=lambda ev: order.index(ev.needs) if ev.needs in order else 99)
 
 
 def shape_with(shape: S.DataShape, **changes) -> S.DataShape:

@@ -728,7 +728,9 @@ def shape_of(profile: DataProfile, inputs: Sequence[str], label: str | None, lab
     lo_hi = tuple(float(v) for v in label_range) if label_range is not None else None
     return DataShape(inputs=tuple(inputs), input_roles=roles, label=label, n_rows=profile.n_rows,
                      label_range=lo_hi, has_duplicates=has_dupes,
-                     unmapped=tuple(c for c in profile.names if c not in inputs and c != label), **fields)
+                     unmapped=tuple(c for c in profile.names if c not in inputs and c != label),
+                     unmapped_roles=tuple(c.role for c in profile.columns if c.name not in inputs and c.name != label),
+                     **fields)
 
 
 def _conventional(values: list[str]) -> list[str]:

@@ -97,6 +97,7 @@ class DataShape:
         min_rows_per_class: Smallest number of rows sharing one label value (batch-triplet losses need >= 2).
         has_duplicates: Whether the first input column repeats values (in-batch-negative losses care).
         unmapped: Columns present in the data but not mapped (they are dropped at preparation).
+        unmapped_roles: Their roles, same order (empty when unknown).
     """
 
     inputs: tuple[str, ...]
@@ -112,6 +113,7 @@ class DataShape:
     min_rows_per_class: int | None = None
     has_duplicates: bool = False
     unmapped: tuple[str, ...] = field(default_factory=tuple)
+    unmapped_roles: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def n_inputs(self) -> int:
