@@ -1,0 +1,100 @@
+"""Browser tests: the app served by Voila (as `workbench app` serves it) on a free 127.0.0.1 port, driven by
+Playwright through Debian's Chromium. Screenshots go to test-artifacts/.
+
+Every wait is for a widget selector or text with a deadline; nothing sleeps to synchronise.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+APP_TIMEOUT_MS = 180_000  # kernel start + Workbench() on a busy 2-core machine
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+            if not Path(CHROMIUM).exists():
+                item.add_marker(pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (run `make chromium`)"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voila exited with code {proc.returncode}")
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)  # polling a port that is not open yet: no event to wait on
+    raise RuntimeError(f"voila did not listen on port {port} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def app_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("workbench-home")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_home):
+    """A Voila server for the app, as `workbench app` starts it, with its home and runs in a temp folder."""
+    from workbench.serve import app_notebook, server_env, voila_command
+
+    port = _free_port()
+    env = server_env(base=dict(os.environ))
+    env.update(WORKBENCH_HOME=str(app_home), WORKBENCH_RUNS=str(app_home / "runs"), HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="2")
+    log = open(app_home / "voila.log", "w")  # noqa: SIM115 - closed at teardown
+    proc = subprocess.Popen(voila_command(app_notebook(), port=port, cull_idle_timeout=600, cull_interval=60),
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(app_home))
+    try:
+        _wait_port(port, proc)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
+    sync_playwright = sync_api.sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app(browser, app_url):
+    """A fresh page (and so a fresh kernel) showing the app, once its Start button is on screen."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(app_url, wait_until="commit")
+    page.locator(".wb-start button, button.wb-start").first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+    yield page
+    context.close()
