@@ -1,0 +1,386 @@
+"""`make quality`: real-data runs through the workbench's own engine, judged with a paired bootstrap.
+
+Each case writes a RunSpec config into bench/_work/, builds it with the workbench (``build``), runs it with the
+workbench's Runner, and records baseline, final, the change with its 95 % confidence interval (paired bootstrap
+over the test items) and a verdict in bench/quality.json. The data is read from ../shared/data (the ``shared/``
+folder beside the repository); nothing from it is copied into the repository. Files derived from it (SciFact
+training pairs, a corpus sample) go to a temporary folder outside the repository.
+
+    python bench/quality.py                     # every case, one after the other (about an hour on 2 CPU cores)
+    python bench/quality.py --only stsb-auto    # one case (repeatable)
+    python bench/quality.py --limit-train 500   # quick mode: at most 500 training rows per case
+    python bench/quality.py --list              # the cases
+
+Run it alone on the machine: two trainings at once on 2 cores slow each other down about 5x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+WORK = ROOT / "bench" / "_work"
+OUT_JSON = ROOT / "bench" / "quality.json"
+# Derived data (SciFact pairs, corpus sample) stays outside the repository.
+DERIVED = Path(os.environ.get("WORKBENCH_QUALITY_TMP", tempfile.gettempdir())) / "workbench-quality-data"
+# SciFact: the 300 test queries are scored against their relevant documents plus a random sample of the others,
+# SCIFACT_CORPUS documents in all. Encoding all 5,183 abstracts (256 tokens) takes about 8 minutes per model on 2
+# CPU cores, and the Runner encodes the corpus twice (baseline, final).
+SCIFACT_CORPUS = 600
+
+
+def rel(path: Path) -> str:
+    """A path as the config file (in bench/_work) should name it: relative to the config's folder."""
+    return os.path.relpath(path, WORK)
+
+
+def csv_set(path: Path, columns, label=None, label_range=None, limit=None) -> dict:
+    out = {"source": "csv", "path": rel(path), "columns": list(columns)}
+    if label:
+        out["label"] = label
+    if label_range:
+        out["label_range"] = list(label_range)
+    if limit:
+        out["limit"] = int(limit)
+    return out
+
+
+# ---- derived SciFact files ----------------------------------------------------------------------------------------
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _read_qrels(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    with open(path, encoding="utf8") as fh:
+        next(fh)
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 2 and (len(parts) < 3 or float(parts[2]) > 0):
+                rows.append((parts[0].strip(), parts[1].strip()))
+    return rows
+
+
+def scifact_files(corpus_size: int = SCIFACT_CORPUS, seed: int = 0) -> dict[str, Path]:
+    """SciFact (query, positive) training pairs from the train qrels, and a corpus sample for the test queries.
+
+    The corpus sample keeps every document relevant to a test query and fills up with a seeded random sample of
+    the other documents. Documents are ``title + " " + text`` (the BEIR convention) in the pairs; the sample keeps
+    BEIR's corpus.jsonl format, which the workbench's BEIR loader joins the same way.
+    """
+    import csv
+
+    src = SHARED / "scifact"
+    DERIVED.mkdir(parents=True, exist_ok=True)
+    corpus = _read_jsonl(src / "corpus.jsonl")
+    queries = {str(q["_id"]): q["text"] for q in _read_jsonl(src / "queries.jsonl")}
+    docs = {str(d["_id"]): d for d in corpus}
+    pairs_path = DERIVED / "scifact_train_pairs.csv"
+    with open(pairs_path, "w", encoding="utf8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["query", "document"])
+        for qid, cid in _read_qrels(src / "qrels" / "train.tsv"):
+            doc = docs[cid]
+            writer.writerow([queries[qid], f"{doc.get('title') or ''} {doc.get('text') or ''}".strip()])
+    relevant = {cid for _, cid in _read_qrels(src / "qrels" / "test.tsv")}
+    others = sorted(set(docs) - relevant)
+    random.Random(seed).shuffle(others)
+    keep = relevant | set(others[: max(0, corpus_size - len(relevant))])
+    sample_path = DERIVED / f"scifact_corpus_{corpus_size}.jsonl"
+    with open(sample_path, "w", encoding="utf8") as fh:
+        for d in corpus:
+            if str(d["_id"]) in keep:
+                fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+    return {"pairs": pairs_path, "corpus": sample_path, "queries": src / "queries.jsonl",
+            "qrels": src / "qrels" / "test.tsv", "n_corpus": len(keep)}
+
+
+# ---- the cases ----------------------------------------------------------------------------------------------------
+
+
+def _stsb(loss, limit):
+    d = SHARED / "stsb"
+    return {
+        "model": {"type": "sentence-transformer", "name_or_path": "default"},
+        "datasets": {
+            "train": {"stsb": csv_set(d / "train.csv", ["sentence1", "sentence2"], "score", (0, 5), limit)},
+            "test": {"stsb": csv_set(d / "test.csv", ["sentence1", "sentence2"], "score", (0, 5))},
+        },
+        "loss": loss,
+        "evaluators": [{"name": "EmbeddingSimilarityEvaluator", "dataset": "test/stsb"}],
+    }, "STSb train (5,749 pairs, scores 0-5) -> STSb test (1,379 pairs)"
+
+
+def case_stsb_auto(limit):
+    return _stsb({"name": "auto"}, limit)
+
+
+def case_stsb_cosent(limit):
+    return _stsb({"name": "CoSENTLoss"}, limit)
+
+
+def case_quora(limit):
+    d = SHARED / "quora"
+    cols = ["question1", "question2"]
+    return {
+        "model": {"type": "sentence-transformer", "name_or_path": "default"},
+        "datasets": {
+            "train": {"quora": csv_set(d / "train.csv", cols, "is_duplicate", None, limit)},
+            "test": {"quora": csv_set(d / "test.csv", cols, "is_duplicate")},
+        },
+        "loss": {"name": "auto"},
+        "evaluators": [{"name": "BinaryClassificationEvaluator", "dataset": "test/quora"}],
+    }, "Quora train.csv (10,000 question pairs, is_duplicate 0/1) -> Quora test.csv (3,000 pairs)"
+
+
+def case_snli(limit):
+    d = SHARED / "nli"
+    cols = ["anchor", "positive", "negative"]
+    return {
+        "model": {"type": "sentence-transformer", "name_or_path": "default"},
+        "datasets": {
+            "train": {"snli": csv_set(d / "snli_dev_triplets.csv", cols, limit=limit)},
+            "test": {"snli": csv_set(d / "snli_test_triplets.csv", cols)},
+        },
+        "loss": {"name": "auto"},
+        "evaluators": [{"name": "TripletEvaluator", "dataset": "test/snli"}],
+    }, "SNLI dev triplets (3,172) -> SNLI test triplets (3,167)"
+
+
+def _scifact(model_type, evaluator, limit):
+    files = scifact_files()
+    return {
+        "model": {"type": model_type, "name_or_path": "default"},
+        "datasets": {"train": {"scifact": csv_set(files["pairs"], ["query", "document"], limit=limit)}},
+        "loss": {"name": "auto"},
+        "evaluators": [{"name": evaluator, "queries": rel(files["queries"]), "corpus": rel(files["corpus"]),
+                        "qrels": rel(files["qrels"])}],
+        # BEIR-file evaluators always run as eval evaluators, i.e. also during training, every eval_steps; on 2
+        # CPU cores each pass over the corpus takes minutes, so evaluation during training is switched off here.
+        "args": {"eval_strategy": "no"},
+    }, (f"SciFact train qrels (919 query-abstract pairs) -> 300 SciFact test queries against {files['n_corpus']} "
+        f"documents (the relevant ones + a seeded random sample of the 5,183; NOT the full BEIR corpus)")
+
+
+def case_scifact_dense(limit):
+    return _scifact("sentence-transformer", "InformationRetrievalEvaluator", limit)
+
+
+def case_scifact_splade(limit):
+    return _scifact("sparse-encoder", "SparseInformationRetrievalEvaluator", limit)
+
+
+def case_quora_cross(limit):
+    d = SHARED / "quora"
+    cols = ["question1", "question2"]
+    return {
+        "model": {"type": "cross-encoder", "name_or_path": "default"},
+        "datasets": {
+            "train": {"quora": csv_set(d / "train.csv", cols, "is_duplicate", None, limit)},
+            "test": {"quora": csv_set(d / "test.csv", cols, "is_duplicate")},
+        },
+        "loss": {"name": "auto"},
+        "evaluators": [{"name": "CrossEncoderClassificationEvaluator", "dataset": "test/quora"}],
+    }, "Quora train.csv (question pairs, is_duplicate) -> Quora test.csv (3,000 pairs), cross-encoder"
+
+
+# In the order they should be measured: the headline goal first.
+CASES = {
+    "stsb-auto": case_stsb_auto,
+    "stsb-cosent": case_stsb_cosent,
+    "quora": case_quora,
+    "snli": case_snli,
+    "scifact-dense": case_scifact_dense,
+    "scifact-splade": case_scifact_splade,
+    "quora-cross": case_quora_cross,
+}
+# Training subsets (the first N rows) used by default, so that each case stays around 10 minutes on 2 busy CPU cores
+# (measured 2026-11-23 with other test runs sharing the cores: ~4-7 s per batch-16 step instead of ~0.6 s).
+# `--limit-train 0` trains on everything.
+DEFAULT_LIMITS: dict[str, int] = {"quora": 2000, "snli": 1600, "scifact-dense": 320, "scifact-splade": 320,
+                                  "quora-cross": 2000}
+
+
+# ---- running --------------------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
+    try:
+        import sentence_transformers
+        import torch
+        import transformers
+
+        info.update(torch=torch.__version__, torch_threads=torch.get_num_threads(),
+                    sentence_transformers=sentence_transformers.__version__, transformers=transformers.__version__)
+    except ImportError:
+        pass
+    return info
+
+
+def _load() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
+    """Run one case through the workbench's engine and judge it; returns the quality.json entry."""
+    from workbench.build import build
+    from workbench.run import Runner
+    from workbench.spec import load_config
+    from workbench.verdict import ItemRecorder, higher_is_better, recorded_delta, verdict
+
+    limit = DEFAULT_LIMITS.get(name) if limit is None else (limit or None)
+    config, dataset = CASES[name](limit)
+    config["output_dir"] = rel(WORK / "runs" / name)
+    config["overwrite"] = True
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"{name}.json"
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf8")
+
+    load_before = _load()
+    started = time.monotonic()
+    plan = build(load_config(path))
+    recorders = []
+    for ev in plan.evaluators:
+        ev.instance = ItemRecorder(ev.instance)
+        recorders.append((ev.name, ev.instance))
+    train_runtime = {}
+
+    def on_event(event):
+        if event.get("type") == "log" and "train_runtime" in event:
+            train_runtime.update({k: event[k] for k in ("train_runtime", "train_samples_per_second") if k in event})
+        elif event.get("type") == "note":
+            print(f"  note: {event['text']}", flush=True)
+        elif event.get("type") == "status":
+            print(f"  [{time.monotonic() - started:7.1f}s] {event['status']}", flush=True)
+
+    print(f"== {name}: {dataset}", flush=True)
+    runner = Runner(plan, on_event=on_event)
+    summary = runner.run_blocking()
+    total_s = time.monotonic() - started
+    if summary.get("status") != "finished":
+        raise RuntimeError(f"{name}: run ended with status {summary.get('status')}: {summary.get('error')}")
+    ev_name, recorder = recorders[0]
+    key = summary["primary_metrics"][ev_name]
+    boot = recorded_delta(recorder, n_boot=n_boot)
+    baseline, final = summary["baseline"][key], summary["final"][key]
+    judged = verdict(baseline, final, boot["ci95"], higher_is_better(key), metric=key)
+    extra_s = sum(r["extra_s"] for r in recorder.records)
+    entry = {
+        "case": name,
+        "dataset": dataset,
+        "model_type": plan.model_type,
+        "loss": {n: s.name for n, s in plan.loss_specs.items()},
+        "loss_config": config["loss"],
+        "args": plan.args,
+        "args_given": config.get("args", {}),
+        "max_seq_length": getattr(runner.model, "max_seq_length", None),
+        "baseline": baseline,
+        "final": final,
+        "primary_metric": key,
+        "delta": final - baseline,
+        "ci95": judged["ci95"],
+        "verdict": judged["verdict"],
+        "message": judged["message"],
+        # The bootstrap recomputes the metric from the recorded per-item scores; it must agree with the evaluator.
+        "bootstrap_check": {"baseline": boot["baseline"], "final": boot["final"], "n_items": boot["n_items"],
+                            "n_boot": boot["n_boot"]},
+        # The Runner's wall time (load, baseline, training, save, final), less the per-item scoring added here.
+        "wall_time_s": round(summary["wall_time_s"] - extra_s, 1),
+        "train_time_s": round(train_runtime.get("train_runtime", float("nan")), 1),
+        "eval_time_s": [round(r["eval_s"], 1) for r in recorder.records],
+        "scoring_overhead_s": round(extra_s, 1),
+        "total_time_s": round(total_s, 1),
+        "train_rows": plan.train_rows,
+        "train_limit": limit,
+        "steps": summary.get("steps"),
+        "notes": summary.get("notes", []),
+        "all_baseline": summary["baseline"],
+        "all_final": summary["final"],
+        "machine": machine(),
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "load": {"before": load_before, "after": _load()},
+        "config": rel(path),
+    }
+    mismatch = max(abs(boot["baseline"] - baseline), abs(boot["final"] - final))
+    if mismatch > 1e-3:
+        entry["warning"] = f"per-item scores disagree with the evaluator by {mismatch:.4f}"
+    print(f"   {key}: {baseline:.4f} -> {final:.4f} ({final - baseline:+.4f}, CI {judged['ci95'][0]:+.4f}.."
+          f"{judged['ci95'][1]:+.4f}) {judged['verdict']}; wall {entry['wall_time_s']} s", flush=True)
+    return entry
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", action="append", choices=sorted(CASES), help="run only this case (repeatable)")
+    parser.add_argument("--limit-train", type=int, default=None,
+                        help="at most N training rows per case (quick mode); 0 = all rows, no default subsets")
+    parser.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
+    parser.add_argument("--out", default=str(OUT_JSON), help="where to write the results")
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, fn in CASES.items():
+            print(f"{name:16s} {(fn.__doc__ or fn.__name__).strip()}")
+        return 0
+    if not SHARED.is_dir():
+        print(f"quality: {SHARED} is absent; the real-data checks need the shared data folder beside the repo.",
+              file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    results = json.loads(out.read_text(encoding="utf8")) if out.is_file() else {}
+    cases = results.setdefault("cases", {})
+    failed = []
+    for name in args.only or list(CASES):
+        try:
+            entry = run_case(name, args.limit_train, args.n_boot)
+        except Exception as exc:  # noqa: BLE001 - one failing case must not lose the others
+            print(f"!! {name} failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            failed.append(name)
+            continue
+        if args.limit_train:
+            entry["quick_mode"] = True
+        if entry["train_limit"]:
+            entry["subset"] = f"trained on the first {entry['train_rows']} rows only (--limit-train 0 for all)"
+        cases[name] = entry
+        results["updated"] = entry["date"]
+        out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf8")
+    regressions = [n for n in (args.only or CASES) if cases.get(n, {}).get("verdict") == "regression"]
+    if regressions:
+        print(f"regression: {', '.join(regressions)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

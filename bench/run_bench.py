@@ -1,0 +1,339 @@
+"""The benchmarks (``make bench``): ratios against the raw sentence-transformers script, side by side.
+
+    .venv/bin/python bench/run_bench.py                      # everything; writes bench/results.json
+    .venv/bin/python bench/run_bench.py --only overhead      # one benchmark (several: --only stop,mapping_1m)
+    .venv/bin/python bench/run_bench.py --quick              # small sizes: checks that the benchmarks run
+
+Benchmarks: ``overhead`` (overhead_ratio), ``stop`` (stop_latency_s), ``mapping_1m`` (mapping_1m_s,
+mapping_1m_rss_mb, and the 100k figures beside them), ``app`` (app_first_paint_s, app_ready_s), ``ui_roundtrip``
+(ui_roundtrip_ms_during_training), ``gpu`` (GPU figures; null without a GPU).
+
+Every measurement runs in its own fresh process; comparisons run interleaved (workbench, plain, plain, workbench,
+...) in one invocation so that the load other jobs put on the machine hits both sides alike. Every figure is
+stored with its date, the machine and the load average while it was measured; ``history`` in results.json and
+the table in bench/README.md ("Benchmarks") grow with every full run. A benchmark is never a timed test: the
+test of this file (tests/test_bench.py) checks structure, not speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_common import (  # noqa: E402
+    BENCH,
+    NO_GPU,
+    WORK,
+    bench_env,
+    load,
+    machine,
+    machine_text,
+    median,
+    now_iso,
+    run_worker,
+)
+
+NAMES = ("overhead", "stop", "mapping_1m", "app", "ui_roundtrip", "gpu")
+RESULTS = BENCH / "results.json"
+README = BENCH / "README.md"
+README_HEADING = "## Benchmarks"
+
+
+class Recorder:
+    """Collects figures, each stamped with the date, the machine and the load while it was measured."""
+
+    def __init__(self, quick: bool):
+        self.quick = quick
+        self.machine = machine()
+        self.figures: dict[str, dict] = {}
+
+    def add(self, name: str, value, unit: str, *, load_at=None, method: str = "", notes: str = "",
+            details: dict | None = None, reason: str | None = None) -> None:
+        entry = {"value": value, "unit": unit, "date": now_iso(), "machine": machine_text(self.machine),
+                 "load": load_at if load_at is not None else load(), "method": method, "notes": notes,
+                 "quick": self.quick}
+        if reason is not None:
+            entry["reason"] = reason
+        if details:
+            entry["details"] = details
+        self.figures[name] = entry
+        shown = json.dumps(value) if not isinstance(value, float) else f"{value:.4g}"
+        print(f"  {name} = {shown} {unit}  (load {entry['load']}){'  ' + notes if notes else ''}", flush=True)
+
+
+# ---- overhead -----------------------------------------------------------------------------------------------------
+
+
+def bench_overhead(rec: Recorder, quick: bool, pairs: int) -> None:
+    rows, steps = (160, 8) if quick else (640, 40)
+    pairs = 1 if quick else pairs
+    work = WORK / "overhead"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = bench_env(HF_DATASETS_CACHE=WORK / "hf_datasets")
+    planned = run_worker("bench_overhead", ["args", "--rows", str(rows), "--steps", str(steps), "--batch", "16",
+                                            "--out-dir", str(work / "plan")], env=env)
+    args_file = work / "args.json"
+    args_file.write_text(json.dumps(planned, indent=2))
+    trials: list[dict] = []
+    for i in range(pairs):
+        # Interleaved, and the order flips every pair (W P, P W, W P) so that a trend in the load is shared.
+        order = ("workbench", "plain") if i % 2 == 0 else ("plain", "workbench")
+        pair = {}
+        for side in order:
+            print(f"  overhead pair {i + 1}/{pairs}: {side} (load {load()})", flush=True)
+            pair[side] = run_worker("bench_overhead", ["trial", "--side", side, "--args-file", str(args_file),
+                                                       "--out-dir", str(work / f"{side}-{i}")], env=env,
+                                    timeout=3600)
+        trials.append(pair)
+    ratios = [p["workbench"]["train_samples_per_second"] / p["plain"]["train_samples_per_second"] for p in trials]
+    wall_ratios = [p["plain"]["wall_s"] / p["workbench"]["wall_s"] for p in trials]
+    # What the dashboard costs the training thread: the Session's event handler during training (log and
+    # progress events; the plot redraws happen inside it), as a share of the training wall time.
+    shares = []
+    for p in trials:
+        w = p["workbench"]
+        spent = sum(w["callback_by_type"].get(k, [0, 0.0])[1] for k in ("log", "progress", "eval"))
+        shares.append(spent / w["wall_s"])
+    w_sps = [p["workbench"]["train_samples_per_second"] for p in trials]
+    p_sps = [p["plain"]["train_samples_per_second"] for p in trials]
+    loads = [p[s]["load_before"] for p in trials for s in ("workbench", "plain")]
+    draws = [p["workbench"]["plot_draws"] for p in trials]
+    render = [p["workbench"]["render_s"] / max(1, p["workbench"]["plot_draws"]) for p in trials]
+    rec.add("overhead_ratio", round(median(ratios), 4), "ratio", load_at=loads[0],
+            method=(f"{rows} STSb train rows, packaged all-MiniLM-L6-v2, CoSENTLoss, batch 16, max_steps {steps}, "
+                    "no eval, no checkpoints, seed 42, the same TrainingArguments on both sides (the workbench "
+                    "Plan's); workbench = Session.start() with the whole Workbench widget (train dashboard + live "
+                    "plot) in the same process; plain = SentenceTransformerTrainer script; samples/s = the "
+                    f"trainer's train_samples_per_second; {pairs} interleaved pair(s), median of per-pair ratios"),
+            notes=(f"workbench {median(w_sps):.3g} vs plain {median(p_sps):.3g} samples/s (medians); wall ratio "
+                   f"{median(wall_ratios):.4f}; dashboard handler = {100 * median(shares):.1f} % of training wall "
+                   f"({median(draws)} plot redraws, {median(render):.3f} s each)"),
+            details={"ratios": [round(r, 4) for r in ratios], "wall_ratios": [round(r, 4) for r in wall_ratios],
+                     "ratio_of_medians": round(median(w_sps) / median(p_sps), 4),
+                     "dashboard_share_of_training_wall": [round(s, 4) for s in shares],
+                     "predicted_ratio_from_dashboard_share": round(1 / (1 + median(shares)), 4),
+                     "trials": trials, "loads": loads, "args": planned["args"], "data": planned["data"]})
+    rec.add("overhead_workbench_samples_per_s", round(median(w_sps), 3), "samples/s", load_at=loads[0],
+            notes="beside overhead_ratio (median of the workbench side)")
+    rec.add("overhead_plain_samples_per_s", round(median(p_sps), 3), "samples/s", load_at=loads[1],
+            notes="beside overhead_ratio (median of the plain side)")
+
+
+# ---- stop -------------------------------------------------------------------------------------------------------
+
+
+def bench_stop(rec: Recorder, quick: bool) -> None:
+    work = WORK / "stop"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = bench_env(HF_DATASETS_CACHE=WORK / "hf_datasets")
+    rows = 160 if quick else 640
+    planned = run_worker("bench_overhead", ["args", "--rows", str(rows), "--steps", "40", "--batch", "16",
+                                            "--out-dir", str(work / "plan")], env=env)
+    args_file = work / "args.json"
+    args_file.write_text(json.dumps(planned, indent=2))
+    repeats = 1 if quick else 3
+    out = run_worker("bench_overhead", ["stop", "--args-file", str(args_file), "--out-dir", str(work),
+                                        "--repeats", str(repeats), "--warm-steps", "2" if quick else "4"],
+                     env=env, timeout=3600)
+    trials = out["trials"]
+    stopped = [t["stop_to_training_stopped_s"] for t in trials]
+    saved = [t["stop_to_model_saved_s"] for t in trials]
+    steps = [t["step_s"] for t in trials]
+    method = ("Session with the whole Workbench widget, the same run as overhead_ratio with max_steps 100000; "
+              "Stop pressed (Session.stop) 0, 1/3 and 2/3 of a step after a step boundary; 'training stopped' = "
+              "the worker's status 'saving' (trainer.train() returned); 'saved' = Session.saved_path set")
+    rec.add("stop_latency_s", round(median(stopped), 3), "s", load_at=trials[0]["load"], method=method,
+            notes=f"median of {len(trials)}; a step takes {median(steps):.2f} s here (Stop is honoured at the next "
+                  "step end)", details={"trials": trials, "dashboard": out.get("dashboard")})
+    rec.add("stop_to_model_saved_s", round(median(saved), 3), "s", load_at=trials[0]["load"], method=method,
+            notes="Stop -> the model saved (OUTPUT_DIR/final)")
+
+
+# ---- mapping ----------------------------------------------------------------------------------------------------
+
+
+def bench_mapping(rec: Recorder, quick: bool, rows: int | None) -> None:
+    big = rows or (20_000 if quick else 1_000_000)
+    small = max(1, big // 10)
+    env = bench_env()
+    results = {}
+    for n in (small, big):
+        path = WORK / f"pairs-{n}.parquet"
+        if not path.is_file():
+            print(f"  writing {path.name}", flush=True)
+            run_worker("bench_mapping", ["make", "--rows", str(n), "--path", str(path)], env=env, timeout=3600)
+    for n in (small, big):  # in fresh processes, one after the other
+        print(f"  mapping {n} rows (load {load()})", flush=True)
+        results[n] = run_worker("bench_mapping", ["measure", "--path", str(WORK / f"pairs-{n}.parquet")], env=env,
+                                timeout=3600)
+    label = "1m" if big == 1_000_000 else f"{big}"
+    small_label = "100k" if small == 100_000 else f"{small}"
+    method = ("generated Parquet (id int, sentence1/sentence2 text, score float 0-5) -> data.load_raw (fresh datasets "
+              "cache) -> data.profile (roles) -> data.prepare(inputs sentence1,sentence2; label score; label_range "
+              "0-5) -> data.shape_of + compat.verdicts for every loss of every model type; in a fresh process; RSS "
+              "delta = peak ru_maxrss minus the peak after the imports")
+    b, s = results[big], results[small]
+    flat = (f"peak RSS delta {s['peak_rss_delta_mb']} MB at {small:,} rows vs {b['peak_rss_delta_mb']} MB at "
+            f"{big:,}; anonymous memory {s['peak_rss_anon_delta_mb']} vs {b['peak_rss_anon_delta_mb']} MB; "
+            f"file-backed (mmapped Arrow cache) {s['peak_rss_file_delta_mb']} vs {b['peak_rss_file_delta_mb']} MB")
+    rec.add(f"mapping_{label}_s", b["seconds"], "s", load_at=b["load_before"], method=method,
+            notes=f"stages {b['stages']}", details=b)
+    rec.add(f"mapping_{label}_rss_mb", b["peak_rss_delta_mb"], "MB", load_at=b["load_before"], method=method,
+            notes=flat, details={"anon_mb": b["peak_rss_anon_delta_mb"], "file_mb": b["peak_rss_file_delta_mb"]})
+    rec.add(f"mapping_{small_label}_s", s["seconds"], "s", load_at=s["load_before"], method=method,
+            notes=f"stages {s['stages']}", details=s)
+    rec.add(f"mapping_{small_label}_rss_mb", s["peak_rss_delta_mb"], "MB", load_at=s["load_before"], method=method,
+            notes="beside the large-file figure", details={"anon_mb": s["peak_rss_anon_delta_mb"],
+                                                           "file_mb": s["peak_rss_file_delta_mb"]})
+
+
+# ---- browser ----------------------------------------------------------------------------------------------------
+
+
+def bench_browser(rec: Recorder, quick: bool, paint: bool, roundtrip: bool) -> None:
+    args = ["--trials", "1" if quick else "3", "--samples", "10" if quick else "40",
+            "--idle-samples", "5" if quick else "10"]
+    if not paint:
+        args.append("--no-paint")
+    if not roundtrip:
+        args.append("--no-roundtrip")
+    out = run_worker("bench_browser", args, env=bench_env(), timeout=3600)
+    if paint:
+        trials = out["first_paint"]
+        method = ("spawn `.venv/bin/workbench app --port P` (fresh WORKBENCH_HOME), Chromium via Playwright (flags "
+                  "--headless --no-sandbox --disable-gpu ...) requests the page as soon as the port accepts; "
+                  f"median of {len(trials)} cold starts")
+        rec.add("app_first_paint_s", round(median([t["first_paint_s"] for t in trials]), 3), "s",
+                load_at=trials[0]["load"], method=method + "; until `.wb-panel-model` is visible",
+                notes=f"server listening after {median([t['listen_s'] for t in trials]):.2f} s",
+                details={"trials": trials})
+        rec.add("app_ready_s", round(median([t["ready_s"] for t in trials]), 3), "s", load_at=trials[0]["load"],
+                method=method + "; until `button.wb-start` is enabled",
+                notes=(f"Start is enabled as soon as the panels paint; the datasets are loaded after "
+                       f"{median([t['datasets_loaded_s'] for t in trials]):.2f} s"))
+    if roundtrip:
+        rt = out["roundtrip"]
+        tr, idle = rt["training"], rt["idle"]
+        rec.add("ui_roundtrip_ms_during_training", {"p50": tr["p50_ms"], "p95": tr["p95_ms"]}, "ms",
+                load_at=rt["load_start"], method=rt["method"],
+                notes=(f"{tr['n']} samples while training (max {tr['max_ms']} ms, {tr['timeouts']} timeouts); idle: "
+                       f"p50 {idle['p50_ms']} / p95 {idle['p95_ms']} ms ({idle['n']} samples)"),
+                details=rt)
+
+
+def bench_gpu(rec: Recorder) -> None:
+    gpu = rec.machine.get("gpu")
+    reason = NO_GPU if not gpu else f"a GPU ({gpu}) is present, but the GPU benchmark is not implemented yet"
+    for name, unit in (("gpu_overhead_ratio", "ratio"), ("gpu_samples_per_s", "samples/s")):
+        rec.add(name, None, unit, reason=reason, notes=reason)
+
+
+# ---- results ----------------------------------------------------------------------------------------------------
+
+
+def write_results(rec: Recorder, path: Path) -> dict:
+    old = {}
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text())
+        except ValueError:
+            old = {}
+    figures = {**old.get("figures", {}), **rec.figures}
+    history = list(old.get("history", []))
+    for name, f in rec.figures.items():
+        history.append({"date": f["date"], "machine": f["machine"], "figure": name, "value": f["value"],
+                        "unit": f["unit"], "load": f["load"], "notes": f.get("notes", ""), "quick": f["quick"]})
+    data = {"updated": now_iso(), "machine": rec.machine, "figures": figures, "history": history}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    return data
+
+
+def _cell(value) -> str:
+    if isinstance(value, dict):
+        return " / ".join(f"{k} {v}" for k, v in value.items())
+    return "null" if value is None else str(value)
+
+
+def readme_rows(rec: Recorder) -> list[str]:
+    rows = []
+    for name, f in rec.figures.items():
+        notes = (f.get("notes") or "").replace("|", "/")
+        rows.append(f"| {f['date'][:10]} | {f['machine']}, load {f['load'][0] if f['load'] else '?'} | {name} | "
+                    f"{_cell(f['value'])} {f['unit'] if f['value'] is not None else ''} | {notes} |")
+    return rows
+
+
+def update_readme(rec: Recorder, path: Path = README) -> bool:
+    """Append this run's rows to the table of the README's "Benchmarks" section (the last table in it)."""
+    if not path.is_file():
+        return False
+    text = path.read_text()
+    start = text.find(README_HEADING)
+    if start < 0:
+        return False
+    nxt = re.search(r"^## ", text[start + len(README_HEADING):], flags=re.M)
+    end = start + len(README_HEADING) + nxt.start() if nxt else len(text)
+    section = text[start:end]
+    lines = section.rstrip("\n").split("\n")
+    last_row = max((i for i, line in enumerate(lines) if line.startswith("|")), default=None)
+    if last_row is None:
+        return False
+    lines[last_row + 1:last_row + 1] = readme_rows(rec)
+    new_section = "\n".join(lines) + "\n" + ("\n" if nxt else "")
+    path.write_text(text[:start] + new_section + text[end:].lstrip("\n") if nxt else text[:start] + new_section)
+    return True
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help=f"comma-separated benchmarks: {', '.join(NAMES)}")
+    parser.add_argument("--quick", action="store_true", help="small sizes: checks that the benchmarks run")
+    parser.add_argument("--rows", type=int, help="mapping benchmark: the large file's rows (the small one has 1/10)")
+    parser.add_argument("--pairs", type=int, default=3, help="overhead benchmark: interleaved pairs (default 3)")
+    parser.add_argument("--out", default=str(RESULTS), help="results file (default bench/results.json)")
+    parser.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",
+                        help="append the figures to bench/README.md's Benchmarks table (auto: full runs into the "
+                             "default results file)")
+    opts = parser.parse_args(argv)
+    only = [n.strip() for n in (opts.only or ",".join(NAMES)).split(",") if n.strip()]
+    unknown = [n for n in only if n not in NAMES]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(NAMES)}")
+    WORK.mkdir(parents=True, exist_ok=True)
+    rec = Recorder(opts.quick)
+    print(f"bench on {machine_text(rec.machine)}, load {load()}", flush=True)
+    started = time.monotonic()
+    if "overhead" in only:
+        print("overhead: workbench with the live dashboard vs the plain trainer script", flush=True)
+        bench_overhead(rec, opts.quick, opts.pairs)
+    if "stop" in only:
+        print("stop: Stop -> training stopped -> model saved", flush=True)
+        bench_stop(rec, opts.quick)
+    if "mapping_1m" in only:
+        print("mapping: load, roles, remap, verdicts on a large Parquet file", flush=True)
+        bench_mapping(rec, opts.quick, opts.rows)
+    if "app" in only or "ui_roundtrip" in only:
+        print("browser: `workbench app` cold start, widget round trips during training", flush=True)
+        bench_browser(rec, opts.quick, "app" in only, "ui_roundtrip" in only)
+    if "gpu" in only:
+        bench_gpu(rec)
+    out = Path(opts.out)
+    write_results(rec, out)
+    print(f"wrote {out} in {time.monotonic() - started:.0f} s", flush=True)
+    if opts.readme == "yes" or (opts.readme == "auto" and not opts.quick and out.resolve() == RESULTS.resolve()):
+        print("README table updated" if update_readme(rec) else "README: no Benchmarks table to append to", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""The benchmark runner runs and writes a well-formed results file. Benchmarks are never timed tests: these check
+structure and sanity (positive figures, the expected keys, the README table), never speed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN_BENCH = ROOT / "bench" / "run_bench.py"
+sys.path.insert(0, str(ROOT / "bench"))
+
+import run_bench  # noqa: E402
+from bench_common import percentile  # noqa: E402
+
+FIGURE_KEYS = {"value", "unit", "date", "machine", "load", "method", "notes", "quick"}
+
+
+def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(RUN_BENCH), *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=str(ROOT))
+
+
+@pytest.mark.timeout(600)
+def test_quick_mapping_benchmark_writes_valid_results(tmp_path):
+    out = tmp_path / "results.json"
+    proc = _run("--quick", "--only", "mapping_1m", "--rows", "2000", "--out", str(out), "--readme", "no")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert {"updated", "machine", "figures", "history"} <= set(data)
+    assert data["machine"]["nproc"] >= 1 and data["machine"]["cpu"]
+    figures = data["figures"]
+    assert set(figures) == {"mapping_2000_s", "mapping_2000_rss_mb", "mapping_200_s", "mapping_200_rss_mb"}
+    for name, fig in figures.items():
+        assert FIGURE_KEYS <= set(fig), name
+        assert fig["quick"] is True
+        assert len(fig["load"]) == 3
+        assert fig["value"] is not None and fig["value"] >= 0, name
+    big = figures["mapping_2000_s"]
+    assert big["value"] > 0
+    details = big["details"]
+    # The pipeline really ran: roles inferred, columns remapped, the label rescaled to 0-1, every loss judged.
+    assert details["rows"] == details["prepared_rows"] == 2000
+    assert details["roles"] == {"id": "id", "sentence1": "text", "sentence2": "text", "score": "score"}
+    assert details["prepared_columns"] == ["sentence1", "sentence2", "label"]
+    assert 0 < details["label_max_first_1000"] <= 1.0
+    assert all(n > 0 for n in details["losses_judged"].values())
+    assert details["losses_fitting"]["sentence-transformer"] >= 1
+    assert set(details["stages"]) == {"load_s", "profile_s", "prepare_s", "verdicts_s"}
+    assert all(v >= 0 for v in details["stages"].values())
+    assert {h["figure"] for h in data["history"]} == set(figures)
+
+    # A second run merges into the same file: figures replaced, history appended.
+    proc = _run("--quick", "--only", "gpu", "--out", str(out), "--readme", "no")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    again = json.loads(out.read_text())
+    assert set(figures) < set(again["figures"])
+    assert len(again["history"]) == len(data["history"]) + 2
+    gpu = again["figures"]["gpu_overhead_ratio"]
+    if not again["machine"].get("gpu"):
+        assert gpu["value"] is None and gpu["reason"]
+
+
+def test_unknown_benchmark_is_refused(tmp_path):
+    proc = _run("--only", "nope", "--out", str(tmp_path / "r.json"), timeout=120)
+    assert proc.returncode == 2 and "unknown benchmark" in proc.stderr
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_readme_table_grows_in_the_benchmarks_section_only(tmp_path, monkeypatch):
+    readme = tmp_path / "README.md"
+    readme.write_text("# bench\n\n## Quality\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## Benchmarks\n\nIntro.\n\n"
+                      "| date | machine | figure | value | notes |\n|---|---|---|---|---|\n| old | m | f | 1 | n |\n\n"
+                      "How they are measured.\n")
+    rec = run_bench.Recorder(quick=False)
+    rec.add("overhead_ratio", 0.98, "ratio", load_at=[1.0, 1.0, 1.0], notes="a | b")
+    rec.add("ui_roundtrip_ms_during_training", {"p50": 40.0, "p95": 90.0}, "ms", load_at=[1.0, 1.0, 1.0])
+    rec.add("gpu_overhead_ratio", None, "ratio", reason="no GPU lent to this session")
+    assert run_bench.update_readme(rec, readme)
+    text = readme.read_text()
+    quality, bench = text.split("## Benchmarks")
+    assert quality.count("|") == 9  # untouched
+    lines = [line for line in bench.splitlines() if line.startswith("| ")]
+    assert lines[1].startswith("| old ")
+    assert "| overhead_ratio | 0.98 ratio | a / b |" in lines[2]
+    assert "p50 40.0 / p95 90.0 ms" in lines[3]
+    assert "| gpu_overhead_ratio | null " in lines[4]
+    assert text.rstrip().endswith("How they are measured.")
+
+
+def test_percentile():
+    assert percentile([3, 1, 2], 50) == 2
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile(list(range(101)), 95) == 95
+    assert percentile([], 50) is None
