@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import positive_pairs, scored_pairs
+from wb_data import positive_pairs, scored_pairs
 
 from workbench.spec import DatasetSpec, EvaluatorChoice
 from workbench.state import Session

@@ -12,7 +12,7 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import PAIRS, TEXTS, scored_pairs, triplets
+from wb_data import PAIRS, TEXTS, scored_pairs, triplets
 
 from workbench import cli
 from workbench.cli import main

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEXTS, inline, positive_pairs, scored_pairs, triplets
 from test_cli import snli_csv, sts_csv, write_config
+from wb_data import TEXTS, inline, positive_pairs, scored_pairs, triplets
 
 from workbench.build import build, make_losses
 from workbench.codegen import export_script

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import binary_pairs, listwise, positive_pairs, scored_pairs, triplets
+from wb_data import binary_pairs, listwise, positive_pairs, scored_pairs, triplets
 
 from workbench import catalog as C
 from workbench import evaluators as E

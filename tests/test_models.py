@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TEXTS
+from wb_data import TEXTS
 
 from workbench import models
 from workbench.errors import WorkbenchError

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import ipywidgets as widgets
 import pytest
-from conftest import positive_pairs, triplets
 from panel_fixtures import dict_spec, make_session, wait_for
+from wb_data import positive_pairs, triplets
 
 from workbench.app import Workbench
 from workbench.panels import (

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PAIRS, TEXTS, binary_pairs, inline, listwise, positive_pairs, scored_pairs, triplets
+from wb_data import PAIRS, TEXTS, binary_pairs, inline, listwise, positive_pairs, scored_pairs, triplets
 
 from workbench.build import build, make_losses
 from workbench.errors import WorkbenchError

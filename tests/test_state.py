@@ -9,8 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import positive_pairs
 from panel_fixtures import dict_spec, make_session, pairs_session, wait_for
+from wb_data import positive_pairs
 
 from workbench.errors import WorkbenchError
 from workbench.spec import LossChoice, RunSpec
