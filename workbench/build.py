@@ -278,15 +278,23 @@ def _plan_evaluators(spec: RunSpec, shapes: dict, model_type: str, notes: list[s
         else:
             split = "eval"
             ds_name = Path(choice.queries).parent.name if choice.queries else ev_spec.name.replace("Evaluator", "")
-        name = ds_name if ds_name not in taken else f"{ds_name}-{split}"
-        if name in taken:
-            name = f"{name}-{ev_spec.name.replace('Evaluator', '').lower()}"
-        k = 2
-        while name in taken:
-            name, k = f"{name}-{k}", k + 1
-        taken.add(name)
-        plans.append(EvaluatorPlan(choice, ev_spec, split, name))
+        plans.append(EvaluatorPlan(choice, ev_spec, split, evaluator_name(ds_name, split, ev_spec, taken)))
     return plans
+
+
+def evaluator_name(ds_name: str, split: str, ev_spec, taken: set) -> str:
+    """A unique evaluator name (the metric-key prefix) for a dataset; records it in ``taken``.
+
+    The app's metric_for_best_model choices use the same rule, so the names they offer are the run's names.
+    """
+    name = ds_name if ds_name not in taken else f"{ds_name}-{split}"
+    if name in taken:
+        name = f"{name}-{ev_spec.name.replace('Evaluator', '').lower()}"
+    k = 2
+    while name in taken:
+        name, k = f"{name}-{k}", k + 1
+    taken.add(name)
+    return name
 
 
 def _settle_args(spec: RunSpec, loss_specs: dict, shapes: dict, evaluators: list[EvaluatorPlan], eval_loss: dict,

@@ -7,6 +7,7 @@ import ipywidgets as widgets
 
 from .. import catalog as C
 from .. import compat
+from ..build import evaluator_name
 from ..errors import WorkbenchError
 from ..spec import EvaluatorChoice
 from .common import DEFAULT, Panel, esc, hint, section, set_off
@@ -22,13 +23,7 @@ def metric_names(choices, model_type: str) -> list[str]:
         except WorkbenchError:
             continue
         split, _, ds_name = (choice.dataset or "eval/" + spec.name.replace("Evaluator", "")).partition("/")
-        name = ds_name if ds_name not in taken else f"{ds_name}-{split}"
-        if name in taken:
-            name = f"{name}-{spec.name.replace('Evaluator', '').lower()}"
-        k = 2
-        while name in taken:
-            name, k = f"{name}-{k}", k + 1
-        taken.add(name)
+        name = evaluator_name(ds_name, split, spec, taken)
         if split == "eval":
             out.append(f"eval_{name}_{spec.primary}")
     return out
