@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import threading
 import time
@@ -37,6 +38,18 @@ from bench_common import SHARED_DATA, emit, load  # noqa: E402
 STSB_TRAIN = SHARED_DATA / "stsb" / "train.csv"
 INPUTS = ("sentence1", "sentence2")
 PRINTERS = ("NotebookProgressCallback", "PrinterCallback", "ProgressCallback")
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process (all threads): with one torch thread, the work done, whatever the load."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def data_file() -> Path:
@@ -107,7 +120,7 @@ class Dashboard:
         self.callback_calls = 0
         self.render_s = 0.0
         self.by_type: dict[str, list] = {}
-        self.marks: list[tuple[str, float]] = []
+        self.marks: list[tuple[str, float, float]] = []
         self._lock = threading.Lock()
         handler = session._on_event
 
@@ -136,11 +149,15 @@ class Dashboard:
                 self.render_s += time.perf_counter() - t0
 
         self.plot.render = timed_render
-        session.observe(lambda change: self.marks.append((change["new"], time.monotonic())), "status")
-        session.observe(lambda change: self.marks.append(("saved_path", time.monotonic())), "saved_path")
+        # Status changes are assigned on the worker thread, so these observers run there, at the moment itself.
+        session.observe(lambda change: self.marks.append((change["new"], time.monotonic(), cpu_s())), "status")
+        session.observe(lambda change: self.marks.append(("saved_path", time.monotonic(), cpu_s())), "saved_path")
 
     def mark(self, name: str, after: float = 0.0) -> float | None:
-        return next((t for n, t in self.marks if n == name and t >= after), None)
+        return next((t for n, t, _ in self.marks if n == name and t >= after), None)
+
+    def cpu_mark(self, name: str) -> float | None:
+        return next((c for n, _, c in self.marks if n == name), None)
 
     def wait_ended(self, timeout: float) -> None:
         from workbench.state import ENDED
@@ -177,6 +194,7 @@ def trial_workbench(cfg: dict) -> dict:
     return {
         "side": "workbench", "dashboard": dash.kind, **metrics,
         "wall_s": round(t_saving - t_train, 3),
+        "cpu_s": round(dash.cpu_mark("saving") - dash.cpu_mark("training"), 3), "torch_threads": torch_threads(),
         "run_wall_s": round(time.monotonic() - started, 3),
         "steps": s.progress.get("step"),
         "callback_s": round(dash.callback_s, 4), "callback_calls": dash.callback_calls,
@@ -212,14 +230,15 @@ def trial_plain(cfg: dict, rows: int, args: dict) -> dict:
         if type(cb).__name__ in PRINTERS:
             trainer.remove_callback(cb)
     load_before = load()
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), cpu_s()
     result = trainer.train()
-    wall = time.monotonic() - t0
+    wall, cpu = time.monotonic() - t0, cpu_s() - c0
     m = result.metrics
     return {"side": "plain", "train_runtime": m.get("train_runtime"),
             "train_samples_per_second": m.get("train_samples_per_second"),
             "train_steps_per_second": m.get("train_steps_per_second"),
-            "wall_s": round(wall, 3), "steps": result.global_step, "load_before": load_before, "load_after": load()}
+            "wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "torch_threads": torch_threads(),
+            "steps": result.global_step, "load_before": load_before, "load_after": load()}
 
 
 def cmd_trial(opts) -> dict:

@@ -216,8 +216,8 @@ CASES = {
 # Training subsets (the first N rows) used by default, so that each case stays around 10 minutes on 2 busy CPU cores
 # (measured 2026-11-23 with other test runs sharing the cores: ~4-7 s per batch-16 step instead of ~0.6 s).
 # `--limit-train 0` trains on everything.
-DEFAULT_LIMITS: dict[str, int] = {"quora": 2000, "snli": 1600, "scifact-dense": 320, "scifact-splade": 320,
-                                  "quora-cross": 2000}
+DEFAULT_LIMITS: dict[str, int] = {"quora": 1000, "snli": 960, "scifact-dense": 320, "scifact-splade": 320,
+                                  "quora-cross": 1000}
 
 
 # ---- running --------------------------------------------------------------------------------------------------

@@ -71,13 +71,23 @@ class Recorder:
 # ---- overhead -----------------------------------------------------------------------------------------------------
 
 
-def bench_overhead(rec: Recorder, quick: bool, pairs: int) -> None:
+def train_env(threads: int) -> dict:
+    """One torch thread by default: on a shared 2-core machine a 2-thread OpenMP team collapses whenever another
+    job takes a core (measured: 1.35 samples/s with 2 threads vs 5.5-9.4 with 1, same minute), which would turn
+    the comparison into noise. Both sides always get the same setting; 0 keeps torch's default."""
+    extra = {"HF_DATASETS_CACHE": WORK / "hf_datasets"}
+    if threads:
+        extra.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+    return bench_env(**extra)
+
+
+def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int) -> None:
     rows, steps = (160, 8) if quick else (640, 40)
     pairs = 1 if quick else pairs
     work = WORK / "overhead"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    env = bench_env(HF_DATASETS_CACHE=WORK / "hf_datasets")
+    env = train_env(threads)
     planned = run_worker("bench_overhead", ["args", "--rows", str(rows), "--steps", str(steps), "--batch", "16",
                                             "--out-dir", str(work / "plan")], env=env)
     args_file = work / "args.json"
@@ -95,6 +105,7 @@ def bench_overhead(rec: Recorder, quick: bool, pairs: int) -> None:
         trials.append(pair)
     ratios = [p["workbench"]["train_samples_per_second"] / p["plain"]["train_samples_per_second"] for p in trials]
     wall_ratios = [p["plain"]["wall_s"] / p["workbench"]["wall_s"] for p in trials]
+    cpu_ratios = [p["plain"]["cpu_s"] / p["workbench"]["cpu_s"] for p in trials]
     # What the dashboard costs the training thread: the Session's event handler during training (log and
     # progress events; the plot redraws happen inside it), as a share of the training wall time.
     shares = []
@@ -112,15 +123,23 @@ def bench_overhead(rec: Recorder, quick: bool, pairs: int) -> None:
                     "no eval, no checkpoints, seed 42, the same TrainingArguments on both sides (the workbench "
                     "Plan's); workbench = Session.start() with the whole Workbench widget (train dashboard + live "
                     "plot) in the same process; plain = SentenceTransformerTrainer script; samples/s = the "
-                    f"trainer's train_samples_per_second; {pairs} interleaved pair(s), median of per-pair ratios"),
+                    f"trainer's train_samples_per_second; torch threads {threads or 'default'} on both sides; "
+                    f"{pairs} interleaved pair(s) (order flipped every pair), median of per-pair ratios"),
             notes=(f"workbench {median(w_sps):.3g} vs plain {median(p_sps):.3g} samples/s (medians); wall ratio "
-                   f"{median(wall_ratios):.4f}; dashboard handler = {100 * median(shares):.1f} % of training wall "
-                   f"({median(draws)} plot redraws, {median(render):.3f} s each)"),
+                   f"{median(wall_ratios):.4f}; CPU-time ratio {median(cpu_ratios):.4f}; dashboard handler = "
+                   f"{100 * median(shares):.1f} % of training wall ({median(draws)} plot redraws, "
+                   f"{median(render):.3f} s each)"),
             details={"ratios": [round(r, 4) for r in ratios], "wall_ratios": [round(r, 4) for r in wall_ratios],
+                     "cpu_ratios": [round(r, 4) for r in cpu_ratios], "torch_threads": threads or "default",
                      "ratio_of_medians": round(median(w_sps) / median(p_sps), 4),
                      "dashboard_share_of_training_wall": [round(s, 4) for s in shares],
                      "predicted_ratio_from_dashboard_share": round(1 / (1 + median(shares)), 4),
                      "trials": trials, "loads": loads, "args": planned["args"], "data": planned["data"]})
+    rec.add("overhead_ratio_cpu", round(median(cpu_ratios), 4), "ratio", load_at=loads[0],
+            method="CPU seconds of the plain process / of the workbench process over trainer.train() (the same "
+                   "samples on both sides; with one torch thread this is the samples/s ratio on an idle machine, "
+                   "and it does not move with the load other jobs put on the machine)",
+            notes=f"per pair: {', '.join(f'{r:.4f}' for r in cpu_ratios)}")
     rec.add("overhead_workbench_samples_per_s", round(median(w_sps), 3), "samples/s", load_at=loads[0],
             notes="beside overhead_ratio (median of the workbench side)")
     rec.add("overhead_plain_samples_per_s", round(median(p_sps), 3), "samples/s", load_at=loads[1],
@@ -130,11 +149,11 @@ def bench_overhead(rec: Recorder, quick: bool, pairs: int) -> None:
 # ---- stop -------------------------------------------------------------------------------------------------------
 
 
-def bench_stop(rec: Recorder, quick: bool) -> None:
+def bench_stop(rec: Recorder, quick: bool, threads: int) -> None:
     work = WORK / "stop"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    env = bench_env(HF_DATASETS_CACHE=WORK / "hf_datasets")
+    env = train_env(threads)
     rows = 160 if quick else 640
     planned = run_worker("bench_overhead", ["args", "--rows", str(rows), "--steps", "40", "--batch", "16",
                                             "--out-dir", str(work / "plan")], env=env)
@@ -148,7 +167,8 @@ def bench_stop(rec: Recorder, quick: bool) -> None:
     stopped = [t["stop_to_training_stopped_s"] for t in trials]
     saved = [t["stop_to_model_saved_s"] for t in trials]
     steps = [t["step_s"] for t in trials]
-    method = ("Session with the whole Workbench widget, the same run as overhead_ratio with max_steps 100000; "
+    method = ("Session with the whole Workbench widget, the same run as overhead_ratio with max_steps 100000 "
+              f"(torch threads {threads or 'default'}); "
               "Stop pressed (Session.stop) 0, 1/3 and 2/3 of a step after a step boundary; 'training stopped' = "
               "the worker's status 'saving' (trainer.train() returned); 'saved' = Session.saved_path set")
     rec.add("stop_latency_s", round(median(stopped), 3), "s", load_at=trials[0]["load"], method=method,
@@ -300,6 +320,9 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: checks that the benchmarks run")
     parser.add_argument("--rows", type=int, help="mapping benchmark: the large file's rows (the small one has 1/10)")
     parser.add_argument("--pairs", type=int, default=3, help="overhead benchmark: interleaved pairs (default 3)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch/OpenMP threads of the training benchmarks, the same on both sides (default 1; "
+                             "0: torch's default)")
     parser.add_argument("--out", default=str(RESULTS), help="results file (default bench/results.json)")
     parser.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",
                         help="append the figures to bench/README.md's Benchmarks table (auto: full runs into the "
@@ -315,10 +338,10 @@ def main(argv=None) -> int:
     started = time.monotonic()
     if "overhead" in only:
         print("overhead: workbench with the live dashboard vs the plain trainer script", flush=True)
-        bench_overhead(rec, opts.quick, opts.pairs)
+        bench_overhead(rec, opts.quick, opts.pairs, opts.threads)
     if "stop" in only:
         print("stop: Stop -> training stopped -> model saved", flush=True)
-        bench_stop(rec, opts.quick)
+        bench_stop(rec, opts.quick, opts.threads)
     if "mapping_1m" in only:
         print("mapping: load, roles, remap, verdicts on a large Parquet file", flush=True)
         bench_mapping(rec, opts.quick, opts.rows)
