@@ -185,12 +185,35 @@ def test_item_recorder_records_each_call_and_forwards_attributes():
 
             return torch.tensor([self.table[t] for t in texts], dtype=torch.float32)
 
+    class EmbeddingSimilarityEvaluatorWithEmbeddings(EmbeddingSimilarityEvaluator):
+        def embed_inputs(self, model, sentences, **kwargs):
+            return model.encode(sentences).numpy()
+
+        def __call__(self, model):
+            self.embed_inputs(model, self.sentences1)
+            self.embed_inputs(model, self.sentences2)
+            return super().__call__(model)
+
+    class CountingModel(Model):
+        calls = 0
+
+        def encode(self, texts, **kwargs):
+            CountingModel.calls += 1
+            return super().encode(texts, **kwargs)
+
     table = {"a": [1, 0], "b": [0.9, 0.1], "c": [0.6, 0.4], "d": [0.2, 0.8], "x": [0, 1]}
+    cached = ItemRecorder(EmbeddingSimilarityEvaluatorWithEmbeddings())
+    EmbeddingSimilarityEvaluatorWithEmbeddings.__name__ = "EmbeddingSimilarityEvaluator"
+    cached(CountingModel(table))
+    assert CountingModel.calls == 2  # the evaluator's own two encodes; the per-item scores reuse them
+    assert "embed_inputs" not in vars(cached._inner)  # the patch is undone after the call
+
     recorder = ItemRecorder(EmbeddingSimilarityEvaluator())
     assert recorder(Model(table)) == {"fake_spearman_cosine": 1.0}
     assert recorder.primary_metric == "spearman_cosine" and recorder.name == "fake"
     recorder(Model({**table, "d": [1, 0]}))
     assert [r["kind"] for r in recorder.records] == [SPEARMAN, SPEARMAN]
+    np.testing.assert_allclose(cached.records[0]["scores"], recorder.records[0]["scores"], rtol=1e-6)
     assert recorder.records[0]["scores"][0] == pytest.approx(1.0)
     boot = recorded_delta(recorder, n_boot=50)
     first, last = recorder.records

@@ -219,7 +219,7 @@ def ndcg_at_k(ranked_ids: Sequence[str], relevant: set, k: int = 10) -> float:
     return dcg / idcg if idcg > 0 else 0.0
 
 
-def item_scores(evaluator, model) -> dict[str, Any]:
+def item_scores(evaluator, model, cache: dict | None = None) -> dict[str, Any]:
     """Per-item scores of ``model`` on an evaluator's own test data, for :func:`bootstrap_delta`.
 
     Supports EmbeddingSimilarityEvaluator (cosine per pair), BinaryClassificationEvaluator (cosine per pair),
@@ -227,6 +227,12 @@ def item_scores(evaluator, model) -> dict[str, Any]:
     similarity instead of the cosine), CrossEncoderClassificationEvaluator with one output (predicted score per
     pair) and CrossEncoderCorrelationEvaluator. Information-retrieval evaluators are scored by :class:`ItemRecorder`
     (it reuses the evaluator's own ranking instead of encoding the corpus a second time).
+
+    Args:
+        evaluator: The library's evaluator (its data is read from its attributes).
+        model: The model to score.
+        cache: Optional text -> embedding of texts the evaluator has just encoded with ``model``; only the texts
+            missing from it are encoded.
 
     Returns:
         ``{"kind", "scores", "gold"}``: the arguments :func:`bootstrap_delta` takes.
@@ -248,28 +254,37 @@ def item_scores(evaluator, model) -> dict[str, Any]:
             return {"kind": SPEARMAN, "scores": preds, "gold": np.asarray(evaluator.scores, dtype=float)}
     base_name = name.removeprefix("Sparse")
     if base_name in ("EmbeddingSimilarityEvaluator", "BinaryClassificationEvaluator"):
-        sims = _pair_scores(model, evaluator.sentences1, evaluator.sentences2, sparse=name != base_name)
+        sims = _pair_scores(model, evaluator.sentences1, evaluator.sentences2, sparse=name != base_name, cache=cache)
         if base_name == "EmbeddingSimilarityEvaluator":
             return {"kind": SPEARMAN, "scores": sims, "gold": np.asarray(evaluator.scores, dtype=float)}
         return {"kind": AP, "scores": sims, "gold": np.asarray(evaluator.labels, dtype=float)}
     if base_name == "TripletEvaluator":
         sparse = name != base_name
-        pos = _pair_scores(model, evaluator.anchors, evaluator.positives, sparse=sparse)
-        neg = _pair_scores(model, evaluator.anchors, evaluator.negatives, sparse=sparse)
+        pos = _pair_scores(model, evaluator.anchors, evaluator.positives, sparse=sparse, cache=cache)
+        neg = _pair_scores(model, evaluator.anchors, evaluator.negatives, sparse=sparse, cache=cache)
         return {"kind": MEAN, "scores": (pos > neg).astype(float), "gold": None}
     raise TypeError(f"no per-item scores for {name}")
 
 
-def _pair_scores(model, left: Sequence[str], right: Sequence[str], *, sparse: bool):
+def _pair_scores(model, left: Sequence[str], right: Sequence[str], *, sparse: bool, cache: dict | None = None):
     """Per-pair similarity: the cosine for dense models (as the dense evaluators report), the model's own
-    similarity (dot) for sparse ones. Each distinct text is encoded once."""
+    similarity (dot) for sparse ones. Each distinct text is encoded once, and not at all when it is in ``cache``."""
     import numpy as np
     import torch
 
     texts = list(dict.fromkeys([*left, *right]))
-    emb = model.encode(texts, batch_size=64, convert_to_tensor=True, show_progress_bar=False)
-    if getattr(emb, "is_sparse", False):
-        emb = emb.to_dense()
+    cache = cache or {}
+    missing = [t for t in texts if t not in cache]
+    fresh = None
+    if missing:
+        fresh = model.encode(missing, batch_size=64, convert_to_tensor=True, show_progress_bar=False)
+        if getattr(fresh, "is_sparse", False):
+            fresh = fresh.to_dense()
+    if not cache:
+        emb = fresh
+    else:
+        fresh_at = {t: i for i, t in enumerate(missing)}
+        emb = torch.stack([torch.as_tensor(cache[t]) if t in cache else fresh[fresh_at[t]] for t in texts])
     pos = {t: i for i, t in enumerate(texts)}
     a = emb[torch.tensor([pos[t] for t in left])]
     b = emb[torch.tensor([pos[t] for t in right])]
@@ -296,6 +311,12 @@ class ItemRecorder:
         self.__dict__["_inner"] = evaluator
         self.__dict__["records"] = []
 
+    @property
+    def __class__(self):
+        # isinstance() checks fall through to the wrapped evaluator's class: the trainer only accepts evaluators
+        # (anything else it tries to iterate as a list of them).
+        return type(self._inner)
+
     def __getattr__(self, name):
         return getattr(self._inner, name)
 
@@ -308,7 +329,9 @@ class ItemRecorder:
         inner = self._inner
         started = time.monotonic()
         rankings: list = []
+        cache: dict = {}
         ir = hasattr(inner, "relevant_docs") and hasattr(inner, "compute_metrics")
+        patched = "compute_metrics" if ir else "embed_inputs" if hasattr(inner, "embed_inputs") else None
         if ir:
             original = inner.compute_metrics
 
@@ -317,17 +340,29 @@ class ItemRecorder:
                 return original(queries_result_list, *a, **kw)
 
             inner.compute_metrics = capture
+        elif patched:
+            # Keep the embeddings the evaluator computes, so the per-item scores need no second encoding.
+            original_embed = inner.embed_inputs
+
+            def remember(model_, sentences, *a, **kw):
+                out = original_embed(model_, sentences, *a, **kw)
+                quantized = (kw.get("precision") or getattr(inner, "precision", None)) not in (None, "float32")
+                if not a and not quantized and not getattr(out, "is_sparse", False) and len(out) == len(sentences):
+                    cache.update((t, e) for t, e in zip(sentences, out, strict=True) if isinstance(t, str))
+                return out
+
+            inner.embed_inputs = remember
         try:
             result = inner(model, *args, **kwargs)
         finally:
-            if ir:
-                del inner.compute_metrics
+            if patched:
+                delattr(inner, patched)
         eval_s = time.monotonic() - started
         started = time.monotonic()
         if ir:
             record = self._ir_record(rankings)
         else:
-            record = item_scores(inner, model)
+            record = item_scores(inner, model, cache)
         record["extra_s"] = time.monotonic() - started
         record["eval_s"] = eval_s
         self.records.append(record)
