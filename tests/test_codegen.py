@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_build import label_sources
 from test_cli import snli_csv, sts_csv, write_config
 from wb_data import TEXTS, inline, positive_pairs, scored_pairs, triplets
 
@@ -209,6 +210,24 @@ def test_generated_loaders_reproduce_the_prepared_data(make_config, tmp_path):
                      "scores", "anchors", "negatives"):
             if hasattr(want, attr):
                 assert getattr(got, attr) == getattr(want, attr), (want.name, attr)
+
+
+def test_generated_loaders_cast_labels_as_the_plan_records(make_config, tmp_path):
+    """Every kind of label cast in Plan.preps (category ids, numbers as text, booleans, rescaling) is written out
+    and gives the prepared data back, value for value and with the same type."""
+    train, losses = label_sources(tmp_path / "data")
+    spec = RunSpec.from_dict(make_config(train, loss=losses, eval={"dev": {"source": "holdout", "of": "sts", "fraction": 0.25}}))
+    plan = build(spec)
+    script = export_script(spec, plan)
+    _lint(script, tmp_path)
+    got_train, got_eval, _ = _exec(script)["load_datasets"]()
+    for want, got in ((plan.train, got_train), (plan.eval, got_eval)):
+        for name, ds in want.items():
+            assert got[name].column_names == ds.column_names, name
+            assert got[name].to_list() == ds.to_list(), name
+            assert got[name].features == ds.features, name
+    assert "int(float(v))" in script and "[int(v) for v in batch['label']]" in script
+    assert "(float(v) - 0.0) / 5.0" in script and "float(v) for v in batch['score']" in script
 
 
 @pytest.mark.parametrize("model_type", ["sparse-encoder", "cross-encoder"])

@@ -13,12 +13,67 @@ from typing import Any
 
 from . import catalog as C
 from . import compat, data
-from .errors import WorkbenchError, nearest
-from .shapes import DataShape
+from .build_losses import check_choice, check_loss_params, make_loss, make_losses
+from .errors import WorkbenchError
+from .shapes import BINARY, CLASS, ColumnProfile, DataShape
 from .spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
+
+# The losses are made once the model exists (build_losses); importable from here as before.
+__all__ = ["RUN_ARTIFACTS", "DatasetPrep", "EvaluatorPlan", "LabelPrep", "Plan", "build", "check_loss_params",
+           "check_output_dir", "evaluator_name", "make_loss", "make_losses"]
 
 # Files a finished run leaves in its output folder (and that "overwrite" clears).
 RUN_ARTIFACTS = ("final", "checkpoints", "summary.json", "metrics.jsonl", "config.json", "error.log")
+
+
+# LabelPrep.cast: how `data.prepare` turned the label column's values into numbers.
+CAST_CATEGORY = "category"  # text classes -> ids (LabelPrep.category_map)
+CAST_INT = "int"  # whole numbers written as text -> int(float(v))
+CAST_FLOAT = "float"  # numbers written as text -> float(v)
+CAST_BOOL = "bool"  # False / True -> 0 / 1
+
+
+@dataclass(frozen=True)
+class LabelPrep:
+    """What `data.prepare` did to a dataset's label column before naming it ``label``.
+
+    Attributes:
+        column: The source column.
+        cast: None (the values are used as they are) or one of ``CAST_CATEGORY`` / ``CAST_INT`` / ``CAST_FLOAT`` /
+            ``CAST_BOOL``.
+        category_map: Text class -> id, for ``CAST_CATEGORY``.
+        label_range: ``(low, high)``: after the cast, the label was rescaled from this scale to 0-1.
+    """
+
+    column: str
+    cast: str | None = None
+    category_map: dict[str, int] | None = None
+    label_range: tuple[float, float] | None = None
+
+    @property
+    def dtype(self) -> str | None:
+        """The prepared label's value type (``int64`` / ``float64``), or None when the column is used as it is."""
+        if self.label_range is not None or self.cast == CAST_FLOAT:
+            return "float64"
+        return None if self.cast is None else "int64"
+
+
+@dataclass(frozen=True)
+class DatasetPrep:
+    """How one dataset was loaded and mapped: what an exported script has to reproduce.
+
+    Attributes:
+        inputs: The source input columns in the loss's order (a column may appear twice).
+        label: The label's preparation, or None when the dataset is used without a label.
+        columns: The prepared dataset's columns: the inputs (renamed or copied where needed), then ``label``.
+        loaded_split: The loaded dataset's split (``Dataset.split``: the one a Hub dataset was read from), taken
+            before any holdout; None for a holdout.
+    """
+
+    inputs: tuple[str, ...]
+    label: LabelPrep | None
+    columns: tuple[str, ...]
+    loaded_split: str | None = None
 
 
 @dataclass
@@ -43,6 +98,8 @@ class Plan:
         loss_choices: The LossChoice per train dataset, with the resolved name.
         train / eval / test: Prepared datasets (inputs in order, ``label`` last) by name.
         shapes: DataShape per ``"train/NAME"`` / ``"eval/NAME"`` / ``"test/NAME"``.
+        preps: DatasetPrep per ``"train/NAME"`` / ``"eval/NAME"`` / ``"test/NAME"``: the column mapping and the
+            label's cast, category ids and rescaling that produced the prepared datasets.
         args: The final training-argument dict (without output_dir).
         notes: Human-readable notes on what was decided and adjusted.
         evaluators: The evaluators with their instances.
@@ -67,6 +124,7 @@ class Plan:
     num_labels: int | None = None
     device: str = "cpu"
     resume: str | None = None
+    preps: dict[str, DatasetPrep] = field(default_factory=dict)
 
     @property
     def train_rows(self) -> int:
@@ -180,6 +238,7 @@ def build(spec: RunSpec) -> Plan:
     resume = check_output_dir(spec)
     notes: list[str] = []
     raw_train = {name: data.load_raw(ds, where=f"datasets.train.{name}") for name, ds in spec.train.items()}
+    loaded = {f"train/{name}": raw.split for name, raw in raw_train.items()}
     raw_other: dict[str, dict] = {"eval": {}, "test": {}}
     for split in ("eval", "test"):
         for name, ds in getattr(spec, split).items():
@@ -191,12 +250,14 @@ def build(spec: RunSpec) -> Plan:
                 notes.append(f"{split}/{name}: {raw_other[split][name].num_rows} rows held out of train/{ds.of}")
             else:
                 raw_other[split][name] = data.load_raw(ds, where=where)
+                loaded[f"{split}/{name}"] = raw_other[split][name].split
 
     shapes: dict[str, DataShape] = {}
     loss_specs: dict[str, C.LossSpec] = {}
     loss_choices: dict[str, LossChoice] = {}
     train: dict[str, Any] = {}
     mappings: dict[str, tuple] = {}
+    preps: dict[str, DatasetPrep] = {}
     for name, raw in raw_train.items():
         ds_spec = spec.train[name]
         profile = data.profile(raw)
@@ -204,10 +265,11 @@ def build(spec: RunSpec) -> Plan:
         shape = data.shape_of(profile, inputs, label, ds_spec.label_range, ds=raw)
         choice = spec.loss_for(name)
         loss, shape, changes = _resolve_loss(choice, shape, name, model_type, guessed, notes)
-        _check_choice(choice, loss, model_type)
+        check_choice(choice, loss, model_type)
         label = None if "no_label" in changes else label
         label_range = shape.label_range
-        train[name] = data.prepare(raw, inputs, label, label_range)
+        train[name], preps[f"train/{name}"] = _prepare(raw, profile, inputs, label, label_range,
+                                                       loaded[f"train/{name}"])
         mappings[name] = (inputs, label, label_range)
         shapes[f"train/{name}"] = shape
         loss_specs[name] = loss
@@ -224,7 +286,8 @@ def build(spec: RunSpec) -> Plan:
                 inputs, label, _ = _mapping(ds_spec, profile)
                 label_range = ds_spec.label_range
             shapes[f"{split}/{name}"] = data.shape_of(profile, inputs, label, label_range, ds=raw)
-            prepared[split][name] = data.prepare(raw, inputs, label, label_range)
+            prepared[split][name], preps[f"{split}/{name}"] = _prepare(raw, profile, inputs, label, label_range,
+                                                                       loaded.get(f"{split}/{name}"))
 
     evaluators = _plan_evaluators(spec, shapes, model_type, notes)
     for ev in evaluators:
@@ -255,7 +318,38 @@ def build(spec: RunSpec) -> Plan:
             num_labels = wanted.pop()
     return Plan(spec=spec, model_type=model_type, loss_specs=loss_specs, loss_choices=loss_choices, train=train,
                 eval=prepared["eval"], test=prepared["test"], shapes=shapes, args=args, notes=notes,
-                evaluators=evaluators, eval_loss=eval_loss, num_labels=num_labels, device=device, resume=resume)
+                evaluators=evaluators, eval_loss=eval_loss, num_labels=num_labels, device=device, resume=resume,
+                preps=preps)
+
+
+def _prepare(raw, profile, inputs, label, label_range, loaded_split) -> tuple[Any, DatasetPrep]:
+    """`data.prepare` one dataset, and record what it did (the exported script writes the same steps out)."""
+    prepared = data.prepare(raw, inputs, label, label_range)
+    label_prep = None
+    if label is not None:
+        label_prep = _label_prep(raw, profile.column(label), label, label_range, prepared)
+    split = str(loaded_split) if loaded_split is not None else None
+    return prepared, DatasetPrep(tuple(inputs), label_prep, tuple(prepared.column_names), split)
+
+
+def _label_prep(raw, column: ColumnProfile, label: str, label_range, prepared) -> LabelPrep:
+    """The cast `data.prepare` applied to a label: its rule (Arrow type + column profile), read off its output.
+
+    The profile is the one `prepare` decides from (the same seeded row sample). A text column holding mostly
+    numbers is read as numbers by `prepare` even when the sample shows a stray value: the output's type tells.
+    """
+    import pyarrow as pa
+
+    atype = raw.features.arrow_schema.field(label).type
+    is_string = pa.types.is_string(atype) or pa.types.is_large_string(atype)
+    scale = tuple(float(v) for v in label_range) if label_range is not None else None
+    if is_string and not column.numeric_strings and getattr(prepared.features["label"], "dtype", None) == "int64":
+        return LabelPrep(label, CAST_CATEGORY, data.category_mapping(raw, label), scale)
+    if is_string or column.numeric_strings:
+        return LabelPrep(label, CAST_INT if column.role in (CLASS, BINARY) else CAST_FLOAT, None, scale)
+    if pa.types.is_boolean(atype):
+        return LabelPrep(label, CAST_BOOL, None, scale)
+    return LabelPrep(label, None, None, scale)
 
 
 def _plan_evaluators(spec: RunSpec, shapes: dict, model_type: str, notes: list[str]) -> list[EvaluatorPlan]:
@@ -319,163 +413,3 @@ def _settle_args(spec: RunSpec, loss_specs: dict, shapes: dict, evaluators: list
     if not has_eval:
         args["eval_strategy"] = "no"
     return args
-
-
-# ---- losses (need the model) ------------------------------------------------------------------------------------
-
-_DISTANCE_HOLDERS = (
-    ("sentence_transformers.sentence_transformer.losses", "TripletDistanceMetric"),
-    ("sentence_transformers.sentence_transformer.losses", "SiameseDistanceMetric"),
-    ("sentence_transformers.sentence_transformer.losses", "BatchHardTripletLossDistanceFunction"),
-)
-
-
-def _distance(cls, value):
-    """A distance_metric given by name -> the library member the loss's default comes from."""
-    import importlib
-    import inspect
-
-    if not isinstance(value, str):
-        return value
-    default = inspect.signature(cls.__init__).parameters["distance_metric"].default
-    if isinstance(default, str):
-        return value
-    for module, holder_name in _DISTANCE_HOLDERS:
-        holder = getattr(importlib.import_module(module), holder_name)
-        # vars(), not dir(): an Enum hides the lambdas it holds from dir().
-        members = {n: getattr(holder, n) for n in vars(holder) if not n.startswith("_")}
-        if any(member is default for member in members.values()):
-            if value not in members:
-                raise WorkbenchError(f"distance_metric '{value}' is not known to {cls.__name__}.",
-                                     fix=f"use one of: {', '.join(members)}.", where="loss.params.distance_metric")
-            return members[value]
-    return value
-
-
-def _convert(param: C.ParamSpec | None, key: str, value, cls, model):
-    import torch
-
-    kind = param.kind if param else None
-    if value is None:
-        return None
-    if kind == "similarity" or (key == "similarity_fct" and isinstance(value, str)):
-        from sentence_transformers import util
-
-        if not hasattr(util, value):
-            raise WorkbenchError(f"similarity function '{value}' is not known.", where=f"loss.params.{key}",
-                                 fix=f"use one of: {', '.join(param.choices if param else C.SIMILARITIES)}.")
-        return getattr(util, value)
-    if key == "distance_metric":
-        return _distance(cls, value)
-    if key == "activation_fn" and isinstance(value, str):
-        if not hasattr(torch.nn, value):
-            raise WorkbenchError(f"activation '{value}' is not a torch.nn module.", where=f"loss.params.{key}",
-                                 fix="use 'Identity' or 'Sigmoid'.")
-        return getattr(torch.nn, value)()
-    if kind == "model":
-        from . import models
-        from .spec import ModelSpec
-
-        return models.build_model(ModelSpec(type=C.DENSE, name_or_path=str(value)))
-    if key == "pos_weight":
-        return torch.tensor(float(value))
-    return value
-
-
-def check_loss_params(loss: C.LossSpec, given: dict, where: str = "loss.params") -> None:
-    """Refuse parameter names the installed loss class does not take, naming the nearest valid one."""
-    import inspect
-
-    cls = C.resolve_loss(loss)
-    valid = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "model", "loss")]
-    for key in given or {}:
-        if key not in valid:
-            guess = nearest(key, valid)
-            raise WorkbenchError(f"{loss.name} has no parameter '{key}'.", where=f"{where}.{key}",
-                                 fix=(f"did you mean '{guess}'? " if guess else "") + f"Parameters: {', '.join(valid)}.")
-
-
-def _check_choice(choice: LossChoice, loss: C.LossSpec, model_type: str) -> None:
-    """Check a loss choice's parameters, modifier and wrapper before any model is loaded."""
-    check_loss_params(loss, choice.params)
-    for key, group, kind in (("modifier", "modifier", C.DENSE), ("wrapper", "wrapper", C.SPARSE)):
-        extra = getattr(choice, key)
-        if not extra:
-            continue
-        if model_type != kind:
-            raise WorkbenchError(f"a loss {key} ('{extra['name']}') is only for {kind} models.", where=f"loss.{key}",
-                                 fix=f"remove the {key}, or set model.type to '{kind}'.")
-        spec = C.get_loss(extra["name"], kind)
-        if spec.group != group:
-            names = ", ".join(x.name for x in C.LOSSES if x.group == group)
-            raise WorkbenchError(f"'{spec.name}' is not a loss {key}.", fix=f"use one of: {names}.",
-                                 where=f"loss.{key}")
-        check_loss_params(spec, extra.get("params") or {}, f"loss.{key}.params")
-
-
-def _params(loss: C.LossSpec, cls, given: dict, model, shape: DataShape | None) -> dict:
-    import inspect
-
-    from . import models
-
-    check_loss_params(loss, given)
-    specs = {p.name: p for p in loss.params}
-    out: dict = {}
-    valid = inspect.signature(cls.__init__).parameters
-    for p in loss.params:
-        if p.kind == "auto" and p.name not in given:
-            if p.name == "num_labels":
-                out[p.name] = int(shape.n_classes) if shape and shape.n_classes else 2
-            elif p.name == "embedding_dimension":
-                out[p.name] = models.embedding_dimension(model)
-        elif p.name not in given and p.default is not None and p.name in valid:
-            # The catalog's defaults are what the app shows and the exported script writes; they differ from the
-            # library's where the library's would surprise (SpladeLoss leaves queries unregularized).
-            out[p.name] = _convert(p, p.name, p.default, cls, model)
-    for key, value in given.items():
-        out[key] = _convert(specs.get(key), key, value, cls, model)
-    if loss.name in ("MatryoshkaLoss", "Matryoshka2dLoss") and not out.get("matryoshka_dims"):
-        dim = models.embedding_dimension(model) or 32
-        dims, d = [], dim
-        while d >= 32:
-            dims.append(d)
-            d //= 2
-        out["matryoshka_dims"] = dims or [dim]
-    return out
-
-
-def _instantiate(loss: C.LossSpec, model, shape, params: dict, inner=None):
-    cls = C.resolve_loss(loss)
-    kwargs = _params(loss, cls, params or {}, model, shape)
-    try:
-        return cls(model, inner, **kwargs) if inner is not None else cls(model, **kwargs)
-    except WorkbenchError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the library's own checks on the user's parameters
-        raise WorkbenchError(f"{loss.name} could not be created: {exc}", where="loss",
-                             fix="check the loss parameters and the model type.") from exc
-
-
-def make_loss(plan: Plan, name: str, model):
-    """The loss module for one train dataset: main loss, then the modifier (dense) or sparse wrapper."""
-    loss_spec = plan.loss_specs[name]
-    choice = plan.loss_choices[name]
-    shape = plan.shapes[f"train/{name}"]
-    _check_choice(choice, loss_spec, plan.model_type)
-    loss = _instantiate(loss_spec, model, shape, choice.params)
-    if choice.modifier:
-        modifier = C.get_loss(choice.modifier["name"], C.DENSE)
-        loss = _instantiate(modifier, model, shape, choice.modifier.get("params") or {}, inner=loss)
-    wrapper = choice.wrapper
-    if wrapper is None and "splade_wrapper" in loss_spec.needs:
-        wrapper = {"name": "SpladeLoss", "params": {}}
-    if wrapper:
-        wrapper_spec = C.get_loss(wrapper["name"], C.SPARSE)
-        loss = _instantiate(wrapper_spec, model, shape, wrapper.get("params") or {}, inner=loss)
-    return loss
-
-
-def make_losses(plan: Plan, model):
-    """One loss module, or a dict of them (one per train dataset) for multi-dataset training."""
-    losses = {name: make_loss(plan, name, model) for name in plan.train}
-    return losses if len(losses) > 1 else next(iter(losses.values()))

@@ -1,84 +1,120 @@
-"""The sentence-transformers loss-overview tables, evaluators and curated training arguments, as data.
+"""The sentence-transformers loss-overview tables as data, and the front door to the whole catalog.
 
 Pure lookups, no widget imports, no heavy imports at module load. Every loss and evaluator is resolved by
 name from the installed library (`resolve_loss`, `resolve_evaluator`); a test generated from this catalog
 checks every entry against the installed version, so a mismatch fails a test instead of a user's run.
+
+The catalog spans five modules so each stays readable; other code imports only this one (``catalog as C``),
+which re-exports the others' names:
+
+- `catalog_models`: model types, suggested base models, name lookup in the installed library.
+- `catalog_formats`: label kinds and the data-format rows of the loss-overview tables.
+- `catalog` (here): loss parameters, the losses, the recommended ones, and loss lookups.
+- `catalog_evaluators`: evaluators and the data each reads.
+- `catalog_args`: curated and generated training-argument fields, and their validation.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
+# Re-exported so callers keep one import (``catalog as C``) whichever submodule a name lives in.
+from .catalog_args import (  # noqa: F401
+    CURATED_ARG_NAMES,
+    CURATED_ARGS,
+    MANAGED_ARGS,
+    TRAINING_ARGS_CLASSES,
+    ArgField,
+    arg_fields,
+    check_args,
+    training_args_class,
+)
+from .catalog_evaluators import (  # noqa: F401
+    E_CLASSES,
+    E_IR,
+    E_NONE,
+    E_PAIRS_CLASS,
+    E_PAIRS_SCORE,
+    E_PARALLEL,
+    E_RERANK,
+    E_TRIPLETS,
+    EVALUATOR_MODULES,
+    EVALUATORS,
+    EvaluatorSpec,
+    evaluators_for,
+    get_evaluator,
+    resolve_evaluator,
+)
+from .catalog_formats import (  # noqa: F401
+    C1,
+    C2,
+    C3,
+    C4,
+    C5,
+    C6,
+    C7,
+    CD1,
+    CD2,
+    CD3,
+    CD4,
+    CD5,
+    D1,
+    D2,
+    D3,
+    D4,
+    D5,
+    D6,
+    D7,
+    D8,
+    D9,
+    D10,
+    DD1,
+    DD2,
+    DD3,
+    DD4,
+    DD5,
+    DD6,
+    L_BINARY,
+    L_CLASS,
+    L_FLOAT,
+    L_LIST_DOCS,
+    L_LIST_N,
+    L_LIST_N1,
+    L_NONE,
+    L_SCORE01,
+    L_VECTOR,
+    LABEL_TEXT,
+    S1,
+    S2,
+    S3,
+    S4,
+    SD1,
+    SD2,
+    SD3,
+    SD4,
+    SD5,
+    SD6,
+    DataFormat,
+    F,
+)
+from .catalog_models import (  # noqa: F401
+    BASE_MODELS,
+    CROSS,
+    DENSE,
+    MODEL_TYPE_LABELS,
+    MODEL_TYPES,
+    SPARSE,
+    BaseModel,
+    base_models_for,
+    import_attr,
+)
 from .errors import WorkbenchError, nearest
-
-DENSE, SPARSE, CROSS = "sentence-transformer", "sparse-encoder", "cross-encoder"
-MODEL_TYPES = (DENSE, SPARSE, CROSS)
-MODEL_TYPE_LABELS = {DENSE: "Dense embeddings (SentenceTransformer)", SPARSE: "Sparse / SPLADE (SparseEncoder)",
-                     CROSS: "Reranker (CrossEncoder)"}
 
 LOSS_MODULES = {
     DENSE: ("sentence_transformers.sentence_transformer.losses", "sentence_transformers.losses"),
     SPARSE: ("sentence_transformers.sparse_encoder.losses",),
     CROSS: ("sentence_transformers.cross_encoder.losses",),
 }
-EVALUATOR_MODULES = {
-    DENSE: ("sentence_transformers.sentence_transformer.evaluation", "sentence_transformers.evaluation"),
-    SPARSE: ("sentence_transformers.sparse_encoder.evaluation",),
-    CROSS: ("sentence_transformers.cross_encoder.evaluation",),
-}
-
-# Label kinds a data format asks for.
-L_NONE = "none"  # no label column
-L_CLASS = "class"  # integer class ids (>= 2 classes)
-L_BINARY = "binary"  # 1 if positive, 0 if negative
-L_SCORE01 = "score01"  # float similarity in 0..1
-L_FLOAT = "float"  # any real number (e.g. a margin gold_sim(q,p1) - gold_sim(q,p2))
-L_LIST_N = "list_n"  # list of n numbers, n = number of negatives (n_inputs - 2)
-L_LIST_N1 = "list_n1"  # list of n+1 numbers (n_inputs - 1)
-L_LIST_DOCS = "list_docs"  # list of scores, one per document in the list column
-L_VECTOR = "vector"  # teacher embedding (list of floats, the model's dimension)
-LABEL_TEXT = {
-    L_NONE: "no label",
-    L_CLASS: "an integer class label",
-    L_BINARY: "a 0/1 label (1 = positive, 0 = negative)",
-    L_SCORE01: "a similarity score between 0 and 1",
-    L_FLOAT: "a numeric margin score",
-    L_LIST_N: "a list of n margin scores (one per negative)",
-    L_LIST_N1: "a list of n+1 teacher scores (positive first, then each negative)",
-    L_LIST_DOCS: "a list of relevance scores, one per document",
-    L_VECTOR: "a teacher embedding (list of floats)",
-}
-
-
-@dataclass(frozen=True)
-class DataFormat:
-    """One row of a loss-overview table: the ordered inputs and the label a loss accepts.
-
-    Attributes:
-        ref: The row id in LOSS_OVERVIEW.md (D8, S1, C7, ...).
-        roles: Names of the ordered input columns, e.g. ("anchor", "positive", "negative").
-        n_min / n_max: Number of input columns accepted (n_max None: any number >= n_min, the "2+n" rows).
-        label: One of the L_* kinds.
-        list_docs: Cross-encoder listwise: the second input is a list of documents.
-    """
-
-    ref: str
-    roles: tuple[str, ...]
-    n_min: int
-    n_max: int | None
-    label: str
-    list_docs: bool = False
-
-    def describe(self) -> str:
-        if self.n_max is None:
-            cols = f"{self.n_min}+ text columns ({', '.join(self.roles)}, ...)"
-        elif self.list_docs:
-            cols = "(query, [doc1, ..., docN]) with the documents in a list column"
-        else:
-            word = {1: "1 text column", 2: "2 text columns", 3: "3 text columns"}.get(self.n_min, f"{self.n_min} text columns")
-            cols = f"{word} ({', '.join(self.roles)})"
-        return f"{cols} + {LABEL_TEXT[self.label]}"
 
 
 @dataclass(frozen=True)
@@ -175,53 +211,6 @@ IDENTITY_ACT = ParamSpec("activation_fn", "choice", "Identity", ("Identity", "Si
 CE_MINI = ParamSpec("mini_batch_size", "int", None, help="Process documents in chunks of this size (memory).")
 
 
-def F(ref, roles, label, n_min=None, n_max=-1, list_docs=False) -> DataFormat:
-    n_min = len(roles) if n_min is None else n_min
-    n_max = len(roles) if n_max == -1 else n_max
-    return DataFormat(ref, tuple(roles), n_min, n_max, label, list_docs)
-
-
-# Dense formats (LOSS_OVERVIEW 2.1)
-D1 = F("D1", ["sentence"], L_CLASS)
-D2 = F("D2", ["sentence"], L_NONE)
-D3 = F("D3", ["anchor", "anchor"], L_NONE)
-D4 = F("D4", ["damaged_sentence", "original_sentence"], L_NONE)
-D5 = F("D5", ["sentence_A", "sentence_B"], L_CLASS)
-D6 = F("D6", ["anchor", "positive"], L_NONE)
-D7 = F("D7", ["anchor", "positive/negative"], L_BINARY)
-D8 = F("D8", ["sentence_A", "sentence_B"], L_SCORE01)
-D9 = F("D9", ["anchor", "positive", "negative"], L_NONE)
-D10 = F("D10", ["anchor", "positive", "negative_1"], L_NONE, n_min=4, n_max=None)
-DD1 = F("DD1", ["sentence"], L_VECTOR)
-DD2 = F("DD2", ["sentence_1", "sentence_2"], L_VECTOR, n_min=2, n_max=None)
-DD3 = F("DD3", ["query", "passage_one", "passage_two"], L_FLOAT)
-DD4 = F("DD4", ["query", "positive", "negative_1"], L_LIST_N, n_min=3, n_max=None)
-DD5 = F("DD5", ["query", "positive", "negative"], L_LIST_N1)
-DD6 = F("DD6", ["query", "positive", "negative_1"], L_LIST_N1, n_min=4, n_max=None)
-# Sparse formats (2.2)
-S1 = F("S1", ["anchor", "positive"], L_NONE)
-S2 = F("S2", ["sentence_A", "sentence_B"], L_SCORE01)
-S3 = F("S3", ["anchor", "positive", "negative"], L_NONE)
-S4 = F("S4", ["anchor", "positive", "negative_1"], L_NONE, n_min=4, n_max=None)
-SD1 = F("SD1", ["sentence"], L_VECTOR)
-SD2 = F("SD2", ["sentence_1", "sentence_2"], L_VECTOR, n_min=2, n_max=None)
-SD3 = F("SD3", ["query", "passage_one", "passage_two"], L_FLOAT)
-SD4 = F("SD4", ["query", "positive", "negative_1"], L_LIST_N, n_min=3, n_max=None)
-SD5 = F("SD5", ["query", "positive", "negative"], L_LIST_N1)
-SD6 = F("SD6", ["query", "positive", "negative_1"], L_LIST_N1, n_min=4, n_max=None)
-# Cross-encoder formats (2.3)
-C1 = F("C1", ["sentence_A", "sentence_B"], L_CLASS)
-C2 = F("C2", ["anchor", "positive"], L_NONE)
-C3 = F("C3", ["anchor", "positive/negative"], L_BINARY)
-C4 = F("C4", ["sentence_A", "sentence_B"], L_SCORE01)
-C5 = F("C5", ["anchor", "positive", "negative"], L_NONE)
-C6 = F("C6", ["anchor", "positive", "negative_1"], L_NONE, n_min=4, n_max=None)
-C7 = F("C7", ["query", "documents"], L_LIST_DOCS, list_docs=True)
-CD1 = F("CD1", ["sentence_A", "sentence_B"], L_FLOAT)
-CD2 = F("CD2", ["query", "passage_one", "passage_two"], L_FLOAT)
-CD3 = F("CD3", ["query", "positive", "negative_1"], L_LIST_N, n_min=3, n_max=None)
-CD4 = F("CD4", ["query", "positive", "negative"], L_LIST_N1)
-CD5 = F("CD5", ["query", "positive", "negative_1"], L_LIST_N1, n_min=4, n_max=None)
 
 ND = "no_duplicates"
 GBL = "group_by_label"
@@ -427,272 +416,16 @@ def get_loss(name: str, model_type: str = DENSE) -> LossSpec:
     )
 
 
-def _import_attr(modules: tuple[str, ...], name: str):
-    import warnings
-
-    errors = []
-    for module_name in modules:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                module = importlib.import_module(module_name)
-        except ImportError as exc:
-            errors.append(f"{module_name}: {exc}")
-            continue
-        if hasattr(module, name):
-            return getattr(module, name)
-        errors.append(f"{module_name} has no {name}")
-    raise WorkbenchError(
-        f"the installed sentence-transformers has no '{name}' ({'; '.join(errors)}).",
-        fix="install a sentence-transformers version in the range pyproject.toml gives (>= 6.0, < 7).",
-    )
-
-
 def resolve_loss(spec: LossSpec):
     """The loss class of the installed library."""
-    return _import_attr(LOSS_MODULES[spec.model_type], spec.name)
-
-
-# ---- evaluators ---------------------------------------------------------------------------------------------
-
-# What data an evaluator reads.
-E_PAIRS_SCORE = "pairs+score"
-E_PAIRS_CLASS = "pairs+binary"
-E_TRIPLETS = "triplets"
-E_IR = "ir"  # (query, positive) pairs, or BEIR files queries/corpus/qrels
-E_RERANK = "reranking"  # (query, positive, negative...) rows
-E_PARALLEL = "parallel"  # (source, translation) pairs
-E_NONE = "none"  # needs only the Hub (NanoBEIR)
-E_CLASSES = "pairs+class"
-
-
-@dataclass(frozen=True)
-class EvaluatorSpec:
-    """An evaluator of the library and the data it needs.
-
-    Attributes:
-        name: Class name.
-        model_type: DENSE, SPARSE or CROSS.
-        needs: One of the E_* data kinds.
-        primary: Its primary metric's suffix (the key is ``{name}_{primary}``; the trainer prefixes ``eval_``).
-        higher_is_better: Direction of the primary metric.
-        offline: False when it downloads its own data from the Hub (NanoBEIR).
-    """
-
-    name: str
-    model_type: str
-    needs: str
-    primary: str
-    higher_is_better: bool = True
-    offline: bool = True
-    summary: str = ""
-
-
-EVALUATORS: tuple[EvaluatorSpec, ...] = (
-    EvaluatorSpec("EmbeddingSimilarityEvaluator", DENSE, E_PAIRS_SCORE, "spearman_cosine",
-                  summary="Spearman correlation of cosine similarity with gold scores (STS)."),
-    EvaluatorSpec("BinaryClassificationEvaluator", DENSE, E_PAIRS_CLASS, "cosine_ap",
-                  summary="Average precision of duplicate / not-duplicate by cosine similarity."),
-    EvaluatorSpec("TripletEvaluator", DENSE, E_TRIPLETS, "cosine_accuracy",
-                  summary="How often the anchor is closer to the positive than to the negative."),
-    EvaluatorSpec("InformationRetrievalEvaluator", DENSE, E_IR, "cosine_ndcg@10",
-                  summary="Search quality (nDCG@10, MRR, recall) of queries against a corpus."),
-    EvaluatorSpec("RerankingEvaluator", DENSE, E_RERANK, "ndcg@10",
-                  summary="Ranking of each query's positives above its negatives (nDCG@10, MAP, MRR)."),
-    EvaluatorSpec("TranslationEvaluator", DENSE, E_PARALLEL, "mean_accuracy",
-                  summary="Finds each sentence's translation among all candidates."),
-    EvaluatorSpec("NanoBEIREvaluator", DENSE, E_NONE, "cosine_ndcg@10", offline=False,
-                  summary="Small BEIR retrieval benchmark (downloads its data from the Hub)."),
-    EvaluatorSpec("SparseEmbeddingSimilarityEvaluator", SPARSE, E_PAIRS_SCORE, "spearman_dot"),
-    EvaluatorSpec("SparseBinaryClassificationEvaluator", SPARSE, E_PAIRS_CLASS, "dot_ap"),
-    EvaluatorSpec("SparseTripletEvaluator", SPARSE, E_TRIPLETS, "dot_accuracy"),
-    EvaluatorSpec("SparseInformationRetrievalEvaluator", SPARSE, E_IR, "dot_ndcg@10"),
-    EvaluatorSpec("SparseRerankingEvaluator", SPARSE, E_RERANK, "ndcg@10"),
-    EvaluatorSpec("SparseTranslationEvaluator", SPARSE, E_PARALLEL, "mean_accuracy"),
-    EvaluatorSpec("SparseNanoBEIREvaluator", SPARSE, E_NONE, "dot_ndcg@10", offline=False),
-    EvaluatorSpec("CrossEncoderCorrelationEvaluator", CROSS, E_PAIRS_SCORE, "spearman",
-                  summary="Spearman correlation of the reranker's scores with gold scores."),
-    EvaluatorSpec("CrossEncoderClassificationEvaluator", CROSS, E_PAIRS_CLASS, "average_precision",
-                  summary="Classification quality of pairs (AP / F1 for binary, accuracy for classes)."),
-    EvaluatorSpec("CrossEncoderRerankingEvaluator", CROSS, E_RERANK, "ndcg@10",
-                  summary="Reranks each query's positives and negatives (MRR, nDCG@10)."),
-    EvaluatorSpec("CrossEncoderNanoBEIREvaluator", CROSS, E_NONE, "ndcg@10", offline=False),
-)
-
-
-def evaluators_for(model_type: str) -> tuple[EvaluatorSpec, ...]:
-    return tuple(e for e in EVALUATORS if e.model_type == model_type)
-
-
-def get_evaluator(name: str, model_type: str = DENSE) -> EvaluatorSpec:
-    for ev in EVALUATORS:
-        if ev.name == name and ev.model_type == model_type:
-            return ev
-    names = [e.name for e in evaluators_for(model_type)]
-    guess = nearest(name, names)
-    raise WorkbenchError(
-        f"unknown evaluator '{name}' for a {model_type}.",
-        fix=(f"did you mean '{guess}'? " if guess else "") + f"Choose one of: {', '.join(names)}.",
-        where="evaluators",
-    )
-
-
-def resolve_evaluator(spec: EvaluatorSpec):
-    """The evaluator class of the installed library."""
-    return _import_attr(EVALUATOR_MODULES[spec.model_type], spec.name)
-
-
-# ---- training arguments -------------------------------------------------------------------------------------
-
-TRAINING_ARGS_CLASSES = {
-    DENSE: ("sentence_transformers.sentence_transformer.training_args", "SentenceTransformerTrainingArguments"),
-    SPARSE: ("sentence_transformers.sparse_encoder.training_args", "SparseEncoderTrainingArguments"),
-    CROSS: ("sentence_transformers.cross_encoder.training_args", "CrossEncoderTrainingArguments"),
-}
-
-# The key arguments the app shows up front, in order, grouped. Everything else goes to "advanced".
-# A test asserts each name is still a field of the installed TrainingArguments classes.
-CURATED_ARGS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Schedule", ("num_train_epochs", "max_steps", "learning_rate", "lr_scheduler_type", "warmup_ratio",
-                  "warmup_steps", "weight_decay", "seed")),
-    ("Batches", ("per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size",
-                 "gradient_accumulation_steps", "gradient_checkpointing", "eval_accumulation_steps",
-                 "batch_sampler", "multi_dataset_batch_sampler", "prompts")),
-    ("Precision and optimizer", ("fp16", "bf16", "optim")),
-    ("Evaluation and saving", ("eval_strategy", "eval_steps", "save_strategy", "save_steps", "save_total_limit",
-                               "load_best_model_at_end", "metric_for_best_model", "logging_steps")),
-    ("Tracking and Hub", ("report_to", "run_name", "log_level", "push_to_hub", "hub_model_id", "hub_strategy",
-                          "hub_private_repo")),
-)
-CURATED_ARG_NAMES = tuple(name for _, names in CURATED_ARGS for name in names)
-# Arguments the workbench manages itself (never shown as a form field).
-MANAGED_ARGS = ("output_dir", "overwrite_output_dir", "hub_token", "push_to_hub_token", "resume_from_checkpoint")
-
-
-@dataclass(frozen=True)
-class ArgField:
-    """One training-argument field as the installed library defines it."""
-
-    name: str
-    type: str  # bool | int | float | str | choice | list | dict | other
-    default: object
-    help: str = ""
-    choices: tuple = ()
-
-
-def training_args_class(model_type: str):
-    module, name = TRAINING_ARGS_CLASSES[model_type]
-    return getattr(importlib.import_module(module), name)
-
-
-def arg_fields(model_type: str = DENSE) -> dict[str, ArgField]:
-    """Every field of the installed *TrainingArguments dataclass, with type, default, help and choices."""
-    import dataclasses
-    import enum
-    import typing
-
-    cls = training_args_class(model_type)
-    hints = typing.get_type_hints(cls) if hasattr(cls, "__dataclass_fields__") else {}
-    out: dict[str, ArgField] = {}
-    for f in dataclasses.fields(cls):
-        if not f.init or f.name.startswith("_"):
-            continue
-        hint = hints.get(f.name, f.type)
-        choices: tuple = ()
-        kind = "other"
-        members = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-        for member in members:
-            if isinstance(member, type) and issubclass(member, enum.Enum):
-                kind, choices = "choice", tuple(m.value for m in member)
-                break
-        if kind == "other":
-            base = members[0]
-            origin = typing.get_origin(base) or base
-            kind = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(origin, "other")
-            if kind == "other" and any(m is str for m in members):
-                kind = "str"
-        if f.default is not dataclasses.MISSING:
-            default = f.default
-        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-            default = f.default_factory()  # type: ignore[misc]
-        else:
-            default = None
-        if isinstance(default, enum.Enum):
-            default = default.value
-        out[f.name] = ArgField(f.name, kind, default, (f.metadata or {}).get("help", ""), choices)
-    return out
-
-
-def check_args(args: dict, model_type: str = DENSE) -> None:
-    """Reject unknown training-argument names, naming the nearest valid one."""
-    fields_ = arg_fields(model_type)
-    for name in args:
-        if name in MANAGED_ARGS:
-            raise WorkbenchError(
-                f"'{name}' is managed by the workbench and cannot be set in 'args'.",
-                fix="use the config's top-level 'output_dir' / 'overwrite' / 'resume_from_checkpoint' instead; "
-                "tokens go in the HF_TOKEN environment variable.",
-                where=f"args.{name}",
-            )
-        if name not in fields_:
-            guess = nearest(name, fields_)
-            raise WorkbenchError(
-                f"'{name}' is not a training argument of {training_args_class(model_type).__name__}.",
-                fix=f"did you mean '{guess}'?" if guess else "see the TrainingArguments documentation for valid names.",
-                where=f"args.{name}",
-            )
-        choices = fields_[name].choices
-        value = args[name]
-        if choices and value is not None and value not in choices and not isinstance(value, (dict, list)):
-            raise WorkbenchError(
-                f"'{value}' is not a valid value for {name}.",
-                fix=f"use one of: {', '.join(map(str, choices))}.",
-                where=f"args.{name}",
-            )
-
-
-# ---- base models ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BaseModel:
-    """A suggested base model with its published score (for the model picker)."""
-
-    name: str
-    model_type: str
-    size: str
-    score: str
-    note: str = ""
-    packaged: bool = False
-
-
-BASE_MODELS: tuple[BaseModel, ...] = (
-    BaseModel("default", DENSE, "22M", "STSb 82.03", "all-MiniLM-L6-v2, packaged: works offline", packaged=True),
-    BaseModel("sentence-transformers/all-mpnet-base-v2", DENSE, "110M", "STSb 83.42", "best general-purpose classic"),
-    BaseModel("sentence-transformers/paraphrase-MiniLM-L6-v2", DENSE, "22M", "STSb 84.12", "small, paraphrase-tuned"),
-    BaseModel("BAAI/bge-small-en-v1.5", DENSE, "33M", "MTEB retrieval 51.7", "strong small retrieval model"),
-    BaseModel("microsoft/mpnet-base", DENSE, "110M", "-", "plain encoder: train from scratch"),
-    BaseModel("distilbert/distilbert-base-uncased", DENSE, "66M", "-", "plain encoder: train from scratch"),
-    BaseModel("default", SPARSE, "22M", "-", "SPLADE head on the packaged MiniLM weights (MLM head untrained)",
-              packaged=True),
-    BaseModel("naver/splade-cocondenser-ensembledistil", SPARSE, "110M", "MS MARCO MRR@10 38.0", "finished SPLADE"),
-    BaseModel("google-bert/bert-base-uncased", SPARSE, "110M", "-", "plain MLM encoder for SPLADE from scratch"),
-    BaseModel("default", CROSS, "22M", "-", "classifier head on the packaged MiniLM weights (head untrained)",
-              packaged=True),
-    BaseModel("cross-encoder/ms-marco-MiniLM-L6-v2", CROSS, "22M", "MS MARCO MRR@10 39.0", "finished reranker"),
-    BaseModel("answerdotai/ModernBERT-base", CROSS, "150M", "-", "plain encoder for a reranker from scratch"),
-)
-
-
-def base_models_for(model_type: str) -> tuple[BaseModel, ...]:
-    return tuple(m for m in BASE_MODELS if m.model_type == model_type)
+    return import_attr(LOSS_MODULES[spec.model_type], spec.name)
 
 
 def all_loss_keys() -> list[str]:
+    """Every loss's unique key (``model_type:name``), in catalog order."""
     return [loss.key for loss in LOSSES]
 
 
 def format_refs(loss: LossSpec) -> list[str]:
+    """The LOSS_OVERVIEW.md row ids (D8, C7, ...) of the data formats a loss accepts."""
     return [f.ref for f in loss.formats]
-
-

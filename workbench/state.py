@@ -12,16 +12,19 @@ Loaded datasets and their profiles are cached in plain dicts (not traits) keyed 
 description; loading runs in a background thread that reports through ``loading`` / ``data_errors`` /
 ``data_version``. Derived facts (which losses fit, which evaluators apply) are computed by calling ``compat``,
 never stored. Nothing here imports torch, sentence-transformers or datasets at module load.
+
+The Session is assembled from cohesive parts: the helpers and constants in :mod:`workbench.session_support`,
+dataset loading in :mod:`workbench.session_loading` and the run in :mod:`workbench.session_run`. Every name other
+code imports from here (``Session``, ``ACTIVE``, ``ENDED``, ``HEAVY_LOCK``, ``data_key``, ``error_text`` ...) stays
+importable from ``workbench.state``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,119 +33,38 @@ import traitlets as T
 from . import catalog as C
 from . import compat
 from .errors import WorkbenchError
+from .session_loading import DataLoading
+from .session_run import STATUS_LINES, RunControl
+from .session_support import (
+    ACTIVE,
+    ENDED,
+    HEAVY_LOCK,
+    PANELS,
+    SPLITS,
+    STATUSES,
+    DatasetEntry,
+    autosave_path,
+    data_key,
+    demo_entries,
+    error_text,
+    new_output_dir,
+    panel_for,
+    runs_dir,
+    warm_up,
+    workbench_home,
+)
 from .spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
+
+__all__ = [  # the names other modules import from here, most now defined in session_support / session_run
+    "ACTIVE", "ENDED", "HEAVY_LOCK", "PANELS", "SPLITS", "STATUSES", "STATUS_LINES", "DatasetEntry", "Session",
+    "autosave_path", "data_key", "demo_entries", "error_text", "new_output_dir", "panel_for", "runs_dir", "warm_up",
+    "workbench_home",
+]
 
 log = logging.getLogger("workbench.state")
 
-STATUSES = ("idle", "loading", "baseline", "training", "saving", "finished", "stopped", "error")
-ACTIVE = ("loading", "baseline", "training", "saving")
-ENDED = ("finished", "stopped", "error")
-SPLITS = ("train", "eval", "test")
-PANELS = ("model", "dataset", "columns", "loss", "args", "evaluators", "train")
-_MAPPING_FIELDS = ("columns", "label", "label_range")
-_LOG_LINES = 200
-# Two threads importing sentence-transformers at the same time can see a half-initialised module ("cannot import
-# name ... from partially initialized module"). Every heavy import the app starts goes through this lock.
-HEAVY_LOCK = threading.RLock()
-_WARM_MODULES = (
-    "sentence_transformers",
-    "sentence_transformers.sentence_transformer.training_args",
-    "sentence_transformers.sparse_encoder.training_args",
-    "sentence_transformers.cross_encoder.training_args",
-    "sentence_transformers.sentence_transformer.trainer",
-    "sentence_transformers.sparse_encoder.trainer",
-    "sentence_transformers.cross_encoder.trainer",
-    "datasets",
-)
 
-
-def warm_up() -> None:
-    """Import the heavy libraries once, under HEAVY_LOCK (later imports of them are dictionary lookups)."""
-    import importlib
-
-    with HEAVY_LOCK:
-        for name in _WARM_MODULES:
-            try:
-                importlib.import_module(name)
-            except Exception as exc:  # noqa: BLE001 - the run reports a missing library properly
-                log.warning("warm-up import of %s failed: %s", name, exc)
-
-
-def workbench_home() -> Path:
-    """Where the app keeps its autosave and uploads: ``$WORKBENCH_HOME`` or ``~/.cache/sentence-workbench``."""
-    return Path(os.environ.get("WORKBENCH_HOME") or Path.home() / ".cache" / "sentence-workbench")
-
-
-def runs_dir() -> Path:
-    """Where new runs go: ``$WORKBENCH_RUNS``, else ``$WORKBENCH_HOME/runs`` when set, else ``./runs``."""
-    if os.environ.get("WORKBENCH_RUNS"):
-        return Path(os.environ["WORKBENCH_RUNS"])
-    if os.environ.get("WORKBENCH_HOME"):
-        return Path(os.environ["WORKBENCH_HOME"]) / "runs"
-    return Path.cwd() / "runs"
-
-
-def autosave_path() -> Path:
-    return workbench_home() / "autosave.json"
-
-
-def new_output_dir() -> str:
-    """A fresh ``runs/<timestamp>`` folder name (not created)."""
-    base = runs_dir() / time.strftime("%Y%m%d-%H%M%S")
-    path, k = base, 2
-    while path.exists():
-        path, k = Path(f"{base}-{k}"), k + 1
-    return str(path)
-
-
-def panel_for(where: str | None, default: str = "train") -> str:
-    """The panel an error belongs to, from a WorkbenchError's ``where``."""
-    if not where:
-        return default
-    head = where.split(".")[0].split("[")[0]
-    if head == "datasets":
-        return "columns" if where.endswith((".columns", ".label", ".label_range")) else "dataset"
-    return {"model": "model", "loss": "loss", "args": "args", "evaluators": "evaluators"}.get(head, default)
-
-
-def error_text(exc: BaseException) -> str:
-    """One line a person can read: a WorkbenchError's message and fix, or the first line of anything else."""
-    if isinstance(exc, WorkbenchError):
-        return exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return f"Something went wrong ({type(exc).__name__}{': ' + first if first else ''})."
-
-
-@dataclass(frozen=True)
-class DatasetEntry:
-    """One dataset of the run: its split, its name and its DatasetSpec (source plus column mapping)."""
-
-    split: str
-    name: str
-    spec: DatasetSpec
-
-    @property
-    def key(self) -> str:
-        return f"{self.split}/{self.name}"
-
-
-def data_key(spec: DatasetSpec) -> str:
-    """The cache key of a dataset's rows: its source description without the column mapping."""
-    return json.dumps({k: v for k, v in spec.to_dict().items() if k not in _MAPPING_FIELDS}, sort_keys=True,
-                      default=str)
-
-
-def demo_entries() -> tuple[DatasetEntry, ...]:
-    from .demo import demo_path
-
-    mapping = {"columns": ("sentence1", "sentence2"), "label": "score", "label_range": (0.0, 5.0)}
-    return (
-        DatasetEntry("train", "demo", DatasetSpec(source="csv", path=demo_path("pairs_scored_train"), **mapping)),
-        DatasetEntry("eval", "dev", DatasetSpec(source="csv", path=demo_path("pairs_scored_dev"), **mapping)),
-    )
-
-
-class Session(T.HasTraits):
+class Session(DataLoading, RunControl, T.HasTraits):
     """The state of one workbench: what to train (config traits) and what the current run is doing (run traits).
 
     Args:
@@ -305,7 +227,7 @@ class Session(T.HasTraits):
         if panel in self.errors:
             self.errors = {k: v for k, v in self.errors.items() if k != panel}
 
-    # ---- datasets ----------------------------------------------------------------------------------------------
+    # ---- datasets (loading them: DataLoading in session_loading) -----------------------------------------------
 
     def entry(self, key: str) -> DatasetEntry | None:
         return next((e for e in self.datasets if e.key == key), None)
@@ -359,94 +281,6 @@ class Session(T.HasTraits):
         new = replace(entry, spec=replace(entry.spec, **changes))
         with self._edit_lock:
             self.datasets = tuple(new if e.key == key else e for e in self.datasets)
-
-    def load_all(self, background: bool | None = None, warm: bool = False) -> threading.Thread | None:
-        """Load every dataset; with ``warm`` the same thread then imports sentence-transformers, so that the
-        first Start and the training-settings form do not wait for it (one thread does all heavy imports)."""
-        return self.load([e.key for e in self.datasets], background=background, warm=warm)
-
-    def load(self, keys, background: bool | None = None, warm: bool = False) -> threading.Thread | None:
-        """Load datasets into the cache (train datasets first: held-out parts need them)."""
-        background = self.background if background is None else background
-        keys = sorted(keys, key=lambda k: 0 if k.startswith("train/") else 1)
-        todo = [self.entry(k) for k in keys if self.entry(k) is not None]
-        todo = [e for e in todo if data_key(e.spec) not in self.raw]
-        if not todo and not warm:
-            return None
-        self.loading = {**self.loading, **{data_key(e.spec): True for e in todo}}
-        if not background:
-            self._load_entries(todo, warm)
-            return None
-        thread = threading.Thread(target=self._load_entries, args=(todo, warm), name="workbench-load", daemon=True)
-        thread.start()
-        return thread
-
-    def _load_entries(self, entries, warm: bool = False) -> None:
-        from . import data
-
-        with self._data_lock:
-            self._load_each(data, entries)
-        if warm:
-            warm_up()
-
-    def _load_each(self, data, entries) -> None:
-        for entry in entries:
-            key = data_key(entry.spec)
-            try:
-                if key not in self.raw:
-                    train = None
-                    if entry.spec.source == "holdout":
-                        of = self.entry(f"train/{entry.spec.of}")
-                        train = {entry.spec.of: self._ensure_raw(of)} if of is not None else {}
-                    ds = data.load_raw(entry.spec, train_datasets=train, where=f"datasets.{entry.key}")
-                    self.profiles[key] = data.profile(ds)
-                    self.raw[key] = ds
-                self.data_errors = {k: v for k, v in self.data_errors.items() if k != key}
-                self._suggest_for(entry.key)
-            except Exception as exc:  # noqa: BLE001 - reported in the Data panel
-                self.data_errors = {**self.data_errors, key: error_text(exc)}
-            finally:
-                self.loading = {k: v for k, v in self.loading.items() if k != key}
-                self.data_version += 1
-
-    def _ensure_raw(self, entry: DatasetEntry):
-        from . import data
-
-        key = data_key(entry.spec)
-        if key not in self.raw:
-            ds = data.load_raw(entry.spec, where=f"datasets.{entry.key}")
-            self.profiles[key], self.raw[key] = data.profile(ds), ds
-        return self.raw[key]
-
-    def add_upload(self, split: str, filename: str, content: bytes, *, background: bool | None = None):
-        """Save an uploaded file under the workbench home, load it and add it as a dataset."""
-        from pathlib import PurePath
-
-        name = self.unique_name(split, PurePath(filename).stem.replace(" ", "_")[:40] or "upload")
-
-        def work():
-            from . import data
-
-            try:
-                spec, ds = data.from_upload(filename, content, workbench_home() / "uploads")
-                key = data_key(spec)
-                self.raw[key], self.profiles[key] = ds, data.profile(ds)
-                self.clear_error("dataset")
-                self.add_dataset(split, name, spec, load=False)
-                self.selected = f"{split}/{name}"
-            except Exception as exc:  # noqa: BLE001 - a bad file is the person's input: say so in the panel
-                self.report(exc, "dataset")
-            finally:
-                self.loading = {k: v for k, v in self.loading.items() if k != f"upload:{filename}"}
-                self.data_version += 1
-
-        self.loading = {**self.loading, f"upload:{filename}": True}
-        if not (self.background if background is None else background):
-            work()
-            return None
-        thread = threading.Thread(target=work, name="workbench-upload", daemon=True)
-        thread.start()
-        return thread
 
     def dataset(self, key: str):
         """The loaded rows of a dataset (None while not loaded)."""
@@ -580,144 +414,4 @@ class Session(T.HasTraits):
                 out.append(EvaluatorChoice(fitting[0].name, dataset=entry.key))
         return tuple(out)
 
-    # ---- running ----------------------------------------------------------------------------------------------
-
-    @property
-    def running(self) -> bool:
-        return self.status in ACTIVE
-
-    def check(self) -> RunSpec:
-        """The RunSpec to run, after the checks that need no model (raises WorkbenchError with ``where``)."""
-        spec = self.to_spec()
-        if not spec.train:
-            raise WorkbenchError("there is no train dataset.", fix="add one in the Data tab.", where="datasets.train")
-        for entry in self.entries("train"):
-            try:
-                shape = self.shape(entry.key)
-            except WorkbenchError as exc:
-                raise WorkbenchError(exc.message, exc.fix, where=f"datasets.{entry.key}.columns") from None
-            choice = self.loss_for(entry.name)
-            if shape is None or choice.name == "auto":
-                continue
-            verdict = next((v for v in self.verdicts(entry.name) if v.name == choice.name), None)
-            if verdict is None:
-                C.get_loss(choice.name, self.model_type)  # raises "a cross-encoder loss ..." etc.
-            elif not verdict.compatible:
-                fix = "; or ".join(f.text for f in verdict.fixes) or "change the columns or pick a loss that fits"
-                raise WorkbenchError(f"{choice.name} does not fit '{entry.name}': {verdict.reason}.", fix=fix + ".",
-                                     where="loss")
-        return spec
-
-    def start(self):
-        """Start a run of the current configuration in the background.
-
-        Returns:
-            The Runner.
-
-        Raises:
-            WorkbenchError: a run is active, or the configuration cannot run (nothing is started then).
-        """
-        from .run import Runner
-
-        if self.running:
-            raise WorkbenchError("a run is already going.", fix="wait for it to end, or press Stop.")
-        if self.auto_output:
-            self.output_dir = new_output_dir()
-        spec = self.check()
-        with self.hold_trait_notifications():
-            self.history, self.log, self.progress = (), (), {}
-            self.baseline, self.final, self.primary = {}, {}, {}
-            self.saved_path, self.error = "", ""
-            self.errors = {k: v for k, v in self.errors.items() if k not in ("train", "loss", "args")}
-            self.status = "loading"
-        runner = self.runner = Runner(spec)
-        runner.subscribe(self._on_event)
-        self._stop_requested = False
-        self._log(f"Starting: the model will be saved in {spec.output_dir}")
-
-        def launch():
-            warm_up()  # waits for an import that is under way in another thread
-            if self._stop_requested:
-                self._log("Stopped before training began.")
-                self.status = "stopped"
-                return
-            runner.start()
-
-        self._launcher = threading.Thread(target=launch, name="workbench-launch", daemon=True)
-        self._launcher.start()
-        return runner
-
-    def stop(self) -> None:
-        """Ask the run to stop after the current step; the model trained so far is saved."""
-        if self.runner is not None and self.running:
-            self._stop_requested = True
-            self.runner.stop()
-            self._log("Stopping after the current step; the model trained so far will be saved…")
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the current run to end; True when it has."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        if self._launcher is not None:
-            self._launcher.join(timeout)
-            if self._launcher.is_alive():
-                return False
-        if self.runner is None:
-            return True
-        left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        return self.runner.wait(left) if self.runner._thread is not None else self.status in ENDED
-
-    def _log(self, line: str) -> None:
-        self.log = (self.log + (f"{time.strftime('%H:%M:%S')}  {line}",))[-_LOG_LINES:]
-
-    def _on_event(self, event: dict) -> None:
-        """The Runner's subscriber: runs in the WORKER thread and only assigns run traits."""
-        kind = event.get("type")
-        if kind == "status":
-            status = event["status"]
-            if status == "error":
-                runner = self.runner
-                text = (runner.error if runner is not None else None) or "the run failed."
-                exc = getattr(runner, "exception", None)
-                self.error = error_text(exc) if isinstance(exc, WorkbenchError) else text
-                if isinstance(exc, WorkbenchError):
-                    self.report(exc, "train")
-                self._log(f"Error: {self.error}")
-            else:
-                self._log(STATUS_LINES.get(status, status))
-            self.status = status
-        elif kind == "progress":
-            self.progress = dict(event)
-        elif kind in ("log", "eval"):
-            self.history = self.history + (dict(event),)
-            if kind == "eval":
-                shown = {k: v for k, v in event.get("metrics", {}).items() if isinstance(v, (int, float))}
-                self._log(f"step {event.get('step')}: " + ", ".join(f"{k} {v:.4g}" for k, v in shown.items()
-                                                                  if not k.endswith(("_runtime", "per_second"))))
-            elif "loss" in event:
-                self._log(f"step {event.get('step')}: training loss {event['loss']:.4g}")
-        elif kind == "baseline":
-            self.primary = dict(event.get("primary") or {})
-            self.baseline = dict(event.get("metrics") or {})
-            self._log("Before training: " + _metrics_line(self.baseline))
-        elif kind == "final":
-            self.final = dict(event.get("metrics") or {})
-            self._log("After training: " + _metrics_line(self.final))
-        elif kind == "saved":
-            self.saved_path = str(event.get("path", ""))
-            self._log(f"Model saved to {self.saved_path}")
-        elif kind == "note":
-            self._log(str(event.get("text", "")))
-
-
-STATUS_LINES = {
-    "loading": "Loading the model and the data…",
-    "baseline": "Measuring the model before training (baseline)…",
-    "training": "Training…",
-    "saving": "Saving the model…",
-    "finished": "Finished.",
-    "stopped": "Stopped; the model trained so far was saved.",
-}
-
-
-def _metrics_line(metrics: dict) -> str:
-    return ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, (int, float))) or "(no metrics)"
+    # ---- running: RunControl in session_run (check, start, stop, wait and the Runner's events) -----------------

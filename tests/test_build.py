@@ -1,0 +1,89 @@
+"""The Plan records how each dataset was prepared (column mapping, label cast, category ids, rescaling), and the
+record agrees with the prepared data: the exported script writes these steps out instead of deciding again."""
+
+from __future__ import annotations
+
+import pytest
+from test_cli import snli_csv, sts_csv
+from wb_data import TEXTS, binary_pairs, inline, positive_pairs, scored_pairs
+
+from workbench import build as B
+from workbench.build import DatasetPrep, LabelPrep, build
+from workbench.spec import RunSpec
+
+
+def label_sources(folder) -> tuple[dict, dict]:
+    """Train datasets whose labels need each kind of cast, and the loss for each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scored = scored_pairs(12)
+    bools = binary_pairs(12)
+    train = {
+        "sts": {"source": "csv", "path": str(sts_csv(folder))},  # 0-5 floats: rescaled by loss auto's fix
+        "nli": {"source": "csv", "path": str(snli_csv(folder))},  # text classes
+        "scored": inline({**scored, "score": [str(s) for s in scored["score"]]}),  # floats written as text
+        "topics": inline({"sentence": TEXTS[:12], "topic": [str(i % 3) for i in range(12)]}, label="topic"),
+        "bools": inline({**bools, "label": [bool(v) for v in bools["label"]]}),
+        "pairs": inline(positive_pairs(8)),
+        # A guessed label the loss does not take is left out; a repeated input is copied.
+        "unused": inline(scored_pairs(8), columns=["sentence1", "sentence2", "sentence1"]),
+    }
+    losses = {"sts": "auto", "nli": "auto", "scored": "CoSENTLoss", "topics": "BatchAllTripletLoss",
+              "bools": "ContrastiveLoss", "pairs": "MultipleNegativesRankingLoss",
+              "unused": "MultipleNegativesRankingLoss"}
+    return train, losses
+
+
+def _plan(make_config, tmp_path):
+    train, losses = label_sources(tmp_path / "data")
+    holdout = {"source": "holdout", "of": "sts", "fraction": 0.25}
+    cfg = make_config(train, loss=losses, eval={"dev": holdout, "nli_dev": train["nli"]})
+    return build(RunSpec.from_dict(cfg))
+
+
+def test_plan_records_each_label_cast(make_config, tmp_path):
+    plan = _plan(make_config, tmp_path)
+    labels = {key: prep.label for key, prep in plan.preps.items()}
+    assert labels["train/sts"] == LabelPrep("score", None, None, (0.0, 5.0))
+    assert labels["eval/dev"] == labels["train/sts"]  # a holdout is mapped like the set it came from
+    nli = LabelPrep("label", B.CAST_CATEGORY, {"entailment": 0, "neutral": 1, "contradiction": 2})
+    assert labels["train/nli"] == labels["eval/nli_dev"] == nli
+    assert labels["train/scored"] == LabelPrep("score", B.CAST_FLOAT)
+    assert labels["train/topics"] == LabelPrep("topic", B.CAST_INT)
+    assert labels["train/bools"] == LabelPrep("label", B.CAST_BOOL)
+    assert labels["train/pairs"] is None and labels["train/unused"] is None
+    assert set(plan.preps) == {f"train/{n}" for n in plan.train} | {f"eval/{n}" for n in plan.eval}
+
+
+def test_plan_record_matches_the_prepared_data(make_config, tmp_path):
+    plan = _plan(make_config, tmp_path)
+    for key, prep in plan.preps.items():
+        split, _, name = key.partition("/")
+        prepared = getattr(plan, split)[name]
+        assert isinstance(prep, DatasetPrep)
+        assert prep.columns == tuple(prepared.column_names), key
+        assert prep.inputs == plan.shapes[key].inputs, key
+        assert (prep.label.column if prep.label else None) == plan.shapes[key].label, key
+        if prep.label is not None and prep.label.dtype is not None:
+            assert prepared.features["label"].dtype == prep.label.dtype, key
+    assert plan.preps["train/unused"].columns == ("sentence1", "sentence2", "sentence1_2")
+    assert plan.preps["train/sts"].loaded_split == "train"
+    # The recorded cast reproduces the prepared labels from the source values.
+    nli = plan.preps["train/nli"].label
+    assert plan.train["nli"]["label"] == [nli.category_map[w] for w in ("entailment", "neutral", "contradiction")] * 6
+    lo, hi = plan.preps["train/sts"].label.label_range
+    assert max(plan.train["sts"]["label"]) <= 1.0 and (lo, hi) == (0.0, 5.0)
+    assert plan.train["topics"]["label"] == [i % 3 for i in range(12)]
+    assert plan.train["topics"].features["label"].dtype == "int64"
+    assert plan.train["scored"].features["label"].dtype == "float64"
+    assert plan.train["bools"]["label"] == binary_pairs(12)["label"]
+
+
+@pytest.mark.parametrize("texts, cast", [(["1.5", "2.25", "0.5", "4", "nan"], B.CAST_FLOAT),
+                                         (["1.5", "nan", "a", "b", "a"], B.CAST_CATEGORY)])
+def test_label_cast_follows_what_prepare_did(texts, cast):
+    """Text that `prepare` reads as numbers although the profile saw a non-number ('nan') is recorded as numbers."""
+    from workbench import data
+
+    raw = data.from_pandas_or_dict({"s": TEXTS[:5], "v": texts})
+    prepared = data.prepare(raw, ["s"], "v")
+    assert B._label_prep(raw, data.profile(raw).column("v"), "v", None, prepared).cast == cast

@@ -1,0 +1,122 @@
+"""Training arguments as data: the curated fields the app shows up front, and every field of the installed
+*TrainingArguments dataclasses with its type, default, help and choices.
+
+The field list is generated from the installed library rather than written out, so a new transformers version
+adds its arguments to the "advanced" section without a code change. Importing this module stays light: the
+TrainingArguments classes are imported only when a function here is called. Re-exported by `workbench.catalog`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from .catalog_models import CROSS, DENSE, SPARSE
+from .errors import WorkbenchError, nearest
+
+TRAINING_ARGS_CLASSES = {
+    DENSE: ("sentence_transformers.sentence_transformer.training_args", "SentenceTransformerTrainingArguments"),
+    SPARSE: ("sentence_transformers.sparse_encoder.training_args", "SparseEncoderTrainingArguments"),
+    CROSS: ("sentence_transformers.cross_encoder.training_args", "CrossEncoderTrainingArguments"),
+}
+
+# The key arguments the app shows up front, in order, grouped. Everything else goes to "advanced".
+# A test asserts each name is still a field of the installed TrainingArguments classes.
+CURATED_ARGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Schedule", ("num_train_epochs", "max_steps", "learning_rate", "lr_scheduler_type", "warmup_ratio",
+                  "warmup_steps", "weight_decay", "seed")),
+    ("Batches", ("per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size",
+                 "gradient_accumulation_steps", "gradient_checkpointing", "eval_accumulation_steps",
+                 "batch_sampler", "multi_dataset_batch_sampler", "prompts")),
+    ("Precision and optimizer", ("fp16", "bf16", "optim")),
+    ("Evaluation and saving", ("eval_strategy", "eval_steps", "save_strategy", "save_steps", "save_total_limit",
+                               "load_best_model_at_end", "metric_for_best_model", "logging_steps")),
+    ("Tracking and Hub", ("report_to", "run_name", "log_level", "push_to_hub", "hub_model_id", "hub_strategy",
+                          "hub_private_repo")),
+)
+CURATED_ARG_NAMES = tuple(name for _, names in CURATED_ARGS for name in names)
+# Arguments the workbench manages itself (never shown as a form field).
+MANAGED_ARGS = ("output_dir", "overwrite_output_dir", "hub_token", "push_to_hub_token", "resume_from_checkpoint")
+
+
+@dataclass(frozen=True)
+class ArgField:
+    """One training-argument field as the installed library defines it."""
+
+    name: str
+    type: str  # bool | int | float | str | choice | list | dict | other
+    default: object
+    help: str = ""
+    choices: tuple = ()
+
+
+def training_args_class(model_type: str):
+    """The installed *TrainingArguments class of a model type (imports the library on first call)."""
+    module, name = TRAINING_ARGS_CLASSES[model_type]
+    return getattr(importlib.import_module(module), name)
+
+
+def arg_fields(model_type: str = DENSE) -> dict[str, ArgField]:
+    """Every field of the installed *TrainingArguments dataclass, with type, default, help and choices."""
+    import dataclasses
+    import enum
+    import typing
+
+    cls = training_args_class(model_type)
+    hints = typing.get_type_hints(cls) if hasattr(cls, "__dataclass_fields__") else {}
+    out: dict[str, ArgField] = {}
+    for f in dataclasses.fields(cls):
+        if not f.init or f.name.startswith("_"):
+            continue
+        hint = hints.get(f.name, f.type)
+        choices: tuple = ()
+        kind = "other"
+        members = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+        for member in members:
+            if isinstance(member, type) and issubclass(member, enum.Enum):
+                kind, choices = "choice", tuple(m.value for m in member)
+                break
+        if kind == "other":
+            base = members[0]
+            origin = typing.get_origin(base) or base
+            kind = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(origin, "other")
+            if kind == "other" and any(m is str for m in members):
+                kind = "str"
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            default = f.default_factory()  # type: ignore[misc]
+        else:
+            default = None
+        if isinstance(default, enum.Enum):
+            default = default.value
+        out[f.name] = ArgField(f.name, kind, default, (f.metadata or {}).get("help", ""), choices)
+    return out
+
+
+def check_args(args: dict, model_type: str = DENSE) -> None:
+    """Reject unknown training-argument names, naming the nearest valid one."""
+    fields_ = arg_fields(model_type)
+    for name in args:
+        if name in MANAGED_ARGS:
+            raise WorkbenchError(
+                f"'{name}' is managed by the workbench and cannot be set in 'args'.",
+                fix="use the config's top-level 'output_dir' / 'overwrite' / 'resume_from_checkpoint' instead; "
+                "tokens go in the HF_TOKEN environment variable.",
+                where=f"args.{name}",
+            )
+        if name not in fields_:
+            guess = nearest(name, fields_)
+            raise WorkbenchError(
+                f"'{name}' is not a training argument of {training_args_class(model_type).__name__}.",
+                fix=f"did you mean '{guess}'?" if guess else "see the TrainingArguments documentation for valid names.",
+                where=f"args.{name}",
+            )
+        choices = fields_[name].choices
+        value = args[name]
+        if choices and value is not None and value not in choices and not isinstance(value, (dict, list)):
+            raise WorkbenchError(
+                f"'{value}' is not a valid value for {name}.",
+                fix=f"use one of: {', '.join(map(str, choices))}.",
+                where=f"args.{name}",
+            )
