@@ -15,7 +15,10 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def _execute(name: str, cwd: Path, timeout: int) -> nbformat.NotebookNode:
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    # iopub_timeout: on a loaded 2-core box the cell's outputs can arrive seconds after its reply; nbclient's
+    # default (4 s) then drops them silently, and raising instead makes a lost output an error, not a wrong result.
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", iopub_timeout=60, raise_on_iopub_timeout=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 
 
