@@ -213,11 +213,11 @@ CASES = {
     "scifact-splade": case_scifact_splade,
     "quora-cross": case_quora_cross,
 }
-# Training subsets (the first N rows) used by default, so that each case stays around 10 minutes on 2 busy CPU cores
-# (measured 2026-11-23 with other test runs sharing the cores: ~4-7 s per batch-16 step instead of ~0.6 s).
+# Training subsets (the first N rows) used by default, so that each case stays around 10 minutes on 2 quiet CPU
+# cores (measured 2026-11-23, each case alone: every other case trains on all its rows in 1-6 min). SPLADE's masked-LM
+# head makes a step ~20x dearer (~45 s per batch of 32 SciFact abstracts); the cross-encoder case keeps 1,000 pairs.
 # `--limit-train 0` trains on everything.
-DEFAULT_LIMITS: dict[str, int] = {"quora": 1000, "snli": 960, "scifact-dense": 320, "scifact-splade": 320,
-                                  "quora-cross": 1000}
+DEFAULT_LIMITS: dict[str, int] = {"scifact-splade": 320, "quora-cross": 1000}
 
 
 # ---- running --------------------------------------------------------------------------------------------------
@@ -341,6 +341,20 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
     return entry
 
 
+def table_row(entry: dict) -> str:
+    """One row of bench/README.md's results table for a recorded case."""
+    losses = ", ".join(sorted(set(entry["loss"].values())))
+    loss = f"auto → {losses}" if entry["loss_config"].get("name") == "auto" else losses
+    low, high = entry["ci95"]
+    load = entry.get("load") or {}
+    # The 1-minute load average before and after: about 2 is the run alone on 2 cores, more means it shared them.
+    busy = "load " + "→".join(f"{load[k][0]:.1f}" for k in ("before", "after") if load.get(k)) if load else "load ?"
+    data = entry["dataset"] + (f" — first {entry['train_rows']} rows" if entry.get("train_limit") else "")
+    return (f"| {entry['date'][:10]} | {entry['machine']['cpus']} CPU, {busy} | {entry['case']} | {data} | {loss} | "
+            f"{entry['baseline']:.4f} | {entry['final']:.4f} | {entry['delta']:+.4f} [{low:+.4f}, {high:+.4f}] | "
+            f"{entry['verdict']} | {entry['wall_time_s'] / 60:.1f} min ({entry['steps']} steps) |")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", choices=sorted(CASES), help="run only this case (repeatable)")
@@ -349,7 +363,15 @@ def main(argv=None) -> int:
     parser.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
     parser.add_argument("--out", default=str(OUT_JSON), help="where to write the results")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    parser.add_argument("--table", action="store_true",
+                        help="print the recorded cases as rows of bench/README.md's results table and exit")
     args = parser.parse_args(argv)
+    if args.table:
+        out = Path(args.out)
+        cases = json.loads(out.read_text(encoding="utf8")).get("cases", {}) if out.is_file() else {}
+        for entry in sorted(cases.values(), key=lambda e: e["date"]):
+            print(table_row(entry))
+        return 0
     if args.list:
         for name, fn in CASES.items():
             print(f"{name:16s} {(fn.__doc__ or fn.__name__).strip()}")

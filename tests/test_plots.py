@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from workbench.plots import LivePlot, metric_series, render_png
 
@@ -60,6 +61,42 @@ def test_live_plot_is_throttled_and_flushes_pending_data():
     assert plot.widget.value == PNG + bytes([3]) and plot.draws == 3
     plot.reset()
     assert plot.widget.value == b"" and plot.update(HISTORY[:1]) is True
+
+
+def test_background_plot_draws_off_the_caller_thread_and_never_shows_older_data():
+    import threading
+
+    clock = Clock()
+    gate = threading.Event()
+    drawn = []
+
+    def render(history, baseline, primary=()):
+        drawn.append((len(history), threading.current_thread().name))
+        if len(history) == 1:
+            assert gate.wait(10)  # a slow redraw still in flight when newer data arrives
+        return PNG + bytes([len(history)])
+
+    plot = LivePlot(min_interval=2.0, clock=clock, render=render, background=True)
+    assert plot.update(HISTORY[:1]) is True  # handed over: returns while the drawing thread is still drawing
+    deadline = time.monotonic() + 10
+    while not drawn and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert drawn == [(1, "workbench-plot")] and plot.widget.value == b""
+    clock.now += 0.5
+    assert plot.update(HISTORY[:2]) is False  # throttled, kept pending
+    final = threading.Thread(target=plot.update, args=(HISTORY,), kwargs={"force": True})
+    final.start()  # the forced final redraw waits for the slow one, then draws on its caller's thread
+    gate.set()
+    final.join(10)
+    assert plot.wait_idle()
+    assert plot.widget.value == PNG + bytes([len(HISTORY)]) and plot.draws == 2
+    assert drawn[-1][0] == len(HISTORY) and drawn[-1][1] != "workbench-plot"
+    clock.now += 5
+    assert plot.flush() is False  # nothing pending: the throttled update was superseded by the final one
+    assert plot.update(HISTORY[:2]) is True and plot.wait_idle()
+    assert plot.widget.value == PNG + bytes([2]) and plot.draws == 3
+    plot.reset()
+    assert plot.widget.value == b""
 
 
 def test_rendering_never_imports_pyplot():

@@ -1,19 +1,23 @@
 """The live training plot: a matplotlib Figure (never pyplot) rendered to PNG bytes for a ``widgets.Image``.
 
-Redrawing costs ~0.1 s, and it happens on the training thread, so :class:`LivePlot` redraws at most every
-``min_interval`` seconds; updates in between only mark the plot as stale, and :meth:`LivePlot.flush` (called on
-progress ticks and when the run ends) draws whatever is pending. Updating the image is a trait assignment
+Redrawing costs ~0.1 s, so :class:`LivePlot` redraws at most every ``min_interval`` seconds; updates in between
+only mark the plot as stale, and :meth:`LivePlot.flush` (called on progress ticks and when the run ends) draws
+whatever is pending. In the app the throttled redraws run on the plot's own drawing thread, not on the training
+thread that reports the new data (measured: drawing inline cost ~4 % of training throughput on 2 CPU cores). Updating the image is a trait assignment
 (``Image.value``), the one kind of widget update that is safe from a background thread in Voila.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
+
+log = logging.getLogger(__name__)
 
 _SKIP = ("_runtime", "_samples_per_second", "_steps_per_second", "epoch")
 COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
@@ -114,53 +118,113 @@ class LivePlot:
         min_interval: Least number of seconds between two redraws.
         clock: Monotonic clock (tests pass a fake one).
         render: The drawing function (tests may count calls).
+        background: Draw the throttled redraws on a drawing thread of the plot's own, so that the thread calling
+            :meth:`update` (the training thread, in the app) only hands the data over and goes on; forced draws
+            (the baseline, the final plot) stay synchronous. A draw never shows older data than one already shown.
     """
 
+    IDLE_EXIT_S = 30.0  # the drawing thread ends after this long without work (and starts again when needed)
+
     def __init__(self, min_interval: float = 2.0, clock: Callable[[], float] = time.monotonic,
-                 render: Callable[..., bytes] = render_png):
+                 render: Callable[..., bytes] = render_png, background: bool = False):
         self.widget = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="820px",
                                                                        display="none"))
         self.widget.add_class("wb-plot")
         self.min_interval = min_interval
         self.clock = clock
         self.render = render
+        self.background = background
         self.draws = 0
         self._last = float("-inf")
-        self._pending: tuple | None = None
-        self._lock = threading.Lock()
+        self._pending: tuple | None = None  # (seq, history, baseline, primary)
+        self._seq = 0  # numbers each update, so that a slow draw of older data never replaces a newer image
+        self._floor = 0  # highest seq shown (or discarded by reset); older draws are dropped
+        self._lock = threading.Lock()  # guards the fields above; held only briefly
+        self._draw_lock = threading.Lock()  # one render at a time
+        self._wake = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._busy = False  # the drawing thread holds data it has not drawn yet
 
     def update(self, history: Sequence[dict], baseline: dict | None = None, primary: Sequence[str] = (),
                force: bool = False) -> bool:
-        """Redraw now if allowed (or ``force``); otherwise remember the data for the next :meth:`flush`.
+        """Redraw if allowed (or ``force``); otherwise remember the data for the next :meth:`flush`.
 
         Returns:
-            Whether the image was redrawn.
+            Whether a redraw was made (or, in background mode, handed to the drawing thread).
         """
         with self._lock:
-            self._pending = (tuple(history), dict(baseline or {}), tuple(primary))
-            if not force and self.clock() - self._last < self.min_interval:
-                return False
-            return self._draw()
+            self._seq += 1
+            self._pending = (self._seq, tuple(history), dict(baseline or {}), tuple(primary))
+        return self.flush(force)
 
     def flush(self, force: bool = False) -> bool:
         """Draw pending data if the interval has passed (or ``force``)."""
         with self._lock:
             if self._pending is None or (not force and self.clock() - self._last < self.min_interval):
                 return False
-            return self._draw()
+            self._last = self.clock()
+            if self.background and not force:
+                self._start_worker()
+                self._wake.set()
+                return True
+            pending, self._pending = self._pending, None
+        return self._draw(pending)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until the drawing thread has drawn what was handed to it (tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._wake.is_set() and not self._busy:
+                    return True
+            time.sleep(0.01)  # polling a thread's progress: no event to wait on
+        return False
 
     def reset(self) -> None:
         with self._lock:
             self._pending = None
+            self._floor = self._seq  # a draw still in flight must not bring the old run's plot back
             self._last = float("-inf")
             self.widget.value = b""
             self.widget.layout.display = "none"
 
-    def _draw(self) -> bool:
-        history, baseline, primary = self._pending
-        self._pending = None
-        self._last = self.clock()
-        self.widget.value = self.render(history, baseline, primary=primary)
-        self.widget.layout.display = ""
-        self.draws += 1
+    def _start_worker(self) -> None:
+        """Start the drawing thread if it is not running (called with ``_lock`` held)."""
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name="workbench-plot", daemon=True)
+            self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            if not self._wake.wait(self.IDLE_EXIT_S):
+                with self._lock:
+                    if not self._wake.is_set():
+                        self._worker = None
+                        return
+            with self._lock:
+                self._wake.clear()
+                pending, self._pending = self._pending, None
+                self._busy = pending is not None
+            try:
+                if pending is not None:
+                    self._draw(pending)
+            except Exception:  # noqa: BLE001 - a failed redraw must not end the drawing thread
+                log.exception("plot redraw failed")
+            finally:
+                with self._lock:
+                    self._busy = False
+
+    def _draw(self, pending: tuple) -> bool:
+        seq, history, baseline, primary = pending
+        with self._draw_lock:
+            if seq <= self._floor:
+                return False
+            png = self.render(history, baseline, primary=primary)
+            with self._lock:
+                if seq <= self._floor:
+                    return False
+                self._floor = seq
+                self.widget.value = png
+                self.widget.layout.display = ""
+                self.draws += 1
         return True

@@ -7,6 +7,7 @@ Every wait is for a widget selector or text with a deadline; nothing sleeps to s
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -53,8 +54,21 @@ def app_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("workbench-home")
 
 
+def _kernels(server: subprocess.Popen) -> list[int]:
+    """PIDs of the kernels the Voila server started (its ipykernel children)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == server.pid and b"ipykernel" in (stat.parent / "cmdline").read_bytes():
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    return found
+
+
 @pytest.fixture(scope="session")
-def app_url(app_home):
+def voila_server(app_home):
     """A Voila server for the app, as `workbench app` starts it, with its home and runs in a temp folder."""
     from workbench.serve import app_notebook, server_env, voila_command
 
@@ -67,7 +81,7 @@ def app_url(app_home):
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(app_home))
     try:
         _wait_port(port, proc)
-        yield f"http://127.0.0.1:{port}/"
+        yield proc, f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()
         try:
@@ -89,12 +103,26 @@ def browser():
 
 
 @pytest.fixture
-def app(browser, app_url):
-    """A fresh page (and so a fresh kernel) showing the app, once its Start button is on screen."""
+def app(browser, voila_server):
+    """A fresh page (and so a fresh kernel) showing the app, once its Start button is on screen.
+
+    At teardown the page is closed the way a user closes the tab (its unload handler asks Voila to shut the kernel
+    down), and the kernel is waited for: a kernel left running, possibly still training, would take the CPU from
+    the next test on a 2-core machine.
+    """
+    server, url = voila_server
+    before = set(_kernels(server))
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(60_000)
-    page.goto(app_url, wait_until="commit")
+    page.goto(url, wait_until="commit")
     page.locator(".wb-start button, button.wb-start").first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+    ours = set(_kernels(server)) - before
     yield page
+    page.close(run_before_unload=True)
     context.close()
+    deadline = time.monotonic() + 30
+    while ours & set(_kernels(server)) and time.monotonic() < deadline:
+        time.sleep(0.2)  # polling /proc for the kernel to exit: no event to wait on
+    for pid in ours & set(_kernels(server)):
+        os.kill(pid, signal.SIGKILL)  # the shutdown request was lost; do not let it run on under the next test

@@ -81,7 +81,7 @@ class TrainPanel(Panel):
                                               layout=widgets.Layout(width="60%"))
         self.progress.add_class("wb-progress")
         self.progress_text = widgets.HTML()
-        self.plot = LivePlot(min_interval=plot_interval)
+        self.plot = LivePlot(min_interval=plot_interval, background=True)
         self.log_view = widgets.HTML()
         self.log_view.add_class("wb-logbox")
         self.output = widgets.Text(value=s.output_dir, description="Output folder",
