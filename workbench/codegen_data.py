@@ -7,7 +7,6 @@ category ids, rescaling, final column names), so the script does what the run di
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from . import build as B
@@ -62,20 +61,6 @@ def _describe_source(ds_spec) -> str:
             "sql": f"SQL query on {where!r}"}.get(ds_spec.source, f"{ds_spec.source} file {where!r}")
 
 
-@contextlib.contextmanager
-def _quiet():
-    """Without `datasets` progress bars (an export from the app would print them into a notebook cell)."""
-    import datasets
-
-    was_on = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()
-    try:
-        yield
-    finally:
-        if was_on:
-            datasets.enable_progress_bars()
-
-
 def _raw_code(ds_spec, prep: B.DatasetPrep, w: Writer) -> list[str]:
     """Code that loads one dataset the way workbench.data.load_raw does, into ``ds``."""
     src = ds_spec.source
@@ -123,7 +108,7 @@ def _json_code(path: Path, w: Writer) -> list[str]:
 
     w.need("datasets", "load_dataset")
     plain = f"ds = load_dataset(\"json\", data_files={str(path)!r}, split=\"train\")"
-    with _quiet():
+    with D.quiet_progress():
         ds = datasets.load_dataset("json", data_files=str(path), split="train")
     if ds.num_rows == 1:
         types = list(ds.features.values())

@@ -34,11 +34,11 @@ from .profiling import (
 from .shapes import BINARY, CATEGORY, CLASS, EMPTY, ID, NUMBER_LIST, OTHER, TEXT, TEXT_LIST, ColumnProfile
 from .sources import (
     UPLOAD_SOURCES,
-    _quiet,
     from_pandas_or_dict,
     from_upload,
     load_raw,
     preview_rows,
+    quiet_progress,
     split_holdout,
 )
 
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONVENTIONAL_ORDERS", "KNOWN_LABEL_WORDS", "LABEL_HINTS", "RESERVED_NAMES", "UPLOAD_SOURCES",
     "category_mapping", "from_pandas_or_dict", "from_upload", "load_raw", "prepare", "preview_rows", "profile",
-    "shape_of", "split_holdout",
+    "quiet_progress", "shape_of", "split_holdout",
 ]
 
 
@@ -182,7 +182,7 @@ def prepare(ds: datasets.Dataset, inputs: Sequence[str], label: str | None = Non
         firsts.setdefault(col, name)
     copies = [(col, name) for col, name in final if firsts[col] != name]
     if copies:
-        with _quiet():
+        with quiet_progress():
             out = out.map(lambda batch: {name: batch[col] for col, name in copies}, batched=True)
     renames = {col: name for col, name in firsts.items() if col != name}
     if label and label != "label":
@@ -202,7 +202,7 @@ def _drop_missing(ds, columns: list[str]):
             mask = pc.and_(mask, pc.invert(_missing_mask(batch.column(col).combine_chunks())))
         return mask.to_pylist()
 
-    with _quiet():
+    with quiet_progress():
         return ds.with_format("arrow").filter(keep, batched=True).with_format(None)
 
 
@@ -282,5 +282,5 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
             fix="set label_range to the real scale of the scores, or fix those rows.")
     features = ds.features.copy()
     features[label] = datasets.Value(out_type)
-    with _quiet():
+    with quiet_progress():
         return ds.map(lambda batch: {label: [convert(v) for v in batch[label]]}, batched=True, features=features)

@@ -27,7 +27,7 @@ UPLOAD_SOURCES = {
 
 
 @contextlib.contextmanager
-def _quiet():
+def quiet_progress():
     """Silence `datasets` progress bars (they would print into whatever notebook cell is current)."""
     import datasets
 
@@ -228,7 +228,7 @@ def _load(spec: DatasetSpec, train_datasets):
     elif src == "hub":
         if not spec.path:
             raise WorkbenchError("a 'hub' dataset needs a 'path' (a Hub id like 'sentence-transformers/stsb').")
-        with _quiet():
+        with quiet_progress():
             ds = _load_hub(spec)
         label = f"dataset '{spec.path}'"
     else:
@@ -252,7 +252,7 @@ def _load(spec: DatasetSpec, train_datasets):
             ds = _load_sql(path, spec.query)
         else:
             try:
-                with _quiet():
+                with quiet_progress():
                     ds = _load_file(src, path)
             except WorkbenchError:
                 raise
@@ -307,7 +307,7 @@ def split_holdout(train: datasets.Dataset, fraction: float, seed: int) -> tuple[
             f"holding out {fraction:g} of {n} rows leaves {n - n_test} train and {n_test} held-out rows.",
             fix="use more rows, another fraction, or give the eval set as its own file.",
         )
-    with _quiet():
+    with quiet_progress():
         parts = train.train_test_split(test_size=n_test, seed=seed)
     return parts["train"], parts["test"]
 
