@@ -1,6 +1,7 @@
 """Worker for the training benchmarks: one trial per process, printed as one JSON line.
 
     python bench/bench_overhead.py args  --rows 640 --steps 40 --batch 16
+    python bench/bench_overhead.py args  --rows 5749 --auto          # the workbench's own choice (GPU benchmark)
     python bench/bench_overhead.py trial --side plain|workbench --args-file ARGS.json --out-dir DIR
     python bench/bench_overhead.py stop  --args-file ARGS.json --out-dir DIR --repeats 3
 
@@ -13,7 +14,12 @@ The dashboard subscriber is timed (``callback_s``: time spent on the training th
 handler, plot redraws included) so that an overhead can be attributed, not just observed.
 
 ``trial --side plain`` is the script a person would write: SentenceTransformer + SentenceTransformerTrainer on the
-same model, rows, arguments and seed.
+same model, rows, arguments and seed. The model goes where the library puts it (a GPU when there is one), as the
+workbench does.
+
+``args --auto`` leaves every training argument but "no checkpoints, no eval, seed 42" to the workbench: the batch
+size, the precision (bf16/fp16 on a GPU) and the rest are its recommended defaults for the detected device. The GPU
+benchmark trains the plain script once with these and once with the library's documented defaults.
 """
 
 from __future__ import annotations
@@ -81,15 +87,19 @@ def base_args(steps: int, batch: int) -> dict:
             "seed": 42}
 
 
+AUTO_ARGS = {"save_strategy": "no", "eval_strategy": "no", "seed": 42}
+
+
 def cmd_args(opts) -> dict:
     """The Plan's final training arguments for the benchmark config (what both sides train with)."""
     from workbench.build import build
     from workbench.spec import RunSpec
 
     out = Path(opts.out_dir or "/tmp/wb-bench-args")
-    plan = build(RunSpec.from_dict(config(opts.rows, str(out), base_args(opts.steps, opts.batch))))
+    chosen = dict(AUTO_ARGS) if opts.auto else base_args(opts.steps, opts.batch)
+    plan = build(RunSpec.from_dict(config(opts.rows, str(out), chosen)))
     return {"rows": opts.rows, "data": str(data_file()), "args": plan.args, "train_rows": plan.train_rows,
-            "notes": list(plan.notes)}
+            "notes": list(plan.notes), "device": plan.device_info}
 
 
 # ---- the workbench side -----------------------------------------------------------------------------------------
@@ -218,7 +228,7 @@ def trial_plain(cfg: dict, rows: int, args: dict) -> dict:
 
     out = Path(cfg["output_dir"])
     set_seed(int(args.get("seed", 42)))
-    model = SentenceTransformer(resolve_model_path("default"), device="cpu")
+    model = SentenceTransformer(resolve_model_path("default"))  # the library's device choice, as the workbench's
     ds = datasets.load_dataset("csv", data_files=str(data_file()), split="train")
     ds = ds.select(range(min(rows, ds.num_rows))).select_columns([*INPUTS, "score"])
     ds = ds.map(lambda b: {"score": [float(x) / 5.0 for x in b["score"]]}, batched=True)
@@ -238,7 +248,8 @@ def trial_plain(cfg: dict, rows: int, args: dict) -> dict:
             "train_samples_per_second": m.get("train_samples_per_second"),
             "train_steps_per_second": m.get("train_steps_per_second"),
             "wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "torch_threads": torch_threads(),
-            "steps": result.global_step, "load_before": load_before, "load_after": load()}
+            "steps": result.global_step, "device": str(model.device), "load_before": load_before,
+            "load_after": load()}
 
 
 def cmd_trial(opts) -> dict:
@@ -307,6 +318,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out-dir")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--warm-steps", type=int, default=4)
+    parser.add_argument("--auto", action="store_true", help="args: leave the training arguments to the workbench")
     opts = parser.parse_args(argv)
     result = {"args": cmd_args, "trial": cmd_trial, "stop": cmd_stop}[opts.command](opts)
     emit(result)

@@ -6,7 +6,8 @@
 
 Benchmarks: ``overhead`` (overhead_ratio), ``stop`` (stop_latency_s), ``mapping_1m`` (mapping_1m_s,
 mapping_1m_rss_mb, and the 100k figures beside them), ``app`` (app_first_paint_s, app_ready_s), ``ui_roundtrip``
-(ui_roundtrip_ms_during_training), ``gpu`` (GPU figures; null without a GPU).
+(ui_roundtrip_ms_during_training), ``gpu`` (gpu_overhead_ratio and gpu_auto_vs_library_ratio: the workbench's
+automatic precision/batch choice against the library's default arguments; null without a GPU).
 
 Every measurement runs in its own fresh process; comparisons run interleaved (workbench, plain, plain, workbench,
 ...) in one invocation so that the load other jobs put on the machine hits both sides alike. Every figure is
@@ -81,10 +82,12 @@ def train_env(threads: int) -> dict:
     return bench_env(**extra)
 
 
-def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int) -> None:
-    rows, steps = (160, 8) if quick else (640, 40)
+def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int, *, prefix: str = "",
+                   sizes: tuple[int, int] | None = None, where: str = "") -> None:
+    """``overhead_ratio`` (and with ``prefix="gpu_"`` its GPU twin): workbench vs plain, the same Plan args."""
+    rows, steps = sizes or ((160, 8) if quick else (640, 40))
     pairs = 1 if quick else pairs
-    work = WORK / "overhead"
+    work = WORK / f"{prefix}overhead"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = train_env(threads)
@@ -118,14 +121,16 @@ def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int) -> None
     loads = [p[s]["load_before"] for p in trials for s in ("workbench", "plain")]
     draws = [p["workbench"]["plot_draws"] for p in trials]
     render = [p["workbench"]["render_s"] / max(1, p["workbench"]["plot_draws"]) for p in trials]
-    rec.add("overhead_ratio", round(median(ratios), 4), "ratio", load_at=loads[0],
+    devices = sorted({str(p["plain"].get("device")) for p in trials})
+    rec.add(f"{prefix}overhead_ratio", round(median(ratios), 4), "ratio", load_at=loads[0],
             method=(f"{rows} STSb train rows, packaged all-MiniLM-L6-v2, CoSENTLoss, batch 16, max_steps {steps}, "
                     "no eval, no checkpoints, seed 42, the same TrainingArguments on both sides (the workbench "
                     "Plan's); workbench = Session.start() with the whole Workbench widget (train dashboard + live "
                     "plot) in the same process; plain = SentenceTransformerTrainer script; samples/s = the "
                     f"trainer's train_samples_per_second; torch threads {threads or 'default'} on both sides; "
-                    f"{pairs} interleaved pair(s) (order flipped every pair), median of per-pair ratios"),
-            notes=(f"workbench {median(w_sps):.3g} vs plain {median(p_sps):.3g} samples/s (medians); wall ratio "
+                    f"{pairs} interleaved pair(s) (order flipped every pair), median of per-pair ratios; "
+                    f"device {', '.join(devices)}"),
+            notes=(f"{where}workbench {median(w_sps):.3g} vs plain {median(p_sps):.3g} samples/s (medians); wall ratio "
                    f"{median(wall_ratios):.4f}; CPU-time ratio {median(cpu_ratios):.4f}; dashboard handler = "
                    f"{100 * median(shares):.1f} % of training wall ({median(draws)} plot redraws, "
                    f"{median(render):.3f} s each)"),
@@ -134,7 +139,14 @@ def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int) -> None
                      "ratio_of_medians": round(median(w_sps) / median(p_sps), 4),
                      "dashboard_share_of_training_wall": [round(s, 4) for s in shares],
                      "predicted_ratio_from_dashboard_share": round(1 / (1 + median(shares)), 4),
-                     "trials": trials, "loads": loads, "args": planned["args"], "data": planned["data"]})
+                     "trials": trials, "loads": loads, "args": planned["args"], "data": planned["data"],
+                     "devices": devices})
+    if prefix:  # CPU seconds say nothing about work done on a GPU
+        rec.add(f"{prefix}overhead_workbench_samples_per_s", round(median(w_sps), 3), "samples/s", load_at=loads[0],
+                notes=f"{where}beside {prefix}overhead_ratio (median of the workbench side)")
+        rec.add(f"{prefix}overhead_plain_samples_per_s", round(median(p_sps), 3), "samples/s", load_at=loads[1],
+                notes=f"{where}beside {prefix}overhead_ratio (median of the plain side)")
+        return
     rec.add("overhead_ratio_cpu", round(median(cpu_ratios), 4), "ratio", load_at=loads[0],
             method="CPU seconds of the plain process / of the workbench process over trainer.train() (the same "
                    "samples on both sides; with one torch thread this is the samples/s ratio on an idle machine, "
@@ -250,11 +262,72 @@ def bench_browser(rec: Recorder, quick: bool, paint: bool, roundtrip: bool) -> N
                 details=rt)
 
 
-def bench_gpu(rec: Recorder) -> None:
+GPU_FIGURES = ("gpu_overhead_ratio", "gpu_auto_vs_library_ratio")
+# SentenceTransformerTrainingArguments as documented: batch 8, fp32, no sampler. One epoch instead of the default
+# three (samples/s does not depend on it); no checkpoints, the same seed and no tracker on both sides.
+LIBRARY_ARGS = {"num_train_epochs": 1, "save_strategy": "no", "seed": 42, "report_to": "none"}
+
+
+def bench_gpu(rec: Recorder, quick: bool, pairs: int, *, force: bool = False) -> None:
+    """On a GPU: the overhead ratio there, and the workbench's automatic choice vs the library's default arguments.
+
+    ``force`` runs the same code on a machine without a GPU (the tests do, to check the code path); its figures are
+    marked as such and are no GPU figures.
+    """
     gpu = rec.machine.get("gpu")
-    reason = NO_GPU if not gpu else f"a GPU ({gpu}) is present, but the GPU benchmark is not implemented yet"
-    for name, unit in (("gpu_overhead_ratio", "ratio"), ("gpu_samples_per_s", "samples/s")):
-        rec.add(name, None, unit, reason=reason, notes=reason)
+    if not gpu and not force:
+        for name in GPU_FIGURES:
+            rec.add(name, None, "ratio", reason=NO_GPU, notes=NO_GPU)
+        return
+    where = "" if gpu else "FORCED WITHOUT A GPU (code-path check, not a GPU figure): "
+    print("  gpu overhead: workbench vs plain on the GPU", flush=True)
+    bench_overhead(rec, quick, pairs, 0, prefix="gpu_", sizes=(160, 8) if quick else (5749, 600), where=where)
+    print("  gpu throughput: the workbench's automatic choice vs the library's default arguments", flush=True)
+    bench_auto_vs_library(rec, quick, pairs, where)
+
+
+def bench_auto_vs_library(rec: Recorder, quick: bool, pairs: int, where: str = "") -> None:
+    """The plain trainer script, once with the workbench's automatic arguments, once with the library's defaults."""
+    rows = 160 if quick else 5749
+    pairs = 1 if quick else pairs
+    work = WORK / "gpu_auto_vs_library"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = train_env(0)
+    planned = run_worker("bench_overhead", ["args", "--rows", str(rows), "--auto", "--out-dir", str(work / "plan")],
+                         env=env)
+    files = {"auto": work / "auto.json", "library": work / "library.json"}
+    files["auto"].write_text(json.dumps(planned, indent=2))
+    files["library"].write_text(json.dumps({**planned, "args": LIBRARY_ARGS}, indent=2))
+    trials: list[dict] = []
+    for i in range(pairs):
+        order = ("auto", "library") if i % 2 == 0 else ("library", "auto")
+        pair = {}
+        for side in order:
+            print(f"  auto-vs-library pair {i + 1}/{pairs}: {side} (load {load()})", flush=True)
+            pair[side] = run_worker("bench_overhead", ["trial", "--side", "plain", "--args-file", str(files[side]),
+                                                       "--out-dir", str(work / f"{side}-{i}")], env=env,
+                                    timeout=3600)
+        trials.append(pair)
+    a_sps = [p["auto"]["train_samples_per_second"] for p in trials]
+    l_sps = [p["library"]["train_samples_per_second"] for p in trials]
+    ratios = [a / b for a, b in zip(a_sps, l_sps, strict=True)]
+    chosen = {k: planned["args"].get(k) for k in ("per_device_train_batch_size", "fp16", "bf16")}
+    devices = sorted({str(p[s].get("device")) for p in trials for s in p})
+    loads = [p[s]["load_before"] for p in trials for s in ("auto", "library")]
+    rec.add("gpu_auto_vs_library_ratio", round(median(ratios), 4), "ratio", load_at=loads[0],
+            method=(f"{rows} STSb train rows, 1 epoch, packaged all-MiniLM-L6-v2, CoSENTLoss, the plain "
+                    "SentenceTransformerTrainer script on both sides; auto = the Plan's arguments for a config that "
+                    f"sets only save_strategy=no, eval_strategy=no, seed=42 ({', '.join(f'{k}={v}' for k, v in chosen.items() if v is not None)}); "
+                    f"library = {LIBRARY_ARGS} and the library's defaults otherwise (batch 8, fp32); "
+                    f"{pairs} interleaved pair(s), median of per-pair samples/s ratios; device {', '.join(devices)}"),
+            notes=f"{where}auto {median(a_sps):.4g} vs library defaults {median(l_sps):.4g} samples/s (medians)",
+            details={"ratios": [round(r, 4) for r in ratios], "trials": trials, "auto_args": planned["args"],
+                     "library_args": LIBRARY_ARGS, "device": planned.get("device"), "devices": devices})
+    rec.add("gpu_auto_samples_per_s", round(median(a_sps), 3), "samples/s", load_at=loads[0],
+            notes=f"{where}beside gpu_auto_vs_library_ratio (the workbench's automatic arguments)")
+    rec.add("gpu_library_samples_per_s", round(median(l_sps), 3), "samples/s", load_at=loads[1],
+            notes=f"{where}beside gpu_auto_vs_library_ratio (the library's default arguments)")
 
 
 # ---- results ----------------------------------------------------------------------------------------------------
@@ -323,6 +396,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch/OpenMP threads of the training benchmarks, the same on both sides (default 1; "
                              "0: torch's default)")
+    parser.add_argument("--force-gpu-path", action="store_true",
+                        help="run the GPU benchmark's code even without a GPU (a check for tests, not a figure)")
     parser.add_argument("--out", default=str(RESULTS), help="results file (default bench/results.json)")
     parser.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",
                         help="append the figures to bench/README.md's Benchmarks table (auto: full runs into the "
@@ -349,11 +424,13 @@ def main(argv=None) -> int:
         print("browser: `workbench app` cold start, widget round trips during training", flush=True)
         bench_browser(rec, opts.quick, "app" in only, "ui_roundtrip" in only)
     if "gpu" in only:
-        bench_gpu(rec)
+        print("gpu: overhead on the GPU; automatic precision/batch vs the library's defaults", flush=True)
+        bench_gpu(rec, opts.quick, opts.pairs, force=opts.force_gpu_path)
     out = Path(opts.out)
     write_results(rec, out)
     print(f"wrote {out} in {time.monotonic() - started:.0f} s", flush=True)
-    if opts.readme == "yes" or (opts.readme == "auto" and not opts.quick and out.resolve() == RESULTS.resolve()):
+    full = not opts.quick and not opts.force_gpu_path and out.resolve() == RESULTS.resolve()
+    if opts.readme == "yes" or (opts.readme == "auto" and full):
         print("README table updated" if update_readme(rec) else "README: no Benchmarks table to append to", flush=True)
     return 0
 

@@ -65,6 +65,30 @@ def test_quick_mapping_benchmark_writes_valid_results(tmp_path):
         assert gpu["value"] is None and gpu["reason"]
 
 
+@pytest.mark.timeout(900)
+def test_gpu_benchmark_code_path_runs_without_a_gpu(tmp_path):
+    """The GPU benchmark forced onto the CPU (quick sizes): both comparisons run and record their figures."""
+    out = tmp_path / "results.json"
+    proc = _run("--quick", "--only", "gpu", "--force-gpu-path", "--out", str(out), "--readme", "no", timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    figures = json.loads(out.read_text())["figures"]
+    assert set(figures) == {"gpu_overhead_ratio", "gpu_overhead_workbench_samples_per_s",
+                            "gpu_overhead_plain_samples_per_s", "gpu_auto_vs_library_ratio",
+                            "gpu_auto_samples_per_s", "gpu_library_samples_per_s"}
+    for name, fig in figures.items():
+        assert fig["value"] is not None and fig["value"] > 0, name
+        if not json.loads(out.read_text())["machine"].get("gpu"):
+            assert fig["notes"].startswith("FORCED WITHOUT A GPU"), name
+    auto = figures["gpu_auto_vs_library_ratio"]["details"]
+    # Both sides really ran with their own arguments: the workbench's batch 16 vs the library's default 8.
+    assert auto["auto_args"]["per_device_train_batch_size"] == 16
+    assert "per_device_train_batch_size" not in auto["library_args"]
+    trial = auto["trials"][0]
+    assert trial["auto"]["steps"] == 10 and trial["library"]["steps"] == 20  # 160 rows, one epoch
+    overhead = figures["gpu_overhead_ratio"]["details"]
+    assert overhead["trials"][0]["workbench"]["steps"] == overhead["trials"][0]["plain"]["steps"] == 8
+
+
 def test_unknown_benchmark_is_refused(tmp_path):
     proc = _run("--only", "nope", "--out", str(tmp_path / "r.json"), timeout=120)
     assert proc.returncode == 2 and "unknown benchmark" in proc.stderr

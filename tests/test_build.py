@@ -87,3 +87,40 @@ def test_label_cast_follows_what_prepare_did(texts, cast):
     raw = data.from_pandas_or_dict({"s": TEXTS[:5], "v": texts})
     prepared = data.prepare(raw, ["s"], "v")
     assert B._label_prep(raw, data.profile(raw).column("v"), "v", None, prepared).cast == cast
+
+
+H100 = {"device": "cuda", "name": "NVIDIA H100 80GB HBM3", "fp16": True, "bf16": True}
+T4 = {"device": "cuda", "name": "Tesla T4", "fp16": True, "bf16": False}
+
+
+@pytest.mark.parametrize("device, user, expected", [
+    (H100, {}, {"bf16": True}),
+    (T4, {}, {"fp16": True}),
+    (H100, {"fp16": True}, {"fp16": True}),  # the config's choice replaces the automatic one
+    (H100, {"bf16": False}, {"bf16": False}),
+])
+def test_plan_picks_mixed_precision_on_a_gpu(make_config, tmp_path, monkeypatch, device, user, expected):
+    """The plan is settled for the detected device (faked here: no GPU needed to plan; the model is built later)."""
+    from workbench import models
+
+    monkeypatch.setattr(models, "detect_device", lambda: dict(device))
+    cfg = make_config({"pairs": inline(scored_pairs(12))}, args=user)
+    plan = build(RunSpec.from_dict(cfg))
+    assert plan.device == "cuda" and plan.device_info == device
+    assert {k: plan.args[k] for k in ("fp16", "bf16") if k in plan.args} == expected
+    assert "dataloader_pin_memory" not in plan.args
+    chosen = [note for note in plan.notes if "mixed precision" in note]
+    assert len(chosen) == (0 if user else 1)
+    if not user:
+        assert device["name"] in chosen[0] and "to train in fp32" in chosen[0]
+
+
+def test_bf16_on_a_gpu_without_it_is_refused(make_config, monkeypatch):
+    from workbench import models
+    from workbench.errors import WorkbenchError
+
+    monkeypatch.setattr(models, "detect_device", lambda: dict(T4))
+    cfg = make_config({"pairs": inline(scored_pairs(12))}, args={"bf16": True})
+    with pytest.raises(WorkbenchError, match="Tesla T4 does not") as err:
+        build(RunSpec.from_dict(cfg))
+    assert err.value.fix == "turn bf16 off and fp16 on." and err.value.where == "args.bf16"

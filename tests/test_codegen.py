@@ -74,6 +74,18 @@ def test_script_compiles_and_writes_the_resolved_choices(tiny_model, tmp_path):
     assert "EmbeddingSimilarityEvaluator(" in script and "model.save_pretrained" in script
 
 
+def test_script_written_on_a_gpu_says_why_it_uses_mixed_precision(tiny_model, tmp_path, monkeypatch):
+    from workbench import models
+
+    monkeypatch.setattr(models, "detect_device",
+                        lambda: {"device": "cuda", "name": "NVIDIA H100", "fp16": True, "bf16": True})
+    spec = load_config(write_config(tmp_path, tiny_model, args={"per_device_train_batch_size": 4}))
+    script = export_script(spec, build(spec))
+    compile(script, "train.py", "exec")
+    assert "bf16=True,  # workbench default: mixed precision: the GPU this was planned on has bf16" in script
+    assert "dataloader_pin_memory" not in script
+
+
 def test_script_never_holds_a_token(tiny_model, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", SECRET)
     args = {"per_device_train_batch_size": 4, "push_to_hub": True, "hub_model_id": "someone/tiny-sts",

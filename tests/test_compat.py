@@ -507,6 +507,31 @@ def test_recommended_args_follow_the_sampler_and_the_data():
     C.check_args(mnrl, C.DENSE)
 
 
+H100 = {"device": "cuda", "name": "NVIDIA H100 80GB HBM3", "fp16": True, "bf16": True}
+T4 = {"device": "cuda", "name": "Tesla T4", "fp16": True, "bf16": False}
+MPS = {"device": "mps", "name": "Apple GPU", "fp16": True, "bf16": False}
+CPU = {"device": "cpu", "name": "CPU", "fp16": False, "bf16": False}
+
+
+@pytest.mark.parametrize("device, expected", [(H100, {"bf16": True}), (T4, {"fp16": True}), (MPS, {}), (CPU, {}),
+                                              (None, {})])
+def test_precision_follows_the_device(device, expected):
+    assert K.auto_precision(device) == expected
+    args = K.recommended_args(C.get_loss("CosineSimilarityLoss"), 1000, C.DENSE, device=device)
+    assert {k: args[k] for k in ("fp16", "bf16") if k in args} == expected
+    # Precision is the only thing the device changes: the batch stays the one measured for the loss.
+    assert {k: v for k, v in args.items() if k not in ("fp16", "bf16")} \
+        == K.recommended_args(C.get_loss("CosineSimilarityLoss"), 1000, C.DENSE)
+    C.check_args(args, C.DENSE)
+
+
+def test_a_chosen_precision_replaces_the_automatic_one():
+    rec = K.recommended_args(C.get_loss("CosineSimilarityLoss"), 1000, C.DENSE, device=H100)
+    assert K.merge_args(rec, {"fp16": True})["fp16"] is True and "bf16" not in K.merge_args(rec, {"fp16": True})
+    assert K.merge_args(rec, {"bf16": False})["bf16"] is False
+    assert K.merge_args(rec, {"learning_rate": 1e-4}) == {**rec, "learning_rate": 1e-4}
+
+
 # ---- evaluators ------------------------------------------------------------------------------------------------
 
 

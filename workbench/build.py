@@ -106,6 +106,8 @@ class Plan:
         eval_loss: Eval datasets the (single) loss can score; passed to the trainer as ``eval_dataset``.
         num_labels: Cross-encoder output size (None for other model types).
         device: ``cuda`` / ``mps`` / ``cpu``.
+        device_info: :func:`workbench.models.detect_device`'s answer (name, fp16/bf16 support) the args were
+            settled for.
         resume: The checkpoint folder to resume from, or None.
     """
 
@@ -125,6 +127,7 @@ class Plan:
     device: str = "cpu"
     resume: str | None = None
     preps: dict[str, DatasetPrep] = field(default_factory=dict)
+    device_info: dict = field(default_factory=lambda: {"device": "cpu", "name": "CPU", "fp16": False, "bf16": False})
 
     @property
     def train_rows(self) -> int:
@@ -303,8 +306,9 @@ def build(spec: RunSpec) -> Plan:
         eval_loss = {name: ds for name, ds in prepared["eval"].items()
                      if compat.verdict(loss, shapes[f"eval/{name}"]).compatible}
 
-    device = models.detect_device()["device"]
-    args = _settle_args(spec, loss_specs, shapes, evaluators, eval_loss, model_type, device, notes)
+    device_info = models.detect_device()
+    device = device_info["device"]
+    args = _settle_args(spec, loss_specs, shapes, evaluators, eval_loss, model_type, device_info, notes)
     num_labels = None
     if model_type == C.CROSS:
         wanted = {compat.ce_num_labels(loss_specs[n], shapes[f"train/{n}"]) for n in loss_specs}
@@ -319,7 +323,7 @@ def build(spec: RunSpec) -> Plan:
     return Plan(spec=spec, model_type=model_type, loss_specs=loss_specs, loss_choices=loss_choices, train=train,
                 eval=prepared["eval"], test=prepared["test"], shapes=shapes, args=args, notes=notes,
                 evaluators=evaluators, eval_loss=eval_loss, num_labels=num_labels, device=device, resume=resume,
-                preps=preps)
+                preps=preps, device_info=device_info)
 
 
 def _prepare(raw, profile, inputs, label, label_range, loaded_split) -> tuple[Any, DatasetPrep]:
@@ -392,13 +396,24 @@ def evaluator_name(ds_name: str, split: str, ev_spec, taken: set) -> str:
 
 
 def _settle_args(spec: RunSpec, loss_specs: dict, shapes: dict, evaluators: list[EvaluatorPlan], eval_loss: dict,
-                 model_type: str, device: str, notes: list[str]) -> dict:
+                 model_type: str, device_info: dict, notes: list[str]) -> dict:
+    device = device_info["device"]
     has_eval = any(ev.split == "eval" for ev in evaluators) or bool(eval_loss)
     total = sum(shapes[f"train/{n}"].n_rows for n in loss_specs)
     biggest = max(loss_specs, key=lambda n: shapes[f"train/{n}"].n_rows)
-    args = {**compat.recommended_args(loss_specs[biggest], total, model_type, has_eval=has_eval), **spec.args}
+    recommended = compat.recommended_args(loss_specs[biggest], total, model_type, has_eval=has_eval,
+                                          device=device_info)
+    args = compat.merge_args(recommended, spec.args)
+    for flag in ("bf16", "fp16"):
+        if recommended.get(flag) and args.get(flag) and flag not in spec.args:
+            notes.append(f"{flag} mixed precision: {device_info.get('name', device)} supports it (faster and "
+                         f"lighter than fp32; set {flag} to false in the training arguments to train in fp32)")
     args.setdefault("report_to", "none")
     args.setdefault("seed", spec.seed)
+    if device != "cpu" and args.get("bf16") and not device_info.get("bf16"):
+        raise WorkbenchError(f"bf16 needs a GPU that supports it, and {device_info.get('name', device)} does not.",
+                             fix="turn bf16 off" + (" and fp16 on." if device_info.get("fp16") else "."),
+                             where="args.bf16")
     for name, loss in loss_specs.items():
         args, more = compat.guardrails(loss, args, model_type, shapes[f"train/{name}"], device=device)
         notes.extend(more)

@@ -114,7 +114,8 @@ def main_section(spec, plan, w: Writer, model_cls: str) -> str:
     has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
     total = sum(plan.shapes[f"train/{n}"].n_rows for n in plan.loss_specs)
     biggest = max(plan.loss_specs, key=lambda n: plan.shapes[f"train/{n}"].n_rows)
-    recommended = compat.recommended_args(plan.loss_specs[biggest], total, plan.model_type, has_eval=has_eval)
+    recommended = compat.recommended_args(plan.loss_specs[biggest], total, plan.model_type, has_eval=has_eval,
+                                          device=plan.device_info)
     library = C.arg_fields(plan.model_type)
     arg_lines, at_default = [], []
     for key, value in plan.args.items():
@@ -167,6 +168,8 @@ _WHY = {
     "save_total_limit": "keep only the latest checkpoint",
     "eval_strategy": "evaluate during training",
     "eval_steps": "about 5 evaluations per epoch",
+    "bf16": "mixed precision: the GPU this was planned on has bf16 (set False to run on a CPU)",
+    "fp16": "mixed precision: the GPU this was planned on has no bf16 (set False to run on a CPU)",
 }
 
 

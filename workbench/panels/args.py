@@ -123,8 +123,10 @@ class ArgsPanel(Panel):
         d = self.device
         self.device_info.value = hint(
             f"Training runs on: <b>{esc(d.get('name', d['device']))}</b> ({esc(d['device'])}). "
-            + ("Mixed precision: " + ", ".join(k for k in ("fp16", "bf16") if d.get(k)) if d.get("fp16") or
-               d.get("bf16") else "fp16 / bf16 need a GPU, so they are off here.")).value
+            + ("Mixed precision: " + ", ".join(k for k in ("fp16", "bf16") if d.get(k))
+               + (f" — the workbench trains in {next(iter(compat.auto_precision(d)))} unless you choose otherwise."
+                  if compat.auto_precision(d) else ".")
+               if d.get("fp16") or d.get("bf16") else "fp16 / bf16 need a GPU, so they are off here.")).value
         rows: list[widgets.Widget] = []
         self.inputs, self.msgs = {}, {}
         for group, names in C.CURATED_ARGS:
@@ -160,7 +162,8 @@ class ArgsPanel(Panel):
         w.add_class(f"wb-arg-{field.name}")
         if field.name in ("fp16", "bf16") and self.device is not None and not self.device.get(field.name):
             w._wb_off = True
-            w.options = [("off (needs a GPU)", DEFAULT)]
+            on_gpu = self.device.get("device") != "cpu"
+            w.options = [(f"off ({'this GPU has no ' + field.name if on_gpu else 'needs a GPU'})", DEFAULT)]
         w.observe(self.guard(lambda change, f=field: self._edited(f)), "value")
         self.inputs[field.name] = w
         msg = widgets.HTML(f"<span class='wb-hint' title='{esc(tip)}'>{esc(tip[:110])}"
@@ -285,7 +288,7 @@ class ArgsPanel(Panel):
         if loss is None:
             return {}
         has_eval = bool(s.evaluators) or bool(s.entries("eval"))
-        args = compat.recommended_args(loss, rows, s.model_type, has_eval=has_eval)
+        args = compat.recommended_args(loss, rows, s.model_type, has_eval=has_eval, device=self.device)
         if loss.sampler:
             args.setdefault("batch_sampler", loss.sampler)
         return args
