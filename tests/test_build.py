@@ -124,3 +124,48 @@ def test_bf16_on_a_gpu_without_it_is_refused(make_config, monkeypatch):
     with pytest.raises(WorkbenchError, match="Tesla T4 does not") as err:
         build(RunSpec.from_dict(cfg))
     assert err.value.fix == "turn bf16 off and fp16 on." and err.value.where == "args.bf16"
+
+
+def _with_empty_cells(folder):
+    """A CSV of scored pairs with an empty text (row 2), a blank text (row 5) and a missing score (row 7)."""
+    import csv
+
+    rows = scored_pairs(16)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "holes.csv"
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["sentence1", "sentence2", "score"])
+        for i, (a, b, s) in enumerate(zip(rows["sentence1"], rows["sentence2"], rows["score"], strict=True)):
+            out.writerow(["" if i == 2 else a, "   " if i == 5 else b, "" if i == 7 else round(5 * s, 2)])
+    return path
+
+
+def test_empty_cells_stop_the_run_naming_the_column_and_the_way_out(make_config, tmp_path):
+    from workbench.errors import WorkbenchError
+
+    path = _with_empty_cells(tmp_path / "data")
+    cfg = make_config({"holes": {"source": "csv", "path": str(path), "label_range": [0, 5]}},
+                      loss="CosineSimilarityLoss")
+    with pytest.raises(WorkbenchError) as err:
+        build(RunSpec.from_dict(cfg))
+    assert err.value.where == "datasets.train.holes.columns"
+    assert "train/holes: column 'sentence1' (an input) is missing or empty in 1 row (row indexes 2; 0-based)" in err.value.message
+    assert "'sentence2' too, in 1 row" in err.value.message and "'score' too, in 1 row" in err.value.message
+    assert '"drop_empty": true' in err.value.fix and "Columns tab" in err.value.fix
+
+
+def test_drop_empty_leaves_those_rows_out_also_of_a_holdout(make_config, tmp_path):
+    path = _with_empty_cells(tmp_path / "data")
+    train = {"holes": {"source": "csv", "path": str(path), "label_range": [0, 5], "drop_empty": True}}
+    cfg = make_config(train, loss="CosineSimilarityLoss",
+                      eval={"dev": {"source": "holdout", "of": "holes", "fraction": 0.5}})
+    plan = build(RunSpec.from_dict(cfg))
+    assert plan.train["holes"].num_rows + plan.eval["dev"].num_rows == 13
+    assert plan.preps["train/holes"].drop_empty and plan.preps["eval/dev"].drop_empty  # the holdout inherits it
+    kept = plan.train["holes"].to_list() + plan.eval["dev"].to_list()
+    assert all(row["sentence1"].strip() and row["sentence2"].strip() and row["label"] == row["label"]
+               for row in kept)
+    assert any(note.startswith("train/holes: ") and "dropped (an empty input or label)" in note
+               for note in plan.notes)
+    assert RunSpec.from_dict(cfg).to_dict()["datasets"]["train"]["holes"]["drop_empty"] is True

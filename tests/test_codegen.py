@@ -242,6 +242,23 @@ def test_generated_loaders_cast_labels_as_the_plan_records(make_config, tmp_path
     assert "(float(v) - 0.0) / 5.0" in script and "float(v) for v in batch['score']" in script
 
 
+def test_generated_loaders_drop_empty_rows_as_the_run_did(make_config, tmp_path):
+    from test_build import _with_empty_cells
+
+    path = _with_empty_cells(tmp_path / "data")
+    train = {"holes": {"source": "csv", "path": str(path), "label_range": [0, 5], "drop_empty": True}}
+    spec = RunSpec.from_dict(make_config(train, loss="CosineSimilarityLoss",
+                                         eval={"dev": {"source": "holdout", "of": "holes", "fraction": 0.25}}))
+    plan = build(spec)
+    script = export_script(spec, plan)
+    _lint(script, tmp_path)
+    assert "def is_empty(value):" in script and "ds = ds.filter(" in script
+    got_train, got_eval, _ = _exec(script)["load_datasets"]()
+    assert got_train["holes"].to_list() == plan.train["holes"].to_list()
+    assert got_eval["dev"].to_list() == plan.eval["dev"].to_list()
+    assert got_train["holes"].num_rows + got_eval["dev"].num_rows == 13
+
+
 @pytest.mark.parametrize("model_type", ["sparse-encoder", "cross-encoder"])
 def test_sparse_and_cross_encoder_scripts_build_the_same_model_and_loss(model_type, make_config, tmp_path):
     data = positive_pairs(8) if model_type == "sparse-encoder" else {

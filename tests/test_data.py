@@ -400,7 +400,7 @@ def test_prepare_missing_text_is_explained_and_droppable():
                                      "score": [1.0, 2.0, float("nan"), 3.0, 4.0]})
     err = _error(data.prepare, ds, ["s1", "s2"], "score")
     assert "'s1'" in err.text and "2 rows" in err.text and "1, 3" in err.text
-    assert "drop_empty=True" in err.fix and "clean the file" in err.fix
+    assert "\"drop_empty\": true" in err.fix and "fill in or remove those rows" in err.fix
     label_err = _error(data.prepare, ds.select([0, 2, 4]), ["s1", "s2"], "score")
     assert "'score'" in label_err.text and "1 row " in label_err.text
     both = _error(data.prepare, ds, ["s1", "s2"], "score")

@@ -143,6 +143,25 @@ def test_columns_panel_reorders_labels_and_fixes(session):
     assert "low < high" in session.errors["columns"]
 
 
+def test_columns_panel_warns_of_empty_cells_and_drops_their_rows_on_request(tmp_path):
+    session = Session(background=False, output_dir=str(tmp_path / "run"), auto_output=False)
+    rows = {"question": ["how do I reset it", "", "where is the manual", "what does it cost"],
+            "answer": ["hold the button", "press reset", None, "ten euros"]}
+    session.add_dataset("train", "faq", dict_spec(rows))
+    session.selected = "train/faq"
+    panel = ColumnsPanel(session)
+    assert not panel.drop_empty.value and "wb-drop-empty" in panel.drop_empty._dom_classes
+    assert "'question' in 1 row, 'answer' in 1 row" in panel.empty_note.value
+    assert "Training would stop on them" in panel.empty_note.value
+    assert "is missing or empty" in panel.trainer_view.value and "Drop rows with an empty input" in \
+        panel.trainer_view.value
+    panel.drop_empty.value = True
+    assert session.entry("train/faq").spec.drop_empty is True
+    assert "left out of training" in panel.empty_note.value
+    assert "how do I reset it" in panel.trainer_view.value and "where is the manual" not in panel.trainer_view.value
+    assert session.to_spec().train["faq"].drop_empty
+
+
 def test_columns_panel_shows_loss_roles_and_follows_the_selected_dataset(session):
     session.add_dataset("train", "tri", dict_spec(triplets(12)))
     panel = ColumnsPanel(session)
@@ -365,6 +384,8 @@ def test_workbench_composes_panels_and_saves_restores_settings(tmp_path, monkeyp
     assert "download=" in first.toolbar_msg.value
     first.session.report("broken", "loss")
     assert first.tabs.titles[3].endswith("⚠")
+    again = Workbench(load=False)  # a second tab / kernel that changes nothing must not replace what was saved
+    assert again.session.model_name == "default"
     second = Workbench(load=False)  # a restarted kernel: the demo, with the last session offered
     assert second.session.model_name == "default" and not second.restore_btn.disabled
     second.restore_btn.click()

@@ -187,6 +187,39 @@ def test_refuses_an_output_folder_that_holds_a_trained_model(make_config):
     assert train({**cfg, "overwrite": True})["status"] == "finished"
 
 
+def test_a_run_that_trained_nothing_does_not_block_a_retry_in_its_folder(make_config, tmp_path):
+    cfg = make_config({"sts": inline(scored_pairs(8))}, loss="CosineSimilarityLoss")
+    out = Path(cfg["output_dir"])
+    broken = {**cfg, "model": {**cfg["model"], "name_or_path": str(tmp_path / "no-such-model")}}
+    first = Runner(build(_spec(broken))).run_blocking()
+    assert first["status"] == "error" and first["model_path"] is None
+    assert not (out / "final").exists() and (out / "summary.json").is_file()
+    second = train(cfg)  # the same folder, no overwrite: nothing was trained there
+    assert second["status"] == "finished"
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["type"] for r in rows].count("baseline") == 1  # the failed run's log was replaced, not appended to
+    assert not (out / "error.log").exists()
+    # Now it holds a model: refused, naming what is there.
+    with pytest.raises(WorkbenchError, match=r"already holds a trained model \(final\)"):
+        train(cfg)
+    # Checkpoints of an interrupted run are a model too; files the workbench did not write are left alone.
+    other = tmp_path / "other"
+    (other / "checkpoints" / "checkpoint-4").mkdir(parents=True)
+    with pytest.raises(WorkbenchError, match=r"\(checkpoints\)"):
+        train({**cfg, "output_dir": str(other)})
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "config.json").write_text('{"mine": true}')
+    with pytest.raises(WorkbenchError, match="a config.json the workbench did not write"):
+        train({**cfg, "output_dir": str(mine)})
+    assert json.loads((mine / "config.json").read_text()) == {"mine": True}
+    (mine / "config.json").unlink()
+    (mine / "summary.json").write_text('{"not": "a workbench summary"}')
+    (mine / "notes.txt").write_text("kept")
+    train({**cfg, "output_dir": str(mine)})
+    assert (mine / "final").is_dir() and (mine / "notes.txt").read_text() == "kept"
+
+
 def test_refuses_an_incompatible_loss_naming_the_dataset(make_config):
     cfg = make_config({"sts": inline(scored_pairs(8))}, loss="TripletLoss")
     with pytest.raises(WorkbenchError) as err:

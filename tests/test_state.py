@@ -223,6 +223,26 @@ def test_threaded_run_and_stop_with_a_tiny_model(tmp_path, tiny_model):
     assert 2 <= json.loads((tmp_path / "run2" / "summary.json").read_text())["steps"] < 5000
 
 
+def test_stop_before_training_says_nothing_was_saved_and_a_retry_uses_the_same_folder(tmp_path, tiny_model):
+    from workbench.panels.train import TrainPanel
+
+    session = make_session(tmp_path, model=tiny_model)
+    panel = TrainPanel(session, plot_interval=0.2)
+    session.args = {"max_steps": 2, "logging_steps": 1, "per_device_train_batch_size": 4}
+    session.start()
+    session.stop()  # while the model and data load
+    wait_for(lambda: session.status in ("finished", "stopped", "error"), 120, what="the run to stop")
+    assert session.wait(30)
+    assert session.status == "stopped" and session.saved_path == ""
+    assert "nothing was trained, so no model was saved" in panel.status.value
+    assert "Stopped before training began" in session.log[-1] and "was saved." not in session.log[-1]
+    session.start()  # the same output folder: it holds no model, so the retry is not refused
+    wait_for(lambda: session.status in ("finished", "stopped", "error"), 180, what="the retry to end")
+    assert session.wait(30)
+    assert session.status == "finished", session.error
+    assert Path(session.saved_path, "modules.json").is_file()
+
+
 def test_run_errors_land_in_their_panel(tmp_path, tiny_model):
     session = make_session(tmp_path, model=tiny_model)
     session.args = {"max_steps": 2, "fp16": True}

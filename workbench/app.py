@@ -53,7 +53,6 @@ class Workbench(widgets.VBox):
             session = self._initial_session()
         if self.autosave_file is not None:
             session.autosave = self.autosave_file
-            session._autosave()
         self.session = session
         self.model = ModelPanel(session)
         self.dataset = DatasetPanel(session)

@@ -7,6 +7,7 @@ need the model).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -68,12 +69,14 @@ class DatasetPrep:
         columns: The prepared dataset's columns: the inputs (renamed or copied where needed), then ``label``.
         loaded_split: The loaded dataset's split (``Dataset.split``: the one a Hub dataset was read from), taken
             before any holdout; None for a holdout.
+        drop_empty: Rows with an empty input or label were dropped before the label was cast.
     """
 
     inputs: tuple[str, ...]
     label: LabelPrep | None
     columns: tuple[str, ...]
     loaded_split: str | None = None
+    drop_empty: bool = False
 
 
 @dataclass
@@ -138,6 +141,27 @@ class Plan:
         return Path(self.spec.output_dir)
 
 
+def held_models(out: Path) -> list[str]:
+    """What in an output folder is a trained model that a new run would overwrite.
+
+    The logs of a run that ended before anything was trained (summary.json, metrics.jsonl, error.log, config.json)
+    are not: a retry in the same folder replaces them.
+    """
+    held = [name for name in ("final", "model.safetensors", "modules.json") if (out / name).exists()]
+    checkpoints = out / "checkpoints"
+    if checkpoints.is_dir() and any(p.name.startswith("checkpoint-") for p in checkpoints.iterdir()):
+        held.append("checkpoints")
+    config = out / "config.json"
+    if not held and config.is_file():  # a run writes its config.json: refuse to replace someone else's
+        try:
+            ours = "datasets" in json.loads(config.read_text(encoding="utf8"))
+        except (OSError, ValueError, TypeError):
+            ours = False
+        if not ours:
+            held.append("a config.json the workbench did not write")
+    return held
+
+
 def check_output_dir(spec: RunSpec) -> str | None:
     """Refuse to overwrite a finished run; resolve ``resume_from_checkpoint`` to a checkpoint folder.
 
@@ -147,11 +171,13 @@ def check_output_dir(spec: RunSpec) -> str | None:
     out = Path(spec.output_dir)
     resume = spec.resume_from_checkpoint
     if resume in (None, False):
-        held = [name for name in ("final", "summary.json", "model.safetensors", "modules.json") if (out / name).exists()]
+        held = held_models(out)
         if held and not spec.overwrite:
             raise WorkbenchError(
-                f"output folder '{out}' already holds a trained model.",
-                fix="choose another output_dir, set \"overwrite\": true, or resume with resume_from_checkpoint",
+                f"output folder '{out}' already holds a trained model ({', '.join(held)}): a new run would "
+                "overwrite it.",
+                fix="choose another output_dir (in the app: tick 'New folder for every run'), set \"overwrite\": "
+                "true, or resume with resume_from_checkpoint",
                 where="output_dir",
             )
         return None
@@ -272,7 +298,8 @@ def build(spec: RunSpec) -> Plan:
         label = None if "no_label" in changes else label
         label_range = shape.label_range
         train[name], preps[f"train/{name}"] = _prepare(raw, profile, inputs, label, label_range,
-                                                       loaded[f"train/{name}"])
+                                                       loaded[f"train/{name}"], ds_spec.drop_empty,
+                                                       f"train/{name}", notes)
         mappings[name] = (inputs, label, label_range)
         shapes[f"train/{name}"] = shape
         loss_specs[name] = loss
@@ -283,14 +310,17 @@ def build(spec: RunSpec) -> Plan:
         for name, raw in raw_other[split].items():
             ds_spec = getattr(spec, split)[name]
             profile = data.profile(raw)
+            drop_empty = ds_spec.drop_empty
             if ds_spec.source == "holdout" and not ds_spec.columns and ds_spec.label is None:
                 inputs, label, label_range = mappings[ds_spec.of]
+                drop_empty = drop_empty or spec.train[ds_spec.of].drop_empty
             else:
                 inputs, label, _ = _mapping(ds_spec, profile)
                 label_range = ds_spec.label_range
             shapes[f"{split}/{name}"] = data.shape_of(profile, inputs, label, label_range, ds=raw)
             prepared[split][name], preps[f"{split}/{name}"] = _prepare(raw, profile, inputs, label, label_range,
-                                                                       loaded.get(f"{split}/{name}"))
+                                                                       loaded.get(f"{split}/{name}"), drop_empty,
+                                                                       f"{split}/{name}", notes)
 
     evaluators = _plan_evaluators(spec, shapes, model_type, notes)
     for ev in evaluators:
@@ -326,14 +356,25 @@ def build(spec: RunSpec) -> Plan:
                 preps=preps, device_info=device_info)
 
 
-def _prepare(raw, profile, inputs, label, label_range, loaded_split) -> tuple[Any, DatasetPrep]:
+def _prepare(raw, profile, inputs, label, label_range, loaded_split, drop_empty: bool, key: str,
+             notes: list[str]) -> tuple[Any, DatasetPrep]:
     """`data.prepare` one dataset, and record what it did (the exported script writes the same steps out)."""
-    prepared = data.prepare(raw, inputs, label, label_range)
+    if drop_empty:
+        before = raw.num_rows
+        raw = data.drop_empty_rows(raw, [*inputs, *([label] if label else [])])
+        if raw.num_rows < before:
+            notes.append(f"{key}: {before - raw.num_rows} of {before} rows dropped (an empty input or label)")
+    try:
+        prepared = data.prepare(raw, inputs, label, label_range)
+    except WorkbenchError as exc:  # name the dataset; the mapping's problems belong to the Columns panel
+        split, _, name = key.partition("/")
+        raise WorkbenchError(f"{key}: {exc.message}", fix=exc.fix,
+                             where=exc.where or f"datasets.{split}.{name}.columns") from exc
     label_prep = None
     if label is not None:
         label_prep = _label_prep(raw, profile.column(label), label, label_range, prepared)
     split = str(loaded_split) if loaded_split is not None else None
-    return prepared, DatasetPrep(tuple(inputs), label_prep, tuple(prepared.column_names), split)
+    return prepared, DatasetPrep(tuple(inputs), label_prep, tuple(prepared.column_names), split, drop_empty)
 
 
 def _label_prep(raw, column: ColumnProfile, label: str, label_range, prepared) -> LabelPrep:

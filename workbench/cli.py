@@ -71,6 +71,8 @@ def _parser() -> _Parser:
     check.add_argument("--columns", help="input columns in order, comma-separated (default: guessed)")
     check.add_argument("--label", help="the label column (default: guessed; '' for no label)")
     check.add_argument("--label-range", help="the label's scale as LOW,HIGH (e.g. 0,5): rescaled to 0-1")
+    check.add_argument("--drop-empty", action="store_true",
+                       help="leave out rows with an empty input or label (the config's \"drop_empty\": true)")
     check.add_argument("--source", choices=SOURCES, help="how to read the file (default: from its extension)")
     check.add_argument("--query", help="the SELECT for a SQLite file (default: every row of its first table)")
     check.add_argument("--split", help="the split to read (Hub datasets, save_to_disk folders)")

@@ -82,7 +82,7 @@ def cmd_check(args) -> int:
     problem = None
     if inputs:
         try:
-            data.prepare(ds, inputs, label, label_range)
+            data.prepare(ds, inputs, label, label_range, drop_empty=args.drop_empty)
         except WorkbenchError as err:
             problem = err
     else:

@@ -153,6 +153,10 @@ def _mapping_code(key: str, prep: B.DatasetPrep, w: Writer) -> list[str]:
     used = list(dict.fromkeys(inputs + ([label] if label else [])))
     what = f"inputs {', '.join(inputs)}" + (f"; label '{label}'" if label else "; no label")
     lines = [f"# {key}: {what}.", f"ds = raw[{key!r}].select_columns({used!r})"]
+    if prep.drop_empty:
+        w.helper(EMPTY_HELPER)
+        lines.append("# drop_empty: rows with an empty input or label are left out (null, NaN or blank text).")
+        lines.append(f"ds = ds.filter(lambda row: not any(is_empty(row[c]) for c in {used!r}))")
     if prep.label:
         lines += _label_code(prep.label, w)
     final = list(prep.columns)[: len(inputs)]
@@ -173,6 +177,12 @@ def _mapping_code(key: str, prep: B.DatasetPrep, w: Writer) -> list[str]:
         lines.append(f"ds = ds.rename_columns({renames!r})")
     lines.append(f"prepared[{split!r}][{name!r}] = ds.select_columns({list(prep.columns)!r})")
     return lines
+
+
+EMPTY_HELPER = '''def is_empty(value):
+    """What the workbench counts as an empty cell: null, NaN or blank text."""
+    return value is None or value != value or (isinstance(value, str) and not value.strip())
+'''
 
 
 def _label_code(lab: B.LabelPrep, w: Writer) -> list[str]:

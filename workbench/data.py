@@ -157,7 +157,8 @@ def prepare(ds: datasets.Dataset, inputs: Sequence[str], label: str | None = Non
                          list(bad.items())[1:])
         raise WorkbenchError(
             f"column '{col}' ({what}) is missing or empty in {_rows_text(rows, total)}{others}.",
-            fix="drop those rows (drop_empty=True, or the 'drop empty rows' option) or clean the file.",
+            fix="fill in or remove those rows in the file, or let the workbench drop them: \"drop_empty\": true "
+            "on the dataset in the config (workbench check: --drop-empty; in the app: 'Drop rows with an empty input or label' in the Columns tab).",
         )
     if bad:
         out = _drop_missing(out, list(bad))
@@ -190,6 +191,11 @@ def prepare(ds: datasets.Dataset, inputs: Sequence[str], label: str | None = Non
     if renames:
         out = out.rename_columns(renames)
     return out.select_columns([name for _, name in final] + (["label"] if label else []))
+
+
+def drop_empty_rows(ds, columns: list[str]):
+    """``ds`` without the rows where any of ``columns`` is null, NaN or blank text (what `prepare` calls empty)."""
+    return _drop_missing(ds, list(dict.fromkeys(columns)))
 
 
 def _drop_missing(ds, columns: list[str]):

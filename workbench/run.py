@@ -258,7 +258,10 @@ class Runner:
 
     def _prepare_output(self, plan: Plan) -> None:
         out = plan.output_dir
-        if plan.spec.overwrite and plan.resume is None:
+        # build() refused a folder holding a model unless overwrite is set. Without overwrite, what may be left is
+        # the logs of a workbench run that trained nothing (its summary.json says so): a retry replaces them
+        # rather than appending to its metrics. Anything else in the folder is left alone.
+        if plan.resume is None and (plan.spec.overwrite or _is_run_summary(out / "summary.json")):
             for name in RUN_ARTIFACTS:
                 target = out / name
                 if target.is_dir():
@@ -354,3 +357,12 @@ def train(config, on_event: Callable[[Event], None] | None = None) -> dict:
         raise WorkbenchError(f"the run failed: {runner.error}",
                              fix="see error.log in the output folder; the model trained so far is in final/.")
     return summary
+
+
+def _is_run_summary(path: Path) -> bool:
+    """Whether ``path`` is a summary.json written by a workbench run."""
+    try:
+        data = json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"status", "baseline", "final"} <= set(data)

@@ -26,6 +26,7 @@ STATUS_LINES = {
     "finished": "Finished.",
     "stopped": "Stopped; the model trained so far was saved.",
 }
+STOPPED_EARLY = "Stopped before training began: nothing was trained, so no model was saved."
 
 
 def _metrics_line(metrics: dict) -> str:
@@ -135,6 +136,8 @@ class RunControl:
                 if isinstance(exc, WorkbenchError):
                     self.report(exc, "train")
                 self._log(f"Error: {self.error}")
+            elif status == "stopped" and not self.saved_path:
+                self._log(STOPPED_EARLY)
             else:
                 self._log(STATUS_LINES.get(status, status))
             self.status = status

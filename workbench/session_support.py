@@ -27,7 +27,7 @@ ACTIVE = ("loading", "baseline", "training", "saving")
 ENDED = ("finished", "stopped", "error")
 SPLITS = ("train", "eval", "test")
 PANELS = ("model", "dataset", "columns", "loss", "args", "evaluators", "train")
-_MAPPING_FIELDS = ("columns", "label", "label_range")
+_MAPPING_FIELDS = ("columns", "label", "label_range", "drop_empty")
 # Two threads importing sentence-transformers at the same time can see a half-initialised module ("cannot import
 # name ... from partially initialized module"). Every heavy import the app starts goes through this lock.
 HEAVY_LOCK = threading.RLock()
@@ -88,7 +88,7 @@ def panel_for(where: str | None, default: str = "train") -> str:
         return default
     head = where.split(".")[0].split("[")[0]
     if head == "datasets":
-        return "columns" if where.endswith((".columns", ".label", ".label_range")) else "dataset"
+        return "columns" if where.endswith((".columns", ".label", ".label_range", ".drop_empty")) else "dataset"
     return {"model": "model", "loss": "loss", "args": "args", "evaluators": "evaluators"}.get(head, default)
 
 

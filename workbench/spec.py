@@ -115,6 +115,8 @@ class DatasetSpec:
         label: The label column (renamed to ``label`` for the trainer); None for losses without labels.
         label_range: ``[low, high]`` of the label's scale; scores are rescaled from it to 0-1.
         limit: Keep only the first N rows (None: all).
+        drop_empty: Drop the rows whose inputs or label are empty (null, NaN, blank text) instead of stopping
+            with an error that names the column and rows.
     """
 
     source: str
@@ -130,6 +132,7 @@ class DatasetSpec:
     label: str | None = None
     label_range: tuple[float, float] | None = None
     limit: int | None = None
+    drop_empty: bool = False
 
     @classmethod
     def from_dict(cls, data: dict, where: str) -> DatasetSpec:
@@ -154,6 +157,9 @@ class DatasetSpec:
                 if isinstance(data[key], str):
                     data[key] = [c.strip() for c in data[key].split(",") if c.strip()]
                 data[key] = tuple(data[key])
+        if not isinstance(data.get("drop_empty", False), bool):
+            raise WorkbenchError(f"drop_empty must be true or false, got {data['drop_empty']!r}.",
+                                 where=f"{where}.drop_empty")
         spec = cls(**data)
         src = spec.source
         if src in ("hub", "csv", "json", "parquet", "arrow", "sql") and not spec.path:

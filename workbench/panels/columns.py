@@ -73,6 +73,10 @@ class ColumnsPanel(Panel):
         self.high = widgets.FloatText(value=5.0, description="high", layout=widgets.Layout(width="130px"),
                                       style={"description_width": "30px"})
         self.dropped = widgets.HTML()
+        self.empty_note = widgets.HTML()
+        self.drop_empty = widgets.Checkbox(value=False, description="Drop rows with an empty input or label",
+                                           indent=False, layout=widgets.Layout(width="auto"))
+        self.drop_empty.add_class("wb-drop-empty")
         self.fix_text = widgets.HTML()
         self.fix_buttons = [widgets.Button(description="", button_style="info",
                                            layout=widgets.Layout(width="auto", display="none"))
@@ -90,13 +94,14 @@ class ColumnsPanel(Panel):
         self.label.observe(self.guard(self._label_changed), "value")
         for w in (self.rescale, self.low, self.high):
             w.observe(self.guard(self._range_changed), "value")
+        self.drop_empty.observe(self.guard(self._drop_empty_changed), "value")
         for i, b in enumerate(self.fix_buttons):
             b.on_click(self.guard(lambda btn, i=i: self.apply_fix(i)))
         self.exact_btn.on_click(self.guard(self._exact))
         session.observe(self.guard(self._refresh), names=["datasets", "data_version", "selected", "loss", "model_type",
                                               "max_seq_length", "model_name"])
         self.lockable = [self.which, self.inputs, self.up, self.down, self.drop, self.add_pick, self.add_btn,
-                         self.label, self.rescale, self.low, self.high, *self.fix_buttons]
+                         self.label, self.rescale, self.low, self.high, self.drop_empty, *self.fix_buttons]
         self.finish([
             hint("The trainer takes the input columns <b>by position</b> (e.g. anchor, positive, negative) and the "
                  "label as a number. Columns you do not use are dropped."),
@@ -104,6 +109,7 @@ class ColumnsPanel(Panel):
             widgets.HBox([self.inputs, widgets.VBox([self.up, self.down, self.drop])]),
             widgets.HBox([self.add_pick, self.add_btn]),
             self.label, widgets.HBox([self.rescale, self.low, self.high]), self.dropped,
+            self.empty_note, self.drop_empty,
             self.fix_text, widgets.HBox(self.fix_buttons, layout=widgets.Layout(flex_flow="row wrap")),
             section("What the trainer will see"), self.trainer_view, self.lengths, self.exact_btn,
         ])
@@ -220,6 +226,10 @@ class ColumnsPanel(Panel):
         else:
             self._write(label_range=None)
 
+    def _drop_empty_changed(self, change):
+        if not self._syncing:
+            self._write(drop_empty=bool(change["new"]))
+
     def apply_fix(self, i: int) -> None:
         """Apply the i-th suggested fix to the mapping."""
         if i >= len(self._fixes):
@@ -275,7 +285,7 @@ class ColumnsPanel(Panel):
             self.inputs.options, self.add_pick.options, self.label.options = [], [], [("(no label)", "")]
             self.trainer_view.value = hint("Load a dataset in the Data tab to map its columns."
                                            if not key else "Loading…").value
-            self.dropped.value = self.fix_text.value = self.lengths.value = ""
+            self.dropped.value = self.fix_text.value = self.lengths.value = self.empty_note.value = ""
             for b in self.fix_buttons:
                 b.layout.display = "none"
             return
@@ -294,6 +304,7 @@ class ColumnsPanel(Panel):
         unused = [c for c in prof.names if c not in inputs and c != label]
         self.dropped.value = hint(f"Not used (dropped): {esc(', '.join(unused))}" if unused else
                                   "Every column is used.").value
+        self._render_empty(prof, inputs, label)
         self._fixes = self.fixes()
         self.fix_text.value = hint("<b>Suggested fixes</b> (one click):").value if self._fixes else ""
         for i, b in enumerate(self.fix_buttons):
@@ -307,6 +318,22 @@ class ColumnsPanel(Panel):
         self._render_trainer_view(inputs, label, rng, trainer_roles)
         self._render_lengths()
 
+    def _render_empty(self, prof, inputs, label) -> None:
+        """Empty cells in the used columns: the count per column, and whether the run drops those rows or stops."""
+        entry = self.session.entry(self.key)
+        self.drop_empty.value = bool(entry is not None and entry.spec.drop_empty)
+        used = list(dict.fromkeys([*inputs, *([label] if label else [])]))
+        empty = {c: prof.column(c).n_missing for c in used if c in prof.names and prof.column(c).n_missing}
+        if not empty:
+            self.empty_note.value = ""
+            return
+        where = ", ".join(f"'{esc(c)}' in {n} row{'s' if n != 1 else ''}" for c, n in empty.items())
+        if self.drop_empty.value:
+            self.empty_note.value = hint(f"Empty cells: {where}. Those rows are left out of training.").value
+        else:
+            self.empty_note.value = (f"<div class='wb-error'>Empty cells: {where}. Training would stop on them: tick "
+                                     "the box below to leave those rows out, or fix the file.</div>")
+
     def _render_trainer_view(self, inputs, label, rng, trainer_roles):
         from .. import data
 
@@ -316,7 +343,8 @@ class ColumnsPanel(Panel):
             return
         try:
             head = ds.select(range(min(ds.num_rows, 50)))
-            prepared = data.prepare(head, inputs, label, rng)
+            entry = self.session.entry(self.key)
+            prepared = data.prepare(head, inputs, label, rng, drop_empty=bool(entry and entry.spec.drop_empty))
         except Exception as exc:  # noqa: BLE001 - the mapping's problem, shown where it is made
             text = exc.message + (f" Fix: {exc.fix}" if getattr(exc, "fix", None) else "") \
                 if isinstance(exc, WorkbenchError) else str(exc)

@@ -248,6 +248,8 @@ class TrainPanel(Panel):
             text = s.error
         elif status in ("finished", "stopped") and s.saved_path:
             text += f" The model is in {s.saved_path}"
+        elif status == "stopped":
+            text = "stopped before training began: nothing was trained, so no model was saved."
         self.status.value = self._status_html(status, text)
         busy = status in ACTIVE
         self.start.disabled = busy
