@@ -84,10 +84,28 @@ def test_dataset_panel_adds_previews_and_removes(session):
     panel.source.value = "holdout"
     assert panel.split.value == "eval" and panel.of.layout.display == "" and panel.path.layout.display == "none"
     assert panel.source.layout.display != "none" and panel.add_btn.layout.display != "none"
-    panel.of.value = "sts"
+    assert panel.of.value == "sts"  # the first train set is preselected: Add works without touching it
     panel.fraction.value = 0.25
     panel.add_btn.click()
     assert session.entry("eval/heldout").spec.fraction == 0.25
+    # A name that is taken, or that cannot name result files, is refused in the panel.
+    panel.fraction.value = 0.5
+    panel.ds_name.value = "heldout"
+    panel.add_btn.click()
+    assert "already an eval dataset named 'heldout'" in html.unescape(panel.error_box.value)
+    assert session.entry("eval/heldout").spec.fraction == 0.25
+    panel.ds_name.value = "my dev/v1.2"
+    panel.add_btn.click()
+    assert "cannot be a dataset name (it contains '/')" in html.unescape(panel.error_box.value)
+    assert session.entry("eval/my dev/v1.2") is None
+    panel.ds_name.value = ""
+    panel.demo.value = "pairs_train"
+    panel.source.value = "demo"
+    panel.split.value = "test"
+    panel.limit.value = "10"
+    panel.add_btn.click()
+    assert session.entry("test/pairs_train").spec.limit == 10 and panel.limit.value == ""  # not carried over
+    session.remove_dataset("test/pairs_train")
     panel.source.value = "csv"
     panel.path.value = ""
     panel.add_btn.click()
@@ -238,7 +256,30 @@ def test_args_panel_generated_validated_and_bound(session):
     assert "negative" in panel.msgs["per_device_train_batch_size"].value
     panel.inputs["lr_scheduler_type"].value = "cosine"
     assert session.args["lr_scheduler_type"] == "cosine"
-    assert panel.inputs["fp16"].disabled and panel.inputs["fp16"].options[0][0].startswith("off (needs a GPU)")
+    fp16 = panel.inputs["fp16"]
+    assert fp16.options[0][0].startswith("off (needs a GPU)")
+    fp16.value = True  # refused as you choose it, and put back
+    assert "fp16 cannot train on CPU: choose off" in panel.msgs["fp16"].value
+    assert fp16.value == "__default__" and "fp16" not in session.args
+    session.args = {"fp16": True}  # a loaded config that turns it on: shown, and switchable off
+    assert fp16.value is True and not fp16.disabled and "cannot train here" in fp16.label
+    fp16.value = "__default__"
+    assert "fp16" not in session.args
+    panel.adv_name.value = "bf16"
+    panel.adv_value.value = "true"
+    panel.adv_set.click()
+    assert "in the form above" in panel.adv_msg.value and "bf16" not in session.args
+    for name, typed, why in (("learning_rate", "inf", "finite"), ("logging_steps", "0", "more than 0"),
+                             ("report_to", "wandb", "not installed")):
+        panel.inputs[name].value = typed
+        assert why in html.unescape(panel.msgs[name].value) and name not in session.args, name
+        panel.inputs[name].value = ""
+    prompts = panel.inputs["prompts"]
+    prompts.value = '{"sentence1": "query: "}'
+    assert session.args["prompts"] == {"sentence1": "query: "}
+    prompts.value = "query: "
+    assert session.args["prompts"] == "query: "  # the trailing space is part of the prompt
+    prompts.value = ""
     session.args = {"max_steps": 7, "seed": 1}
     assert panel.inputs["max_steps"].value == "7" and panel.inputs["lr_scheduler_type"].value == "__default__"
     panel.adv_name.value = "dataloader_num_wrkers"

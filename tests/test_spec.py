@@ -84,6 +84,10 @@ def test_to_dict_never_writes_a_token():
         ({"evaluators": [{"name": "X", "dataset": "dev/stsb"}]}, "evaluators[0].dataset", "'eval/NAME'"),
         ({"loss": {"nope": "MultipleNegativesRankingLoss"}}, "loss", "not a train dataset"),
         ({"model": {"max_seq_length": -3}}, "model.max_seq_length", "positive"),
+        ({"datasets": {"train": {"my dev/v1.2": {"source": "csv", "path": "a"}}}}, "datasets.train",
+         "cannot be a dataset name (it contains '/')"),
+        ({"datasets": {"train": {"a": {"source": "csv", "path": "a", "drop_empty": "yes"}}}},
+         "datasets.train.a.drop_empty", "true or false"),
     ],
 )
 def test_bad_configs_name_the_place_and_the_fix(change, where, words):

@@ -7,6 +7,7 @@ script writes out the same construction (``workbench.codegen_train`` mirrors :fu
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from . import catalog as C
@@ -83,11 +84,13 @@ def check_loss_params(loss: C.LossSpec, given: dict, where: str = "loss.params")
 
     cls = C.resolve_loss(loss)
     valid = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "model", "loss")]
-    for key in given or {}:
+    for key, value in (given or {}).items():
         if key not in valid:
             guess = nearest(key, valid)
             raise WorkbenchError(f"{loss.name} has no parameter '{key}'.", where=f"{where}.{key}",
                                  fix=(f"did you mean '{guess}'? " if guess else "") + f"Parameters: {', '.join(valid)}.")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise WorkbenchError(f"{loss.name}'s {key} must be a finite number, got {value}.", where=f"{where}.{key}")
 
 
 def check_choice(choice: LossChoice, loss: C.LossSpec, model_type: str) -> None:

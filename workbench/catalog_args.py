@@ -9,6 +9,7 @@ TrainingArguments classes are imported only when a function here is called. Re-e
 from __future__ import annotations
 
 import importlib
+import math
 from dataclasses import dataclass
 
 from .catalog_models import CROSS, DENSE, SPARSE
@@ -82,6 +83,8 @@ def arg_fields(model_type: str = DENSE) -> dict[str, ArgField]:
             kind = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(origin, "other")
             if kind == "other" and any(m is str for m in members):
                 kind = "str"
+            if kind == "str" and any((typing.get_origin(m) or m) is dict for m in members):
+                kind = "other"  # text or a JSON mapping (prompts: one prompt, or one per column / dataset)
         if f.default is not dataclasses.MISSING:
             default = f.default
         elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
@@ -92,6 +95,25 @@ def arg_fields(model_type: str = DENSE) -> dict[str, ArgField]:
             default = default.value
         out[f.name] = ArgField(f.name, kind, default, (f.metadata or {}).get("help", ""), choices)
     return out
+
+
+def _check_report_to(value) -> None:
+    """A tracker that is not installed fails only when training starts: say so now."""
+    wanted = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+    wanted = [w for w in wanted if w not in ("none", "all")]
+    if not wanted:
+        return
+    from transformers.integrations import get_available_reporting_integrations
+
+    available = get_available_reporting_integrations()
+    missing = [w for w in wanted if w not in available]
+    if missing:
+        raise WorkbenchError(
+            f"report_to names {', '.join(repr(m) for m in missing)}, which is not installed here.",
+            fix=f"use \"none\"{', or one that is: ' + ', '.join(available) if available else ''}; or install "
+            f"it (pip install {missing[0]}).",
+            where="args.report_to",
+        )
 
 
 def check_args(args: dict, model_type: str = DENSE) -> None:
@@ -114,6 +136,10 @@ def check_args(args: dict, model_type: str = DENSE) -> None:
             )
         choices = fields_[name].choices
         value = args[name]
+        if isinstance(value, float) and not math.isfinite(value):
+            raise WorkbenchError(f"{name} must be a finite number, got {value}.", where=f"args.{name}")
+        if name == "report_to" and value is not None:
+            _check_report_to(value)
         if choices and value is not None and value not in choices and not isinstance(value, (dict, list)):
             raise WorkbenchError(
                 f"'{value}' is not a valid value for {name}.",

@@ -33,6 +33,17 @@ POOLING_MODES = ("mean", "cls", "max", "lasttoken", "weightedmean")
 SECRET_KEYS = ("hub_token", "token", "hf_token", "use_auth_token", "push_to_hub_token")
 
 
+def check_dataset_name(name: str, where: str = "datasets") -> None:
+    """A dataset's name also names its evaluator and the evaluator's result files: no path separators."""
+    bad = [c for c in ("/", "\\") if c in name]
+    if not name.strip() or bad or name.strip() in (".", "..") or name != name.strip():
+        raise WorkbenchError(
+            f"'{name}' cannot be a dataset name" + (f" (it contains '{bad[0]}')" if bad else "") + ".",
+            fix="use letters, digits, '-', '_' or '.', e.g. 'dev' or 'stsb-v1.2'.",
+            where=where,
+        )
+
+
 def _check_keys(data: dict, allowed, where: str) -> None:
     for key in data:
         if key in SECRET_KEYS:
@@ -304,6 +315,8 @@ class RunSpec:
                     fix=f"write e.g. \"{split}\": {{\"mydata\": {{\"source\": \"csv\", \"path\": \"{split}.csv\"}}}}.",
                     where=f"datasets.{split}",
                 )
+            for name in entries:
+                check_dataset_name(str(name), f"datasets.{split}")
             parsed[split] = {
                 str(name): DatasetSpec.from_dict(entry, f"datasets.{split}.{name}") for name, entry in entries.items()
             }

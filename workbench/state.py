@@ -53,7 +53,7 @@ from .session_support import (
     warm_up,
     workbench_home,
 )
-from .spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
+from .spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec, check_dataset_name
 
 __all__ = [  # the names other modules import from here, most now defined in session_support / session_run
     "ACTIVE", "ENDED", "HEAVY_LOCK", "PANELS", "SPLITS", "STATUSES", "STATUS_LINES", "DatasetEntry", "Session",
@@ -249,6 +249,7 @@ class Session(DataLoading, RunControl, T.HasTraits):
             raise WorkbenchError(f"unknown split '{split}'.", fix="use train, eval or test.", where="datasets")
         if spec.source == "holdout" and split == "train":
             raise WorkbenchError("a held-out part can only be an eval or test set.", where="datasets")
+        check_dataset_name(name)
         entry = DatasetEntry(split, name, spec)
         with self._edit_lock:
             kept = tuple(e for e in self.datasets if e.key != entry.key)

@@ -8,6 +8,7 @@ The field list needs the sentence-transformers import (seconds), so the form is 
 from __future__ import annotations
 
 import json
+import math
 
 import ipywidgets as widgets
 
@@ -24,7 +25,7 @@ NON_NEGATIVE = ("num_train_epochs", "learning_rate", "weight_decay", "warmup_ste
 
 def parse_arg(field: C.ArgField, text: str):
     """The value typed for a training argument (ValueError with a readable message when it is wrong)."""
-    text = text.strip()
+    raw, text = text, text.strip()
     kind = field.type
     if kind == "int":
         try:
@@ -36,6 +37,8 @@ def parse_arg(field: C.ArgField, text: str):
             value = int(text) if text.lstrip("-").isdigit() else float(text)
         except ValueError:
             raise ValueError("needs a number, e.g. 2e-5 or 0.1") from None
+        if not math.isfinite(value):
+            raise ValueError("needs a finite number, e.g. 2e-5 or 0.1")
     elif kind == "bool":
         if text.lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
             raise ValueError("needs true or false")
@@ -51,15 +54,17 @@ def parse_arg(field: C.ArgField, text: str):
         try:
             value = json.loads(text)
         except json.JSONDecodeError:
-            value = text
+            value = raw if field.name == "prompts" else text  # a prompt's trailing space is part of it
     else:
-        value = text
+        value = raw if field.name == "prompts" else text
     if field.name in NON_NEGATIVE and isinstance(value, (int, float)) and value < 0:
         raise ValueError("cannot be negative")
     if field.name == "max_steps" and isinstance(value, int) and value < -1:
         raise ValueError("needs a positive number of steps (or -1: use the epochs)")
     if field.name in ("per_device_train_batch_size", "gradient_accumulation_steps") and value == 0:
         raise ValueError("must be at least 1")
+    if field.name in ("logging_steps", "eval_steps", "save_steps") and value == 0:
+        raise ValueError("must be more than 0: a number of steps, or a fraction of the run below 1")
     return value
 
 
@@ -161,9 +166,11 @@ class ArgsPanel(Panel):
         w.tooltip = tip
         w.add_class(f"wb-arg-{field.name}")
         if field.name in ("fp16", "bf16") and self.device is not None and not self.device.get(field.name):
-            w._wb_off = True
+            w._wb_no_hw = True  # not disabled: a loaded config's "on" must be visible and switchable off
             on_gpu = self.device.get("device") != "cpu"
-            w.options = [(f"off ({'this GPU has no ' + field.name if on_gpu else 'needs a GPU'})", DEFAULT)]
+            why = f"this GPU has no {field.name}" if on_gpu else "needs a GPU"
+            # "on" stays listed so that a loaded config that turns it on shows it, and can be switched off.
+            w.options = [(f"off ({why})", DEFAULT), (f"on — cannot train here ({why}): choose off", True)]
         w.observe(self.guard(lambda change, f=field: self._edited(f)), "value")
         self.inputs[field.name] = w
         msg = widgets.HTML(f"<span class='wb-hint' title='{esc(tip)}'>{esc(tip[:110])}"
@@ -189,6 +196,15 @@ class ArgsPanel(Panel):
         args = dict(self.session.args)
         if isinstance(w, widgets.Dropdown):
             value = None if w.value == DEFAULT else w.value
+            if getattr(w, "_wb_no_hw", False) and value:
+                where = self.device.get("name", "this machine") if self.device else "this machine"
+                msg.value = field_msg(f"{field.name} cannot train on {where}: choose off.")
+                self._syncing = True
+                try:
+                    w.value = True if args.get(field.name) else DEFAULT  # what the settings hold
+                finally:
+                    self._syncing = False
+                return
         else:
             text = w.value
             if not text.strip():
@@ -219,6 +235,9 @@ class ArgsPanel(Panel):
         name = self.adv_name.value.strip()
         self.adv_msg.value = ""
         if not name:
+            return
+        if name in self.inputs:
+            self.adv_msg.value = field_msg(f"{name} is in the form above: set it there.")
             return
         try:
             C.check_args({name: None}, self.session.model_type)
@@ -306,7 +325,7 @@ class ArgsPanel(Panel):
                 text, how = field.default, "default"
             shown = "none" if text is None else (json.dumps(text) if isinstance(text, (list, dict)) else str(text))
             if isinstance(w, widgets.Dropdown):
-                if w.options and w.options[0][1] == DEFAULT and not getattr(w, "_wb_off", False):
+                if w.options and w.options[0][1] == DEFAULT and not getattr(w, "_wb_no_hw", False):
                     opts = list(w.options)
                     label = f"{how} ({shown})"
                     if opts[0][0] != label:

@@ -173,9 +173,12 @@ class DatasetPanel(Panel):
         stem, spec = self.spec_from_form()
         split = self.split.value
         name = self.ds_name.value.strip() or self.session.unique_name(split, stem)
+        if self.session.entry(f"{split}/{name}") is not None:
+            raise WorkbenchError(f"there is already {'an' if split == 'eval' else 'a'} {split} dataset named '{name}'.",
+                                 fix="type another name, or remove that one first.", where="datasets")
         self.session.add_dataset(split, name, spec)
         self.session.selected = f"{split}/{name}"
-        self.ds_name.value = ""
+        self.ds_name.value = self.limit.value = ""  # the next dataset starts with all its rows
         self.ok()
 
     def _remove(self, button=None):
@@ -230,7 +233,10 @@ class DatasetPanel(Panel):
                 pick.value = old if old in keys else (keys[0] if keys else None)
             if s.selected in keys:
                 self.preview_pick.value = s.selected
-            self.of.options = [e.name for e in s.entries("train")]
+            names = [e.name for e in s.entries("train")]
+            old = self.of.value
+            self.of.options = names
+            self.of.value = old if old in names else (names[0] if names else None)
         finally:
             self._syncing = False
         self._render_preview()
