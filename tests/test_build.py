@@ -169,3 +169,21 @@ def test_drop_empty_leaves_those_rows_out_also_of_a_holdout(make_config, tmp_pat
     assert any(note.startswith("train/holes: ") and "dropped (an empty input or label)" in note
                for note in plan.notes)
     assert RunSpec.from_dict(cfg).to_dict()["datasets"]["train"]["holes"]["drop_empty"] is True
+
+
+def test_best_model_metric_must_be_measured_during_training(make_config):
+    from workbench.errors import WorkbenchError
+
+    dev = inline(scored_pairs(8))
+    evaluators = [{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/dev"}]
+    args = {"eval_strategy": "steps", "eval_steps": 2, "load_best_model_at_end": True, "save_strategy": "steps"}
+    for ok in ("eval_dev_spearman_cosine", "dev_pearson_cosine", "eval_loss"):
+        cfg = make_config({"sts": inline(scored_pairs(12))}, loss="CosineSimilarityLoss", eval={"dev": dev},
+                          evaluators=evaluators, args={**args, "metric_for_best_model": ok})
+        assert build(RunSpec.from_dict(cfg)).args["metric_for_best_model"] == ok
+    cfg = make_config({"sts": inline(scored_pairs(12))}, loss="CosineSimilarityLoss", eval={"dev": dev},
+                      evaluators=evaluators, args={**args, "metric_for_best_model": "eval_InformationRetrieval_ndcg"})
+    with pytest.raises(WorkbenchError, match="is not measured during training") as err:
+        build(RunSpec.from_dict(cfg))
+    assert err.value.fix == "use eval_dev_spearman_cosine, eval_loss."
+    assert err.value.where == "args.metric_for_best_model"

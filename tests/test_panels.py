@@ -297,6 +297,21 @@ def test_args_panel_generated_validated_and_bound(session):
 # ---- evaluators -----------------------------------------------------------------------------------------------
 
 
+def test_evaluators_panel_names_beir_file_evaluators_as_the_run_does(session):
+    from workbench.build import _plan_evaluators
+
+    beir = EvaluatorChoice("InformationRetrievalEvaluator", queries="/data/scifact/queries.jsonl",
+                           corpus="/data/scifact/corpus.jsonl", qrels="/data/scifact/qrels.tsv")
+    session.evaluators = (*session.evaluators, beir)
+    panel = EvaluatorsPanel(session)
+    run_names = [f"eval_{ev.name}_{ev.spec.primary}" for ev in
+                 _plan_evaluators(session.to_spec(), {}, session.model_type, []) if ev.split == "eval"]
+    offered = [v for _, v in panel.best.options][1:]
+    assert offered == run_names and "eval_scifact_cosine_ndcg@10" in offered
+    assert "InformationRetrievalEvaluator</b> on BEIR files" in panel.from_files.value
+    assert "/data/scifact/qrels.tsv" in panel.from_files.value
+
+
 def test_evaluators_panel_ticks_fitting_evaluators_and_offers_real_metric_names(session):
     panel = EvaluatorsPanel(session)
     assert "wb-panel-evaluators" in _classes(panel)

@@ -412,13 +412,17 @@ def _plan_evaluators(spec: RunSpec, shapes: dict, model_type: str, notes: list[s
     taken: set[str] = set()
     for choice in choices:
         ev_spec = C.get_evaluator(choice.name, model_type)
-        if choice.dataset:
-            split, _, ds_name = choice.dataset.partition("/")
-        else:
-            split = "eval"
-            ds_name = Path(choice.queries).parent.name if choice.queries else ev_spec.name.replace("Evaluator", "")
+        split, ds_name = evaluator_source(choice, ev_spec)
         plans.append(EvaluatorPlan(choice, ev_spec, split, evaluator_name(ds_name, split, ev_spec, taken)))
     return plans
+
+
+def evaluator_source(choice: EvaluatorChoice, ev_spec) -> tuple[str, str]:
+    """(split, dataset name) an evaluator is named after: its dataset, or the folder of its BEIR files (eval)."""
+    if choice.dataset:
+        split, _, ds_name = choice.dataset.partition("/")
+        return split, ds_name
+    return "eval", Path(choice.queries).parent.name if choice.queries else ev_spec.name.replace("Evaluator", "")
 
 
 def evaluator_name(ds_name: str, split: str, ev_spec, taken: set) -> str:
@@ -468,4 +472,25 @@ def _settle_args(spec: RunSpec, loss_specs: dict, shapes: dict, evaluators: list
         )
     if not has_eval:
         args["eval_strategy"] = "no"
+    _check_best_metric(args.get("metric_for_best_model"), evaluators, list(eval_loss))
     return args
+
+
+def _check_best_metric(metric: str | None, evaluators: list[EvaluatorPlan], loss_sets: list[str]) -> None:
+    """metric_for_best_model must name something the run measures during training (else a KeyError at the end).
+
+    ``loss_sets``: the eval datasets the loss is computed on (``eval_loss``, or ``eval_NAME_loss`` for several).
+    """
+    if not metric:
+        return
+    key = metric if metric.startswith("eval_") else f"eval_{metric}"
+    during = [ev for ev in evaluators if ev.split == "eval"]
+    losses = ["eval_loss"] if len(loss_sets) == 1 else [f"eval_{n}_loss" for n in loss_sets]
+    if key in losses or any(key.startswith(f"eval_{ev.name}_") for ev in during):
+        return
+    known = [f"eval_{ev.name}_{ev.spec.primary}" for ev in during] + losses
+    raise WorkbenchError(
+        f"metric_for_best_model '{metric}' is not measured during training.",
+        fix=("use " + ", ".join(known) if known else "add an eval dataset with an evaluator first") + ".",
+        where="args.metric_for_best_model",
+    )

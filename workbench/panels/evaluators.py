@@ -7,7 +7,7 @@ import ipywidgets as widgets
 
 from .. import catalog as C
 from .. import compat
-from ..build import evaluator_name
+from ..build import evaluator_name, evaluator_source
 from ..errors import WorkbenchError
 from ..spec import EvaluatorChoice
 from .common import DEFAULT, Panel, esc, hint, section, set_off
@@ -22,7 +22,7 @@ def metric_names(choices, model_type: str) -> list[str]:
             spec = C.get_evaluator(choice.name, model_type)
         except WorkbenchError:
             continue
-        split, _, ds_name = (choice.dataset or "eval/" + spec.name.replace("Evaluator", "")).partition("/")
+        split, ds_name = evaluator_source(choice, spec)
         name = evaluator_name(ds_name, split, spec, taken)
         if split == "eval":
             out.append(f"eval_{name}_{spec.primary}")
@@ -47,6 +47,7 @@ class EvaluatorsPanel(Panel):
                                      layout=widgets.Layout(width="520px"))
         self.keep_best = widgets.Checkbox(value=False, indent=False, layout=widgets.Layout(width="auto"),
                                           description="Keep the best checkpoint at the end (load_best_model_at_end)")
+        self.from_files = widgets.HTML()
         self.best.observe(self.guard(self._best_changed), "value")
         self.keep_best.observe(self.guard(self._keep_changed), "value")
         session.observe(self.guard(self._rebuild), names=["model_type", "datasets"])
@@ -54,7 +55,7 @@ class EvaluatorsPanel(Panel):
         self.finish([
             hint("Evaluators measure the model on your eval data before training (the baseline), during training "
                  "and at the end, so you can see whether it improved."),
-            self.body, section("Best checkpoint"), self.best, self.keep_best,
+            self.body, self.from_files, section("Best checkpoint"), self.best, self.keep_best,
         ])
         self._rebuild()
 
@@ -83,7 +84,7 @@ class EvaluatorsPanel(Panel):
                 self.reasons[key] = widgets.HTML()
                 rows.append(widgets.HBox([box, self.reasons[key]]))
         online = [ev for ev in C.evaluators_for(s.model_type) if ev.needs == C.E_NONE]
-        if not entries:
+        if not entries and not any(e.queries for e in s.evaluators):
             rows.append(hint("No eval or test dataset yet. Add one in the Data tab (another file, or a held-out "
                              "part of the train data) to measure the model."))
         if online:
@@ -150,6 +151,11 @@ class EvaluatorsPanel(Panel):
                 self.reasons[(ev_name, ds_key)].value = (
                     f"<span class='wb-hint {'wb-ok' if fits else ''}'>{esc(why)}</span>")
                 set_off(box, not fits and not box.value, busy)
+            files = [e for e in s.evaluators if not e.dataset and e.queries]
+            self.from_files.value = "".join(
+                hint(f"<b>{esc(e.name)}</b> on BEIR files (from the loaded settings; runs during training): queries "
+                     f"<code>{esc(e.queries)}</code>, corpus <code>{esc(e.corpus)}</code>, qrels "
+                     f"<code>{esc(e.qrels)}</code>").value for e in files)
             names = metric_names(s.evaluators, s.model_type)
             current = s.args.get("metric_for_best_model")
             options = [("default (the eval loss)", DEFAULT)] + [(n, n) for n in names]
