@@ -227,6 +227,18 @@ def test_loss_panel_per_dataset_and_sparse_wrapper(session):
     assert "MultipleNegativesRankingLoss" in [v for _, v in panel.choose.options]
     panel.choose.value = "MultipleNegativesRankingLoss"
     assert session.loss_for("pairs").name == "MultipleNegativesRankingLoss" and session.loss_for("sts").name == "auto"
+    # The "all" view of different per-dataset losses shows that, and never collapses them into one.
+    panel.target.value = ""
+    assert panel.choose.value == "__mixed__" and panel.extras.layout.display == "none"
+    assert "'pairs': <b>MultipleNegativesRankingLoss</b>" in panel.about.value and "does not fit" not in \
+        panel.about.value
+    panel.modifier.value = "MatryoshkaLoss"
+    assert session.loss_for("pairs").name == "MultipleNegativesRankingLoss" and session.loss_for("sts").name == "auto"
+    assert session.loss_for("pairs").modifier is None
+    panel.choose.value = "auto"  # chosen here on purpose: one loss for all
+    assert session.loss == LossChoice() and panel.choose.value == "auto"
+    panel.target.value = "pairs"
+    panel.choose.value = "MultipleNegativesRankingLoss"
     session.set_model_type("sparse-encoder")
     panel.target.value = "pairs"
     assert panel.sparse_extras.layout.display == "" and panel.extras.layout.display == "none"

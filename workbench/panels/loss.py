@@ -14,6 +14,7 @@ from .common import Panel, ParamForm, esc, hint, section
 MODIFIERS = ("MatryoshkaLoss", "Matryoshka2dLoss", "AdaptiveLayerLoss")
 WRAPPERS = ("SpladeLoss", "CachedSpladeLoss")
 ALL = ""
+MIXED = "__mixed__"  # the "all train datasets" view while they have different losses
 
 
 def combined_verdicts(session, names) -> dict[str, Verdict]:
@@ -90,10 +91,17 @@ class LossPanel(Panel):
         names = self.train_names()
         return names if self.target.value == ALL else [self.target.value]
 
+    def mixed(self) -> bool:
+        """Whether the train datasets have different losses (then the "all" view edits none of them)."""
+        loss = self.session.loss
+        return isinstance(loss, dict) and len({repr(self.session.loss_for(n)) for n in self.train_names()}) > 1
+
     def current_choice(self) -> LossChoice:
         names = self.train_names()
         if self.target.value != ALL:
             return self.session.loss_for(self.target.value)
+        if self.mixed():
+            return LossChoice(name=MIXED)
         return self.session.loss_for(names[0]) if isinstance(self.session.loss, dict) and names else (
             self.session.loss if isinstance(self.session.loss, LossChoice) else LossChoice())
 
@@ -112,6 +120,10 @@ class LossPanel(Panel):
             return
         old = self.current_choice()
         name = change["new"]
+        if name == MIXED:
+            return
+        if old.name == MIXED:  # one loss for every train dataset, chosen on purpose
+            old = LossChoice()
         keep = name == old.name
         self._write(LossChoice(name=name, params=dict(old.params) if keep else {},
                                modifier=old.modifier, wrapper=old.wrapper))
@@ -120,6 +132,8 @@ class LossPanel(Panel):
         if self._syncing:
             return
         old = self.current_choice()
+        if old.name == MIXED:  # not shown in this view; never collapse the per-dataset losses into one
+            return
         modifier = None
         if self.modifier.value and self.session.model_type == C.DENSE:
             same = old.modifier and old.modifier.get("name") == self.modifier.value
@@ -152,7 +166,7 @@ class LossPanel(Panel):
         choice = self.current_choice()
         forms_off = s.status in ("loading", "baseline", "training", "saving")
         spec = None
-        if choice.name != "auto":
+        if choice.name not in ("auto", MIXED):
             try:
                 spec = C.get_loss(choice.name, s.model_type)
             except WorkbenchError as exc:
@@ -202,15 +216,17 @@ class LossPanel(Panel):
             auto_label = f"auto (recommended: {rec[0].name})" if rec else "auto (recommended loss)"
             fitting = [v.name for v in verdicts.values() if v.compatible]
             options = [(auto_label, "auto")] + [(n, n) for n in fitting]
-            if choice.name != "auto" and choice.name not in fitting:
+            if choice.name == MIXED:
+                options.insert(0, ("different per dataset (choose a loss here to use it for all)", MIXED))
+            elif choice.name != "auto" and choice.name not in fitting:
                 options.append((f"{choice.name} (does not fit)", choice.name))
             self.choose.options = options
             self.choose.value = choice.name
         finally:
             self._syncing = False
-        self.extras.layout.display = "" if s.model_type == C.DENSE else "none"
+        self.extras.layout.display = "" if s.model_type == C.DENSE and choice.name != MIXED else "none"
         resolved = rec[0] if choice.name == "auto" and rec else (
-            C.get_loss(choice.name, s.model_type) if choice.name != "auto" and any(
+            C.get_loss(choice.name, s.model_type) if choice.name not in ("auto", MIXED) and any(
                 x.name == choice.name and x.model_type == s.model_type for x in C.LOSSES) else None)
         self.sparse_extras.layout.display = "" if (s.model_type == C.SPARSE and resolved is not None and
                                                    "splade_wrapper" in resolved.needs) else "none"
@@ -220,6 +236,10 @@ class LossPanel(Panel):
     def _about(self, choice, verdicts, rec, has_train) -> str:
         if not has_train:
             return hint("Add a train dataset in the Data tab first.").value
+        if choice.name == MIXED:
+            each = ", ".join(f"'{esc(n)}': <b>{esc(self.session.loss_for(n).name)}</b>" for n in self.train_names())
+            return hint(f"Each train dataset has its own loss ({each}). Pick <i>only 'NAME'</i> under "
+                        "<b>Loss for</b> to change one of them with its settings.").value
         if not verdicts:
             return hint("Waiting for the data to load to check which losses fit…").value
         if choice.name == "auto":
