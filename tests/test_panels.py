@@ -15,6 +15,7 @@ from panel_fixtures import dict_spec, make_session, wait_for
 from wb_data import positive_pairs, triplets
 
 from workbench.app import Workbench
+from workbench.errors import WorkbenchError
 from workbench.panels import (
     ArgsPanel,
     ColumnsPanel,
@@ -53,9 +54,18 @@ def test_model_panel_binds_both_ways(session, tmp_path):
     assert panel.base.value == "default" and panel.base_msg.value == ""
     panel.max_len.value = "abc"
     assert "whole number" in panel.max_len_msg.value and session.max_seq_length is None
+    panel.max_len.value = "1024"  # the packaged model reads at most 512 tokens
+    assert "more than this model can read (512 tokens)" in panel.max_len_msg.value and session.max_seq_length is None
     panel.max_len.value = "64"
-    assert session.max_seq_length == 64
+    assert session.max_seq_length == 64 and panel.max_len_msg.value == ""
     session.max_seq_length = None
+    # An error from Start about the model goes once the model is fixed.
+    session.report(WorkbenchError("model folder '/x' does not exist.", where="model.name_or_path"))
+    assert "model" in session.errors
+    panel.base.value = "default"
+    panel.base.value = str(tmp_path)  # an existing folder
+    assert "model" not in session.errors
+    session.model_name = "default"
     assert panel.max_len.value == "" and "model's own (256)" == panel.max_len.placeholder
     panel.type.value = "sentence-transformer"
     panel.scratch.value = True
@@ -178,6 +188,18 @@ def test_columns_panel_warns_of_empty_cells_and_drops_their_rows_on_request(tmp_
     assert "left out of training" in panel.empty_note.value
     assert "how do I reset it" in panel.trainer_view.value and "where is the manual" not in panel.trainer_view.value
     assert session.to_spec().train["faq"].drop_empty
+
+
+def test_columns_panel_says_when_a_dataset_failed_to_load_and_holdouts_go_with_their_train_set(session, tmp_path):
+    panel = ColumnsPanel(session)
+    session.add_dataset("train", "gone", DatasetSpec(source="csv", path=str(tmp_path / "missing.csv")))
+    session.selected = "train/gone"
+    assert "could not be loaded" in panel.trainer_view.value and "Loading" not in panel.trainer_view.value
+    session.add_dataset("eval", "part", DatasetSpec(source="holdout", of="sts", fraction=0.25))
+    session.evaluators = (*session.evaluators, EvaluatorChoice("EmbeddingSimilarityEvaluator", dataset="eval/part"))
+    session.remove_dataset("train/sts")
+    assert session.entry("eval/part") is None and session.entry("eval/dev") is not None
+    assert all(ev.dataset != "eval/part" for ev in session.evaluators)
 
 
 def test_columns_panel_shows_loss_roles_and_follows_the_selected_dataset(session):

@@ -264,6 +264,7 @@ def build(spec: RunSpec) -> Plan:
     if not spec.train:
         raise WorkbenchError("there is no train dataset.", fix="add one under datasets.train.", where="datasets.train")
     C.check_args(spec.args, model_type)
+    models.check_max_seq_length(spec.model.name_or_path, spec.model.max_seq_length)
     resume = check_output_dir(spec)
     notes: list[str] = []
     raw_train = {name: data.load_raw(ds, where=f"datasets.train.{name}") for name, ds in spec.train.items()}

@@ -72,6 +72,49 @@ def resolve_model_path(name_or_path: str) -> str:
     return name
 
 
+def position_limit(name_or_path: str) -> int | None:
+    """The most tokens a local model's position embeddings take (None: unknown, e.g. a Hub id not on disk).
+
+    The tokenizer's ``model_max_length`` where it is a real figure, else ``max_position_embeddings`` of the
+    transformer's config (RoBERTa-style models reserve 2 positions for padding).
+    """
+    import json
+
+    try:
+        folder = Path(resolve_model_path(name_or_path))
+    except WorkbenchError:
+        return None
+    if not folder.is_dir():
+        return None
+
+    def read(name: str) -> dict:
+        try:
+            found = json.loads((folder / name).read_text(encoding="utf8"))
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    tokenizer = read("tokenizer_config.json").get("model_max_length")
+    if isinstance(tokenizer, int) and 0 < tokenizer < 1_000_000:
+        return tokenizer
+    config = read("config.json")
+    positions = config.get("max_position_embeddings")
+    if not isinstance(positions, int) or positions < 1:
+        return None
+    return positions - 2 if config.get("model_type") in ("roberta", "xlm-roberta", "camembert", "mpnet") else positions
+
+
+def check_max_seq_length(name_or_path: str, max_seq_length: int | None) -> None:
+    """Refuse a max_seq_length beyond what the model can read (it would fail with a tensor-size error mid-run)."""
+    limit = position_limit(name_or_path) if max_seq_length else None
+    if limit is not None and max_seq_length > limit:
+        raise WorkbenchError(
+            f"max_seq_length {max_seq_length} is more than this model can read ({limit} tokens).",
+            fix=f"use at most {limit}, or leave it empty to keep the model's own.",
+            where="model.max_seq_length",
+        )
+
+
 def checkpoint_type(path: str) -> str | None:
     """What a path holds: ``SentenceTransformer`` / ``SparseEncoder`` / ``CrossEncoder``, or None for a plain
     transformers checkpoint (no ``modules.json``) or a Hub id that is not available locally."""

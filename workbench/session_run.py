@@ -82,7 +82,9 @@ class RunControl:
             self.history, self.log, self.progress = (), (), {}
             self.baseline, self.final, self.primary = {}, {}, {}
             self.saved_path, self.error = "", ""
-            self.errors = {k: v for k, v in self.errors.items() if k not in ("train", "loss", "args")}
+            # The configuration passed every check: earlier messages about it are out of date (the Data panel's
+            # are about files added or not, and stay).
+            self.errors = {k: v for k, v in self.errors.items() if k == "dataset"}
             self.status = "loading"
         runner = self.runner = Runner(spec)
         runner.subscribe(self._on_event)
@@ -92,7 +94,7 @@ class RunControl:
         def launch():
             warm_up()  # waits for an import that is under way in another thread
             if self._stop_requested:
-                self._log("Stopped before training began.")
+                self._log(STOPPED_EARLY)
                 self.status = "stopped"
                 return
             runner.start()

@@ -265,13 +265,17 @@ class Session(DataLoading, RunControl, T.HasTraits):
         return entry
 
     def remove_dataset(self, key: str) -> None:
+        """Remove a dataset, its evaluators and its per-dataset loss; a train set takes its held-out parts along."""
+        split, _, name = key.partition("/")
+        gone = {key} | {e.key for e in self.datasets if split == "train" and e.spec.source == "holdout"
+                        and e.spec.of == name}
         with self._edit_lock:
-            self.datasets = tuple(e for e in self.datasets if e.key != key)
-            self.evaluators = tuple(ev for ev in self.evaluators if ev.dataset != key)
+            self.datasets = tuple(e for e in self.datasets if e.key not in gone)
+            self.evaluators = tuple(ev for ev in self.evaluators if ev.dataset not in gone)
             if isinstance(self.loss, dict):
                 name = key.partition("/")[2]
                 self.loss = {k: v for k, v in self.loss.items() if k != name} or LossChoice()
-        if self.selected == key:
+        if self.selected in gone:
             self.selected = self.datasets[0].key if self.datasets else ""
 
     def set_mapping(self, key: str, **changes) -> None:

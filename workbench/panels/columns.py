@@ -7,6 +7,7 @@ import ipywidgets as widgets
 
 from .. import catalog as C
 from ..errors import WorkbenchError
+from ..session_support import data_key
 from .common import Panel, esc, hint, html_table, run_in_thread, section, set_off, short
 from .model import model_max_length
 
@@ -283,8 +284,12 @@ class ColumnsPanel(Panel):
         busy = s.status in ("loading", "baseline", "training", "saving")
         if prof is None:
             self.inputs.options, self.add_pick.options, self.label.options = [], [], [("(no label)", "")]
-            self.trainer_view.value = hint("Load a dataset in the Data tab to map its columns."
-                                           if not key else "Loading…").value
+            entry = s.entry(key) if key else None
+            failed = s.data_errors.get(data_key(entry.spec)) if entry is not None else None
+            self.trainer_view.value = (
+                f"<div class='wb-error'>This dataset could not be loaded: {esc(failed)} Fix it or remove it in the "
+                "Data tab.</div>" if failed else
+                hint("Load a dataset in the Data tab to map its columns." if not key else "Loading…").value)
             self.dropped.value = self.fix_text.value = self.lengths.value = self.empty_note.value = ""
             for b in self.fix_buttons:
                 b.layout.display = "none"

@@ -9,6 +9,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from .. import catalog as C
+from ..errors import WorkbenchError
 from ..spec import POOLING_MODES
 from .common import Panel, esc, field_msg, hint, html_table, section
 
@@ -117,6 +118,8 @@ class ModelPanel(Panel):
             resolve_model_path(name)
         except Exception as exc:  # noqa: BLE001 - shown beside the field, and the value is still taken
             self.base_msg.value = field_msg(getattr(exc, "message", str(exc)))
+        else:
+            self.ok()  # an earlier error about the model (e.g. from Start) no longer holds
         self.session.model_name = name
         self._refresh()
 
@@ -132,6 +135,13 @@ class ModelPanel(Panel):
                 raise ValueError
         except ValueError:
             self.max_len_msg.value = field_msg("needs a positive whole number, e.g. 128 (empty: the model's own)")
+            return
+        from ..models import check_max_seq_length
+
+        try:
+            check_max_seq_length(self.session.model_name, value)
+        except WorkbenchError as exc:
+            self.max_len_msg.value = field_msg(f"{exc.message} {exc.fix}")
             return
         self.session.max_seq_length = value
 
