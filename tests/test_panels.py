@@ -476,6 +476,15 @@ def test_workbench_composes_panels_and_saves_restores_settings(tmp_path, monkeyp
     assert first.tabs.titles[3].endswith("⚠")
     again = Workbench(load=False)  # a second tab / kernel that changes nothing must not replace what was saved
     assert again.session.model_name == "default"
+    first.config_path.value = str(tmp_path)  # a folder, not a file
+    first.save_btn.click()
+    assert "is a folder" in first.toolbar_msg.value and "settings.json" in first.toolbar_msg.value
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"model": 5}')
+    first.config_path.value = str(broken)
+    first.load_btn.click()
+    assert "'model' must be a mapping" in html.unescape(first.toolbar_msg.value)
+    assert "Something went wrong" not in first.toolbar_msg.value
     second = Workbench(load=False)  # a restarted kernel: the demo, with the last session offered
     assert second.session.model_name == "default" and not second.restore_btn.disabled
     second.restore_btn.click()

@@ -220,6 +220,16 @@ def test_a_run_that_trained_nothing_does_not_block_a_retry_in_its_folder(make_co
     assert (mine / "final").is_dir() and (mine / "notes.txt").read_text() == "kept"
 
 
+def test_an_output_folder_that_cannot_be_one_is_refused_before_loading(make_config, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for out, words in ((a_file, "is a file"), (a_file / "run", "cannot be written here")):
+        cfg = make_config({"sts": inline(scored_pairs(8))}, loss="CosineSimilarityLoss")
+        with pytest.raises(WorkbenchError, match=words) as err:
+            build(_spec({**cfg, "output_dir": str(out)}))
+        assert err.value.where == "output_dir"
+
+
 def test_refuses_an_incompatible_loss_naming_the_dataset(make_config):
     cfg = make_config({"sts": inline(scored_pairs(8))}, loss="TripletLoss")
     with pytest.raises(WorkbenchError) as err:

@@ -88,6 +88,12 @@ def test_to_dict_never_writes_a_token():
          "cannot be a dataset name (it contains '/')"),
         ({"datasets": {"train": {"a": {"source": "csv", "path": "a", "drop_empty": "yes"}}}},
          "datasets.train.a.drop_empty", "true or false"),
+        ({"model": 5}, "model", "must be a mapping"),
+        ({"model": {"model_card": "en"}}, "model.model_card", "must be a mapping"),
+        ({"args": 5}, "args", "must be a mapping"),
+        ({"loss": {"name": "CoSENTLoss", "params": 5}}, "loss.params", "must be a mapping"),
+        ({"seed": "x"}, "seed", "whole number"),
+        ({"overwrite": "yes"}, "overwrite", "true or false"),
     ],
 )
 def test_bad_configs_name_the_place_and_the_fix(change, where, words):

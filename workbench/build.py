@@ -141,6 +141,21 @@ class Plan:
         return Path(self.spec.output_dir)
 
 
+def _check_writable(out: Path) -> None:
+    """The output folder must be a folder this process can write (else the run fails after loading everything)."""
+    import os
+
+    if out.exists() and not out.is_dir():
+        raise WorkbenchError(f"output folder '{out}' is a file.", fix="choose a folder path for output_dir.",
+                             where="output_dir")
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise WorkbenchError(f"output folder '{out}' cannot be written here ('{existing}' is not writable).",
+                             fix="choose a folder you can write to, e.g. under your home folder.", where="output_dir")
+
+
 def held_models(out: Path) -> list[str]:
     """What in an output folder is a trained model that a new run would overwrite.
 
@@ -168,7 +183,8 @@ def check_output_dir(spec: RunSpec) -> str | None:
     Returns:
         The checkpoint folder to resume from, or None.
     """
-    out = Path(spec.output_dir)
+    out = Path(spec.output_dir).expanduser()
+    _check_writable(out)
     resume = spec.resume_from_checkpoint
     if resume in (None, False):
         held = held_models(out)

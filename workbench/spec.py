@@ -33,6 +33,18 @@ POOLING_MODES = ("mean", "cls", "max", "lasttoken", "weightedmean")
 SECRET_KEYS = ("hub_token", "token", "hf_token", "use_auth_token", "push_to_hub_token")
 
 
+def _flag(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise WorkbenchError(f"'{where}' must be true or false, got {value!r}.", where=where)
+    return value
+
+
+def _whole(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WorkbenchError(f"'{where}' must be a whole number, got {value!r}.", fix="use e.g. 42.", where=where)
+    return value
+
+
 def check_dataset_name(name: str, where: str = "datasets") -> None:
     """A dataset's name also names its evaluator and the evaluator's result files: no path separators."""
     bad = [c for c in ("/", "\\") if c in name]
@@ -86,7 +98,12 @@ class ModelSpec:
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelSpec:
-        data = dict(data or {})
+        if isinstance(data, str):  # "model": "default" or a path/Hub id: the model to fine-tune, as a dense model
+            data = {"name_or_path": data}
+        if not isinstance(data, dict):
+            raise WorkbenchError("'model' must be a mapping like {\"type\": \"sentence-transformer\", "
+                                 "\"name_or_path\": \"default\"}.", where="model")
+        data = dict(data)
         _check_keys(data, [f.name for f in fields(cls)], "model")
         spec = cls(**data)
         if spec.type not in MODEL_TYPES:
@@ -109,6 +126,9 @@ class ModelSpec:
                     fix=f"use one of: {', '.join(POOLING_MODES)}.",
                     where="model.from_scratch.pooling",
                 )
+        if not isinstance(spec.model_card, dict):
+            raise WorkbenchError("'model_card' must be a mapping like {\"language\": \"en\"}.",
+                                 where="model.model_card")
         _check_keys(spec.model_card, ("language", "license", "model_name"), "model.model_card")
         return spec
 
@@ -226,6 +246,9 @@ class LossChoice:
         if not isinstance(data, dict):
             raise WorkbenchError("'loss' must be a name or {\"name\": ..., \"params\": {...}}.", where=where)
         _check_keys(data, [f.name for f in fields(cls)], where)
+        if data.get("params") is not None and not isinstance(data["params"], dict):
+            raise WorkbenchError("'params' must be a mapping like {\"scale\": 20}.", where=f"{where}.params")
+        data = {**data, "params": data.get("params") or {}}
         for key in ("modifier", "wrapper"):
             if data.get(key) is not None and not (isinstance(data[key], dict) and "name" in data[key]):
                 raise WorkbenchError(f"'{key}' must be {{\"name\": ..., \"params\": {{...}}}}.", where=f"{where}.{key}")
@@ -355,6 +378,9 @@ class RunSpec:
                         fix=f"{split} datasets: {', '.join(parsed[split]) or '(none)'}.",
                         where=f"evaluators[{i}].dataset",
                     )
+        if not isinstance(data.get("args") or {}, dict):
+            raise WorkbenchError("'args' must be a mapping of training arguments, like {\"num_train_epochs\": 1}.",
+                                 where="args")
         args = dict(data.get("args") or {})
         _check_keys({k: None for k in args if k in SECRET_KEYS}, (), "args")
         output_dir = data.get("output_dir", "runs/run")
@@ -369,9 +395,9 @@ class RunSpec:
             evaluators=evs,
             args=args,
             output_dir=output_dir,
-            overwrite=bool(data.get("overwrite", False)),
+            overwrite=_flag(data.get("overwrite", False), "overwrite"),
             resume_from_checkpoint=data.get("resume_from_checkpoint"),
-            seed=int(data.get("seed", 42)),
+            seed=_whole(data.get("seed", 42), "seed"),
         )
 
     def to_dict(self) -> dict:

@@ -190,9 +190,18 @@ class Session(DataLoading, RunControl, T.HasTraits):
         return RunSpec.from_dict(self.to_config())
 
     def save_config(self, path: str | Path) -> Path:
+        """Write the configuration as JSON; a folder or an unwritable place is refused in words."""
+        if not str(path).strip():
+            raise WorkbenchError("no settings file was given.", fix="type a path like ~/my-settings.json.")
         path = Path(path).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_config(), indent=2), encoding="utf-8")
+        if path.is_dir():
+            raise WorkbenchError(f"'{path}' is a folder.", fix=f"add a file name, e.g. {path / 'settings.json'}.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(self.to_config(), indent=2), encoding="utf-8")
+        except OSError as exc:
+            raise WorkbenchError(f"the settings could not be written to '{path}' ({exc.strerror or exc}).",
+                                 fix="choose a place you can write to, e.g. under your home folder.") from exc
         return path
 
     def load_config(self, path: str | Path) -> None:
