@@ -187,3 +187,23 @@ def test_best_model_metric_must_be_measured_during_training(make_config):
         build(RunSpec.from_dict(cfg))
     assert err.value.fix == "use eval_dev_spearman_cosine, eval_loss."
     assert err.value.where == "args.metric_for_best_model"
+
+
+def test_eval_sets_number_text_classes_as_their_train_set_does(make_config):
+    from workbench.errors import WorkbenchError
+
+    classes = ["entailment", "neutral", "contradiction", "maybe"]
+    n = len(TEXTS) // 2
+    train = {"premise": TEXTS[:n], "hypothesis": TEXTS[n:2 * n], "label": [classes[i % 4] for i in range(n)]}
+    dev = {"premise": TEXTS[:6], "hypothesis": TEXTS[6:12],
+           "label": ["contradiction", "maybe", "contradiction", "maybe", "contradiction", "maybe"]}
+    cfg = make_config({"nli": inline(train)}, loss="SoftmaxLoss", eval={"dev": inline(dev)})
+    plan = build(RunSpec.from_dict(cfg))
+    ids = plan.preps["train/nli"].label.category_map
+    assert plan.preps["eval/dev"].label.category_map == ids
+    assert plan.eval["dev"]["label"] == [ids[v] for v in dev["label"]]  # not 0/1 numbered on their own
+    odd = {**dev, "label": ["contradiction", "unheard-of"] * 3}
+    cfg = make_config({"nli": inline(train)}, loss="SoftmaxLoss", eval={"dev": inline(odd)})
+    with pytest.raises(WorkbenchError, match="'unheard-of'") as err:
+        build(RunSpec.from_dict(cfg))
+    assert "eval/dev" in err.value.message and "add examples of them to the train data" in err.value.fix

@@ -316,6 +316,32 @@ def test_train_ctrl_c_stops_and_saves(tiny_model, tmp_path, capsys, monkeypatch)
     assert "stopping after the current step" in err and "stopped early" in stdout
 
 
+@pytest.mark.timeout(300)
+def test_a_real_ctrl_c_stops_saves_and_reports(tiny_model, tmp_path):
+    """SIGINT to the real process while it trains (the KeyboardInterrupt lands wherever the main thread waits)."""
+    import signal
+    import time
+
+    config = write_config(tmp_path, tiny_model)
+    out = tmp_path / "interrupted"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    proc = subprocess.Popen([str(VENV_BIN / "workbench"), "train", str(config), "--max-steps", "100000",
+                             "--output-dir", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    deadline = time.monotonic() + 240
+    while not (out / "metrics.jsonl").is_file() or '"type": "log"' not in (out / "metrics.jsonl").read_text():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else "slow"
+        time.sleep(0.2)  # polling a file another process writes: there is nothing to block on
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 130, stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["steps"] >= 1
+    assert (out / "final" / "modules.json").is_file()
+    assert "stopping after the current step" in stderr and "Traceback" not in stderr
+    assert "stopped early" in stdout
+
+
 @pytest.mark.parametrize("case", ["missing_config", "bad_json", "unknown_loss", "unknown_arg", "label_type",
                                   "max_steps", "missing_data"])
 def test_train_bad_input(case, tiny_model, tmp_path, capsys):

@@ -15,6 +15,7 @@ import pyarrow.feather as feather
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
+from wb_data import TEXTS
 
 from workbench import data
 from workbench.errors import WorkbenchError
@@ -377,7 +378,7 @@ def test_prepare_category_cast_and_mapping():
                        category_map={"entailment": 1, "neutral": 0, "contradiction": 0})
     assert out["label"][:3] == [1, 0, 0]
     err = _error(data.prepare, ds, ["premise", "hypothesis"], "label", category_map={"entailment": 1})
-    assert "'label'" in err.text and "neutral" in err.text and "category map" in err.fix
+    assert "'label'" in err.text and "neutral" in err.text and "train data" in err.fix
     other = datasets.Dataset.from_dict({"t": ["x y"] * 6, "topic": ["sports", "art", "tech"] * 2})
     assert data.category_mapping(other, "topic") == {"art": 0, "sports": 1, "tech": 2}
     two = datasets.Dataset.from_dict({"t": ["x y"] * 4, "label": ["contradiction", "entailment"] * 2})
@@ -495,3 +496,30 @@ def test_prepare_label_cast_errors_and_special_labels():
 def test_load_errors_carry_where(tmp_path):
     err = _error(data.load_raw, DatasetSpec(source="csv", path=str(tmp_path / "gone.csv")), where="datasets.train.x")
     assert err.where == "datasets.train.x" and "[datasets.train.x]" in str(err)
+
+
+def test_semicolon_csv_with_decimal_commas_reads_numbers(tmp_path):
+    """What spreadsheets in many locales save: ';' between cells, ',' as the decimal mark."""
+    path = tmp_path / "euro.csv"
+    path.write_text("sentence1;sentence2;score\n" + "".join(
+        f"{a};{b};{i % 5},{i % 10}\n" for i, (a, b) in enumerate(zip(TEXTS[:10], TEXTS[10:20], strict=True))))
+    ds = data.load_raw(DatasetSpec(source="csv", path=str(path)))
+    assert ds.features["score"].dtype == "float64" and ds["score"][:3] == [0.0, 1.1, 2.2]
+    prof = data.profile(ds)
+    assert prof.guessed_inputs == ("sentence1", "sentence2") and prof.guessed_label == "score"
+    dotted = tmp_path / "dotted.csv"  # ';' with decimal points stays as it was
+    dotted.write_text("a;b;score\nx y;z w;1.5\nu v;s t;2,5\n")
+    assert data.load_raw(DatasetSpec(source="csv", path=str(dotted)))["score"][0] == "1.5"
+
+
+def test_a_score_column_with_a_stray_word_stays_the_label_and_the_word_is_named(tmp_path):
+    path = tmp_path / "stray.csv"
+    rows = [f"{a},{b},{'high' if i == 7 else i % 5}" for i, (a, b) in enumerate(zip(TEXTS[:20], TEXTS[1:21],
+                                                                                   strict=True))]
+    path.write_text("sentence1,sentence2,score\n" + "\n".join(rows) + "\n")
+    ds = data.load_raw(DatasetSpec(source="csv", path=str(path)))
+    prof = data.profile(ds)
+    assert prof.column("score").role != "text" and prof.guessed_inputs == ("sentence1", "sentence2")
+    assert prof.guessed_label == "score"
+    with pytest.raises(WorkbenchError, match=r"not a number, e.g. 'high', in 1 row \(row indexes 7"):
+        data.prepare(ds, prof.guessed_inputs, "score", (0, 5))

@@ -322,6 +322,8 @@ def build(spec: RunSpec) -> Plan:
         loss_specs[name] = loss
         loss_choices[name] = replace(choice, name=loss.name)
 
+    train_classes = {n: preps[f"train/{n}"].label.category_map for n in train
+                     if preps[f"train/{n}"].label is not None and preps[f"train/{n}"].label.cast == CAST_CATEGORY}
     prepared: dict[str, dict] = {"eval": {}, "test": {}}
     for split in ("eval", "test"):
         for name, raw in raw_other[split].items():
@@ -335,9 +337,10 @@ def build(spec: RunSpec) -> Plan:
                 inputs, label, _ = _mapping(ds_spec, profile)
                 label_range = ds_spec.label_range
             shapes[f"{split}/{name}"] = data.shape_of(profile, inputs, label, label_range, ds=raw)
+            classes = _train_classes_for(raw, profile, label, ds_spec, train_classes)
             prepared[split][name], preps[f"{split}/{name}"] = _prepare(raw, profile, inputs, label, label_range,
                                                                        loaded.get(f"{split}/{name}"), drop_empty,
-                                                                       f"{split}/{name}", notes)
+                                                                       f"{split}/{name}", notes, classes)
 
     evaluators = _plan_evaluators(spec, shapes, model_type, notes)
     for ev in evaluators:
@@ -373,28 +376,53 @@ def build(spec: RunSpec) -> Plan:
                 preps=preps, device_info=device_info)
 
 
+def _train_classes_for(raw, profile, label, ds_spec: DatasetSpec, train_classes: dict) -> dict | None:
+    """The class ids an eval/test set with text classes must use: those of the train set it measures.
+
+    Numbering an eval set's classes on their own would give a class another id than in training whenever the
+    eval set lacks a class (the model's "neutral" read as "contradiction"). A holdout takes its train set's ids;
+    any other set those of the first train set that has all of its classes (else of the first with text classes:
+    a class training never saw is then named in the error).
+    """
+    import pyarrow as pa
+
+    if label is None or not train_classes:
+        return None
+    atype = raw.features.arrow_schema.field(label).type
+    if not (pa.types.is_string(atype) or pa.types.is_large_string(atype)) or profile.column(label).numeric_strings:
+        return None
+    if ds_spec.source == "holdout":
+        return train_classes.get(ds_spec.of)
+    values = set(data.category_mapping(raw, label))
+    return next((m for m in train_classes.values() if values <= set(m)), next(iter(train_classes.values())))
+
+
 def _prepare(raw, profile, inputs, label, label_range, loaded_split, drop_empty: bool, key: str,
-             notes: list[str]) -> tuple[Any, DatasetPrep]:
-    """`data.prepare` one dataset, and record what it did (the exported script writes the same steps out)."""
+             notes: list[str], category_map: dict | None = None) -> tuple[Any, DatasetPrep]:
+    """`data.prepare` one dataset, and record what it did (the exported script writes the same steps out).
+
+    ``category_map``: the text-class ids to use (a train set's, for an eval/test set); None numbers them here.
+    """
     if drop_empty:
         before = raw.num_rows
         raw = data.drop_empty_rows(raw, [*inputs, *([label] if label else [])])
         if raw.num_rows < before:
             notes.append(f"{key}: {before - raw.num_rows} of {before} rows dropped (an empty input or label)")
     try:
-        prepared = data.prepare(raw, inputs, label, label_range)
+        prepared = data.prepare(raw, inputs, label, label_range, category_map=category_map)
     except WorkbenchError as exc:  # name the dataset; the mapping's problems belong to the Columns panel
         split, _, name = key.partition("/")
         raise WorkbenchError(f"{key}: {exc.message}", fix=exc.fix,
                              where=exc.where or f"datasets.{split}.{name}.columns") from exc
     label_prep = None
     if label is not None:
-        label_prep = _label_prep(raw, profile.column(label), label, label_range, prepared)
+        label_prep = _label_prep(raw, profile.column(label), label, label_range, prepared, category_map)
     split = str(loaded_split) if loaded_split is not None else None
     return prepared, DatasetPrep(tuple(inputs), label_prep, tuple(prepared.column_names), split, drop_empty)
 
 
-def _label_prep(raw, column: ColumnProfile, label: str, label_range, prepared) -> LabelPrep:
+def _label_prep(raw, column: ColumnProfile, label: str, label_range, prepared,
+                category_map: dict | None = None) -> LabelPrep:
     """The cast `data.prepare` applied to a label: its rule (Arrow type + column profile), read off its output.
 
     The profile is the one `prepare` decides from (the same seeded row sample). A text column holding mostly
@@ -406,7 +434,8 @@ def _label_prep(raw, column: ColumnProfile, label: str, label_range, prepared) -
     is_string = pa.types.is_string(atype) or pa.types.is_large_string(atype)
     scale = tuple(float(v) for v in label_range) if label_range is not None else None
     if is_string and not column.numeric_strings and getattr(prepared.features["label"], "dtype", None) == "int64":
-        return LabelPrep(label, CAST_CATEGORY, data.category_mapping(raw, label), scale)
+        return LabelPrep(label, CAST_CATEGORY, dict(category_map) if category_map is not None
+                         else data.category_mapping(raw, label), scale)
     if is_string or column.numeric_strings:
         return LabelPrep(label, CAST_INT if column.role in (CLASS, BINARY) else CAST_FLOAT, None, scale)
     if pa.types.is_boolean(atype):

@@ -76,9 +76,12 @@ def _raw_code(ds_spec, prep: B.DatasetPrep, w: Writer) -> list[str]:
     if src == "csv":
         w.need("datasets", "load_dataset")
         # The loader's own header sniffing (data re-exports it for this): a tab / ';' / '|' header needs `sep`.
-        sep = D._csv_separator(Path(path))
-        extra = f", sep={sep!r}" if sep != "," else ""
-        comment = ["# The header is separated by " + repr(sep) + ", not commas."] if extra else []
+        options = D._csv_options(Path(path))
+        sep = options["sep"]
+        extra = "".join(f", {k}={v!r}" for k, v in options.items() if (k, v) != ("sep", ","))
+        comment = ["# The header is separated by " + repr(sep) + ", not commas."] if sep != "," else []
+        if "decimal" in options:
+            comment.append("# Numbers are written with a decimal comma (4,5 = 4.5).")
         return comment + [f"ds = load_dataset(\"csv\", data_files={path!r}, split=\"train\"{extra})"]
     if src == "parquet":
         w.need("datasets", "load_dataset")

@@ -43,6 +43,7 @@ from .sources import (
 )
 
 # Private helpers other modules reach for: `data._first_table` (cli), `data._csv_separator` (codegen).
+from .sources import _csv_options as _csv_options
 from .sources import _csv_separator as _csv_separator
 from .sources import _first_table as _first_table
 
@@ -278,7 +279,8 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
         expected = "one of the known classes" if is_category else "a number"
         raise WorkbenchError(
             f"label '{label}' has values that are not {expected}, e.g. {example!r}, in {_rows_text(rows, total)}.",
-            fix="clean those values in the file" + (", or add them to the category map." if category_map else "."))
+            fix=("these classes come from the train data, which has none of them: remove those rows, or add examples "
+                 "of them to the train data." if category_map else "clean those values in the file."))
     if "range" in bad:
         total, rows, example = bad["range"]
         lo, hi = label_range

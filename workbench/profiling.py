@@ -174,10 +174,15 @@ def _profile_column(name: str, atype, values: list, n_missing: int) -> ColumnPro
     if pa.types.is_string(atype) or pa.types.is_large_string(atype):
         distinct = set(present)
         numbers = [_as_number(v) for v in present]
-        if all(x is not None for x in numbers):
-            integral = all(x == int(x) for x in numbers)
-            role = ID if _is_id_name(name) else _number_role(name, numbers, integral)
-            return _number_profile(base, role, numbers, numeric_strings=True)
+        parsed = [x for x in numbers if x is not None]
+        labelish = name.strip().lower() in (*LABEL_NAMES, *LABEL_HINTS) or "score" in name.lower()
+        # Numbers written as text, also with a few stray values ("high", "n/a") in a label-like column: still a
+        # number column (the label's cast names the stray values and their rows), never a text input.
+        if parsed and (len(parsed) == len(numbers) or (
+                not _is_id_name(name) and len(parsed) >= (0.8 if labelish else 0.95) * len(numbers))):
+            integral = all(x == int(x) for x in parsed)
+            role = ID if _is_id_name(name) else _number_role(name, parsed, integral)
+            return _number_profile(base, role, parsed, numeric_strings=True)
         spaced = any(any(ch.isspace() for ch in v.strip()) for v in distinct)
         if _is_id_name(name) and not spaced:
             return ColumnProfile(role=ID, n_unique=len(distinct), **base)

@@ -127,6 +127,7 @@ class Runner:
         self.model = None
         self._subscribers: list[Callable[[Event], None]] = [on_event] if on_event else []
         self._stop = threading.Event()
+        self._done = threading.Event()  # set when the background run has ended (summary written)
         self._thread: threading.Thread | None = None
         self._metrics_file = None
         self._lock = threading.Lock()
@@ -142,19 +143,29 @@ class Runner:
         if self._thread is not None and self._thread.is_alive():
             raise WorkbenchError("this run is already running.", fix="wait for it or stop it first.")
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="workbench-run", daemon=True)
+        self._done.clear()
+        self._thread = threading.Thread(target=self._run_then_signal, name="workbench-run", daemon=True)
         self._thread.start()
+
+    def _run_then_signal(self) -> None:
+        try:
+            self._run()
+        finally:
+            self._done.set()
 
     def stop(self) -> None:
         """Ask the run to stop after the current step; the model trained so far is saved."""
         self._stop.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the background run; True when it has ended."""
+        """Wait for the background run; True when it has ended.
+
+        An Event, not ``Thread.join``: a KeyboardInterrupt that lands inside ``join`` can leave the thread
+        reported as not alive while it still runs (Python 3.11), and a Ctrl-C would then lose the model.
+        """
         if self._thread is None:
             return self.status in ("finished", "stopped", "error")
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return self._done.wait(timeout)
 
     def run_blocking(self) -> dict:
         """Run in the calling thread and return the summary (status ``error`` rather than raising)."""
@@ -164,7 +175,7 @@ class Runner:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and not self._done.is_set()
 
     # ---- events -----------------------------------------------------------------------------------------------
 

@@ -61,11 +61,29 @@ def _csv_separator(path: Path) -> str:
     return best if counts[best] else ","
 
 
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+_DECIMAL_POINT = re.compile(r"[-+]?\d+\.\d+")
+
+
+def _csv_options(path: Path) -> dict:
+    """The CSV reader's options for a file: its separator, and ``decimal=","`` for a ';'-separated file that
+    writes numbers with a decimal comma (what spreadsheets in many locales save), so "4,5" reads as 4.5."""
+    sep = _csv_separator(path)
+    options = {"sep": sep}
+    if sep == ";":
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            fh.readline()
+            cells = [c.strip().strip('"') for _, line in zip(range(200), fh, strict=False) for c in line.split(";")]
+        if any(_DECIMAL_COMMA.fullmatch(c) for c in cells) and not any(_DECIMAL_POINT.fullmatch(c) for c in cells):
+            options["decimal"] = ","
+    return options
+
+
 def _load_file(source: str, path: Path):
     import datasets
 
     if source == "csv":
-        return datasets.load_dataset("csv", data_files=str(path), split="train", sep=_csv_separator(path))
+        return datasets.load_dataset("csv", data_files=str(path), split="train", **_csv_options(path))
     if source == "parquet":
         return datasets.load_dataset("parquet", data_files=str(path), split="train")
     if source == "json":
