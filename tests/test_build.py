@@ -207,3 +207,42 @@ def test_eval_sets_number_text_classes_as_their_train_set_does(make_config):
     with pytest.raises(WorkbenchError, match="'unheard-of'") as err:
         build(RunSpec.from_dict(cfg))
     assert "eval/dev" in err.value.message and "add examples of them to the train data" in err.value.fix
+
+
+def test_numbers_written_as_text_are_read_and_wrong_types_refused(make_config):
+    """YAML reads `learning_rate: 2e-5` as the text "2e-5"; the run must get the number (and say so in its config)."""
+    from workbench.errors import WorkbenchError
+
+    cfg = make_config({"sts": inline(scored_pairs(12))}, loss={"name": "CoSENTLoss", "params": {"scale": "20"}},
+                      args={"learning_rate": "2e-5", "max_steps": "3", "fp16": "false"})
+    plan = build(RunSpec.from_dict(cfg))
+    assert plan.args["learning_rate"] == 2e-5 and plan.args["max_steps"] == 3 and plan.args["fp16"] is False
+    assert plan.spec.args["learning_rate"] == 2e-5  # what config.json and the exported script get
+    for args, words in (({"learning_rate": "fast"}, "learning_rate must be a number, got 'fast'"),
+                        ({"per_device_train_batch_size": 0}, "at least 1"),
+                        ({"max_steps": 2.5}, "whole number")):
+        with pytest.raises(WorkbenchError, match=words):
+            build(RunSpec.from_dict(make_config({"sts": inline(scored_pairs(12))}, args=args)))
+    bad = make_config({"sts": inline(scored_pairs(12))}, loss={"name": "CoSENTLoss", "params": {"scale": "big"}})
+    with pytest.raises(WorkbenchError, match="CoSENTLoss's scale must be a number, got 'big'") as err:
+        build(RunSpec.from_dict(bad))
+    assert err.value.where == "loss.params.scale"
+
+
+def test_cross_encoder_output_size_is_checked_against_the_losses(make_config):
+    from workbench.errors import WorkbenchError
+
+    n = len(TEXTS) // 2
+    nli = inline({"premise": TEXTS[:n], "hypothesis": TEXTS[n:2 * n],
+                  "label": [("entailment", "neutral", "contradiction")[i % 3] for i in range(n)]})
+    pairs = inline(binary_pairs(12))
+    base = dict(model_type="cross-encoder", loss={"nli": "CrossEntropyLoss", "pairs": "BinaryCrossEntropyLoss"})
+    with pytest.raises(WorkbenchError, match="CrossEntropyLoss on train/nli needs 3") as err:
+        build(RunSpec.from_dict(make_config({"nli": nli, "pairs": pairs}, **base)))
+    assert "separate runs" in err.value.fix
+    one = make_config({"nli": nli}, model_type="cross-encoder", loss="CrossEntropyLoss")
+    one["model"]["num_labels"] = 1
+    with pytest.raises(WorkbenchError, match=r"num_labels is 1, but CrossEntropyLoss on train/nli needs at least 3"):
+        build(RunSpec.from_dict(one))
+    one["model"]["num_labels"] = 4  # room for a class the data lacks: allowed
+    assert build(RunSpec.from_dict(one)).num_labels == 4

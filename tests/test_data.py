@@ -523,3 +523,19 @@ def test_a_score_column_with_a_stray_word_stays_the_label_and_the_word_is_named(
     assert prof.guessed_label == "score"
     with pytest.raises(WorkbenchError, match=r"not a number, e.g. 'high', in 1 row \(row indexes 7"):
         data.prepare(ds, prof.guessed_inputs, "score", (0, 5))
+
+
+def test_short_repeated_queries_are_inputs_not_classes():
+    """Keyword queries repeated over many documents: a text input (any loss that takes text accepts them)."""
+    from workbench import compat
+
+    words = ["flights", "python", "catfood", "boots", "cars"]
+    ds = datasets.Dataset.from_dict({"query": [words[i % 5] for i in range(60)],
+                                     "document": [f"{TEXTS[i % len(TEXTS)]} ({i})" for i in range(60)]})
+    prof = data.profile(ds)
+    assert prof.guessed_inputs == ("query", "document") and prof.guessed_label is None
+    tags = datasets.Dataset.from_dict({"tag": [words[i % 5] for i in range(60)],
+                                       "document": ds["document"]})
+    shape = data.shape_of(data.profile(tags), ("tag", "document"), None, None, ds=tags)
+    mnrl = next(v for v in compat.verdicts(shape, "sentence-transformer") if v.name == "MultipleNegativesRankingLoss")
+    assert mnrl.compatible, mnrl.reason  # a column of repeated words mapped as an input on purpose is text

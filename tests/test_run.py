@@ -220,6 +220,24 @@ def test_a_run_that_trained_nothing_does_not_block_a_retry_in_its_folder(make_co
     assert (mine / "final").is_dir() and (mine / "notes.txt").read_text() == "kept"
 
 
+def test_a_run_failing_at_its_first_step_saves_no_untrained_model(make_config, monkeypatch):
+    from sentence_transformers import SentenceTransformerTrainer
+
+    def boom(self, *args, **kwargs):
+        raise RuntimeError("boom at the first step")
+
+    cfg = make_config({"sts": inline(scored_pairs(8))}, loss="CosineSimilarityLoss")
+    out = Path(cfg["output_dir"])
+    with monkeypatch.context() as patch:
+        patch.setattr(SentenceTransformerTrainer, "training_step", boom)
+        events = []
+        summary = Runner(build(_spec(cfg)), on_event=events.append).run_blocking()
+    assert summary["status"] == "error" and "boom at the first step" in summary["error"]
+    assert summary["model_path"] is None and not (out / "final").exists()
+    assert any("no model was saved" in e.get("text", "") for e in events if e["type"] == "note")
+    assert train(cfg)["status"] == "finished"  # the corrected rerun in the same folder
+
+
 def test_an_output_folder_that_cannot_be_one_is_refused_before_loading(make_config, tmp_path):
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
@@ -300,18 +318,18 @@ def test_holdout_eval_is_split_off_the_train_set(make_config):
 
 
 def test_training_exception_still_saves_the_model(make_config, monkeypatch):
-    original = Runner._trainer
+    """A run that fails after some steps keeps what it trained (one failing before its first step: see above)."""
+    from sentence_transformers import SentenceTransformerTrainer
 
-    def failing(self, plan, model):
-        trainer = original(self, plan, model)
+    real, calls = SentenceTransformerTrainer.training_step, []
 
-        def boom(**kwargs):
+    def fails_at_the_third_step(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) >= 3:
             raise RuntimeError("boom")
+        return real(self, *args, **kwargs)
 
-        trainer.train = boom
-        return trainer
-
-    monkeypatch.setattr(Runner, "_trainer", failing)
+    monkeypatch.setattr(SentenceTransformerTrainer, "training_step", fails_at_the_third_step)
     cfg = make_config({"sts": inline(scored_pairs(8))}, loss="CosineSimilarityLoss")
     runner = Runner(_spec(cfg))
     summary = runner.run_blocking()

@@ -41,6 +41,21 @@ def test_load_config_resolves_paths_against_config_folder(tmp_path):
     assert spec.output_dir == str(tmp_path / "cfg" / "runs" / "stsb-cosent")
 
 
+def test_load_config_expands_home_and_resolves_the_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "cfg").mkdir()
+    path = tmp_path / "cfg" / "run.json"
+    cfg = json.loads(json.dumps(ISSUE_EXAMPLE))
+    cfg["datasets"]["train"]["stsb"]["path"] = "~/data/train.csv"
+    cfg["output_dir"] = "~/runs/x"
+    cfg["resume_from_checkpoint"] = "../out/checkpoints/checkpoint-4"
+    path.write_text(json.dumps(cfg))
+    spec = load_config(path)
+    assert spec.train["stsb"].path == str(tmp_path / "home" / "data" / "train.csv")
+    assert spec.output_dir == str(tmp_path / "home" / "runs" / "x")
+    assert spec.resume_from_checkpoint == str(tmp_path / "out" / "checkpoints" / "checkpoint-4")
+
+
 def test_yaml_config(tmp_path):
     path = tmp_path / "run.yaml"
     path.write_text(

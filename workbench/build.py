@@ -279,7 +279,7 @@ def build(spec: RunSpec) -> Plan:
     model_type = spec.model.type
     if not spec.train:
         raise WorkbenchError("there is no train dataset.", fix="add one under datasets.train.", where="datasets.train")
-    C.check_args(spec.args, model_type)
+    spec = spec.replace(args=C.coerce_args(spec.args, model_type))  # "2e-5" from YAML -> 2e-05
     models.check_max_seq_length(spec.model.name_or_path, spec.model.max_seq_length)
     resume = check_output_dir(spec)
     notes: list[str] = []
@@ -361,12 +361,23 @@ def build(spec: RunSpec) -> Plan:
     args = _settle_args(spec, loss_specs, shapes, evaluators, eval_loss, model_type, device_info, notes)
     num_labels = None
     if model_type == C.CROSS:
-        wanted = {compat.ce_num_labels(loss_specs[n], shapes[f"train/{n}"]) for n in loss_specs}
+        needs = {n: compat.ce_num_labels(loss_specs[n], shapes[f"train/{n}"]) for n in loss_specs}
+        wanted = set(needs.values())
         if spec.model.num_labels is not None:
             num_labels = spec.model.num_labels
+            for n, need in needs.items():
+                by_class = loss_specs[n].num_labels == "classes"
+                if num_labels < need if by_class else num_labels != need:
+                    raise WorkbenchError(
+                        f"model.num_labels is {num_labels}, but {loss_specs[n].name} on train/{n} needs "
+                        f"{'at least ' if by_class else ''}{need} output{'s' if need != 1 else ''}"
+                        + (f" (one per class: {need} classes)." if by_class else " (one score per pair)."),
+                        fix=f"set model.num_labels to {need}, or leave it out: the workbench sizes it from the loss.",
+                        where="model.num_labels")
         elif len(wanted) > 1:
-            raise WorkbenchError(f"the losses need different cross-encoder output sizes ({sorted(wanted)}).",
-                                 fix="train datasets with the same kind of labels together, or set model.num_labels.",
+            sizes = ", ".join(f"{loss_specs[n].name} on train/{n} needs {need}" for n, need in needs.items())
+            raise WorkbenchError(f"one cross-encoder cannot have the output sizes these losses need ({sizes}).",
+                                 fix="train the score/binary datasets and the class datasets in separate runs.",
                                  where="loss")
         else:
             num_labels = wanted.pop()
@@ -454,6 +465,9 @@ def _plan_evaluators(spec: RunSpec, shapes: dict, model_type: str, notes: list[s
             if fitting:
                 choices.append(EvaluatorChoice(name=fitting[0].name, dataset=key))
                 notes.append(f"evaluator for {key}: {fitting[0].name} (none was configured)")
+            else:
+                notes.append(f"no evaluator fits {key} as mapped ({shape.n_inputs} input(s), label "
+                             f"{shape.label_role or 'none'}): it is not measured")
     plans: list[EvaluatorPlan] = []
     taken: set[str] = set()
     for choice in choices:

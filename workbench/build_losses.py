@@ -75,6 +75,8 @@ def _convert(param: C.ParamSpec | None, key: str, value, cls, model):
         return models.build_model(ModelSpec(type=C.DENSE, name_or_path=str(value)))
     if key == "pos_weight":
         return torch.tensor(float(value))
+    if kind in ("int", "float", "bool"):  # numbers written as text (a YAML "5e-5"): checked by check_loss_params
+        return C.coerce_value(kind, key, value, f"loss.params.{key}")
     return value
 
 
@@ -91,6 +93,9 @@ def check_loss_params(loss: C.LossSpec, given: dict, where: str = "loss.params")
                                  fix=(f"did you mean '{guess}'? " if guess else "") + f"Parameters: {', '.join(valid)}.")
         if isinstance(value, float) and not math.isfinite(value):
             raise WorkbenchError(f"{loss.name}'s {key} must be a finite number, got {value}.", where=f"{where}.{key}")
+        spec = next((p for p in loss.params if p.name == key), None)
+        if spec is not None:
+            C.coerce_value(spec.kind, f"{loss.name}'s {key}", value, f"{where}.{key}")
 
 
 def check_choice(choice: LossChoice, loss: C.LossSpec, model_type: str) -> None:

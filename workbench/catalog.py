@@ -27,6 +27,8 @@ from .catalog_args import (  # noqa: F401
     ArgField,
     arg_fields,
     check_args,
+    coerce_args,
+    coerce_value,
     training_args_class,
 )
 from .catalog_evaluators import (  # noqa: F401

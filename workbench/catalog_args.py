@@ -116,6 +116,68 @@ def _check_report_to(value) -> None:
         )
 
 
+AT_LEAST_ONE = ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps")
+MORE_THAN_ZERO = ("logging_steps", "eval_steps", "save_steps")
+NOT_NEGATIVE = ("learning_rate", "num_train_epochs", "weight_decay", "warmup_ratio", "warmup_steps",
+                "save_total_limit", "eval_accumulation_steps")
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def coerce_value(kind: str, name: str, value, where: str):
+    """A number or flag of the right type: numbers written as text (YAML reads ``2e-5`` as text) are read, anything
+    else that is not the type is refused naming the field."""
+    if value is None or kind not in ("int", "float", "bool"):
+        return value
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in (*_TRUE, *_FALSE):
+            return value.strip().lower() in _TRUE
+        raise WorkbenchError(f"{name} must be true or false, got {value!r}.", where=where)
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise WorkbenchError(f"{name} must be {'a whole number' if kind == 'int' else 'a number'}, got {value!r}.",
+                             fix="write it as a number, e.g. " + ("16." if kind == "int" else "2e-5."), where=where)
+    if not math.isfinite(number):
+        raise WorkbenchError(f"{name} must be a finite number, got {value}.", where=where)
+    if kind == "int":
+        if number != int(number):
+            raise WorkbenchError(f"{name} must be a whole number, got {value!r}.", fix="e.g. 16.", where=where)
+        return int(number)
+    return int(number) if isinstance(value, int) else float(number)
+
+
+def coerce_args(args: dict, model_type: str = DENSE) -> dict:
+    """``args`` checked (names, choices, types, ranges) with numbers/flags written as text turned into values.
+
+    Raises:
+        WorkbenchError: naming the argument and what it needs.
+    """
+    check_args(args, model_type)
+    fields_ = arg_fields(model_type)
+    out = {}
+    for name, value in args.items():
+        where = f"args.{name}"
+        # The ``int`` fields that also take a ratio (a float below 1) are typed float here.
+        kind = "float" if name in (*MORE_THAN_ZERO, "warmup_steps") else fields_[name].type
+        value = coerce_value(kind, name, value, where)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if name in AT_LEAST_ONE and value < 1:
+                raise WorkbenchError(f"{name} must be at least 1, got {value}.", where=where)
+            if name in MORE_THAN_ZERO and value <= 0:
+                raise WorkbenchError(f"{name} must be more than 0, got {value}.",
+                                     fix="a number of steps, or a fraction of the run below 1.", where=where)
+            if name in NOT_NEGATIVE and value < 0:
+                raise WorkbenchError(f"{name} cannot be negative, got {value}.", where=where)
+        out[name] = value
+    return out
+
+
 def check_args(args: dict, model_type: str = DENSE) -> None:
     """Reject unknown training-argument names, naming the nearest valid one."""
     fields_ = arg_fields(model_type)

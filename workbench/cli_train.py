@@ -184,6 +184,9 @@ def summary_table(summary: dict) -> str:
             lines.append(f"{metric:<{width}}  {base:>9.4f}  {fin:>9.4f}  {delta:>+9.4f}  {verdict}")
     elif baseline and not final:
         lines.append("no final metrics: the run ended before the final evaluation.")
+    elif any(note.startswith("no evaluator fits") for note in summary.get("notes") or ()):
+        lines.append("no evaluator ran: no evaluator fits your eval/test data as mapped (see the notes above); "
+                     "map it as pairs + score, pairs + 0/1 label or triplets to compare before and after.")
     else:
         lines.append("no evaluator ran: add an eval or test dataset (or a holdout) to compare before and after.")
     status = summary.get("status")

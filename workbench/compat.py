@@ -103,7 +103,7 @@ def _check_inputs(fmt: C.DataFormat, shape: S.DataShape, model_type: str):
                     (),
                 )
             return f"input '{col}' holds lists of texts; this loss takes one text per column", ()
-        if not want_list and role != S.TEXT:
+        if not want_list and role not in (S.TEXT, S.CATEGORY):  # short repeated strings are text too
             others = tuple(c for c in shape.inputs if c != col)
             fixes = [Fix("drop_inputs", f"drop '{col}' from the inputs", inputs=others)]
             if role in S.LABEL_ROLES and shape.label is None:

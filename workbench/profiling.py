@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 # Column names the library's collators treat specially: inputs with these names are renamed.
 RESERVED_NAMES = (*LABEL_NAMES, "dataset_name")
+# Names of input columns in the library's docs and common datasets: never guessed to be classes.
+TEXT_NAMES = ("query", "queries", "question", "anchor", "sentence", "sentence1", "sentence2", "sentence_a",
+              "sentence_b", "text", "text1", "text2", "title", "premise", "hypothesis", "positive", "negative",
+              "document", "passage", "context", "keywords", "search", "q")
 # Names that suggest a label when no column is literally called label/score.
 LABEL_HINTS = ("is_duplicate", "similarity", "relatedness_score", "gold_score", "target", "class", "y")
 # Label words with a conventional id order (SNLI/MNLI: entailment 0, neutral 1, contradiction 2).
@@ -187,7 +191,9 @@ def _profile_column(name: str, atype, values: list, n_missing: int) -> ColumnPro
         if _is_id_name(name) and not spaced:
             return ColumnProfile(role=ID, n_unique=len(distinct), **base)
         known = {v.strip().lower() for v in distinct} <= KNOWN_LABEL_WORDS
-        if (len(distinct) <= 20 and not spaced and max(len(v) for v in distinct) <= 40
+        # A column named like an input (a few short queries repeated over many documents) is text, not classes.
+        texty = name.strip().lower() in TEXT_NAMES and not known
+        if (len(distinct) <= 20 and not spaced and max(len(v) for v in distinct) <= 40 and not texty
                 and (2 * len(distinct) <= len(present) or known)):
             return ColumnProfile(role=CATEGORY, n_unique=len(distinct), values=_distinct(present), **base)
         return ColumnProfile(role=TEXT, n_unique=len(distinct), **base)

@@ -236,6 +236,10 @@ class Runner:
                     self._fail(exc, out)
             if outcome != "error" and self._stop.is_set():
                 outcome = "stopped"
+            if outcome == "error" and not getattr(trainer.state, "global_step", 0):
+                self._note("the run failed before its first training step: no model was saved (nothing was "
+                           "trained), and the output folder stays free for a corrected rerun")
+                return
             self._set_status("saving")
             with quiet_loading():
                 trainer.model.save_pretrained(str(out / "final"))

@@ -112,7 +112,8 @@ class ModelSpec:
                 fix=f"use one of: {', '.join(MODEL_TYPES)}.",
                 where="model.type",
             )
-        if spec.max_seq_length is not None and (not isinstance(spec.max_seq_length, int) or spec.max_seq_length < 1):
+        if spec.max_seq_length is not None and (not isinstance(spec.max_seq_length, int)
+                                                 or isinstance(spec.max_seq_length, bool) or spec.max_seq_length < 1):
             raise WorkbenchError(
                 f"max_seq_length must be a positive whole number, got {spec.max_seq_length!r}.",
                 fix="use e.g. 128, or leave it out to keep the model's own.",
@@ -188,6 +189,18 @@ class DatasetSpec:
                 if isinstance(data[key], str):
                     data[key] = [c.strip() for c in data[key].split(",") if c.strip()]
                 data[key] = tuple(data[key])
+        if data.get("label_range") is not None:  # "0,5" or ["0", "5"] from a form or a YAML file
+            parsed_range = []
+            for v in data["label_range"]:
+                try:
+                    parsed_range.append(v if isinstance(v, bool) else float(v))
+                except (TypeError, ValueError):
+                    parsed_range.append(v)
+            data["label_range"] = tuple(parsed_range)
+        if data.get("label") and data.get("columns") and data["label"] in data["columns"]:
+            raise WorkbenchError(f"column '{data['label']}' is both an input and the label.",
+                                 fix=f"remove '{data['label']}' from columns, or choose another label.",
+                                 where=f"{where}.columns")
         if not isinstance(data.get("drop_empty", False), bool):
             raise WorkbenchError(f"drop_empty must be true or false, got {data['drop_empty']!r}.",
                                  where=f"{where}.drop_empty")
@@ -212,7 +225,8 @@ class DatasetSpec:
                 )
         if spec.label_range is not None:
             lo_hi = spec.label_range
-            if len(lo_hi) != 2 or not all(isinstance(v, (int, float)) for v in lo_hi) or lo_hi[0] >= lo_hi[1]:
+            if len(lo_hi) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lo_hi) \
+                    or lo_hi[0] >= lo_hi[1]:
                 raise WorkbenchError(
                     f"label_range must be [low, high] with low < high, got {list(lo_hi)}.",
                     fix="use e.g. [0, 5] for STS scores.",
@@ -354,7 +368,9 @@ class RunSpec:
             if ds.source == "holdout":
                 raise WorkbenchError("'holdout' is only for eval and test datasets.", where="datasets.train")
         raw_loss = data.get("loss", "auto")
-        if isinstance(raw_loss, dict) and raw_loss and "name" not in raw_loss:
+        per_dataset = isinstance(raw_loss, dict) and raw_loss and (
+            "name" not in raw_loss or set(raw_loss) <= set(parsed["train"]))  # a train set may be called "name"
+        if per_dataset:
             unknown = [k for k in raw_loss if k not in parsed["train"]]
             if unknown:
                 raise WorkbenchError(
@@ -471,27 +487,30 @@ def load_config(path: str | Path) -> RunSpec:
 
 
 def resolve_paths(spec: RunSpec, base: Path) -> RunSpec:
-    """Make relative file paths absolute against ``base`` (the config's folder); hub ids stay as they are."""
+    """Make relative file paths absolute against ``base`` (the config's folder), ``~`` the home folder; hub ids
+    stay as they are."""
+
+    def local(path: str) -> str:
+        return str((base / Path(path).expanduser()).resolve())  # an absolute (or ~) path ignores base
 
     def fix(ds: DatasetSpec) -> DatasetSpec:
-        if ds.path and ds.source != "hub" and not Path(ds.path).is_absolute():
-            return replace(ds, path=str((base / ds.path).resolve()))
-        if ds.path and ds.source == "hub" and (base / ds.path).is_dir():
-            return replace(ds, path=str((base / ds.path).resolve()))
+        if ds.path and ds.source != "hub":
+            return replace(ds, path=local(ds.path))
+        if ds.path and ds.source == "hub" and Path(local(ds.path)).is_dir():
+            return replace(ds, path=local(ds.path))
         return ds
 
     def fix_ev(ev: EvaluatorChoice) -> EvaluatorChoice:
-        changes = {
-            k: str((base / getattr(ev, k)).resolve())
-            for k in ("queries", "corpus", "qrels")
-            if getattr(ev, k) and not Path(getattr(ev, k)).is_absolute()
-        }
+        changes = {k: local(getattr(ev, k)) for k in ("queries", "corpus", "qrels") if getattr(ev, k)}
         return replace(ev, **changes) if changes else ev
 
     model = spec.model
-    if model.name_or_path not in ("default",) and (base / model.name_or_path).exists():
-        model = replace(model, name_or_path=str((base / model.name_or_path).resolve()))
-    out_dir = spec.output_dir if Path(spec.output_dir).is_absolute() else str((base / spec.output_dir).resolve())
+    if model.name_or_path not in ("default",) and Path(local(model.name_or_path)).exists():
+        model = replace(model, name_or_path=local(model.name_or_path))
+    out_dir = local(spec.output_dir)
+    resume = spec.resume_from_checkpoint
+    if isinstance(resume, str) and resume.strip():
+        resume = local(resume)
     return replace(
         spec,
         model=model,
@@ -500,4 +519,5 @@ def resolve_paths(spec: RunSpec, base: Path) -> RunSpec:
         test={k: fix(v) for k, v in spec.test.items()},
         evaluators=tuple(fix_ev(e) for e in spec.evaluators),
         output_dir=out_dir,
+        resume_from_checkpoint=resume,
     )
