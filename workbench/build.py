@@ -7,76 +7,34 @@ need the model).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import catalog as C
 from . import compat, data
+
+# build_data: dataset preparation; build_output: the output folder (names importable from here as before).
+from .build_data import (  # noqa: F401
+    CAST_BOOL,
+    CAST_CATEGORY,
+    CAST_FLOAT,
+    CAST_INT,
+    DatasetPrep,
+    LabelPrep,
+    _label_prep,
+    _prepare,
+    _train_classes_for,
+)
 from .build_losses import check_choice, check_loss_params, make_loss, make_losses
+from .build_output import RUN_ARTIFACTS, check_output_dir, held_models  # noqa: F401
 from .errors import WorkbenchError
-from .shapes import BINARY, CLASS, ColumnProfile, DataShape
+from .shapes import DataShape
 from .spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 
 # The losses are made once the model exists (build_losses); importable from here as before.
 __all__ = ["RUN_ARTIFACTS", "DatasetPrep", "EvaluatorPlan", "LabelPrep", "Plan", "build", "check_loss_params",
            "check_output_dir", "evaluator_name", "make_loss", "make_losses"]
-
-# Files a finished run leaves in its output folder (and that "overwrite" clears).
-RUN_ARTIFACTS = ("final", "checkpoints", "summary.json", "metrics.jsonl", "config.json", "error.log")
-
-
-# LabelPrep.cast: how `data.prepare` turned the label column's values into numbers.
-CAST_CATEGORY = "category"  # text classes -> ids (LabelPrep.category_map)
-CAST_INT = "int"  # whole numbers written as text -> int(float(v))
-CAST_FLOAT = "float"  # numbers written as text -> float(v)
-CAST_BOOL = "bool"  # False / True -> 0 / 1
-
-
-@dataclass(frozen=True)
-class LabelPrep:
-    """What `data.prepare` did to a dataset's label column before naming it ``label``.
-
-    Attributes:
-        column: The source column.
-        cast: None (the values are used as they are) or one of ``CAST_CATEGORY`` / ``CAST_INT`` / ``CAST_FLOAT`` /
-            ``CAST_BOOL``.
-        category_map: Text class -> id, for ``CAST_CATEGORY``.
-        label_range: ``(low, high)``: after the cast, the label was rescaled from this scale to 0-1.
-    """
-
-    column: str
-    cast: str | None = None
-    category_map: dict[str, int] | None = None
-    label_range: tuple[float, float] | None = None
-
-    @property
-    def dtype(self) -> str | None:
-        """The prepared label's value type (``int64`` / ``float64``), or None when the column is used as it is."""
-        if self.label_range is not None or self.cast == CAST_FLOAT:
-            return "float64"
-        return None if self.cast is None else "int64"
-
-
-@dataclass(frozen=True)
-class DatasetPrep:
-    """How one dataset was loaded and mapped: what an exported script has to reproduce.
-
-    Attributes:
-        inputs: The source input columns in the loss's order (a column may appear twice).
-        label: The label's preparation, or None when the dataset is used without a label.
-        columns: The prepared dataset's columns: the inputs (renamed or copied where needed), then ``label``.
-        loaded_split: The loaded dataset's split (``Dataset.split``: the one a Hub dataset was read from), taken
-            before any holdout; None for a holdout.
-        drop_empty: Rows with an empty input or label were dropped before the label was cast.
-    """
-
-    inputs: tuple[str, ...]
-    label: LabelPrep | None
-    columns: tuple[str, ...]
-    loaded_split: str | None = None
-    drop_empty: bool = False
 
 
 @dataclass
@@ -139,83 +97,6 @@ class Plan:
     @property
     def output_dir(self) -> Path:
         return Path(self.spec.output_dir)
-
-
-def _check_writable(out: Path) -> None:
-    """The output folder must be a folder this process can write (else the run fails after loading everything)."""
-    import os
-
-    if out.exists() and not out.is_dir():
-        raise WorkbenchError(f"output folder '{out}' is a file.", fix="choose a folder path for output_dir.",
-                             where="output_dir")
-    existing = out
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise WorkbenchError(f"output folder '{out}' cannot be written here ('{existing}' is not writable).",
-                             fix="choose a folder you can write to, e.g. under your home folder.", where="output_dir")
-
-
-def held_models(out: Path) -> list[str]:
-    """What in an output folder is a trained model that a new run would overwrite.
-
-    The logs of a run that ended before anything was trained (summary.json, metrics.jsonl, error.log, config.json)
-    are not: a retry in the same folder replaces them.
-    """
-    held = [name for name in ("final", "model.safetensors", "modules.json") if (out / name).exists()]
-    checkpoints = out / "checkpoints"
-    if checkpoints.is_dir() and any(p.name.startswith("checkpoint-") for p in checkpoints.iterdir()):
-        held.append("checkpoints")
-    config = out / "config.json"
-    if not held and config.is_file():  # a run writes its config.json: refuse to replace someone else's
-        try:
-            ours = "datasets" in json.loads(config.read_text(encoding="utf8"))
-        except (OSError, ValueError, TypeError):
-            ours = False
-        if not ours:
-            held.append("a config.json the workbench did not write")
-    return held
-
-
-def check_output_dir(spec: RunSpec) -> str | None:
-    """Refuse to overwrite a finished run; resolve ``resume_from_checkpoint`` to a checkpoint folder.
-
-    Returns:
-        The checkpoint folder to resume from, or None.
-    """
-    out = Path(spec.output_dir).expanduser()
-    _check_writable(out)
-    resume = spec.resume_from_checkpoint
-    if resume in (None, False):
-        held = held_models(out)
-        if held and not spec.overwrite:
-            raise WorkbenchError(
-                f"output folder '{out}' already holds a trained model ({', '.join(held)}): a new run would "
-                "overwrite it.",
-                fix="choose another output_dir (in the app: tick 'New folder for every run'), set \"overwrite\": "
-                "true, or resume with resume_from_checkpoint",
-                where="output_dir",
-            )
-        return None
-    if resume is True:
-        from transformers.trainer_utils import get_last_checkpoint
-
-        folder = out / "checkpoints"
-        last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
-        if last is None:
-            raise WorkbenchError(
-                f"there is no checkpoint to resume from in '{folder}'.",
-                fix="train with save_steps / save_strategy so checkpoints are written, or give the checkpoint "
-                "folder's path in resume_from_checkpoint.",
-                where="resume_from_checkpoint",
-            )
-        return last
-    path = Path(str(resume)).expanduser()
-    if not path.is_dir():
-        raise WorkbenchError(f"checkpoint folder '{resume}' does not exist.",
-                             fix="give a folder like OUTPUT_DIR/checkpoints/checkpoint-500, or true for the latest.",
-                             where="resume_from_checkpoint")
-    return str(path)
 
 
 def _mapping(ds_spec: DatasetSpec, profile) -> tuple[tuple[str, ...], str | None, bool]:
@@ -385,73 +266,6 @@ def build(spec: RunSpec) -> Plan:
                 eval=prepared["eval"], test=prepared["test"], shapes=shapes, args=args, notes=notes,
                 evaluators=evaluators, eval_loss=eval_loss, num_labels=num_labels, device=device, resume=resume,
                 preps=preps, device_info=device_info)
-
-
-def _train_classes_for(raw, profile, label, ds_spec: DatasetSpec, train_classes: dict) -> dict | None:
-    """The class ids an eval/test set with text classes must use: those of the train set it measures.
-
-    Numbering an eval set's classes on their own would give a class another id than in training whenever the
-    eval set lacks a class (the model's "neutral" read as "contradiction"). A holdout takes its train set's ids;
-    any other set those of the first train set that has all of its classes (else of the first with text classes:
-    a class training never saw is then named in the error).
-    """
-    import pyarrow as pa
-
-    if label is None or not train_classes:
-        return None
-    atype = raw.features.arrow_schema.field(label).type
-    if not (pa.types.is_string(atype) or pa.types.is_large_string(atype)) or profile.column(label).numeric_strings:
-        return None
-    if ds_spec.source == "holdout":
-        return train_classes.get(ds_spec.of)
-    values = set(data.category_mapping(raw, label))
-    return next((m for m in train_classes.values() if values <= set(m)), next(iter(train_classes.values())))
-
-
-def _prepare(raw, profile, inputs, label, label_range, loaded_split, drop_empty: bool, key: str,
-             notes: list[str], category_map: dict | None = None) -> tuple[Any, DatasetPrep]:
-    """`data.prepare` one dataset, and record what it did (the exported script writes the same steps out).
-
-    ``category_map``: the text-class ids to use (a train set's, for an eval/test set); None numbers them here.
-    """
-    if drop_empty:
-        before = raw.num_rows
-        raw = data.drop_empty_rows(raw, [*inputs, *([label] if label else [])])
-        if raw.num_rows < before:
-            notes.append(f"{key}: {before - raw.num_rows} of {before} rows dropped (an empty input or label)")
-    try:
-        prepared = data.prepare(raw, inputs, label, label_range, category_map=category_map)
-    except WorkbenchError as exc:  # name the dataset; the mapping's problems belong to the Columns panel
-        split, _, name = key.partition("/")
-        raise WorkbenchError(f"{key}: {exc.message}", fix=exc.fix,
-                             where=exc.where or f"datasets.{split}.{name}.columns") from exc
-    label_prep = None
-    if label is not None:
-        label_prep = _label_prep(raw, profile.column(label), label, label_range, prepared, category_map)
-    split = str(loaded_split) if loaded_split is not None else None
-    return prepared, DatasetPrep(tuple(inputs), label_prep, tuple(prepared.column_names), split, drop_empty)
-
-
-def _label_prep(raw, column: ColumnProfile, label: str, label_range, prepared,
-                category_map: dict | None = None) -> LabelPrep:
-    """The cast `data.prepare` applied to a label: its rule (Arrow type + column profile), read off its output.
-
-    The profile is the one `prepare` decides from (the same seeded row sample). A text column holding mostly
-    numbers is read as numbers by `prepare` even when the sample shows a stray value: the output's type tells.
-    """
-    import pyarrow as pa
-
-    atype = raw.features.arrow_schema.field(label).type
-    is_string = pa.types.is_string(atype) or pa.types.is_large_string(atype)
-    scale = tuple(float(v) for v in label_range) if label_range is not None else None
-    if is_string and not column.numeric_strings and getattr(prepared.features["label"], "dtype", None) == "int64":
-        return LabelPrep(label, CAST_CATEGORY, dict(category_map) if category_map is not None
-                         else data.category_mapping(raw, label), scale)
-    if is_string or column.numeric_strings:
-        return LabelPrep(label, CAST_INT if column.role in (CLASS, BINARY) else CAST_FLOAT, None, scale)
-    if pa.types.is_boolean(atype):
-        return LabelPrep(label, CAST_BOOL, None, scale)
-    return LabelPrep(label, None, None, scale)
 
 
 def _plan_evaluators(spec: RunSpec, shapes: dict, model_type: str, notes: list[str]) -> list[EvaluatorPlan]:
