@@ -82,6 +82,19 @@ def train_env(threads: int) -> dict:
     return bench_env(**extra)
 
 
+def interleaved(pairs: int, sides: tuple[str, str], label: str, env: dict, argv) -> list[dict]:
+    """Each side once per pair in fresh processes, the order flipping every pair (A B, B A, A B) so that a trend
+    in the load other jobs put on the machine hits both sides alike. ``argv(side, i)``: the worker's arguments."""
+    trials: list[dict] = []
+    for i in range(pairs):
+        pair = {}
+        for side in sides if i % 2 == 0 else sides[::-1]:
+            print(f"  {label} pair {i + 1}/{pairs}: {side} (load {load()})", flush=True)
+            pair[side] = run_worker("bench_overhead", argv(side, i), env=env, timeout=3600)
+        trials.append(pair)
+    return trials
+
+
 def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int, *, prefix: str = "",
                    sizes: tuple[int, int] | None = None, where: str = "") -> None:
     """``overhead_ratio`` (and with ``prefix="gpu_"`` its GPU twin): workbench vs plain, the same Plan args."""
@@ -95,17 +108,8 @@ def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int, *, pref
                                             "--out-dir", str(work / "plan")], env=env)
     args_file = work / "args.json"
     args_file.write_text(json.dumps(planned, indent=2))
-    trials: list[dict] = []
-    for i in range(pairs):
-        # Interleaved, and the order flips every pair (W P, P W, W P) so that a trend in the load is shared.
-        order = ("workbench", "plain") if i % 2 == 0 else ("plain", "workbench")
-        pair = {}
-        for side in order:
-            print(f"  overhead pair {i + 1}/{pairs}: {side} (load {load()})", flush=True)
-            pair[side] = run_worker("bench_overhead", ["trial", "--side", side, "--args-file", str(args_file),
-                                                       "--out-dir", str(work / f"{side}-{i}")], env=env,
-                                    timeout=3600)
-        trials.append(pair)
+    trials = interleaved(pairs, ("workbench", "plain"), "overhead", env, lambda side, i: [
+        "trial", "--side", side, "--args-file", str(args_file), "--out-dir", str(work / f"{side}-{i}")])
     ratios = [p["workbench"]["train_samples_per_second"] / p["plain"]["train_samples_per_second"] for p in trials]
     wall_ratios = [p["plain"]["wall_s"] / p["workbench"]["wall_s"] for p in trials]
     cpu_ratios = [p["plain"]["cpu_s"] / p["workbench"]["cpu_s"] for p in trials]
@@ -299,16 +303,8 @@ def bench_auto_vs_library(rec: Recorder, quick: bool, pairs: int, where: str = "
     files = {"auto": work / "auto.json", "library": work / "library.json"}
     files["auto"].write_text(json.dumps(planned, indent=2))
     files["library"].write_text(json.dumps({**planned, "args": LIBRARY_ARGS}, indent=2))
-    trials: list[dict] = []
-    for i in range(pairs):
-        order = ("auto", "library") if i % 2 == 0 else ("library", "auto")
-        pair = {}
-        for side in order:
-            print(f"  auto-vs-library pair {i + 1}/{pairs}: {side} (load {load()})", flush=True)
-            pair[side] = run_worker("bench_overhead", ["trial", "--side", "plain", "--args-file", str(files[side]),
-                                                       "--out-dir", str(work / f"{side}-{i}")], env=env,
-                                    timeout=3600)
-        trials.append(pair)
+    trials = interleaved(pairs, ("auto", "library"), "auto-vs-library", env, lambda side, i: [
+        "trial", "--side", "plain", "--args-file", str(files[side]), "--out-dir", str(work / f"{side}-{i}")])
     a_sps = [p["auto"]["train_samples_per_second"] for p in trials]
     l_sps = [p["library"]["train_samples_per_second"] for p in trials]
     ratios = [a / b for a, b in zip(a_sps, l_sps, strict=True)]
