@@ -329,15 +329,9 @@ def _settle_args(spec: RunSpec, loss_specs: dict, shapes: dict, evaluators: list
                          f"lighter than fp32; set {flag} to false in the training arguments to train in fp32)")
     args.setdefault("report_to", "none")
     args.setdefault("seed", spec.seed)
-    if device != "cpu" and args.get("bf16") and not device_info.get("bf16"):
-        raise WorkbenchError(f"bf16 needs a GPU that supports it, and {device_info.get('name', device)} does not.",
-                             fix="turn bf16 off" + (" and fp16 on." if device_info.get("fp16") else "."),
-                             where="args.bf16")
     for name, loss in loss_specs.items():
-        args, more = compat.guardrails(loss, args, model_type, shapes[f"train/{name}"], device=device)
+        args, more = compat.guardrails(loss, args, model_type, shapes[f"train/{name}"], device=device_info)
         notes.extend(more)
-    if device == "cpu":
-        args.setdefault("dataloader_pin_memory", False)
     if not has_eval and args.get("eval_strategy", "no") not in ("no", None):
         raise WorkbenchError(
             f"eval_strategy '{args['eval_strategy']}' needs something to evaluate during training.",

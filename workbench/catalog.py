@@ -29,6 +29,7 @@ from .catalog_args import (  # noqa: F401
     check_args,
     coerce_args,
     coerce_value,
+    range_problem,
     training_args_class,
 )
 from .catalog_evaluators import (  # noqa: F401

@@ -123,6 +123,22 @@ NOT_NEGATIVE = ("learning_rate", "num_train_epochs", "weight_decay", "warmup_rat
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
+def range_problem(name: str, value) -> str | None:
+    """What is wrong with a training argument's number, in words (None: nothing): the one set of rules the app's
+    form (as you type) and configs (:func:`coerce_args`) share."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value < 0 and name in (*NOT_NEGATIVE, *AT_LEAST_ONE, *MORE_THAN_ZERO):
+        return "cannot be negative"
+    if name == "max_steps" and value < -1:
+        return "needs a positive number of steps (or -1: use the epochs)"
+    if name in AT_LEAST_ONE and value < 1:
+        return "must be at least 1"
+    if name in MORE_THAN_ZERO and value <= 0:
+        return "must be more than 0: a number of steps, or a fraction of the run below 1"
+    return None
+
+
 def coerce_value(kind: str, name: str, value, where: str):
     """A number or flag of the right type: numbers written as text (YAML reads ``2e-5`` as text) are read, anything
     else that is not the type is refused naming the field."""
@@ -166,14 +182,9 @@ def coerce_args(args: dict, model_type: str = DENSE) -> dict:
         # The ``int`` fields that also take a ratio (a float below 1) are typed float here.
         kind = "float" if name in (*MORE_THAN_ZERO, "warmup_steps") else fields_[name].type
         value = coerce_value(kind, name, value, where)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if name in AT_LEAST_ONE and value < 1:
-                raise WorkbenchError(f"{name} must be at least 1, got {value}.", where=where)
-            if name in MORE_THAN_ZERO and value <= 0:
-                raise WorkbenchError(f"{name} must be more than 0, got {value}.",
-                                     fix="a number of steps, or a fraction of the run below 1.", where=where)
-            if name in NOT_NEGATIVE and value < 0:
-                raise WorkbenchError(f"{name} cannot be negative, got {value}.", where=where)
+        problem = range_problem(name, value)
+        if problem:
+            raise WorkbenchError(f"{name} {problem} (got {value}).", where=where)
         out[name] = value
     return out
 

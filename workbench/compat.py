@@ -336,9 +336,13 @@ def merge_args(recommended: dict, chosen: dict) -> dict:
 
 
 def guardrails(
-    loss: C.LossSpec, args: dict, model_type: str, shape: S.DataShape | None = None, *, device: str = "cpu"
+    loss: C.LossSpec, args: dict, model_type: str, shape: S.DataShape | None = None, *, device: str | dict = "cpu"
 ) -> tuple[dict, list[str]]:
     """Apply the settings a loss couples to, refuse combinations that cannot work.
+
+    Args:
+        device: :func:`workbench.models.detect_device`'s answer (what the hardware supports), or just the device
+            name (``cuda`` / ``mps`` are then taken to support fp16 and bf16).
 
     Returns:
         (adjusted args, human-readable notes about what was changed).
@@ -370,14 +374,17 @@ def guardrails(
             "non-cached loss.",
             where="args.gradient_checkpointing",
         )
-    if device == "cpu":
-        for flag in ("fp16", "bf16"):
-            if args.get(flag):
-                raise WorkbenchError(
-                    f"{flag} needs a GPU, and this machine trains on the CPU.",
-                    fix=f"turn {flag} off.",
-                    where=f"args.{flag}",
-                )
+    info = device if isinstance(device, dict) else {"device": device, "fp16": device != "cpu",
+                                                   "bf16": device != "cpu"}
+    for flag in ("fp16", "bf16"):
+        if args.get(flag) and not info.get(flag):
+            if info["device"] == "cpu":
+                raise WorkbenchError(f"{flag} needs a GPU, and this machine trains on the CPU.",
+                                     fix=f"turn {flag} off.", where=f"args.{flag}")
+            raise WorkbenchError(f"{flag} needs a GPU that supports it, and {info.get('name', info['device'])} does "
+                                 "not.", fix=f"turn {flag} off" + (" and fp16 on." if info.get("fp16") else "."),
+                                 where=f"args.{flag}")
+    if info["device"] == "cpu":
         args.setdefault("dataloader_pin_memory", False)
     if args.get("load_best_model_at_end"):
         if args.get("eval_strategy", "no") == "no":

@@ -72,32 +72,35 @@ def resolve_model_path(name_or_path: str) -> str:
     return name
 
 
+def _model_file(name_or_path: str, filename: str) -> dict:
+    """A JSON file of a local model folder, read without loading the model ({} when absent or not local)."""
+    try:
+        found = json.loads((Path(resolve_model_path(name_or_path)) / filename).read_text(encoding="utf8"))
+    except (WorkbenchError, OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def model_max_length(name_or_path: str) -> int | None:
+    """The model's own max sequence length (what it truncates to unless told otherwise), None when unknown."""
+    for filename, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json",
+                                                                             "model_max_length")):
+        value = _model_file(name_or_path, filename).get(key)
+        if isinstance(value, int) and value < 100_000:
+            return value
+    return None
+
+
 def position_limit(name_or_path: str) -> int | None:
     """The most tokens a local model's position embeddings take (None: unknown, e.g. a Hub id not on disk).
 
     The tokenizer's ``model_max_length`` where it is a real figure, else ``max_position_embeddings`` of the
     transformer's config (RoBERTa-style models reserve 2 positions for padding).
     """
-    import json
-
-    try:
-        folder = Path(resolve_model_path(name_or_path))
-    except WorkbenchError:
-        return None
-    if not folder.is_dir():
-        return None
-
-    def read(name: str) -> dict:
-        try:
-            found = json.loads((folder / name).read_text(encoding="utf8"))
-        except (OSError, ValueError):
-            return {}
-        return found if isinstance(found, dict) else {}
-
-    tokenizer = read("tokenizer_config.json").get("model_max_length")
+    tokenizer = _model_file(name_or_path, "tokenizer_config.json").get("model_max_length")
     if isinstance(tokenizer, int) and 0 < tokenizer < 1_000_000:
         return tokenizer
-    config = read("config.json")
+    config = _model_file(name_or_path, "config.json")
     positions = config.get("max_position_embeddings")
     if not isinstance(positions, int) or positions < 1:
         return None

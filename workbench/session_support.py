@@ -88,7 +88,7 @@ def panel_for(where: str | None, default: str = "train") -> str:
         return default
     head = where.split(".")[0].split("[")[0]
     if head == "datasets":
-        return "columns" if where.endswith((".columns", ".label", ".label_range", ".drop_empty")) else "dataset"
+        return "columns" if where.rpartition(".")[2] in _MAPPING_FIELDS else "dataset"
     return {"model": "model", "loss": "loss", "args": "args", "evaluators": "evaluators"}.get(head, default)
 
 

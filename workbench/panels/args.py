@@ -18,9 +18,6 @@ from ..errors import WorkbenchError
 from .common import DEFAULT, Panel, esc, field_msg, hint, section
 
 ON_OFF = (("on", True), ("off", False))
-NON_NEGATIVE = ("num_train_epochs", "learning_rate", "weight_decay", "warmup_steps", "warmup_ratio",
-                "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
-                "eval_steps", "save_steps", "logging_steps", "save_total_limit", "eval_accumulation_steps")
 
 
 def parse_arg(field: C.ArgField, text: str):
@@ -57,14 +54,9 @@ def parse_arg(field: C.ArgField, text: str):
             value = raw if field.name == "prompts" else text  # a prompt's trailing space is part of it
     else:
         value = raw if field.name == "prompts" else text
-    if field.name in NON_NEGATIVE and isinstance(value, (int, float)) and value < 0:
-        raise ValueError("cannot be negative")
-    if field.name == "max_steps" and isinstance(value, int) and value < -1:
-        raise ValueError("needs a positive number of steps (or -1: use the epochs)")
-    if field.name in ("per_device_train_batch_size", "gradient_accumulation_steps") and value == 0:
-        raise ValueError("must be at least 1")
-    if field.name in ("logging_steps", "eval_steps", "save_steps") and value == 0:
-        raise ValueError("must be more than 0: a number of steps, or a fraction of the run below 1")
+    problem = C.range_problem(field.name, value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

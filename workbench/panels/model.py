@@ -3,13 +3,11 @@ options and model-card fields."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import ipywidgets as widgets
 
 from .. import catalog as C
 from ..errors import WorkbenchError
+from ..models import check_max_seq_length, model_max_length
 from ..spec import POOLING_MODES
 from .common import Panel, esc, field_msg, hint, html_table, section
 
@@ -18,27 +16,6 @@ TYPE_HELP = {
     C.SPARSE: "SPLADE: sparse, interpretable vectors for search engines.",
     C.CROSS: "scores a (query, text) pair directly: reranking search results.",
 }
-
-
-def model_max_length(name_or_path: str) -> int | None:
-    """The model's own max sequence length from its files, without loading it (None when unknown)."""
-    try:
-        if name_or_path == "default":
-            from ..models import default_model_path
-
-            folder = Path(default_model_path())
-        else:
-            folder = Path(name_or_path).expanduser()
-        for fname, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json",
-                                                                              "model_max_length")):
-            path = folder / fname
-            if path.is_file():
-                value = json.loads(path.read_text(encoding="utf-8")).get(key)
-                if isinstance(value, int) and value < 100_000:
-                    return value
-    except Exception:  # noqa: BLE001 - unknown is a fine answer
-        return None
-    return None
 
 
 class ModelPanel(Panel):
@@ -136,8 +113,6 @@ class ModelPanel(Panel):
         except ValueError:
             self.max_len_msg.value = field_msg("needs a positive whole number, e.g. 128 (empty: the model's own)")
             return
-        from ..models import check_max_seq_length
-
         try:
             check_max_seq_length(self.session.model_name, value)
         except WorkbenchError as exc:

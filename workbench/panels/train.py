@@ -15,6 +15,7 @@ import ipywidgets as widgets
 
 from .. import catalog as C
 from ..plots import LivePlot
+from ..session_run import STOPPED_EARLY
 from ..state import ACTIVE, ENDED, HEAVY_LOCK, error_text
 from .common import Panel, esc, hint, html_table, run_in_thread, section
 
@@ -249,7 +250,7 @@ class TrainPanel(Panel):
         elif status in ("finished", "stopped") and s.saved_path:
             text += f" The model is in {s.saved_path}"
         elif status == "stopped":
-            text = "stopped before training began: nothing was trained, so no model was saved."
+            text = STOPPED_EARLY[0].lower() + STOPPED_EARLY[1:]  # the log's line, as the status line
         self.status.value = self._status_html(status, text)
         busy = status in ACTIVE
         self.start.disabled = busy
