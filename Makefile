@@ -30,6 +30,7 @@ app: setup
 
 lint: setup
 	$(VENV)/bin/ruff check workbench tests bench
+	$(VENV)/bin/ruff format --check workbench tests bench
 
 # Unit, engine, notebook and browser tests (real-data quality runs are `make quality`).
 test: setup chromium lint

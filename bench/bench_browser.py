@@ -29,8 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import ROOT, WORK, bench_env, emit, load, percentile  # noqa: E402
 
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CLI = ROOT / ".venv" / "bin" / "workbench"
 APP_TIMEOUT_S = 300
 
@@ -95,8 +102,14 @@ class App:
         self.log = open(self.home / "server.log", "w")  # noqa: SIM115 - closed in stop()
         env = bench_env(WORKBENCH_HOME=self.home, WORKBENCH_RUNS=self.home / "runs")
         self.started = time.monotonic()
-        self.proc = subprocess.Popen([str(CLI), "app", "--port", str(self.port)], env=env, cwd=str(self.home),
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [str(CLI), "app", "--port", str(self.port)],
+            env=env,
+            cwd=str(self.home),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.url = f"http://127.0.0.1:{self.port}/"
 
     def stop(self) -> None:
@@ -140,8 +153,16 @@ def open_app(browser, app: App) -> tuple:
     page.locator(".wb-datasets", has_text="ready").first.wait_for(state="attached")
     page.wait_for_function("() => !document.querySelector('.wb-datasets').innerText.includes('loading')")
     t_data = time.monotonic() - app.started
-    return page, context, {"listen_s": round(t_listen, 3), "first_paint_s": round(t_paint, 3),
-                           "ready_s": round(t_ready, 3), "datasets_loaded_s": round(t_data, 3)}
+    return (
+        page,
+        context,
+        {
+            "listen_s": round(t_listen, 3),
+            "first_paint_s": round(t_paint, 3),
+            "ready_s": round(t_ready, 3),
+            "datasets_loaded_s": round(t_data, 3),
+        },
+    )
 
 
 def status(page) -> str | None:
@@ -183,17 +204,25 @@ def roundtrips(page, n: int, *, while_status: str | None, deadline: float, resta
         else:
             skipped += 1
         page.wait_for_timeout(150)  # a person's pace between two changes, not a synchronisation
-    return {"samples_ms": samples, "n": len(samples), "p50_ms": _r(percentile(samples, 50)),
-            "p95_ms": _r(percentile(samples, 95)), "max_ms": max(samples) if samples else None,
-            "timeouts": timeouts, "skipped_not_training": skipped, "extra_runs_started": runs}
+    return {
+        "samples_ms": samples,
+        "n": len(samples),
+        "p50_ms": _r(percentile(samples, 50)),
+        "p95_ms": _r(percentile(samples, 95)),
+        "max_ms": max(samples) if samples else None,
+        "timeouts": timeouts,
+        "skipped_not_training": skipped,
+        "extra_runs_started": runs,
+    }
 
 
 def _r(x):
     return None if x is None else round(x, 1)
 
 
-def run(trials: int = 3, samples: int = 40, idle_samples: int = 10, roundtrip: bool = True,
-        paint: bool = True) -> dict:
+def run(
+    trials: int = 3, samples: int = 40, idle_samples: int = 10, roundtrip: bool = True, paint: bool = True
+) -> dict:
     from playwright.sync_api import sync_playwright
 
     result: dict = {"chromium": CHROMIUM, "flags": CHROMIUM_FLAGS}
@@ -242,16 +271,25 @@ def _roundtrip(page, samples: int, idle_samples: int) -> dict:
     load_start = load()
     page.locator("button.wb-start").click()
     page.locator(".wb-status [data-status='training']").first.wait_for(state="attached", timeout=600_000)
-    training = roundtrips(page, samples, while_status="training", deadline=time.monotonic() + 900, restart=True)
+    training = roundtrips(
+        page, samples, while_status="training", deadline=time.monotonic() + 900, restart=True
+    )
     load_end = load()
     if status(page) in ("loading", "baseline", "training", "saving"):
         page.locator("button.wb-stop").click()
-        page.locator(".wb-status [data-status='stopped'], .wb-status [data-status='finished'], "
-                     ".wb-status [data-status='error']").first.wait_for(state="attached", timeout=600_000)
-    return {"idle": idle, "training": training, "load_start": load_start, "load_end": load_end,
-            "method": "browser: Chromium + Playwright against `workbench app` (Voila); the Data tab's Preview "
-                      "dropdown -> kernel observer (Session.selected) -> preview table re-rendered; timed in the "
-                      "page with performance.now() and a MutationObserver"}
+        page.locator(
+            ".wb-status [data-status='stopped'], .wb-status [data-status='finished'], "
+            ".wb-status [data-status='error']"
+        ).first.wait_for(state="attached", timeout=600_000)
+    return {
+        "idle": idle,
+        "training": training,
+        "load_start": load_start,
+        "load_end": load_end,
+        "method": "browser: Chromium + Playwright against `workbench app` (Voila); the Data tab's Preview "
+        "dropdown -> kernel observer (Session.selected) -> preview table re-rendered; timed in the "
+        "page with performance.now() and a MutationObserver",
+    }
 
 
 def main(argv=None) -> int:
@@ -262,7 +300,15 @@ def main(argv=None) -> int:
     parser.add_argument("--no-roundtrip", action="store_true")
     parser.add_argument("--no-paint", action="store_true")
     opts = parser.parse_args(argv)
-    emit(run(opts.trials, opts.samples, opts.idle_samples, roundtrip=not opts.no_roundtrip, paint=not opts.no_paint))
+    emit(
+        run(
+            opts.trials,
+            opts.samples,
+            opts.idle_samples,
+            roundtrip=not opts.no_roundtrip,
+            paint=not opts.no_paint,
+        )
+    )
     return 0
 
 

@@ -45,8 +45,12 @@ def cpu_model() -> str:
 
 def machine() -> dict:
     """The machine a figure was measured on."""
-    info = {"nproc": os.cpu_count(), "cpu": cpu_model(), "platform": platform.platform(),
-            "python": platform.python_version()}
+    info = {
+        "nproc": os.cpu_count(),
+        "cpu": cpu_model(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
     try:
         import torch
 
@@ -79,8 +83,12 @@ def percentile(values, q: float):
 def bench_env(**extra) -> dict:
     """The environment of a worker: offline, no tokenizer thread pool warnings, repository on the path."""
     env = dict(os.environ)
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
-               PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p))
+    env.update(
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -92,8 +100,9 @@ def run_worker(module: str, args: list[str], *, env: dict | None = None, timeout
         RuntimeError: the worker failed (its stderr tail is in the message).
     """
     cmd = [PYTHON, str(BENCH / f"{module}.py"), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env or bench_env(), timeout=timeout,
-                          cwd=str(ROOT))
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=env or bench_env(), timeout=timeout, cwd=str(ROOT)
+    )
     lines = [line for line in re.split(r"[\r\n]", proc.stdout) if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr or proc.stdout)[-3000:]

@@ -32,11 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_common import WORK, emit, load  # noqa: E402
 
-WORDS = ("a man woman child dog cat bird horse car train plane boat ball guitar piano book table chair street park "
-         "beach river mountain city house kitchen garden field road bridge is are was plays playing rides riding "
-         "runs running walks walking eats eating cuts cutting reads reading sits sitting jumps jumping holds "
-         "holding looks looking on in at with under over near the big small young old red blue green white black "
-         "two three several some people group of near during morning evening night slowly quickly happily").split()
+WORDS = (
+    "a man woman child dog cat bird horse car train plane boat ball guitar piano book table chair street park "
+    "beach river mountain city house kitchen garden field road bridge is are was plays playing rides riding "
+    "runs running walks walking eats eating cuts cutting reads reading sits sitting jumps jumping holds "
+    "holding looks looking on in at with under over near the big small young old red blue green white black "
+    "two three several some people group of near during morning evening night slowly quickly happily"
+).split()
 BATCH = 100_000
 
 
@@ -48,8 +50,9 @@ def make(rows: int, path: Path, seed: int = 0) -> dict:
 
     rng = np.random.default_rng(seed)
     words = np.array(WORDS, dtype=object)
-    schema = pa.schema([("id", pa.int64()), ("sentence1", pa.string()), ("sentence2", pa.string()),
-                        ("score", pa.float64())])
+    schema = pa.schema(
+        [("id", pa.int64()), ("sentence1", pa.string()), ("sentence2", pa.string()), ("score", pa.float64())]
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     t0 = time.monotonic()
@@ -61,11 +64,24 @@ def make(rows: int, path: Path, seed: int = 0) -> dict:
                 picks = words[rng.integers(0, len(words), size=(n, 10))]
                 columns.append([" ".join(row) + "." for row in picks])
             score = np.round(rng.uniform(0, 5, size=n), 2)
-            writer.write_table(pa.table({"id": np.arange(start, start + n, dtype=np.int64),
-                                         "sentence1": columns[0], "sentence2": columns[1], "score": score},
-                                        schema=schema))
+            writer.write_table(
+                pa.table(
+                    {
+                        "id": np.arange(start, start + n, dtype=np.int64),
+                        "sentence1": columns[0],
+                        "sentence2": columns[1],
+                        "score": score,
+                    },
+                    schema=schema,
+                )
+            )
     tmp.replace(path)
-    return {"rows": rows, "path": str(path), "bytes": path.stat().st_size, "seconds": round(time.monotonic() - t0, 2)}
+    return {
+        "rows": rows,
+        "path": str(path),
+        "bytes": path.stat().st_size,
+        "seconds": round(time.monotonic() - t0, 2),
+    }
 
 
 def _reset_peak() -> bool:
@@ -126,7 +142,8 @@ def measure(path: Path) -> dict:
     import pyarrow  # noqa: F401
 
     from workbench import catalog as C
-    from workbench import compat, data
+    from workbench import data
+    from workbench import rules as compat
     from workbench.spec import DatasetSpec
 
     cache = Path(tempfile.mkdtemp(prefix="hf-cache-", dir=str(WORK)))
@@ -166,21 +183,30 @@ def measure(path: Path) -> dict:
         label_values = prepared.with_format("arrow")[:1000].column("label")
         fitting = {mt: sum(v.compatible for v in vs) for mt, vs in verdicts.items()}
         result = {
-            "rows": ds.num_rows, "prepared_rows": prepared.num_rows, "prepared_columns": prepared.column_names,
-            "roles": roles, "guessed_inputs": list(prof.guessed_inputs), "guessed_label": prof.guessed_label,
+            "rows": ds.num_rows,
+            "prepared_rows": prepared.num_rows,
+            "prepared_columns": prepared.column_names,
+            "roles": roles,
+            "guessed_inputs": list(prof.guessed_inputs),
+            "guessed_label": prof.guessed_label,
             "label_max_first_1000": max(label_values.to_pylist()),
-            "losses_judged": {mt: len(vs) for mt, vs in verdicts.items()}, "losses_fitting": fitting,
-            "seconds": round(total, 3), "stages": stages,
+            "losses_judged": {mt: len(vs) for mt, vs in verdicts.items()},
+            "losses_fitting": fitting,
+            "seconds": round(total, 3),
+            "stages": stages,
             "peak_rss_delta_mb": round(((peak_hwm if hwm_reset else peak_max) - base_rss) / 1024, 1),
-            "peak_rss_method": "VmHWM (reset after the imports) - VmRSS after the imports" if hwm_reset
-                               else "ru_maxrss - ru_maxrss after the imports (VmHWM reset unavailable)",
+            "peak_rss_method": "VmHWM (reset after the imports) - VmRSS after the imports"
+            if hwm_reset
+            else "ru_maxrss - ru_maxrss after the imports (VmHWM reset unavailable)",
             "ru_maxrss_delta_mb": round((peak_max - base_max) / 1024, 1),
             "peak_rss_anon_delta_mb": round((peaks.peak_anon - base_anon) / 1024, 1),
             "peak_rss_file_delta_mb": round((peaks.peak_file - base_file) / 1024, 1),
-            "peak_rss_anon_delta_mb_by_stage": {k: round((v - base_anon) / 1024, 1)
-                                                for k, v in peaks.stage_anon.items() if k != "start"},
+            "peak_rss_anon_delta_mb_by_stage": {
+                k: round((v - base_anon) / 1024, 1) for k, v in peaks.stage_anon.items() if k != "start"
+            },
             "baseline_rss_mb": round(base_rss / 1024, 1),
-            "load_before": load_before, "load_after": load(),
+            "load_before": load_before,
+            "load_after": load(),
         }
     finally:
         shutil.rmtree(cache, ignore_errors=True)

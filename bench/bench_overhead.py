@@ -62,7 +62,7 @@ def data_file() -> Path:
     """STSb train from ../shared/data (read in place, never copied); the packaged demo pairs if it is absent."""
     if STSB_TRAIN.is_file():
         return STSB_TRAIN
-    from workbench.demo import demo_path
+    from workbench.data.demo import demo_path
 
     return Path(demo_path("pairs_scored_train"))
 
@@ -71,9 +71,20 @@ def config(rows: int, output_dir: str, args: dict) -> dict:
     """The benchmark run: packaged default model, ``rows`` scored pairs, CoSENTLoss, no eval, no checkpoints."""
     return {
         "model": {"type": "sentence-transformer", "name_or_path": "default"},
-        "datasets": {"train": {"stsb": {"source": "csv", "path": str(data_file()), "columns": list(INPUTS),
-                                        "label": "score", "label_range": [0, 5], "limit": rows}},
-                     "eval": {}, "test": {}},
+        "datasets": {
+            "train": {
+                "stsb": {
+                    "source": "csv",
+                    "path": str(data_file()),
+                    "columns": list(INPUTS),
+                    "label": "score",
+                    "label_range": [0, 5],
+                    "limit": rows,
+                }
+            },
+            "eval": {},
+            "test": {},
+        },
         "loss": {"name": "CoSENTLoss", "params": {}},
         "evaluators": [],
         "args": dict(args),
@@ -83,8 +94,13 @@ def config(rows: int, output_dir: str, args: dict) -> dict:
 
 
 def base_args(steps: int, batch: int) -> dict:
-    return {"per_device_train_batch_size": batch, "max_steps": steps, "save_strategy": "no", "eval_strategy": "no",
-            "seed": 42}
+    return {
+        "per_device_train_batch_size": batch,
+        "max_steps": steps,
+        "save_strategy": "no",
+        "eval_strategy": "no",
+        "seed": 42,
+    }
 
 
 AUTO_ARGS = {"save_strategy": "no", "eval_strategy": "no", "seed": 42}
@@ -92,14 +108,20 @@ AUTO_ARGS = {"save_strategy": "no", "eval_strategy": "no", "seed": 42}
 
 def cmd_args(opts) -> dict:
     """The Plan's final training arguments for the benchmark config (what both sides train with)."""
-    from workbench.build import build
+    from workbench.engine import build
     from workbench.spec import RunSpec
 
     out = Path(opts.out_dir or "/tmp/wb-bench-args")
     chosen = dict(AUTO_ARGS) if opts.auto else base_args(opts.steps, opts.batch)
     plan = build(RunSpec.from_dict(config(opts.rows, str(out), chosen)))
-    return {"rows": opts.rows, "data": str(data_file()), "args": plan.args, "train_rows": plan.train_rows,
-            "notes": list(plan.notes), "device": plan.device_info}
+    return {
+        "rows": opts.rows,
+        "data": str(data_file()),
+        "args": plan.args,
+        "train_rows": plan.train_rows,
+        "notes": list(plan.notes),
+        "device": plan.device_info,
+    }
 
 
 # ---- the workbench side -----------------------------------------------------------------------------------------
@@ -109,18 +131,18 @@ class Dashboard:
     """The app's widgets around a Session, with the worker-thread event handler and the plot renderer timed."""
 
     def __init__(self, cfg: dict):
+        from workbench.session import Session
         from workbench.spec import RunSpec
-        from workbench.state import Session
 
         self.session = session = Session.from_spec(RunSpec.from_dict(cfg), background=False)
         try:
-            from workbench.app import Workbench
+            from workbench.ui.app import Workbench
 
             self.app = Workbench(session=session, autosave=False, load=False)
             self.plot = self.app.train.plot
             self.kind = "Workbench (all panels, train dashboard, live plot)"
         except Exception as exc:  # noqa: BLE001 - the app is being edited: fall back to the dashboard alone
-            from workbench.panels.train import TrainPanel
+            from workbench.ui.panels.train import TrainPanel
 
             self.app = TrainPanel(session)
             self.plot = self.app.plot
@@ -160,8 +182,12 @@ class Dashboard:
 
         self.plot.render = timed_render
         # Status changes are assigned on the worker thread, so these observers run there, at the moment itself.
-        session.observe(lambda change: self.marks.append((change["new"], time.monotonic(), cpu_s())), "status")
-        session.observe(lambda change: self.marks.append(("saved_path", time.monotonic(), cpu_s())), "saved_path")
+        session.observe(
+            lambda change: self.marks.append((change["new"], time.monotonic(), cpu_s())), "status"
+        )
+        session.observe(
+            lambda change: self.marks.append(("saved_path", time.monotonic(), cpu_s())), "saved_path"
+        )
 
     def mark(self, name: str, after: float = 0.0) -> float | None:
         return next((t for n, t, _ in self.marks if n == name and t >= after), None)
@@ -170,25 +196,30 @@ class Dashboard:
         return next((c for n, _, c in self.marks if n == name), None)
 
     def wait_ended(self, timeout: float) -> None:
-        from workbench.state import ENDED
+        from workbench.session import ENDED
 
         deadline = time.monotonic() + timeout
         while self.session.status not in ENDED or not self.session.wait(0):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the run did not end within {timeout:.0f} s (status {self.session.status})")
+                raise TimeoutError(
+                    f"the run did not end within {timeout:.0f} s (status {self.session.status})"
+                )
             self.session.wait(0.2)
 
 
 def train_metrics(history) -> dict:
     for event in reversed(history):
         if "train_samples_per_second" in event:
-            return {k: event[k] for k in ("train_runtime", "train_samples_per_second", "train_steps_per_second")
-                    if k in event}
+            return {
+                k: event[k]
+                for k in ("train_runtime", "train_samples_per_second", "train_steps_per_second")
+                if k in event
+            }
     return {}
 
 
 def trial_workbench(cfg: dict) -> dict:
-    from workbench.state import warm_up
+    from workbench.session import warm_up
 
     warm_up()  # the app imports sentence-transformers in the background after first paint
     dash = Dashboard(cfg)
@@ -202,15 +233,21 @@ def trial_workbench(cfg: dict) -> dict:
     t_train, t_saving = dash.mark("training"), dash.mark("saving")
     metrics = train_metrics(s.history)
     return {
-        "side": "workbench", "dashboard": dash.kind, **metrics,
+        "side": "workbench",
+        "dashboard": dash.kind,
+        **metrics,
         "wall_s": round(t_saving - t_train, 3),
-        "cpu_s": round(dash.cpu_mark("saving") - dash.cpu_mark("training"), 3), "torch_threads": torch_threads(),
+        "cpu_s": round(dash.cpu_mark("saving") - dash.cpu_mark("training"), 3),
+        "torch_threads": torch_threads(),
         "run_wall_s": round(time.monotonic() - started, 3),
         "steps": s.progress.get("step"),
-        "callback_s": round(dash.callback_s, 4), "callback_calls": dash.callback_calls,
+        "callback_s": round(dash.callback_s, 4),
+        "callback_calls": dash.callback_calls,
         "callback_by_type": {k: [n, round(t, 4)] for k, (n, t) in dash.by_type.items()},
-        "plot_draws": dash.plot.draws, "render_s": round(dash.render_s, 4),
-        "load_before": load_before, "load_after": load(),
+        "plot_draws": dash.plot.draws,
+        "render_s": round(dash.render_s, 4),
+        "load_before": load_before,
+        "load_after": load(),
     }
 
 
@@ -224,16 +261,22 @@ def trial_plain(cfg: dict, rows: int, args: dict) -> dict:
     from sentence_transformers.sentence_transformer.losses import CoSENTLoss
     from transformers import set_seed
 
-    from workbench.models import resolve_model_path
+    from workbench.engine.models import resolve_model_path
 
     out = Path(cfg["output_dir"])
     set_seed(int(args.get("seed", 42)))
-    model = SentenceTransformer(resolve_model_path("default"))  # the library's device choice, as the workbench's
+    model = SentenceTransformer(
+        resolve_model_path("default")
+    )  # the library's device choice, as the workbench's
     ds = datasets.load_dataset("csv", data_files=str(data_file()), split="train")
     ds = ds.select(range(min(rows, ds.num_rows))).select_columns([*INPUTS, "score"])
     ds = ds.map(lambda b: {"score": [float(x) / 5.0 for x in b["score"]]}, batched=True)
-    trainer = SentenceTransformerTrainer(model=model, args=Args(output_dir=str(out / "checkpoints"), **args),
-                                         train_dataset=ds, loss=CoSENTLoss(model))
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=Args(output_dir=str(out / "checkpoints"), **args),
+        train_dataset=ds,
+        loss=CoSENTLoss(model),
+    )
     # The workbench removes transformers' progress printers (they would print into a notebook cell); so does this
     # script, so that the two sides differ only by the workbench around the trainer.
     for cb in list(trainer.callback_handler.callbacks):
@@ -244,12 +287,19 @@ def trial_plain(cfg: dict, rows: int, args: dict) -> dict:
     result = trainer.train()
     wall, cpu = time.monotonic() - t0, cpu_s() - c0
     m = result.metrics
-    return {"side": "plain", "train_runtime": m.get("train_runtime"),
-            "train_samples_per_second": m.get("train_samples_per_second"),
-            "train_steps_per_second": m.get("train_steps_per_second"),
-            "wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "torch_threads": torch_threads(),
-            "steps": result.global_step, "device": str(model.device), "load_before": load_before,
-            "load_after": load()}
+    return {
+        "side": "plain",
+        "train_runtime": m.get("train_runtime"),
+        "train_samples_per_second": m.get("train_samples_per_second"),
+        "train_steps_per_second": m.get("train_steps_per_second"),
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "torch_threads": torch_threads(),
+        "steps": result.global_step,
+        "device": str(model.device),
+        "load_before": load_before,
+        "load_after": load(),
+    }
 
 
 def cmd_trial(opts) -> dict:
@@ -265,7 +315,7 @@ def cmd_trial(opts) -> dict:
 
 def cmd_stop(opts) -> dict:
     """Start, let a few steps run, press Stop at different points of a step, time the way down."""
-    from workbench.state import warm_up
+    from workbench.session import warm_up
 
     spec = json.loads(Path(opts.args_file).read_text())
     args = {**spec["args"], "max_steps": 100_000}
@@ -297,13 +347,19 @@ def cmd_stop(opts) -> dict:
         dash.wait_ended(600)
         t_saving, t_saved = dash.mark("saving", t0), dash.mark("saved_path", t0)
         t_end = dash.mark(s.status, t0)
-        trials.append({
-            "status": s.status, "step_s": round(step_s, 3), "pressed_after_boundary": f"{i % 3}/3 step",
-            "stop_to_training_stopped_s": round(t_saving - t0, 3) if t_saving else None,
-            "stop_to_model_saved_s": round(t_saved - t0, 3) if t_saved else None,
-            "stop_to_run_ended_s": round(t_end - t0, 3) if t_end else None,
-            "steps_done": s.progress.get("step"), "saved": bool(s.saved_path), "load": load_at,
-        })
+        trials.append(
+            {
+                "status": s.status,
+                "step_s": round(step_s, 3),
+                "pressed_after_boundary": f"{i % 3}/3 step",
+                "stop_to_training_stopped_s": round(t_saving - t0, 3) if t_saving else None,
+                "stop_to_model_saved_s": round(t_saved - t0, 3) if t_saved else None,
+                "stop_to_run_ended_s": round(t_end - t0, 3) if t_end else None,
+                "steps_done": s.progress.get("step"),
+                "saved": bool(s.saved_path),
+                "load": load_at,
+            }
+        )
     return {"trials": trials, "dashboard": dash.kind if dash else None}
 
 
@@ -318,7 +374,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out-dir")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--warm-steps", type=int, default=4)
-    parser.add_argument("--auto", action="store_true", help="args: leave the training arguments to the workbench")
+    parser.add_argument(
+        "--auto", action="store_true", help="args: leave the training arguments to the workbench"
+    )
     opts = parser.parse_args(argv)
     result = {"args": cmd_args, "trial": cmd_trial, "stop": cmd_stop}[opts.command](opts)
     emit(result)

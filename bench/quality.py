@@ -110,8 +110,13 @@ def scifact_files(corpus_size: int = SCIFACT_CORPUS, seed: int = 0) -> dict[str,
         for d in corpus:
             if str(d["_id"]) in keep:
                 fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-    return {"pairs": pairs_path, "corpus": sample_path, "queries": src / "queries.jsonl",
-            "qrels": src / "qrels" / "test.tsv", "n_corpus": len(keep)}
+    return {
+        "pairs": pairs_path,
+        "corpus": sample_path,
+        "queries": src / "queries.jsonl",
+        "qrels": src / "qrels" / "test.tsv",
+        "n_corpus": len(keep),
+    }
 
 
 # ---- the cases ----------------------------------------------------------------------------------------------------
@@ -172,13 +177,21 @@ def _scifact(model_type, evaluator, limit):
         "model": {"type": model_type, "name_or_path": "default"},
         "datasets": {"train": {"scifact": csv_set(files["pairs"], ["query", "document"], limit=limit)}},
         "loss": {"name": "auto"},
-        "evaluators": [{"name": evaluator, "queries": rel(files["queries"]), "corpus": rel(files["corpus"]),
-                        "qrels": rel(files["qrels"])}],
+        "evaluators": [
+            {
+                "name": evaluator,
+                "queries": rel(files["queries"]),
+                "corpus": rel(files["corpus"]),
+                "qrels": rel(files["qrels"]),
+            }
+        ],
         # BEIR-file evaluators always run as eval evaluators, i.e. also during training, every eval_steps; on 2
         # CPU cores each pass over the corpus takes minutes, so evaluation during training is switched off here.
         "args": {"eval_strategy": "no"},
-    }, (f"SciFact train qrels (919 query-abstract pairs) -> 300 SciFact test queries against {files['n_corpus']} "
-        f"documents (the relevant ones + a seeded random sample of the 5,183; NOT the full BEIR corpus)")
+    }, (
+        f"SciFact train qrels (919 query-abstract pairs) -> 300 SciFact test queries against {files['n_corpus']} "
+        f"documents (the relevant ones + a seeded random sample of the 5,183; NOT the full BEIR corpus)"
+    )
 
 
 def case_scifact_dense(limit):
@@ -232,15 +245,23 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    info = {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
+    info = {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+    }
     try:
         import sentence_transformers
         import torch
         import transformers
 
-        info.update(torch=torch.__version__, torch_threads=torch.get_num_threads(),
-                    sentence_transformers=sentence_transformers.__version__, transformers=transformers.__version__)
+        info.update(
+            torch=torch.__version__,
+            torch_threads=torch.get_num_threads(),
+            sentence_transformers=sentence_transformers.__version__,
+            transformers=transformers.__version__,
+        )
     except ImportError:
         pass
     return info
@@ -255,10 +276,8 @@ def _load() -> list[float]:
 
 def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
     """Run one case through the workbench's engine and judge it; returns the quality.json entry."""
-    from workbench.build import build
-    from workbench.run import Runner
+    from workbench.engine import ItemRecorder, Runner, build, higher_is_better, recorded_delta, verdict
     from workbench.spec import load_config
-    from workbench.verdict import ItemRecorder, higher_is_better, recorded_delta, verdict
 
     limit = DEFAULT_LIMITS.get(name) if limit is None else (limit or None)
     config, dataset = CASES[name](limit)
@@ -279,7 +298,9 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
 
     def on_event(event):
         if event.get("type") == "log" and "train_runtime" in event:
-            train_runtime.update({k: event[k] for k in ("train_runtime", "train_samples_per_second") if k in event})
+            train_runtime.update(
+                {k: event[k] for k in ("train_runtime", "train_samples_per_second") if k in event}
+            )
         elif event.get("type") == "note":
             print(f"  note: {event['text']}", flush=True)
         elif event.get("type") == "status":
@@ -314,8 +335,12 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
         "verdict": judged["verdict"],
         "message": judged["message"],
         # The bootstrap recomputes the metric from the recorded per-item scores; it must agree with the evaluator.
-        "bootstrap_check": {"baseline": boot["baseline"], "final": boot["final"], "n_items": boot["n_items"],
-                            "n_boot": boot["n_boot"]},
+        "bootstrap_check": {
+            "baseline": boot["baseline"],
+            "final": boot["final"],
+            "n_items": boot["n_items"],
+            "n_boot": boot["n_boot"],
+        },
         # The Runner's wall time (load, baseline, training, save, final), less the per-item scoring added here.
         "wall_time_s": round(summary["wall_time_s"] - extra_s, 1),
         "train_time_s": round(train_runtime.get("train_runtime", float("nan")), 1),
@@ -336,8 +361,11 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
     mismatch = max(abs(boot["baseline"] - baseline), abs(boot["final"] - final))
     if mismatch > 1e-3:
         entry["warning"] = f"per-item scores disagree with the evaluator by {mismatch:.4f}"
-    print(f"   {key}: {baseline:.4f} -> {final:.4f} ({final - baseline:+.4f}, CI {judged['ci95'][0]:+.4f}.."
-          f"{judged['ci95'][1]:+.4f}) {judged['verdict']}; wall {entry['wall_time_s']} s", flush=True)
+    print(
+        f"   {key}: {baseline:.4f} -> {final:.4f} ({final - baseline:+.4f}, CI {judged['ci95'][0]:+.4f}.."
+        f"{judged['ci95'][1]:+.4f}) {judged['verdict']}; wall {entry['wall_time_s']} s",
+        flush=True,
+    )
     return entry
 
 
@@ -348,23 +376,38 @@ def table_row(entry: dict) -> str:
     low, high = entry["ci95"]
     load = entry.get("load") or {}
     # The 1-minute load average before and after: about 2 is the run alone on 2 cores, more means it shared them.
-    busy = "load " + "→".join(f"{load[k][0]:.1f}" for k in ("before", "after") if load.get(k)) if load else "load ?"
+    busy = (
+        "load " + "→".join(f"{load[k][0]:.1f}" for k in ("before", "after") if load.get(k))
+        if load
+        else "load ?"
+    )
     data = entry["dataset"] + (f" — first {entry['train_rows']} rows" if entry.get("train_limit") else "")
-    return (f"| {entry['date'][:10]} | {entry['machine']['cpus']} CPU, {busy} | {entry['case']} | {data} | {loss} | "
-            f"{entry['baseline']:.4f} | {entry['final']:.4f} | {entry['delta']:+.4f} [{low:+.4f}, {high:+.4f}] | "
-            f"{entry['verdict']} | {entry['wall_time_s'] / 60:.1f} min ({entry['steps']} steps) |")
+    return (
+        f"| {entry['date'][:10]} | {entry['machine']['cpus']} CPU, {busy} | {entry['case']} | {data} | {loss} | "
+        f"{entry['baseline']:.4f} | {entry['final']:.4f} | {entry['delta']:+.4f} [{low:+.4f}, {high:+.4f}] | "
+        f"{entry['verdict']} | {entry['wall_time_s'] / 60:.1f} min ({entry['steps']} steps) |"
+    )
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", action="append", choices=sorted(CASES), help="run only this case (repeatable)")
-    parser.add_argument("--limit-train", type=int, default=None,
-                        help="at most N training rows per case (quick mode); 0 = all rows, no default subsets")
+    parser.add_argument(
+        "--only", action="append", choices=sorted(CASES), help="run only this case (repeatable)"
+    )
+    parser.add_argument(
+        "--limit-train",
+        type=int,
+        default=None,
+        help="at most N training rows per case (quick mode); 0 = all rows, no default subsets",
+    )
     parser.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
     parser.add_argument("--out", default=str(OUT_JSON), help="where to write the results")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
-    parser.add_argument("--table", action="store_true",
-                        help="print the recorded cases as rows of bench/README.md's results table and exit")
+    parser.add_argument(
+        "--table",
+        action="store_true",
+        help="print the recorded cases as rows of bench/README.md's results table and exit",
+    )
     args = parser.parse_args(argv)
     if args.table:
         out = Path(args.out)
@@ -377,8 +420,10 @@ def main(argv=None) -> int:
             print(f"{name:16s} {(fn.__doc__ or fn.__name__).strip()}")
         return 0
     if not SHARED.is_dir():
-        print(f"quality: {SHARED} is absent; the real-data checks need the shared data folder beside the repo.",
-              file=sys.stderr)
+        print(
+            f"quality: {SHARED} is absent; the real-data checks need the shared data folder beside the repo.",
+            file=sys.stderr,
+        )
         return 2
     out = Path(args.out)
     results = json.loads(out.read_text(encoding="utf8")) if out.is_file() else {}
@@ -394,7 +439,9 @@ def main(argv=None) -> int:
         if args.limit_train:
             entry["quick_mode"] = True
         if entry["train_limit"]:
-            entry["subset"] = f"trained on the first {entry['train_rows']} rows only (--limit-train 0 for all)"
+            entry["subset"] = (
+                f"trained on the first {entry['train_rows']} rows only (--limit-train 0 for all)"
+            )
         cases[name] = entry
         results["updated"] = entry["date"]
         out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf8")

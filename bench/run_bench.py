@@ -55,11 +55,28 @@ class Recorder:
         self.machine = machine()
         self.figures: dict[str, dict] = {}
 
-    def add(self, name: str, value, unit: str, *, load_at=None, method: str = "", notes: str = "",
-            details: dict | None = None, reason: str | None = None) -> None:
-        entry = {"value": value, "unit": unit, "date": now_iso(), "machine": machine_text(self.machine),
-                 "load": load_at if load_at is not None else load(), "method": method, "notes": notes,
-                 "quick": self.quick}
+    def add(
+        self,
+        name: str,
+        value,
+        unit: str,
+        *,
+        load_at=None,
+        method: str = "",
+        notes: str = "",
+        details: dict | None = None,
+        reason: str | None = None,
+    ) -> None:
+        entry = {
+            "value": value,
+            "unit": unit,
+            "date": now_iso(),
+            "machine": machine_text(self.machine),
+            "load": load_at if load_at is not None else load(),
+            "method": method,
+            "notes": notes,
+            "quick": self.quick,
+        }
         if reason is not None:
             entry["reason"] = reason
         if details:
@@ -95,8 +112,16 @@ def interleaved(pairs: int, sides: tuple[str, str], label: str, env: dict, argv)
     return trials
 
 
-def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int, *, prefix: str = "",
-                   sizes: tuple[int, int] | None = None, where: str = "") -> None:
+def bench_overhead(
+    rec: Recorder,
+    quick: bool,
+    pairs: int,
+    threads: int,
+    *,
+    prefix: str = "",
+    sizes: tuple[int, int] | None = None,
+    where: str = "",
+) -> None:
     """``overhead_ratio`` (and with ``prefix="gpu_"`` its GPU twin): workbench vs plain, the same Plan args."""
     rows, steps = sizes or ((160, 8) if quick else (640, 40))
     pairs = 1 if quick else pairs
@@ -104,13 +129,41 @@ def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int, *, pref
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = train_env(threads)
-    planned = run_worker("bench_overhead", ["args", "--rows", str(rows), "--steps", str(steps), "--batch", "16",
-                                            "--out-dir", str(work / "plan")], env=env)
+    planned = run_worker(
+        "bench_overhead",
+        [
+            "args",
+            "--rows",
+            str(rows),
+            "--steps",
+            str(steps),
+            "--batch",
+            "16",
+            "--out-dir",
+            str(work / "plan"),
+        ],
+        env=env,
+    )
     args_file = work / "args.json"
     args_file.write_text(json.dumps(planned, indent=2))
-    trials = interleaved(pairs, ("workbench", "plain"), "overhead", env, lambda side, i: [
-        "trial", "--side", side, "--args-file", str(args_file), "--out-dir", str(work / f"{side}-{i}")])
-    ratios = [p["workbench"]["train_samples_per_second"] / p["plain"]["train_samples_per_second"] for p in trials]
+    trials = interleaved(
+        pairs,
+        ("workbench", "plain"),
+        "overhead",
+        env,
+        lambda side, i: [
+            "trial",
+            "--side",
+            side,
+            "--args-file",
+            str(args_file),
+            "--out-dir",
+            str(work / f"{side}-{i}"),
+        ],
+    )
+    ratios = [
+        p["workbench"]["train_samples_per_second"] / p["plain"]["train_samples_per_second"] for p in trials
+    ]
     wall_ratios = [p["plain"]["wall_s"] / p["workbench"]["wall_s"] for p in trials]
     cpu_ratios = [p["plain"]["cpu_s"] / p["workbench"]["cpu_s"] for p in trials]
     # What the dashboard costs the training thread: the Session's event handler during training (log and
@@ -126,40 +179,81 @@ def bench_overhead(rec: Recorder, quick: bool, pairs: int, threads: int, *, pref
     draws = [p["workbench"]["plot_draws"] for p in trials]
     render = [p["workbench"]["render_s"] / max(1, p["workbench"]["plot_draws"]) for p in trials]
     devices = sorted({str(p["plain"].get("device")) for p in trials})
-    rec.add(f"{prefix}overhead_ratio", round(median(ratios), 4), "ratio", load_at=loads[0],
-            method=(f"{rows} STSb train rows, packaged all-MiniLM-L6-v2, CoSENTLoss, batch 16, max_steps {steps}, "
-                    "no eval, no checkpoints, seed 42, the same TrainingArguments on both sides (the workbench "
-                    "Plan's); workbench = Session.start() with the whole Workbench widget (train dashboard + live "
-                    "plot) in the same process; plain = SentenceTransformerTrainer script; samples/s = the "
-                    f"trainer's train_samples_per_second; torch threads {threads or 'default'} on both sides; "
-                    f"{pairs} interleaved pair(s) (order flipped every pair), median of per-pair ratios; "
-                    f"device {', '.join(devices)}"),
-            notes=(f"{where}workbench {median(w_sps):.3g} vs plain {median(p_sps):.3g} samples/s (medians); wall ratio "
-                   f"{median(wall_ratios):.4f}; CPU-time ratio {median(cpu_ratios):.4f}; dashboard handler = "
-                   f"{100 * median(shares):.1f} % of training wall ({median(draws)} plot redraws, "
-                   f"{median(render):.3f} s each)"),
-            details={"ratios": [round(r, 4) for r in ratios], "wall_ratios": [round(r, 4) for r in wall_ratios],
-                     "cpu_ratios": [round(r, 4) for r in cpu_ratios], "torch_threads": threads or "default",
-                     "ratio_of_medians": round(median(w_sps) / median(p_sps), 4),
-                     "dashboard_share_of_training_wall": [round(s, 4) for s in shares],
-                     "predicted_ratio_from_dashboard_share": round(1 / (1 + median(shares)), 4),
-                     "trials": trials, "loads": loads, "args": planned["args"], "data": planned["data"],
-                     "devices": devices})
+    rec.add(
+        f"{prefix}overhead_ratio",
+        round(median(ratios), 4),
+        "ratio",
+        load_at=loads[0],
+        method=(
+            f"{rows} STSb train rows, packaged all-MiniLM-L6-v2, CoSENTLoss, batch 16, max_steps {steps}, "
+            "no eval, no checkpoints, seed 42, the same TrainingArguments on both sides (the workbench "
+            "Plan's); workbench = Session.start() with the whole Workbench widget (train dashboard + live "
+            "plot) in the same process; plain = SentenceTransformerTrainer script; samples/s = the "
+            f"trainer's train_samples_per_second; torch threads {threads or 'default'} on both sides; "
+            f"{pairs} interleaved pair(s) (order flipped every pair), median of per-pair ratios; "
+            f"device {', '.join(devices)}"
+        ),
+        notes=(
+            f"{where}workbench {median(w_sps):.3g} vs plain {median(p_sps):.3g} samples/s (medians); wall ratio "
+            f"{median(wall_ratios):.4f}; CPU-time ratio {median(cpu_ratios):.4f}; dashboard handler = "
+            f"{100 * median(shares):.1f} % of training wall ({median(draws)} plot redraws, "
+            f"{median(render):.3f} s each)"
+        ),
+        details={
+            "ratios": [round(r, 4) for r in ratios],
+            "wall_ratios": [round(r, 4) for r in wall_ratios],
+            "cpu_ratios": [round(r, 4) for r in cpu_ratios],
+            "torch_threads": threads or "default",
+            "ratio_of_medians": round(median(w_sps) / median(p_sps), 4),
+            "dashboard_share_of_training_wall": [round(s, 4) for s in shares],
+            "predicted_ratio_from_dashboard_share": round(1 / (1 + median(shares)), 4),
+            "trials": trials,
+            "loads": loads,
+            "args": planned["args"],
+            "data": planned["data"],
+            "devices": devices,
+        },
+    )
     if prefix:  # CPU seconds say nothing about work done on a GPU
-        rec.add(f"{prefix}overhead_workbench_samples_per_s", round(median(w_sps), 3), "samples/s", load_at=loads[0],
-                notes=f"{where}beside {prefix}overhead_ratio (median of the workbench side)")
-        rec.add(f"{prefix}overhead_plain_samples_per_s", round(median(p_sps), 3), "samples/s", load_at=loads[1],
-                notes=f"{where}beside {prefix}overhead_ratio (median of the plain side)")
+        rec.add(
+            f"{prefix}overhead_workbench_samples_per_s",
+            round(median(w_sps), 3),
+            "samples/s",
+            load_at=loads[0],
+            notes=f"{where}beside {prefix}overhead_ratio (median of the workbench side)",
+        )
+        rec.add(
+            f"{prefix}overhead_plain_samples_per_s",
+            round(median(p_sps), 3),
+            "samples/s",
+            load_at=loads[1],
+            notes=f"{where}beside {prefix}overhead_ratio (median of the plain side)",
+        )
         return
-    rec.add("overhead_ratio_cpu", round(median(cpu_ratios), 4), "ratio", load_at=loads[0],
-            method="CPU seconds of the plain process / of the workbench process over trainer.train() (the same "
-                   "samples on both sides; with one torch thread this is the samples/s ratio on an idle machine, "
-                   "and it does not move with the load other jobs put on the machine)",
-            notes=f"per pair: {', '.join(f'{r:.4f}' for r in cpu_ratios)}")
-    rec.add("overhead_workbench_samples_per_s", round(median(w_sps), 3), "samples/s", load_at=loads[0],
-            notes="beside overhead_ratio (median of the workbench side)")
-    rec.add("overhead_plain_samples_per_s", round(median(p_sps), 3), "samples/s", load_at=loads[1],
-            notes="beside overhead_ratio (median of the plain side)")
+    rec.add(
+        "overhead_ratio_cpu",
+        round(median(cpu_ratios), 4),
+        "ratio",
+        load_at=loads[0],
+        method="CPU seconds of the plain process / of the workbench process over trainer.train() (the same "
+        "samples on both sides; with one torch thread this is the samples/s ratio on an idle machine, "
+        "and it does not move with the load other jobs put on the machine)",
+        notes=f"per pair: {', '.join(f'{r:.4f}' for r in cpu_ratios)}",
+    )
+    rec.add(
+        "overhead_workbench_samples_per_s",
+        round(median(w_sps), 3),
+        "samples/s",
+        load_at=loads[0],
+        notes="beside overhead_ratio (median of the workbench side)",
+    )
+    rec.add(
+        "overhead_plain_samples_per_s",
+        round(median(p_sps), 3),
+        "samples/s",
+        load_at=loads[1],
+        notes="beside overhead_ratio (median of the plain side)",
+    )
 
 
 # ---- stop -------------------------------------------------------------------------------------------------------
@@ -171,27 +265,58 @@ def bench_stop(rec: Recorder, quick: bool, threads: int) -> None:
     work.mkdir(parents=True)
     env = train_env(threads)
     rows = 160 if quick else 640
-    planned = run_worker("bench_overhead", ["args", "--rows", str(rows), "--steps", "40", "--batch", "16",
-                                            "--out-dir", str(work / "plan")], env=env)
+    planned = run_worker(
+        "bench_overhead",
+        ["args", "--rows", str(rows), "--steps", "40", "--batch", "16", "--out-dir", str(work / "plan")],
+        env=env,
+    )
     args_file = work / "args.json"
     args_file.write_text(json.dumps(planned, indent=2))
     repeats = 1 if quick else 3
-    out = run_worker("bench_overhead", ["stop", "--args-file", str(args_file), "--out-dir", str(work),
-                                        "--repeats", str(repeats), "--warm-steps", "2" if quick else "4"],
-                     env=env, timeout=3600)
+    out = run_worker(
+        "bench_overhead",
+        [
+            "stop",
+            "--args-file",
+            str(args_file),
+            "--out-dir",
+            str(work),
+            "--repeats",
+            str(repeats),
+            "--warm-steps",
+            "2" if quick else "4",
+        ],
+        env=env,
+        timeout=3600,
+    )
     trials = out["trials"]
     stopped = [t["stop_to_training_stopped_s"] for t in trials]
     saved = [t["stop_to_model_saved_s"] for t in trials]
     steps = [t["step_s"] for t in trials]
-    method = ("Session with the whole Workbench widget, the same run as overhead_ratio with max_steps 100000 "
-              f"(torch threads {threads or 'default'}); "
-              "Stop pressed (Session.stop) 0, 1/3 and 2/3 of a step after a step boundary; 'training stopped' = "
-              "the worker's status 'saving' (trainer.train() returned); 'saved' = Session.saved_path set")
-    rec.add("stop_latency_s", round(median(stopped), 3), "s", load_at=trials[0]["load"], method=method,
-            notes=f"median of {len(trials)}; a step takes {median(steps):.2f} s here (Stop is honoured at the next "
-                  "step end)", details={"trials": trials, "dashboard": out.get("dashboard")})
-    rec.add("stop_to_model_saved_s", round(median(saved), 3), "s", load_at=trials[0]["load"], method=method,
-            notes="Stop -> the model saved (OUTPUT_DIR/final)")
+    method = (
+        "Session with the whole Workbench widget, the same run as overhead_ratio with max_steps 100000 "
+        f"(torch threads {threads or 'default'}); "
+        "Stop pressed (Session.stop) 0, 1/3 and 2/3 of a step after a step boundary; 'training stopped' = "
+        "the worker's status 'saving' (trainer.train() returned); 'saved' = Session.saved_path set"
+    )
+    rec.add(
+        "stop_latency_s",
+        round(median(stopped), 3),
+        "s",
+        load_at=trials[0]["load"],
+        method=method,
+        notes=f"median of {len(trials)}; a step takes {median(steps):.2f} s here (Stop is honoured at the next "
+        "step end)",
+        details={"trials": trials, "dashboard": out.get("dashboard")},
+    )
+    rec.add(
+        "stop_to_model_saved_s",
+        round(median(saved), 3),
+        "s",
+        load_at=trials[0]["load"],
+        method=method,
+        notes="Stop -> the model saved (OUTPUT_DIR/final)",
+    )
 
 
 # ---- mapping ----------------------------------------------------------------------------------------------------
@@ -206,38 +331,78 @@ def bench_mapping(rec: Recorder, quick: bool, rows: int | None) -> None:
         path = WORK / f"pairs-{n}.parquet"
         if not path.is_file():
             print(f"  writing {path.name}", flush=True)
-            run_worker("bench_mapping", ["make", "--rows", str(n), "--path", str(path)], env=env, timeout=3600)
+            run_worker(
+                "bench_mapping", ["make", "--rows", str(n), "--path", str(path)], env=env, timeout=3600
+            )
     for n in (small, big):  # in fresh processes, one after the other
         print(f"  mapping {n} rows (load {load()})", flush=True)
-        results[n] = run_worker("bench_mapping", ["measure", "--path", str(WORK / f"pairs-{n}.parquet")], env=env,
-                                timeout=3600)
+        results[n] = run_worker(
+            "bench_mapping", ["measure", "--path", str(WORK / f"pairs-{n}.parquet")], env=env, timeout=3600
+        )
     label = "1m" if big == 1_000_000 else f"{big}"
     small_label = "100k" if small == 100_000 else f"{small}"
-    method = ("generated Parquet (id int, sentence1/sentence2 text, score float 0-5) -> data.load_raw (fresh datasets "
-              "cache) -> data.profile (roles) -> data.prepare(inputs sentence1,sentence2; label score; label_range "
-              "0-5) -> data.shape_of + compat.verdicts for every loss of every model type; in a fresh process; RSS "
-              "delta = peak ru_maxrss minus the peak after the imports")
+    method = (
+        "generated Parquet (id int, sentence1/sentence2 text, score float 0-5) -> data.load_raw (fresh datasets "
+        "cache) -> data.profile (roles) -> data.prepare(inputs sentence1,sentence2; label score; label_range "
+        "0-5) -> data.shape_of + compat.verdicts for every loss of every model type; in a fresh process; RSS "
+        "delta = peak ru_maxrss minus the peak after the imports"
+    )
     b, s = results[big], results[small]
-    flat = (f"peak RSS delta {s['peak_rss_delta_mb']} MB at {small:,} rows vs {b['peak_rss_delta_mb']} MB at "
-            f"{big:,}; anonymous memory {s['peak_rss_anon_delta_mb']} vs {b['peak_rss_anon_delta_mb']} MB; "
-            f"file-backed (mmapped Arrow cache) {s['peak_rss_file_delta_mb']} vs {b['peak_rss_file_delta_mb']} MB")
-    rec.add(f"mapping_{label}_s", b["seconds"], "s", load_at=b["load_before"], method=method,
-            notes=f"stages {b['stages']}", details=b)
-    rec.add(f"mapping_{label}_rss_mb", b["peak_rss_delta_mb"], "MB", load_at=b["load_before"], method=method,
-            notes=flat, details={"anon_mb": b["peak_rss_anon_delta_mb"], "file_mb": b["peak_rss_file_delta_mb"]})
-    rec.add(f"mapping_{small_label}_s", s["seconds"], "s", load_at=s["load_before"], method=method,
-            notes=f"stages {s['stages']}", details=s)
-    rec.add(f"mapping_{small_label}_rss_mb", s["peak_rss_delta_mb"], "MB", load_at=s["load_before"], method=method,
-            notes="beside the large-file figure", details={"anon_mb": s["peak_rss_anon_delta_mb"],
-                                                           "file_mb": s["peak_rss_file_delta_mb"]})
+    flat = (
+        f"peak RSS delta {s['peak_rss_delta_mb']} MB at {small:,} rows vs {b['peak_rss_delta_mb']} MB at "
+        f"{big:,}; anonymous memory {s['peak_rss_anon_delta_mb']} vs {b['peak_rss_anon_delta_mb']} MB; "
+        f"file-backed (mmapped Arrow cache) {s['peak_rss_file_delta_mb']} vs {b['peak_rss_file_delta_mb']} MB"
+    )
+    rec.add(
+        f"mapping_{label}_s",
+        b["seconds"],
+        "s",
+        load_at=b["load_before"],
+        method=method,
+        notes=f"stages {b['stages']}",
+        details=b,
+    )
+    rec.add(
+        f"mapping_{label}_rss_mb",
+        b["peak_rss_delta_mb"],
+        "MB",
+        load_at=b["load_before"],
+        method=method,
+        notes=flat,
+        details={"anon_mb": b["peak_rss_anon_delta_mb"], "file_mb": b["peak_rss_file_delta_mb"]},
+    )
+    rec.add(
+        f"mapping_{small_label}_s",
+        s["seconds"],
+        "s",
+        load_at=s["load_before"],
+        method=method,
+        notes=f"stages {s['stages']}",
+        details=s,
+    )
+    rec.add(
+        f"mapping_{small_label}_rss_mb",
+        s["peak_rss_delta_mb"],
+        "MB",
+        load_at=s["load_before"],
+        method=method,
+        notes="beside the large-file figure",
+        details={"anon_mb": s["peak_rss_anon_delta_mb"], "file_mb": s["peak_rss_file_delta_mb"]},
+    )
 
 
 # ---- browser ----------------------------------------------------------------------------------------------------
 
 
 def bench_browser(rec: Recorder, quick: bool, paint: bool, roundtrip: bool) -> None:
-    args = ["--trials", "1" if quick else "3", "--samples", "10" if quick else "40",
-            "--idle-samples", "5" if quick else "10"]
+    args = [
+        "--trials",
+        "1" if quick else "3",
+        "--samples",
+        "10" if quick else "40",
+        "--idle-samples",
+        "5" if quick else "10",
+    ]
     if not paint:
         args.append("--no-paint")
     if not roundtrip:
@@ -245,25 +410,46 @@ def bench_browser(rec: Recorder, quick: bool, paint: bool, roundtrip: bool) -> N
     out = run_worker("bench_browser", args, env=bench_env(), timeout=3600)
     if paint:
         trials = out["first_paint"]
-        method = ("spawn `.venv/bin/workbench app --port P` (fresh WORKBENCH_HOME), Chromium via Playwright (flags "
-                  "--headless --no-sandbox --disable-gpu ...) requests the page as soon as the port accepts; "
-                  f"median of {len(trials)} cold starts")
-        rec.add("app_first_paint_s", round(median([t["first_paint_s"] for t in trials]), 3), "s",
-                load_at=trials[0]["load"], method=method + "; until `.wb-panel-model` is visible",
-                notes=f"server listening after {median([t['listen_s'] for t in trials]):.2f} s",
-                details={"trials": trials})
-        rec.add("app_ready_s", round(median([t["ready_s"] for t in trials]), 3), "s", load_at=trials[0]["load"],
-                method=method + "; until `button.wb-start` is enabled",
-                notes=(f"Start is enabled as soon as the panels paint; the datasets are loaded after "
-                       f"{median([t['datasets_loaded_s'] for t in trials]):.2f} s"))
+        method = (
+            "spawn `.venv/bin/workbench app --port P` (fresh WORKBENCH_HOME), Chromium via Playwright (flags "
+            "--headless --no-sandbox --disable-gpu ...) requests the page as soon as the port accepts; "
+            f"median of {len(trials)} cold starts"
+        )
+        rec.add(
+            "app_first_paint_s",
+            round(median([t["first_paint_s"] for t in trials]), 3),
+            "s",
+            load_at=trials[0]["load"],
+            method=method + "; until `.wb-panel-model` is visible",
+            notes=f"server listening after {median([t['listen_s'] for t in trials]):.2f} s",
+            details={"trials": trials},
+        )
+        rec.add(
+            "app_ready_s",
+            round(median([t["ready_s"] for t in trials]), 3),
+            "s",
+            load_at=trials[0]["load"],
+            method=method + "; until `button.wb-start` is enabled",
+            notes=(
+                f"Start is enabled as soon as the panels paint; the datasets are loaded after "
+                f"{median([t['datasets_loaded_s'] for t in trials]):.2f} s"
+            ),
+        )
     if roundtrip:
         rt = out["roundtrip"]
         tr, idle = rt["training"], rt["idle"]
-        rec.add("ui_roundtrip_ms_during_training", {"p50": tr["p50_ms"], "p95": tr["p95_ms"]}, "ms",
-                load_at=rt["load_start"], method=rt["method"],
-                notes=(f"{tr['n']} samples while training (max {tr['max_ms']} ms, {tr['timeouts']} timeouts); idle: "
-                       f"p50 {idle['p50_ms']} / p95 {idle['p95_ms']} ms ({idle['n']} samples)"),
-                details=rt)
+        rec.add(
+            "ui_roundtrip_ms_during_training",
+            {"p50": tr["p50_ms"], "p95": tr["p95_ms"]},
+            "ms",
+            load_at=rt["load_start"],
+            method=rt["method"],
+            notes=(
+                f"{tr['n']} samples while training (max {tr['max_ms']} ms, {tr['timeouts']} timeouts); idle: "
+                f"p50 {idle['p50_ms']} / p95 {idle['p95_ms']} ms ({idle['n']} samples)"
+            ),
+            details=rt,
+        )
 
 
 GPU_FIGURES = ("gpu_overhead_ratio", "gpu_auto_vs_library_ratio")
@@ -298,32 +484,69 @@ def bench_auto_vs_library(rec: Recorder, quick: bool, pairs: int, where: str = "
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = train_env(0)
-    planned = run_worker("bench_overhead", ["args", "--rows", str(rows), "--auto", "--out-dir", str(work / "plan")],
-                         env=env)
+    planned = run_worker(
+        "bench_overhead", ["args", "--rows", str(rows), "--auto", "--out-dir", str(work / "plan")], env=env
+    )
     files = {"auto": work / "auto.json", "library": work / "library.json"}
     files["auto"].write_text(json.dumps(planned, indent=2))
     files["library"].write_text(json.dumps({**planned, "args": LIBRARY_ARGS}, indent=2))
-    trials = interleaved(pairs, ("auto", "library"), "auto-vs-library", env, lambda side, i: [
-        "trial", "--side", "plain", "--args-file", str(files[side]), "--out-dir", str(work / f"{side}-{i}")])
+    trials = interleaved(
+        pairs,
+        ("auto", "library"),
+        "auto-vs-library",
+        env,
+        lambda side, i: [
+            "trial",
+            "--side",
+            "plain",
+            "--args-file",
+            str(files[side]),
+            "--out-dir",
+            str(work / f"{side}-{i}"),
+        ],
+    )
     a_sps = [p["auto"]["train_samples_per_second"] for p in trials]
     l_sps = [p["library"]["train_samples_per_second"] for p in trials]
     ratios = [a / b for a, b in zip(a_sps, l_sps, strict=True)]
     chosen = {k: planned["args"].get(k) for k in ("per_device_train_batch_size", "fp16", "bf16")}
     devices = sorted({str(p[s].get("device")) for p in trials for s in p})
     loads = [p[s]["load_before"] for p in trials for s in ("auto", "library")]
-    rec.add("gpu_auto_vs_library_ratio", round(median(ratios), 4), "ratio", load_at=loads[0],
-            method=(f"{rows} STSb train rows, 1 epoch, packaged all-MiniLM-L6-v2, CoSENTLoss, the plain "
-                    "SentenceTransformerTrainer script on both sides; auto = the Plan's arguments for a config that "
-                    f"sets only save_strategy=no, eval_strategy=no, seed=42 ({', '.join(f'{k}={v}' for k, v in chosen.items() if v is not None)}); "
-                    f"library = {LIBRARY_ARGS} and the library's defaults otherwise (batch 8, fp32); "
-                    f"{pairs} interleaved pair(s), median of per-pair samples/s ratios; device {', '.join(devices)}"),
-            notes=f"{where}auto {median(a_sps):.4g} vs library defaults {median(l_sps):.4g} samples/s (medians)",
-            details={"ratios": [round(r, 4) for r in ratios], "trials": trials, "auto_args": planned["args"],
-                     "library_args": LIBRARY_ARGS, "device": planned.get("device"), "devices": devices})
-    rec.add("gpu_auto_samples_per_s", round(median(a_sps), 3), "samples/s", load_at=loads[0],
-            notes=f"{where}beside gpu_auto_vs_library_ratio (the workbench's automatic arguments)")
-    rec.add("gpu_library_samples_per_s", round(median(l_sps), 3), "samples/s", load_at=loads[1],
-            notes=f"{where}beside gpu_auto_vs_library_ratio (the library's default arguments)")
+    rec.add(
+        "gpu_auto_vs_library_ratio",
+        round(median(ratios), 4),
+        "ratio",
+        load_at=loads[0],
+        method=(
+            f"{rows} STSb train rows, 1 epoch, packaged all-MiniLM-L6-v2, CoSENTLoss, the plain "
+            "SentenceTransformerTrainer script on both sides; auto = the Plan's arguments for a config that "
+            f"sets only save_strategy=no, eval_strategy=no, seed=42 ({', '.join(f'{k}={v}' for k, v in chosen.items() if v is not None)}); "
+            f"library = {LIBRARY_ARGS} and the library's defaults otherwise (batch 8, fp32); "
+            f"{pairs} interleaved pair(s), median of per-pair samples/s ratios; device {', '.join(devices)}"
+        ),
+        notes=f"{where}auto {median(a_sps):.4g} vs library defaults {median(l_sps):.4g} samples/s (medians)",
+        details={
+            "ratios": [round(r, 4) for r in ratios],
+            "trials": trials,
+            "auto_args": planned["args"],
+            "library_args": LIBRARY_ARGS,
+            "device": planned.get("device"),
+            "devices": devices,
+        },
+    )
+    rec.add(
+        "gpu_auto_samples_per_s",
+        round(median(a_sps), 3),
+        "samples/s",
+        load_at=loads[0],
+        notes=f"{where}beside gpu_auto_vs_library_ratio (the workbench's automatic arguments)",
+    )
+    rec.add(
+        "gpu_library_samples_per_s",
+        round(median(l_sps), 3),
+        "samples/s",
+        load_at=loads[1],
+        notes=f"{where}beside gpu_auto_vs_library_ratio (the library's default arguments)",
+    )
 
 
 # ---- results ----------------------------------------------------------------------------------------------------
@@ -339,8 +562,18 @@ def write_results(rec: Recorder, path: Path) -> dict:
     figures = {**old.get("figures", {}), **rec.figures}
     history = list(old.get("history", []))
     for name, f in rec.figures.items():
-        history.append({"date": f["date"], "machine": f["machine"], "figure": name, "value": f["value"],
-                        "unit": f["unit"], "load": f["load"], "notes": f.get("notes", ""), "quick": f["quick"]})
+        history.append(
+            {
+                "date": f["date"],
+                "machine": f["machine"],
+                "figure": name,
+                "value": f["value"],
+                "unit": f["unit"],
+                "load": f["load"],
+                "notes": f.get("notes", ""),
+                "quick": f["quick"],
+            }
+        )
     data = {"updated": now_iso(), "machine": rec.machine, "figures": figures, "history": history}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
@@ -357,8 +590,10 @@ def readme_rows(rec: Recorder) -> list[str]:
     rows = []
     for name, f in rec.figures.items():
         notes = (f.get("notes") or "").replace("|", "/")
-        rows.append(f"| {f['date'][:10]} | {f['machine']}, load {f['load'][0] if f['load'] else '?'} | {name} | "
-                    f"{_cell(f['value'])} {f['unit'] if f['value'] is not None else ''} | {notes} |")
+        rows.append(
+            f"| {f['date'][:10]} | {f['machine']}, load {f['load'][0] if f['load'] else '?'} | {name} | "
+            f"{_cell(f['value'])} {f['unit'] if f['value'] is not None else ''} | {notes} |"
+        )
     return rows
 
 
@@ -370,16 +605,18 @@ def update_readme(rec: Recorder, path: Path = README) -> bool:
     start = text.find(README_HEADING)
     if start < 0:
         return False
-    nxt = re.search(r"^## ", text[start + len(README_HEADING):], flags=re.M)
+    nxt = re.search(r"^## ", text[start + len(README_HEADING) :], flags=re.M)
     end = start + len(README_HEADING) + nxt.start() if nxt else len(text)
     section = text[start:end]
     lines = section.rstrip("\n").split("\n")
     last_row = max((i for i, line in enumerate(lines) if line.startswith("|")), default=None)
     if last_row is None:
         return False
-    lines[last_row + 1:last_row + 1] = readme_rows(rec)
+    lines[last_row + 1 : last_row + 1] = readme_rows(rec)
     new_section = "\n".join(lines) + "\n" + ("\n" if nxt else "")
-    path.write_text(text[:start] + new_section + text[end:].lstrip("\n") if nxt else text[:start] + new_section)
+    path.write_text(
+        text[:start] + new_section + text[end:].lstrip("\n") if nxt else text[:start] + new_section
+    )
     return True
 
 
@@ -387,17 +624,32 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help=f"comma-separated benchmarks: {', '.join(NAMES)}")
     parser.add_argument("--quick", action="store_true", help="small sizes: checks that the benchmarks run")
-    parser.add_argument("--rows", type=int, help="mapping benchmark: the large file's rows (the small one has 1/10)")
-    parser.add_argument("--pairs", type=int, default=3, help="overhead benchmark: interleaved pairs (default 3)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch/OpenMP threads of the training benchmarks, the same on both sides (default 1; "
-                             "0: torch's default)")
-    parser.add_argument("--force-gpu-path", action="store_true",
-                        help="run the GPU benchmark's code even without a GPU (a check for tests, not a figure)")
+    parser.add_argument(
+        "--rows", type=int, help="mapping benchmark: the large file's rows (the small one has 1/10)"
+    )
+    parser.add_argument(
+        "--pairs", type=int, default=3, help="overhead benchmark: interleaved pairs (default 3)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch/OpenMP threads of the training benchmarks, the same on both sides (default 1; "
+        "0: torch's default)",
+    )
+    parser.add_argument(
+        "--force-gpu-path",
+        action="store_true",
+        help="run the GPU benchmark's code even without a GPU (a check for tests, not a figure)",
+    )
     parser.add_argument("--out", default=str(RESULTS), help="results file (default bench/results.json)")
-    parser.add_argument("--readme", choices=("auto", "yes", "no"), default="auto",
-                        help="append the figures to bench/README.md's Benchmarks table (auto: full runs into the "
-                             "default results file)")
+    parser.add_argument(
+        "--readme",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="append the figures to bench/README.md's Benchmarks table (auto: full runs into the "
+        "default results file)",
+    )
     opts = parser.parse_args(argv)
     only = [n.strip() for n in (opts.only or ",".join(NAMES)).split(",") if n.strip()]
     unknown = [n for n in only if n not in NAMES]
@@ -427,7 +679,10 @@ def main(argv=None) -> int:
     print(f"wrote {out} in {time.monotonic() - started:.0f} s", flush=True)
     full = not opts.quick and not opts.force_gpu_path and out.resolve() == RESULTS.resolve()
     if opts.readme == "yes" or (opts.readme == "auto" and full):
-        print("README table updated" if update_readme(rec) else "README: no Benchmarks table to append to", flush=True)
+        print(
+            "README table updated" if update_readme(rec) else "README: no Benchmarks table to append to",
+            flush=True,
+        )
     return 0
 
 

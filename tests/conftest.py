@@ -22,7 +22,7 @@ def tiny_model(tmp_path_factory) -> str:
     import torch
 
     torch.set_num_threads(2)
-    from workbench.models import tiny_bert
+    from workbench.engine.models import tiny_bert
 
     return tiny_bert(tmp_path_factory.mktemp("tiny-bert"), TEXTS + [t.upper() for t in TEXTS[:4]])
 
@@ -31,15 +31,30 @@ def tiny_model(tmp_path_factory) -> str:
 def make_config(tiny_model, tmp_path):
     """A config dict for the tiny model with small training settings; keyword arguments override parts."""
 
-    def make(train: dict, *, model_type: str = "sentence-transformer", loss="auto", evaluators=None, eval=None,
-             test=None, args=None, output: str = "run", **top) -> dict:
+    def make(
+        train: dict,
+        *,
+        model_type: str = "sentence-transformer",
+        loss="auto",
+        evaluators=None,
+        eval=None,
+        test=None,
+        args=None,
+        output: str = "run",
+        **top,
+    ) -> dict:
         cfg = {
             "model": {"type": model_type, "name_or_path": tiny_model},
             "datasets": {"train": train, "eval": eval or {}, "test": test or {}},
             "loss": loss,
             "evaluators": evaluators or [],
-            "args": {"max_steps": 4, "per_device_train_batch_size": 4, "logging_steps": 1, "save_strategy": "no",
-                     **(args or {})},
+            "args": {
+                "max_steps": 4,
+                "per_device_train_batch_size": 4,
+                "logging_steps": 1,
+                "save_strategy": "no",
+                **(args or {}),
+            },
             "output_dir": str(tmp_path / output),
         }
         cfg.update(top)

@@ -6,8 +6,8 @@ import time
 
 from wb_data import positive_pairs, scored_pairs
 
+from workbench.session import Session
 from workbench.spec import DatasetSpec, EvaluatorChoice
-from workbench.state import Session
 
 
 def dict_spec(data: dict, **mapping) -> DatasetSpec:
@@ -21,8 +21,9 @@ def scored_0_5(n: int = 16) -> dict:
 
 def make_session(tmp_path, *, model: str = "default", eval_set: bool = True, **traits) -> Session:
     """A Session with a scored-pairs train set (score 0-5 and an id column) and an eval set, loaded."""
-    session = Session(background=False, output_dir=str(tmp_path / "run"), auto_output=False, model_name=model,
-                      **traits)
+    session = Session(
+        background=False, output_dir=str(tmp_path / "run"), auto_output=False, model_name=model, **traits
+    )
     session.add_dataset("train", "sts", dict_spec(scored_0_5(16)))
     if eval_set:
         session.add_dataset("eval", "dev", dict_spec(scored_pairs(8)))

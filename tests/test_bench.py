@@ -21,8 +21,13 @@ FIGURE_KEYS = {"value", "unit", "date", "machine", "load", "method", "notes", "q
 
 
 def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(RUN_BENCH), *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=str(ROOT))
+    return subprocess.run(
+        [sys.executable, str(RUN_BENCH), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(ROOT),
+    )
 
 
 @pytest.mark.timeout(600)
@@ -69,12 +74,19 @@ def test_quick_mapping_benchmark_writes_valid_results(tmp_path):
 def test_gpu_benchmark_code_path_runs_without_a_gpu(tmp_path):
     """The GPU benchmark forced onto the CPU (quick sizes): both comparisons run and record their figures."""
     out = tmp_path / "results.json"
-    proc = _run("--quick", "--only", "gpu", "--force-gpu-path", "--out", str(out), "--readme", "no", timeout=900)
+    proc = _run(
+        "--quick", "--only", "gpu", "--force-gpu-path", "--out", str(out), "--readme", "no", timeout=900
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     figures = json.loads(out.read_text())["figures"]
-    assert set(figures) == {"gpu_overhead_ratio", "gpu_overhead_workbench_samples_per_s",
-                            "gpu_overhead_plain_samples_per_s", "gpu_auto_vs_library_ratio",
-                            "gpu_auto_samples_per_s", "gpu_library_samples_per_s"}
+    assert set(figures) == {
+        "gpu_overhead_ratio",
+        "gpu_overhead_workbench_samples_per_s",
+        "gpu_overhead_plain_samples_per_s",
+        "gpu_auto_vs_library_ratio",
+        "gpu_auto_samples_per_s",
+        "gpu_library_samples_per_s",
+    }
     for name, fig in figures.items():
         assert fig["value"] is not None and fig["value"] > 0, name
         if not json.loads(out.read_text())["machine"].get("gpu"):
@@ -97,9 +109,11 @@ def test_unknown_benchmark_is_refused(tmp_path):
 
 def test_readme_table_grows_in_the_benchmarks_section_only(tmp_path, monkeypatch):
     readme = tmp_path / "README.md"
-    readme.write_text("# bench\n\n## Quality\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## Benchmarks\n\nIntro.\n\n"
-                      "| date | machine | figure | value | notes |\n|---|---|---|---|---|\n| old | m | f | 1 | n |\n\n"
-                      "How they are measured.\n")
+    readme.write_text(
+        "# bench\n\n## Quality\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## Benchmarks\n\nIntro.\n\n"
+        "| date | machine | figure | value | notes |\n|---|---|---|---|---|\n| old | m | f | 1 | n |\n\n"
+        "How they are measured.\n"
+    )
     rec = run_bench.Recorder(quick=False)
     rec.add("overhead_ratio", 0.98, "ratio", load_at=[1.0, 1.0, 1.0], notes="a | b")
     rec.add("ui_roundtrip_ms_during_training", {"p50": 40.0, "p95": 90.0}, "ms", load_at=[1.0, 1.0, 1.0])

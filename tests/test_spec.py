@@ -10,10 +10,24 @@ from workbench.spec import DatasetSpec, LossChoice
 ISSUE_EXAMPLE = {
     "model": {"type": "sentence-transformer", "name_or_path": "default", "max_seq_length": 128},
     "datasets": {
-        "train": {"stsb": {"source": "csv", "path": "data/train.csv", "columns": ["sentence1", "sentence2"],
-                           "label": "score", "label_range": [0, 5]}},
-        "eval": {"stsb": {"source": "csv", "path": "data/dev.csv", "columns": ["sentence1", "sentence2"],
-                          "label": "score", "label_range": [0, 5]}},
+        "train": {
+            "stsb": {
+                "source": "csv",
+                "path": "data/train.csv",
+                "columns": ["sentence1", "sentence2"],
+                "label": "score",
+                "label_range": [0, 5],
+            }
+        },
+        "eval": {
+            "stsb": {
+                "source": "csv",
+                "path": "data/dev.csv",
+                "columns": ["sentence1", "sentence2"],
+                "label": "score",
+                "label_range": [0, 5],
+            }
+        },
         "test": {},
     },
     "loss": {"name": "CoSENTLoss", "params": {}},
@@ -89,20 +103,40 @@ def test_to_dict_never_writes_a_token():
     [
         ({"outptu_dir": "x"}, "outptu_dir", "did you mean 'output_dir'"),
         ({"model": {"type": "dense"}}, "model.type", "sentence-transformer"),
-        ({"datasets": {"train": {"a": {"source": "xlsx", "path": "a.xlsx"}}}}, "datasets.train.a.source", "csv"),
+        (
+            {"datasets": {"train": {"a": {"source": "xlsx", "path": "a.xlsx"}}}},
+            "datasets.train.a.source",
+            "csv",
+        ),
         ({"datasets": {"train": {"a": {"source": "csv"}}}}, "datasets.train.a.path", "needs a 'path'"),
-        ({"datasets": {"train": {"a": {"source": "sql", "path": "a.db"}}}}, "datasets.train.a.query", "SELECT"),
-        ({"datasets": {"train": {"a": {"source": "csv", "path": "a", "label_range": [5, 0]}}}},
-         "datasets.train.a.label_range", "low < high"),
-        ({"evaluators": [{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/nope"}]},
-         "evaluators[0].dataset", "not defined"),
+        (
+            {"datasets": {"train": {"a": {"source": "sql", "path": "a.db"}}}},
+            "datasets.train.a.query",
+            "SELECT",
+        ),
+        (
+            {"datasets": {"train": {"a": {"source": "csv", "path": "a", "label_range": [5, 0]}}}},
+            "datasets.train.a.label_range",
+            "low < high",
+        ),
+        (
+            {"evaluators": [{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/nope"}]},
+            "evaluators[0].dataset",
+            "not defined",
+        ),
         ({"evaluators": [{"name": "X", "dataset": "dev/stsb"}]}, "evaluators[0].dataset", "'eval/NAME'"),
         ({"loss": {"nope": "MultipleNegativesRankingLoss"}}, "loss", "not a train dataset"),
         ({"model": {"max_seq_length": -3}}, "model.max_seq_length", "positive"),
-        ({"datasets": {"train": {"my dev/v1.2": {"source": "csv", "path": "a"}}}}, "datasets.train",
-         "cannot be a dataset name (it contains '/')"),
-        ({"datasets": {"train": {"a": {"source": "csv", "path": "a", "drop_empty": "yes"}}}},
-         "datasets.train.a.drop_empty", "true or false"),
+        (
+            {"datasets": {"train": {"my dev/v1.2": {"source": "csv", "path": "a"}}}},
+            "datasets.train",
+            "cannot be a dataset name (it contains '/')",
+        ),
+        (
+            {"datasets": {"train": {"a": {"source": "csv", "path": "a", "drop_empty": "yes"}}}},
+            "datasets.train.a.drop_empty",
+            "true or false",
+        ),
         ({"model": 5}, "model", "must be a mapping"),
         ({"model": {"model_card": "en"}}, "model.model_card", "must be a mapping"),
         ({"args": 5}, "args", "must be a mapping"),
@@ -121,7 +155,10 @@ def test_bad_configs_name_the_place_and_the_fix(change, where, words):
 
 def test_holdout_must_split_a_train_dataset():
     data = {**ISSUE_EXAMPLE, "evaluators": [{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/dev"}]}
-    data["datasets"] = {**ISSUE_EXAMPLE["datasets"], "eval": {"dev": {"source": "holdout", "of": "nope", "fraction": 0.1}}}
+    data["datasets"] = {
+        **ISSUE_EXAMPLE["datasets"],
+        "eval": {"dev": {"source": "holdout", "of": "nope", "fraction": 0.1}},
+    }
     with pytest.raises(WorkbenchError, match="not a train dataset"):
         RunSpec.from_dict(data)
     data["datasets"]["eval"]["dev"]["of"] = "stsb"
@@ -136,7 +173,7 @@ def test_per_dataset_losses():
 
 def test_broken_json_file(tmp_path):
     path = tmp_path / "bad.json"
-    path.write_text("{\"model\": ")
+    path.write_text('{"model": ')
     with pytest.raises(WorkbenchError, match="could not be parsed"):
         load_config(path)
     with pytest.raises(WorkbenchError, match="does not exist"):

@@ -5,14 +5,30 @@ from __future__ import annotations
 import random
 
 TEXTS = [
-    "a man is playing a guitar", "a man plays the guitar on stage", "the cat sits on the mat",
-    "a cat is sleeping on a rug", "a woman slices an onion", "a woman is cutting vegetables",
-    "kids play football in the park", "children are playing soccer outside", "a dog runs in the snow",
-    "a puppy is running through snow", "the chef cooks pasta", "a cook is making spaghetti",
-    "two men ride horses", "two people are riding horses on a beach", "a girl reads a book",
-    "a young woman is reading a novel", "the train arrives at the station", "a plane lands at the airport",
-    "a boy swims in the lake", "a child is swimming in a pool", "the sun sets over the sea",
-    "people watch the sunset at the beach", "a bird sits on a branch", "a parrot perches in a tree",
+    "a man is playing a guitar",
+    "a man plays the guitar on stage",
+    "the cat sits on the mat",
+    "a cat is sleeping on a rug",
+    "a woman slices an onion",
+    "a woman is cutting vegetables",
+    "kids play football in the park",
+    "children are playing soccer outside",
+    "a dog runs in the snow",
+    "a puppy is running through snow",
+    "the chef cooks pasta",
+    "a cook is making spaghetti",
+    "two men ride horses",
+    "two people are riding horses on a beach",
+    "a girl reads a book",
+    "a young woman is reading a novel",
+    "the train arrives at the station",
+    "a plane lands at the airport",
+    "a boy swims in the lake",
+    "a child is swimming in a pool",
+    "the sun sets over the sea",
+    "people watch the sunset at the beach",
+    "a bird sits on a branch",
+    "a parrot perches in a tree",
 ]
 # Paraphrase pairs: (TEXTS[2i], TEXTS[2i+1]).
 PAIRS = [(TEXTS[i], TEXTS[i + 1]) for i in range(0, len(TEXTS), 2)]
@@ -38,7 +54,11 @@ def scored_pairs(n: int = 16) -> dict:
 
 def binary_pairs(n: int = 16) -> dict:
     data = scored_pairs(n)
-    return {"sentence1": data["sentence1"], "sentence2": data["sentence2"], "label": [int(i % 2 == 0) for i in range(n)]}
+    return {
+        "sentence1": data["sentence1"],
+        "sentence2": data["sentence2"],
+        "label": [int(i % 2 == 0) for i in range(n)],
+    }
 
 
 def positive_pairs(n: int = 12) -> dict:

@@ -20,15 +20,15 @@ __all__ = ["Workbench", "Session", "RunSpec", "load_config", "train", "Workbench
 
 def __getattr__(name: str):
     if name == "Workbench":
-        from .app import Workbench
+        from .ui import Workbench
 
         return Workbench
     if name == "Session":
-        from .state import Session
+        from .session import Session
 
         return Session
     if name == "train":
-        from .run import train
+        from .engine import train
 
         return train
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")

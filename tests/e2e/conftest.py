@@ -16,8 +16,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 APP_TIMEOUT_MS = 180_000  # kernel start + Workbench() on a busy 2-core machine
 
 
@@ -27,7 +34,9 @@ def pytest_collection_modifyitems(config, items):
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
             if not Path(CHROMIUM).exists():
-                item.add_marker(pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (run `make chromium`)"))
+                item.add_marker(
+                    pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (run `make chromium`)")
+                )
 
 
 def _free_port() -> int:
@@ -70,15 +79,25 @@ def _kernels(server: subprocess.Popen) -> list[int]:
 @pytest.fixture(scope="session")
 def voila_server(app_home):
     """A Voila server for the app, as `workbench app` starts it, with its home and runs in a temp folder."""
-    from workbench.serve import app_notebook, server_env, voila_command
+    from workbench.ui.serve import app_notebook, server_env, voila_command
 
     port = _free_port()
     env = server_env(base=dict(os.environ))
-    env.update(WORKBENCH_HOME=str(app_home), WORKBENCH_RUNS=str(app_home / "runs"), HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="2")
+    env.update(
+        WORKBENCH_HOME=str(app_home),
+        WORKBENCH_RUNS=str(app_home / "runs"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        OMP_NUM_THREADS="2",
+    )
     log = open(app_home / "voila.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(voila_command(app_notebook(), port=port, cull_idle_timeout=600, cull_interval=60),
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(app_home))
+    proc = subprocess.Popen(
+        voila_command(app_notebook(), port=port, cull_idle_timeout=600, cull_interval=60),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(app_home),
+    )
     try:
         _wait_port(port, proc)
         yield proc, f"http://127.0.0.1:{port}/"
@@ -93,7 +112,9 @@ def voila_server(app_home):
 
 @pytest.fixture(scope="session")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (pip install '.[test]')"
+    )
     sync_playwright = sync_api.sync_playwright
 
     with sync_playwright() as pw:
@@ -125,4 +146,6 @@ def app(browser, voila_server):
     while ours & set(_kernels(server)) and time.monotonic() < deadline:
         time.sleep(0.2)  # polling /proc for the kernel to exit: no event to wait on
     for pid in ours & set(_kernels(server)):
-        os.kill(pid, signal.SIGKILL)  # the shutdown request was lost; do not let it run on under the next test
+        os.kill(
+            pid, signal.SIGKILL
+        )  # the shutdown request was lost; do not let it run on under the next test

@@ -21,8 +21,14 @@ def shot(page, name: str) -> Path:
     return path
 
 
-PANELS = {"Model": "model", "Data": "dataset", "Columns": "columns", "Loss": "loss", "Training settings": "args",
-          "Evaluators": "evaluators"}
+PANELS = {
+    "Model": "model",
+    "Data": "dataset",
+    "Columns": "columns",
+    "Loss": "loss",
+    "Training settings": "args",
+    "Evaluators": "evaluators",
+}
 
 
 def open_tab(page, title: str, timeout_ms: int = 60_000) -> None:
@@ -46,7 +52,6 @@ def options_of(select) -> list[str]:
 def wait_text(page, selector: str, text: str, timeout_ms: int = 60_000) -> None:
     """Wait until an element matching ``selector`` contains ``text``."""
     page.locator(selector, has_text=text).first.wait_for(state="attached", timeout=timeout_ms)
-
 
 
 def _status(page) -> str:
@@ -80,11 +85,15 @@ def test_default_path_trains_and_saves_the_model(app, app_home):
     first = plot.get_attribute("src")
     _wait_status(page, "training", RUN_TIMEOUT_MS)
     page.locator(".widget-html", has_text=re.compile(r"step ([3-9]|\d\d) of \d+")).first.wait_for(
-        timeout=RUN_TIMEOUT_MS)
+        timeout=RUN_TIMEOUT_MS
+    )
     now = plot.get_attribute("src")
-    page.wait_for_function("(seen) => { const img = document.querySelector('.wb-plot');"
-                           " return img && !seen.includes(img.getAttribute('src')); }", arg=[first, now],
-                           timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function(
+        "(seen) => { const img = document.querySelector('.wb-plot');"
+        " return img && !seen.includes(img.getAttribute('src')); }",
+        arg=[first, now],
+        timeout=RUN_TIMEOUT_MS,
+    )
     shot(page, "02-training-live-plot")
     _wait_status(page, ("finished", "stopped", "error"), RUN_TIMEOUT_MS)
     status = _status(page)
@@ -135,7 +144,9 @@ def test_stop_mid_run_saves_the_model(app, app_home, tiny_model):
     wait_text(page, ".wb-datasets", "ready", 120_000)
     page.locator("button.wb-start").click()
     _wait_status(page, "training", RUN_TIMEOUT_MS)
-    page.locator(".widget-html", has_text=re.compile(r"step [1-9]\d* of 100000")).first.wait_for(timeout=120_000)
+    page.locator(".widget-html", has_text=re.compile(r"step [1-9]\d* of 100000")).first.wait_for(
+        timeout=120_000
+    )
     shot(page, "05-running-before-stop")
     page.locator("button.wb-stop").click()
     _wait_status(page, ("stopped", "finished", "error"), 300_000)

@@ -1,0 +1,108 @@
+"""The sentence-transformers evaluators as data: what each one reads and which metric it reports.
+
+Pure lookups, no widget imports, no heavy imports at module load; `resolve_evaluator` imports the class from
+the installed library by name. Exported by `workbench.catalog`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import WorkbenchError, nearest
+from .kinds import CROSS, DENSE, SPARSE, import_attr
+
+EVALUATOR_MODULES = {
+    DENSE: ("sentence_transformers.sentence_transformer.evaluation", "sentence_transformers.evaluation"),
+    SPARSE: ("sentence_transformers.sparse_encoder.evaluation",),
+    CROSS: ("sentence_transformers.cross_encoder.evaluation",),
+}
+
+# What data an evaluator reads.
+E_PAIRS_SCORE = "pairs+score"
+E_PAIRS_CLASS = "pairs+binary"
+E_TRIPLETS = "triplets"
+E_IR = "ir"  # (query, positive) pairs, or BEIR files queries/corpus/qrels
+E_RERANK = "reranking"  # (query, positive, negative...) rows
+E_PARALLEL = "parallel"  # (source, translation) pairs
+E_NONE = "none"  # needs only the Hub (NanoBEIR)
+E_CLASSES = "pairs+class"
+
+
+@dataclass(frozen=True)
+class EvaluatorSpec:
+    """An evaluator of the library and the data it needs.
+
+    Attributes:
+        name: Class name.
+        model_type: DENSE, SPARSE or CROSS.
+        needs: One of the E_* data kinds.
+        primary: Its primary metric's suffix (the key is ``{name}_{primary}``; the trainer prefixes ``eval_``).
+        higher_is_better: Direction of the primary metric.
+        offline: False when it downloads its own data from the Hub (NanoBEIR).
+    """
+
+    name: str
+    model_type: str
+    needs: str
+    primary: str
+    higher_is_better: bool = True
+    offline: bool = True
+    summary: str = ""
+
+
+# fmt: off
+EVALUATORS: tuple[EvaluatorSpec, ...] = (
+    EvaluatorSpec("EmbeddingSimilarityEvaluator", DENSE, E_PAIRS_SCORE, "spearman_cosine",
+                  summary="Spearman correlation of cosine similarity with gold scores (STS)."),
+    EvaluatorSpec("BinaryClassificationEvaluator", DENSE, E_PAIRS_CLASS, "cosine_ap",
+                  summary="Average precision of duplicate / not-duplicate by cosine similarity."),
+    EvaluatorSpec("TripletEvaluator", DENSE, E_TRIPLETS, "cosine_accuracy",
+                  summary="How often the anchor is closer to the positive than to the negative."),
+    EvaluatorSpec("InformationRetrievalEvaluator", DENSE, E_IR, "cosine_ndcg@10",
+                  summary="Search quality (nDCG@10, MRR, recall) of queries against a corpus."),
+    EvaluatorSpec("RerankingEvaluator", DENSE, E_RERANK, "ndcg@10",
+                  summary="Ranking of each query's positives above its negatives (nDCG@10, MAP, MRR)."),
+    EvaluatorSpec("TranslationEvaluator", DENSE, E_PARALLEL, "mean_accuracy",
+                  summary="Finds each sentence's translation among all candidates."),
+    EvaluatorSpec("NanoBEIREvaluator", DENSE, E_NONE, "cosine_ndcg@10", offline=False,
+                  summary="Small BEIR retrieval benchmark (downloads its data from the Hub)."),
+    EvaluatorSpec("SparseEmbeddingSimilarityEvaluator", SPARSE, E_PAIRS_SCORE, "spearman_dot"),
+    EvaluatorSpec("SparseBinaryClassificationEvaluator", SPARSE, E_PAIRS_CLASS, "dot_ap"),
+    EvaluatorSpec("SparseTripletEvaluator", SPARSE, E_TRIPLETS, "dot_accuracy"),
+    EvaluatorSpec("SparseInformationRetrievalEvaluator", SPARSE, E_IR, "dot_ndcg@10"),
+    EvaluatorSpec("SparseRerankingEvaluator", SPARSE, E_RERANK, "ndcg@10"),
+    EvaluatorSpec("SparseTranslationEvaluator", SPARSE, E_PARALLEL, "mean_accuracy"),
+    EvaluatorSpec("SparseNanoBEIREvaluator", SPARSE, E_NONE, "dot_ndcg@10", offline=False),
+    EvaluatorSpec("CrossEncoderCorrelationEvaluator", CROSS, E_PAIRS_SCORE, "spearman",
+                  summary="Spearman correlation of the reranker's scores with gold scores."),
+    EvaluatorSpec("CrossEncoderClassificationEvaluator", CROSS, E_PAIRS_CLASS, "average_precision",
+                  summary="Classification quality of pairs (AP / F1 for binary, accuracy for classes)."),
+    EvaluatorSpec("CrossEncoderRerankingEvaluator", CROSS, E_RERANK, "ndcg@10",
+                  summary="Reranks each query's positives and negatives (MRR, nDCG@10)."),
+    EvaluatorSpec("CrossEncoderNanoBEIREvaluator", CROSS, E_NONE, "ndcg@10", offline=False),
+)
+# fmt: on
+
+
+def evaluators_for(model_type: str) -> tuple[EvaluatorSpec, ...]:
+    """The catalog's evaluators for one model type."""
+    return tuple(e for e in EVALUATORS if e.model_type == model_type)
+
+
+def get_evaluator(name: str, model_type: str = DENSE) -> EvaluatorSpec:
+    """Look an evaluator up by name for a model type; unknown names raise WorkbenchError with the nearest name."""
+    for ev in EVALUATORS:
+        if ev.name == name and ev.model_type == model_type:
+            return ev
+    names = [e.name for e in evaluators_for(model_type)]
+    guess = nearest(name, names)
+    raise WorkbenchError(
+        f"unknown evaluator '{name}' for a {model_type}.",
+        fix=(f"did you mean '{guess}'? " if guess else "") + f"Choose one of: {', '.join(names)}.",
+        where="evaluators",
+    )
+
+
+def resolve_evaluator(spec: EvaluatorSpec):
+    """The evaluator class of the installed library."""
+    return import_attr(EVALUATOR_MODULES[spec.model_type], spec.name)

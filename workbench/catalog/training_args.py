@@ -1,0 +1,248 @@
+"""Training arguments as data: the curated fields the app shows up front, and every field of the installed
+*TrainingArguments dataclasses with its type, default, help and choices.
+
+The field list is generated from the installed library rather than written out, so a new transformers version
+adds its arguments to the "advanced" section without a code change. Importing this module stays light: the
+TrainingArguments classes are imported only when a function here is called. Exported by `workbench.catalog`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass
+
+from ..errors import WorkbenchError, nearest
+from .kinds import CROSS, DENSE, SPARSE
+
+TRAINING_ARGS_CLASSES = {
+    DENSE: (
+        "sentence_transformers.sentence_transformer.training_args",
+        "SentenceTransformerTrainingArguments",
+    ),
+    SPARSE: ("sentence_transformers.sparse_encoder.training_args", "SparseEncoderTrainingArguments"),
+    CROSS: ("sentence_transformers.cross_encoder.training_args", "CrossEncoderTrainingArguments"),
+}
+
+# The key arguments the app shows up front, in order, grouped. Everything else goes to "advanced".
+# A test asserts each name is still a field of the installed TrainingArguments classes.
+# fmt: off
+CURATED_ARGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Schedule", ("num_train_epochs", "max_steps", "learning_rate", "lr_scheduler_type", "warmup_ratio",
+                  "warmup_steps", "weight_decay", "seed")),
+    ("Batches", ("per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size",
+                 "gradient_accumulation_steps", "gradient_checkpointing", "eval_accumulation_steps",
+                 "batch_sampler", "multi_dataset_batch_sampler", "prompts")),
+    ("Precision and optimizer", ("fp16", "bf16", "optim")),
+    ("Evaluation and saving", ("eval_strategy", "eval_steps", "save_strategy", "save_steps", "save_total_limit",
+                               "load_best_model_at_end", "metric_for_best_model", "logging_steps")),
+    ("Tracking and Hub", ("report_to", "run_name", "log_level", "push_to_hub", "hub_model_id", "hub_strategy",
+                          "hub_private_repo")),
+)
+# fmt: on
+CURATED_ARG_NAMES = tuple(name for _, names in CURATED_ARGS for name in names)
+# Arguments the workbench manages itself (never shown as a form field).
+MANAGED_ARGS = (
+    "output_dir",
+    "overwrite_output_dir",
+    "hub_token",
+    "push_to_hub_token",
+    "resume_from_checkpoint",
+)
+
+
+@dataclass(frozen=True)
+class ArgField:
+    """One training-argument field as the installed library defines it."""
+
+    name: str
+    type: str  # bool | int | float | str | choice | list | dict | other
+    default: object
+    help: str = ""
+    choices: tuple = ()
+
+
+def training_args_class(model_type: str):
+    """The installed *TrainingArguments class of a model type (imports the library on first call)."""
+    module, name = TRAINING_ARGS_CLASSES[model_type]
+    return getattr(importlib.import_module(module), name)
+
+
+def arg_fields(model_type: str = DENSE) -> dict[str, ArgField]:
+    """Every field of the installed *TrainingArguments dataclass, with type, default, help and choices."""
+    import dataclasses
+    import enum
+    import typing
+
+    cls = training_args_class(model_type)
+    hints = typing.get_type_hints(cls) if hasattr(cls, "__dataclass_fields__") else {}
+    out: dict[str, ArgField] = {}
+    for f in dataclasses.fields(cls):
+        if not f.init or f.name.startswith("_"):
+            continue
+        hint = hints.get(f.name, f.type)
+        choices: tuple = ()
+        kind = "other"
+        members = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+        for member in members:
+            if isinstance(member, type) and issubclass(member, enum.Enum):
+                kind, choices = "choice", tuple(m.value for m in member)
+                break
+        if kind == "other":
+            base = members[0]
+            origin = typing.get_origin(base) or base
+            kind = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}.get(
+                origin, "other"
+            )
+            if kind == "other" and any(m is str for m in members):
+                kind = "str"
+            if kind == "str" and any((typing.get_origin(m) or m) is dict for m in members):
+                kind = "other"  # text or a JSON mapping (prompts: one prompt, or one per column / dataset)
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            default = f.default_factory()  # type: ignore[misc]
+        else:
+            default = None
+        if isinstance(default, enum.Enum):
+            default = default.value
+        out[f.name] = ArgField(f.name, kind, default, (f.metadata or {}).get("help", ""), choices)
+    return out
+
+
+def _check_report_to(value) -> None:
+    """A tracker that is not installed fails only when training starts: say so now."""
+    wanted = [value] if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+    wanted = [w for w in wanted if w not in ("none", "all")]
+    if not wanted:
+        return
+    from transformers.integrations import get_available_reporting_integrations
+
+    available = get_available_reporting_integrations()
+    missing = [w for w in wanted if w not in available]
+    if missing:
+        raise WorkbenchError(
+            f"report_to names {', '.join(repr(m) for m in missing)}, which is not installed here.",
+            fix=f'use "none"{", or one that is: " + ", ".join(available) if available else ""}; or install '
+            f"it (pip install {missing[0]}).",
+            where="args.report_to",
+        )
+
+
+AT_LEAST_ONE = ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps")
+MORE_THAN_ZERO = ("logging_steps", "eval_steps", "save_steps")
+NOT_NEGATIVE = (
+    "learning_rate",
+    "num_train_epochs",
+    "weight_decay",
+    "warmup_ratio",
+    "warmup_steps",
+    "save_total_limit",
+    "eval_accumulation_steps",
+)
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def range_problem(name: str, value) -> str | None:
+    """What is wrong with a training argument's number, in words (None: nothing): the one set of rules the app's
+    form (as you type) and configs (:func:`coerce_args`) share."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value < 0 and name in (*NOT_NEGATIVE, *AT_LEAST_ONE, *MORE_THAN_ZERO):
+        return "cannot be negative"
+    if name == "max_steps" and value < -1:
+        return "needs a positive number of steps (or -1: use the epochs)"
+    if name in AT_LEAST_ONE and value < 1:
+        return "must be at least 1"
+    if name in MORE_THAN_ZERO and value <= 0:
+        return "must be more than 0: a number of steps, or a fraction of the run below 1"
+    return None
+
+
+def coerce_value(kind: str, name: str, value, where: str):
+    """A number or flag of the right type: numbers written as text (YAML reads ``2e-5`` as text) are read, anything
+    else that is not the type is refused naming the field."""
+    if value is None or kind not in ("int", "float", "bool"):
+        return value
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in (*_TRUE, *_FALSE):
+            return value.strip().lower() in _TRUE
+        raise WorkbenchError(f"{name} must be true or false, got {value!r}.", where=where)
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise WorkbenchError(
+            f"{name} must be {'a whole number' if kind == 'int' else 'a number'}, got {value!r}.",
+            fix="write it as a number, e.g. " + ("16." if kind == "int" else "2e-5."),
+            where=where,
+        )
+    if not math.isfinite(number):
+        raise WorkbenchError(f"{name} must be a finite number, got {value}.", where=where)
+    if kind == "int":
+        if number != int(number):
+            raise WorkbenchError(
+                f"{name} must be a whole number, got {value!r}.", fix="e.g. 16.", where=where
+            )
+        return int(number)
+    return int(number) if isinstance(value, int) else float(number)
+
+
+def coerce_args(args: dict, model_type: str = DENSE) -> dict:
+    """``args`` checked (names, choices, types, ranges) with numbers/flags written as text turned into values.
+
+    Raises:
+        WorkbenchError: naming the argument and what it needs.
+    """
+    check_args(args, model_type)
+    fields_ = arg_fields(model_type)
+    out = {}
+    for name, value in args.items():
+        where = f"args.{name}"
+        # The ``int`` fields that also take a ratio (a float below 1) are typed float here.
+        kind = "float" if name in (*MORE_THAN_ZERO, "warmup_steps") else fields_[name].type
+        value = coerce_value(kind, name, value, where)
+        problem = range_problem(name, value)
+        if problem:
+            raise WorkbenchError(f"{name} {problem} (got {value}).", where=where)
+        out[name] = value
+    return out
+
+
+def check_args(args: dict, model_type: str = DENSE) -> None:
+    """Reject unknown training-argument names, naming the nearest valid one."""
+    fields_ = arg_fields(model_type)
+    for name in args:
+        if name in MANAGED_ARGS:
+            raise WorkbenchError(
+                f"'{name}' is managed by the workbench and cannot be set in 'args'.",
+                fix="use the config's top-level 'output_dir' / 'overwrite' / 'resume_from_checkpoint' instead; "
+                "tokens go in the HF_TOKEN environment variable.",
+                where=f"args.{name}",
+            )
+        if name not in fields_:
+            guess = nearest(name, fields_)
+            raise WorkbenchError(
+                f"'{name}' is not a training argument of {training_args_class(model_type).__name__}.",
+                fix=f"did you mean '{guess}'?"
+                if guess
+                else "see the TrainingArguments documentation for valid names.",
+                where=f"args.{name}",
+            )
+        choices = fields_[name].choices
+        value = args[name]
+        if isinstance(value, float) and not math.isfinite(value):
+            raise WorkbenchError(f"{name} must be a finite number, got {value}.", where=f"args.{name}")
+        if name == "report_to" and value is not None:
+            _check_report_to(value)
+        if choices and value is not None and value not in choices and not isinstance(value, (dict, list)):
+            raise WorkbenchError(
+                f"'{value}' is not a valid value for {name}.",
+                fix=f"use one of: {', '.join(map(str, choices))}.",
+                where=f"args.{name}",
+            )

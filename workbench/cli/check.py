@@ -1,0 +1,233 @@
+"""``workbench check DATA_FILE``: column roles, the column mapping, a verdict per loss and the fitting evaluators.
+
+The report is built once as a mapping (printed as is with ``--json``) and rendered as text otherwise; a mapping
+the run could not use prints the report, then ``error:``/``fix:`` lines, and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import WorkbenchError
+from .common import EXIT_BAD_INPUT, EXIT_OK, SOURCES, report_error
+
+
+def _source_for(path: str) -> str:
+    from ..data import UPLOAD_SOURCES
+
+    p = Path(path).expanduser()
+    if p.is_dir():
+        is_disk = (
+            (p / "state.json").is_file() or (p / "dataset_dict.json").is_file() or any(p.glob("*.arrow"))
+        )
+        return "arrow" if is_disk else "hub"
+    suffix = p.suffix.lower()
+    if suffix in UPLOAD_SOURCES:
+        return UPLOAD_SOURCES[suffix]
+    if not p.exists():
+        raise WorkbenchError(
+            f"file '{path}' does not exist.", fix="check the path (for a Hub dataset id, add --source hub)."
+        )
+    raise WorkbenchError(
+        f"cannot tell how to read '{path}' from its extension '{suffix or '(none)'}'.",
+        fix=f"rename it, or give --source (one of: {', '.join(SOURCES)}).",
+    )
+
+
+def _split_list(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(c.strip() for c in text.split(",") if c.strip())
+
+
+def _parse_range(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.replace(":", ",").split(",") if p.strip()]
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        low = high = None
+    if low is None or not low < high:
+        raise WorkbenchError(
+            f"--label-range must be LOW,HIGH with LOW < HIGH, got '{text}'.",
+            fix="use e.g. --label-range 0,5 for STS scores.",
+        )
+    return (low, high)
+
+
+def cmd_check(args) -> int:
+    """``workbench check DATA_FILE``: column roles, the mapping, a verdict per loss, fitting evaluators."""
+    from .. import data, rules
+    from ..spec import DatasetSpec
+
+    source = args.source or _source_for(args.data_file)
+    path = (
+        args.data_file
+        if source == "hub" and not Path(args.data_file).exists()
+        else str(Path(args.data_file).expanduser().resolve())
+    )
+    query = args.query
+    if source == "sql" and not query:
+        if not Path(path).is_file():
+            raise WorkbenchError(f"file '{path}' does not exist.", fix="check the path.")
+        query = f'SELECT * FROM "{data.first_table(Path(path))}"'
+    spec = DatasetSpec(source=source, path=path, subset=args.subset, split=args.split, query=query)
+    label_range = _parse_range(args.label_range)
+    ds = data.load_raw(spec)
+    profile = data.profile(ds)
+    explicit_label = (args.label or "").strip()
+    inputs = _split_list(args.columns) or tuple(c for c in profile.guessed_inputs if c != explicit_label)
+    if args.columns is not None and not inputs:
+        raise WorkbenchError(
+            "--columns names no column.", fix=f"give e.g. --columns {','.join(profile.names[:2])}."
+        )
+    if args.label is not None:
+        label = args.label.strip() or None
+    else:
+        label = profile.guessed_label if profile.guessed_label not in inputs else None
+    shape = data.shape_of(profile, inputs, label, label_range, ds=ds)
+    verdicts = rules.verdicts(shape, args.model_type)
+    recommended = rules.recommend_with_fix(shape, args.model_type)
+    evaluators = rules.suggest_evaluators(shape, args.model_type)
+    problem = None
+    if inputs:
+        try:
+            data.prepare(ds, inputs, label, label_range, drop_empty=args.drop_empty)
+        except WorkbenchError as err:
+            problem = err
+    else:
+        problem = WorkbenchError(
+            "no text column was found to use as an input.", fix="name the input columns with --columns a,b."
+        )
+    report = _check_report(
+        args,
+        source,
+        path,
+        ds,
+        profile,
+        inputs,
+        label,
+        label_range,
+        verdicts,
+        recommended,
+        evaluators,
+        problem,
+    )
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print(_check_text(report, args))
+    if problem is not None:
+        report_error(problem.message, problem.fix, problem.where)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _fix_dict(fix) -> dict:
+    return {
+        "kind": fix.kind,
+        "text": fix.text,
+        "inputs": list(fix.inputs) if fix.inputs is not None else None,
+        "label": fix.label,
+        "label_range": list(fix.label_range) if fix.label_range else None,
+    }
+
+
+def _check_report(
+    args, source, path, ds, profile, inputs, label, label_range, verdicts, recommended, evaluators, problem
+) -> dict:
+    return {
+        "file": path,
+        "source": source,
+        "rows": ds.num_rows,
+        "model_type": args.model_type,
+        "columns": list(profile.names),
+        "roles": {c.name: c.role for c in profile.columns},
+        "column_details": [
+            {
+                "name": c.name,
+                "role": c.role,
+                "dtype": c.dtype,
+                "missing": c.n_missing,
+                "distinct": c.n_unique,
+                "min": c.min,
+                "max": c.max,
+            }
+            for c in profile.columns
+        ],
+        "inputs": list(inputs),
+        "inputs_guessed": args.columns is None,
+        "label": label,
+        "label_guessed": args.label is None,
+        "label_range": list(label_range) if label_range else None,
+        "losses": [
+            {
+                "name": v.name,
+                "compatible": v.compatible,
+                "reason": v.reason,
+                "fixes": [_fix_dict(f) for f in v.fixes],
+                "notes": list(v.notes),
+            }
+            for v in verdicts
+        ],
+        "recommended": None
+        if recommended is None
+        else {"name": recommended[0].name, "fix": _fix_dict(recommended[1]) if recommended[1] else None},
+        "evaluators": [e.name for e in evaluators],
+        "problem": None if problem is None else {"message": problem.message, "fix": problem.fix},
+    }
+
+
+def _flags(fix: dict) -> str:
+    flags = []
+    if fix["inputs"] is not None:
+        flags.append(f"--columns {','.join(fix['inputs'])}")
+    if fix["label"] is not None:
+        flags.append(f"--label {fix['label']}" if fix["label"] else "--label ''")
+    if fix["label_range"]:
+        flags.append(f"--label-range {fix['label_range'][0]:g},{fix['label_range'][1]:g}")
+    return " ".join(flags)
+
+
+def _check_text(report: dict, args) -> str:
+    lines = [
+        f"{report['file']}: {report['rows']} rows, {len(report['columns'])} columns (read as {report['source']})",
+        "",
+        "columns:",
+    ]
+    width = max(len(c) for c in report["columns"])
+    for c in report["column_details"]:
+        extra = f"  {c['min']:g}..{c['max']:g}" if c["min"] is not None and c["max"] is not None else ""
+        missing = f"  {c['missing']} missing/empty" if c["missing"] else ""
+        lines.append(f"  {c['name']:<{width}}  {c['role']:<11} {c['dtype']}{extra}{missing}")
+    guessed = " (guessed)" if report["inputs_guessed"] else ""
+    label = report["label"] or "none"
+    lines += [
+        "",
+        f"inputs: {', '.join(report['inputs']) or 'none'}{guessed}",
+        f"label:  {label}{' (guessed)' if report['label_guessed'] and report['label'] else ''}"
+        + (
+            f", rescaled from {report['label_range'][0]:g}-{report['label_range'][1]:g} to 0-1"
+            if report["label_range"]
+            else ""
+        ),
+        "",
+        f"losses for a {report['model_type']}:",
+    ]
+    name_width = max(len(v["name"]) for v in report["losses"])
+    # Fitting losses first, then the ones a fix makes fit; the full "Accepted: ..." lists are in --json.
+    for v in sorted(report["losses"], key=lambda v: (not v["compatible"], not v["fixes"])):
+        reason = v["reason"].split(". Accepted: ")[0]
+        lines.append(f"  {'fits' if v['compatible'] else 'no  '}  {v['name']:<{name_width}}  {reason}")
+        for fix in v["fixes"]:
+            lines.append(f"  {'':4}  {'':<{name_width}}  fix: {fix['text']}  ({_flags(fix)})")
+    rec = report["recommended"]
+    if rec:
+        how = f", after the fix: {rec['fix']['text']} ({_flags(rec['fix'])})" if rec["fix"] else ""
+        lines += ["", f"recommended loss: {rec['name']}{how}"]
+    else:
+        lines += ["", "recommended loss: none fits this mapping; see the reasons above."]
+    lines.append(f"evaluators that fit: {', '.join(report['evaluators']) or 'none'}")
+    return "\n".join(lines)

@@ -1,0 +1,220 @@
+"""The ``workbench`` command: ``train CONFIG``, ``check DATA_FILE``, ``export CONFIG`` and ``app``.
+
+Problems with the user's input print ``error: ...`` and ``fix: ...`` on stderr and exit with code 2, never a
+traceback; unexpected failures print one line and exit with code 1 (``WORKBENCH_DEBUG=1`` shows the traceback).
+Results (the summary table, the check report, the exported script) go to stdout; progress goes to stderr.
+Heavy libraries are imported only by the commands that need them, so ``workbench check`` starts fast.
+
+This module holds the parser, :func:`main` (the console entry point) and the small ``export`` and ``app``
+commands; ``train`` lives in :mod:`.train`, ``check`` in :mod:`.check`, and the exit codes and ``report_error``
+in :mod:`.common`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from ..errors import WorkbenchError
+from .check import cmd_check
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    MODEL_TYPES,
+    SOURCES,
+    report_error,
+)
+from .train import cmd_train
+
+__all__ = ["cmd_app", "cmd_export", "main"]
+
+
+class _UsageError(Exception):
+    def __init__(self, message: str, prog: str):
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as ``error:`` / ``fix:`` lines (exit 2) instead of printing usage."""
+
+    def error(self, message: str):
+        raise _UsageError(message, self.prog)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="workbench",
+        description="Fine-tune embedding models (dense, sparse, cross-encoder) "
+        "from one config file, check a dataset, export a run as a script, or open the app.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = sub.add_parser("train", help="run a config file to the end (Ctrl-C stops and saves)")
+    train.add_argument("config", help="the run's JSON/YAML config file")
+    train.add_argument("--overwrite", action="store_true", help="replace a finished run in the output folder")
+    train.add_argument("--output-dir", help="write the run here instead of the config's output_dir")
+    train.add_argument("--max-steps", type=int, help="stop after this many training steps")
+    train.add_argument("--quiet", action="store_true", help="no progress bar or log lines, only the summary")
+    train.set_defaults(func=cmd_train)
+
+    check = sub.add_parser("check", help="which losses and evaluators fit a data file, and why (not)")
+    check.add_argument(
+        "data_file",
+        help="a csv/tsv, json/jsonl, parquet, arrow or SQLite file (or a Hub id with --source hub)",
+    )
+    check.add_argument(
+        "--type",
+        dest="model_type",
+        choices=MODEL_TYPES,
+        default="sentence-transformer",
+        help="the kind of model to train (default: sentence-transformer)",
+    )
+    check.add_argument("--columns", help="input columns in order, comma-separated (default: guessed)")
+    check.add_argument("--label", help="the label column (default: guessed; '' for no label)")
+    check.add_argument("--label-range", help="the label's scale as LOW,HIGH (e.g. 0,5): rescaled to 0-1")
+    check.add_argument(
+        "--drop-empty",
+        action="store_true",
+        help='leave out rows with an empty input or label (the config\'s "drop_empty": true)',
+    )
+    check.add_argument("--source", choices=SOURCES, help="how to read the file (default: from its extension)")
+    check.add_argument("--query", help="the SELECT for a SQLite file (default: every row of its first table)")
+    check.add_argument("--split", help="the split to read (Hub datasets, save_to_disk folders)")
+    check.add_argument("--subset", help="the Hub dataset's subset (config name)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(func=cmd_check)
+
+    export = sub.add_parser("export", help="print a standalone Python script that performs the same run")
+    export.add_argument("config", help="the run's JSON/YAML config file")
+    export.add_argument("-o", "--output", help="write the script to this file instead of printing it")
+    export.set_defaults(func=cmd_export)
+
+    app = sub.add_parser("app", help="serve the workbench app in the browser")
+    app.add_argument("--port", type=int, default=8866, help="port to serve on (default: 8866)")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    app.set_defaults(func=cmd_app)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``workbench`` command line.
+
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit code: 0 success, 1 unexpected failure, 2 bad input (with ``error:`` and ``fix:`` lines),
+        130 stopped with Ctrl-C.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        report_error(f"{exc}.", fix=f"run `{exc.prog} --help` to see the arguments.")
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        report_error("no command was given.", fix="use one of: train, check, export, app.")
+        return EXIT_BAD_INPUT
+    args.error_log = None
+    try:
+        return args.func(args)
+    except WorkbenchError as err:
+        report_error(err.message, err.fix, err.where)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `workbench check ... | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    except (
+        FileNotFoundError,
+        IsADirectoryError,
+        NotADirectoryError,
+        PermissionError,
+        UnicodeDecodeError,
+        ValueError,
+    ) as exc:
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        report_error(
+            f"{type(exc).__name__}: {exc}", fix="check the file paths you gave and what the files hold."
+        )
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - anything else is a bug: one line, the traceback on request
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        where = _save_traceback(args.error_log)
+        report_error(
+            f"unexpected {type(exc).__name__}: {first}",
+            fix=f"see {where} for the traceback"
+            if where
+            else "rerun with WORKBENCH_DEBUG=1 to see the traceback.",
+        )
+        return EXIT_FAILED
+
+
+def _save_traceback(path: Path | None) -> Path | None:
+    if path is None:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+    except OSError:
+        return None
+    return path
+
+
+# ---- export and app ----------------------------------------------------------------------------------------------
+
+
+def cmd_export(args) -> int:
+    """``workbench export CONFIG``: print (or write) the standalone script of the run."""
+    from ..export import export_script
+    from ..spec import load_config
+
+    spec = load_config(args.config)
+    script = export_script(spec)
+    if args.output:
+        target = Path(args.output).expanduser()
+        if target.is_dir():
+            raise WorkbenchError(f"'{target}' is a folder.", fix="give a file name, e.g. -o train.py.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(script, encoding="utf-8")
+        print(
+            f"wrote {target}: run it with `python {target}` or `accelerate launch {target}`.", file=sys.stderr
+        )
+    else:
+        sys.stdout.write(script)
+    return EXIT_OK
+
+
+def cmd_app(args) -> int:
+    """``workbench app``: serve the app (the server lives in workbench.ui.serve)."""
+    if not 0 < args.port < 65536:
+        raise WorkbenchError(
+            f"--port must be between 1 and 65535, got {args.port}.", fix="use e.g. --port 8866."
+        )
+    try:
+        from ..ui.serve import serve
+    except ModuleNotFoundError as exc:
+        if exc.name != "workbench.ui.serve":
+            raise
+        report_error(
+            "the app server (workbench.ui.serve) is not part of this installation.",
+            fix="reinstall sentence-workbench (pip install -e .), or open notebooks/app.ipynb in Jupyter.",
+        )
+        return EXIT_FAILED
+    serve(port=args.port, host=args.host, open_browser=False)
+    return EXIT_OK

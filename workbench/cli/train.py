@@ -1,0 +1,239 @@
+"""``workbench train CONFIG``: run a config file to the end with a progress bar, then print the summary table.
+
+Progress and log lines go to stderr (:class:`TrainView`, fed by the Runner's worker thread); the summary table
+(:func:`summary_table`) goes to stdout. Ctrl-C stops after the current step and saves the model; a second Ctrl-C
+quits at once.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ..errors import WorkbenchError
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, report_error
+
+
+def cmd_train(args) -> int:
+    """``workbench train CONFIG``: build the plan, run it with a progress bar, print the summary table."""
+    from ..spec import load_config
+
+    spec = load_config(args.config)
+    changes: dict = {}
+    if args.overwrite:
+        changes["overwrite"] = True
+    if args.output_dir:
+        changes["output_dir"] = str(Path(args.output_dir).expanduser().resolve())
+    if args.max_steps is not None:
+        if args.max_steps < 1:
+            raise WorkbenchError(
+                f"--max-steps must be at least 1, got {args.max_steps}.", fix="use e.g. --max-steps 100."
+            )
+        changes["args"] = {**spec.args, "max_steps": args.max_steps}
+    spec = spec.replace(**changes) if changes else spec
+    out = Path(spec.output_dir)
+    args.error_log = out / "error.log"
+    from ..engine import build, check_output_dir
+
+    try:
+        check_output_dir(spec)  # before the slow part: refuse a finished run's folder at once
+    except WorkbenchError as err:
+        if err.where == "output_dir":
+            err.fix = (err.fix or "").rstrip(".") + "; on the command line: --overwrite, or --output-dir DIR."
+        raise
+    view = TrainView(quiet=args.quiet)
+    view.say(f"preparing the run from {args.config} (loading data and libraries) ...")
+    from ..engine import Runner
+
+    plan = build(spec)
+    runner = Runner(plan, on_event=view)
+    runner.start()
+    interrupted = False
+    try:
+        while not runner.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        interrupted = True
+        view.say(
+            "stopping after the current step; the model trained so far will be saved "
+            "(press Ctrl-C again to quit at once) ..."
+        )
+        runner.stop()
+        try:
+            while not runner.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            view.say("quit without saving.")
+            return EXIT_INTERRUPTED
+    view.end_bar()
+    summary = runner.summary or {"status": runner.status}
+    if runner.status == "error":
+        if isinstance(runner.exception, WorkbenchError):
+            err = runner.exception
+            report_error(err.message, err.fix, err.where)
+            return EXIT_BAD_INPUT
+        saved = summary.get("model_path")
+        report_error(
+            f"the run failed: {runner.error}",
+            fix=(f"the model trained so far is in {saved}; " if saved else "")
+            + "rerun with WORKBENCH_DEBUG=1 or read error.log in the output folder for the traceback.",
+        )
+        return EXIT_FAILED
+    print(summary_table(summary))
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+class TrainView:
+    """Turns the Runner's events into a progress bar and log lines on stderr (called from the worker thread)."""
+
+    WIDTH = 28
+
+    def __init__(self, quiet: bool = False, stream=None):
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.interval = 0.1 if self.tty else 2.0
+        self.primary: dict[str, str] = {}
+        self.loss: float | None = None
+        self._last = 0.0
+        self._bar_open = False
+        self._lock = threading.Lock()
+
+    def say(self, text: str) -> None:
+        """A log line (ends an open progress bar line first)."""
+        if self.quiet:
+            return
+        with self._lock:
+            self._close_bar()
+            print(text, file=self.stream, flush=True)
+
+    def end_bar(self) -> None:
+        with self._lock:
+            self._close_bar()
+
+    def _close_bar(self) -> None:
+        if self._bar_open:
+            self.stream.write("\n")
+            self._bar_open = False
+
+    def __call__(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == "progress":
+            self._progress(event)
+        elif kind == "log" and isinstance(event.get("loss"), (int, float)):
+            self.loss = float(event["loss"])
+        elif kind == "status" and event["status"] in ("baseline", "training", "saving"):
+            self.say(
+                {
+                    "baseline": "evaluating the base model ...",
+                    "training": "training ...",
+                    "saving": "saving the model ...",
+                }[event["status"]]
+            )
+        elif kind == "note":
+            self.say(f"note: {event['text']}")
+        elif kind == "baseline":
+            self.primary = dict(event.get("primary") or {})
+            if event.get("metrics"):
+                self.say("baseline: " + _metrics_text(event["metrics"], self.primary.values()))
+        elif kind == "eval":
+            metrics = {k.removeprefix("eval_"): v for k, v in (event.get("metrics") or {}).items()}
+            wanted = [*self.primary.values(), "loss"]
+            self.say(f"step {event.get('step')}: eval " + _metrics_text(metrics, wanted))
+        elif kind == "final" and event.get("metrics"):
+            self.say("final: " + _metrics_text(event["metrics"], self.primary.values()))
+
+    def _progress(self, event: dict) -> None:
+        if self.quiet:
+            return
+        step, total = int(event.get("step") or 0), int(event.get("max_steps") or 0)
+        now = time.monotonic()
+        if now - self._last < self.interval and step < total:
+            return
+        self._last = now
+        done = min(1.0, step / total) if total else 0.0
+        filled = int(round(done * self.WIDTH))
+        parts = [f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {step}/{total} steps"]
+        if event.get("epoch") is not None:
+            parts.append(f"epoch {float(event['epoch']):.2f}")
+        if self.loss is not None:
+            parts.append(f"loss {self.loss:.4f}")
+        parts.append(f"{_clock(event.get('elapsed_s'))} elapsed")
+        if event.get("eta_s") is not None and step < total:
+            parts.append(f"~{_clock(event['eta_s'])} left")
+        with self._lock:
+            self.stream.write("\r" + "  ".join(parts) + " " * 4)
+            self.stream.flush()
+            self._bar_open = True
+
+
+def _clock(seconds) -> str:
+    seconds = int(round(float(seconds or 0)))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _metrics_text(metrics: dict, wanted) -> str:
+    wanted = [w for w in wanted if w in metrics]
+    keys = wanted or [k for k in metrics if not k.endswith(("runtime", "per_second"))]
+    return ", ".join(
+        f"{k} {metrics[k]:.4f}" if isinstance(metrics[k], (int, float)) else f"{k} {metrics[k]}" for k in keys
+    )
+
+
+def summary_table(summary: dict) -> str:
+    """The run's outcome: baseline -> final per primary metric with a verdict, and where the model went."""
+    baseline, final = summary.get("baseline") or {}, summary.get("final") or {}
+    primary = summary.get("primary_metrics") or {}
+    rows = _verdict_rows(baseline, final, primary)
+    lines = []
+    if rows:
+        width = max(len("metric"), *(len(r[0]) for r in rows))
+        lines.append(f"{'metric':<{width}}  {'baseline':>9}  {'final':>9}  {'change':>9}  verdict")
+        for metric, base, fin, delta, verdict in rows:
+            lines.append(f"{metric:<{width}}  {base:>9.4f}  {fin:>9.4f}  {delta:>+9.4f}  {verdict}")
+    elif baseline and not final:
+        lines.append("no final metrics: the run ended before the final evaluation.")
+    elif any(note.startswith("no evaluator fits") for note in summary.get("notes") or ()):
+        lines.append(
+            "no evaluator ran: no evaluator fits your eval/test data as mapped (see the notes above); "
+            "map it as pairs + score, pairs + 0/1 label or triplets to compare before and after."
+        )
+    else:
+        lines.append(
+            "no evaluator ran: add an eval or test dataset (or a holdout) to compare before and after."
+        )
+    status = summary.get("status")
+    if status == "stopped":
+        lines.append(f"stopped early after {summary.get('steps', 0)} steps (Ctrl-C).")
+    if summary.get("model_path"):
+        lines.append(f"model saved to {summary['model_path']}")
+    elif status == "stopped":
+        lines.append("stopped before training: no model was saved.")
+    return "\n".join(lines)
+
+
+def _verdict_rows(baseline: dict, final: dict, primary: dict) -> list[tuple]:
+    try:
+        from ..engine import summary_verdicts
+    except ImportError:  # the verdict module is optional for the table: judge by sign alone
+        summary_verdicts = None
+    if summary_verdicts is not None:
+        judged = summary_verdicts(baseline, final, primary)
+        return [(v["metric"], v["baseline"], v["final"], v["delta"], v["verdict"]) for v in judged.values()]
+    rows = []
+    for key in primary.values():
+        if key in baseline and key in final:
+            delta = float(final[key]) - float(baseline[key])
+            rows.append(
+                (
+                    key,
+                    float(baseline[key]),
+                    float(final[key]),
+                    delta,
+                    "win" if delta > 0 else "regression" if delta < 0 else "no change",
+                )
+            )
+    return rows

@@ -1,0 +1,154 @@
+"""Reading local files: csv/tsv (separator and decimal commas detected), json/jsonl (record or column layouts),
+parquet, arrow/feather (files and ``save_to_disk`` folders) and SQLite queries. `sources` turns them into datasets.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import WorkbenchError
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost exception's message: `datasets` wraps parser errors in a vague DatasetGenerationError."""
+    seen = exc
+    while (seen.__cause__ or seen.__context__) is not None and len(str(seen)) < 2000:
+        seen = seen.__cause__ or seen.__context__
+    text = str(seen).strip() or type(seen).__name__
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def csv_separator(path: Path) -> str:
+    if path.suffix.lower() in (".tsv", ".tab"):
+        return "\t"
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        header = fh.readline()
+    if "," in header:
+        return ","
+    counts = {sep: header.count(sep) for sep in ("\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
+_DECIMAL_POINT = re.compile(r"[-+]?\d+\.\d+")
+
+
+def csv_options(path: Path) -> dict:
+    """The CSV reader's options for a file: its separator, and ``decimal=","`` for a ';'-separated file that
+    writes numbers with a decimal comma (what spreadsheets in many locales save), so "4,5" reads as 4.5."""
+    sep = csv_separator(path)
+    options = {"sep": sep}
+    if sep == ";":
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            fh.readline()
+            cells = [
+                c.strip().strip('"') for _, line in zip(range(200), fh, strict=False) for c in line.split(";")
+            ]
+        if any(_DECIMAL_COMMA.fullmatch(c) for c in cells) and not any(
+            _DECIMAL_POINT.fullmatch(c) for c in cells
+        ):
+            options["decimal"] = ","
+    return options
+
+
+def _load_file(source: str, path: Path):
+    import datasets
+
+    if source == "csv":
+        return datasets.load_dataset("csv", data_files=str(path), split="train", **csv_options(path))
+    if source == "parquet":
+        return datasets.load_dataset("parquet", data_files=str(path), split="train")
+    if source == "json":
+        ds = datasets.load_dataset("json", data_files=str(path), split="train")
+        return _unwrap_json(ds, path)
+    if source == "arrow":
+        if path.is_dir():
+            if (path / "state.json").is_file() or (path / "dataset_dict.json").is_file():
+                return datasets.load_from_disk(str(path))
+            files = sorted(str(p) for p in path.glob("*.arrow"))
+            if not files:
+                raise WorkbenchError(
+                    f"folder '{path}' holds no .arrow files and is not a `save_to_disk` folder.",
+                    fix="point 'path' at an .arrow/.feather file or at a folder written by Dataset.save_to_disk.",
+                )
+            return datasets.load_dataset("arrow", data_files=files, split="train")
+        # The "arrow" builder reads both the IPC stream format (`datasets` files) and the IPC file format (Feather).
+        return datasets.load_dataset("arrow", data_files=str(path), split="train")
+    raise AssertionError(source)
+
+
+def _unwrap_json(ds, path: Path):
+    """Handle the two common non-record JSON layouts: {"col": [...], ...} and {"data": [{...}, ...]}."""
+    import json
+
+    import datasets
+
+    if ds.num_rows != 1:
+        return ds
+    types = list(ds.features.values())
+    if len(types) == 1 and isinstance(types[0], (datasets.List, datasets.LargeList)):
+        inner = types[0].feature
+        if isinstance(inner, dict):  # a list of records under one key
+            return datasets.load_dataset(
+                "json", data_files=str(path), split="train", field=ds.column_names[0]
+            )
+    row = ds[0]
+    if row and all(isinstance(v, list) for v in row.values()) and len({len(v) for v in row.values()}) == 1:
+        with open(path, encoding="utf-8") as fh:
+            return datasets.Dataset.from_dict(json.load(fh))  # column-oriented file
+    return ds
+
+
+def _load_sql(path: Path, query: str):
+    """The rows a SELECT on a SQLite file returns, as a pandas DataFrame."""
+    import sqlite3
+
+    import pandas as pd
+
+    conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        try:
+            frame = pd.read_sql_query(query, conn)
+        except Exception as exc:  # noqa: BLE001 - bad SQL or not a SQLite file: the user's input
+            try:
+                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            except Exception:  # noqa: BLE001
+                tables = None
+            hint = (
+                f"tables in this file: {', '.join(tables) or '(none)'}"
+                if tables is not None
+                else ("the file does not look like a SQLite database")
+            )
+            raise WorkbenchError(
+                f"the query on '{path}' failed: {_root_cause(exc)}.",
+                fix=f"check the query's table and column names ({hint}).",
+            ) from None
+    finally:
+        conn.close()
+    return frame
+
+
+def first_table(path: Path) -> str:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise WorkbenchError(
+            f"'{path.name}' is not a readable SQLite database ({exc}).",
+            fix="upload a .db/.sqlite file written by SQLite, or export the table as CSV.",
+        ) from None
+    if not rows:
+        raise WorkbenchError(
+            f"SQLite file '{path.name}' holds no tables.", fix="upload a database with a table."
+        )
+    return rows[0][0].replace('"', '""')

@@ -1,0 +1,153 @@
+"""How each dataset of a run is prepared for the trainer, and the record of it (`DatasetPrep`, `LabelPrep`) that
+the exported script writes out: column mapping, empty rows dropped, the label's cast, class ids, rescaling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .. import data
+from ..data import BINARY, CLASS, ColumnProfile
+from ..errors import WorkbenchError
+from ..spec import DatasetSpec
+
+# LabelPrep.cast: how `data.prepare` turned the label column's values into numbers.
+CAST_CATEGORY = "category"  # text classes -> ids (LabelPrep.category_map)
+CAST_INT = "int"  # whole numbers written as text -> int(float(v))
+CAST_FLOAT = "float"  # numbers written as text -> float(v)
+CAST_BOOL = "bool"  # False / True -> 0 / 1
+
+
+@dataclass(frozen=True)
+class LabelPrep:
+    """What `data.prepare` did to a dataset's label column before naming it ``label``.
+
+    Attributes:
+        column: The source column.
+        cast: None (the values are used as they are) or one of ``CAST_CATEGORY`` / ``CAST_INT`` / ``CAST_FLOAT`` /
+            ``CAST_BOOL``.
+        category_map: Text class -> id, for ``CAST_CATEGORY``.
+        label_range: ``(low, high)``: after the cast, the label was rescaled from this scale to 0-1.
+    """
+
+    column: str
+    cast: str | None = None
+    category_map: dict[str, int] | None = None
+    label_range: tuple[float, float] | None = None
+
+    @property
+    def dtype(self) -> str | None:
+        """The prepared label's value type (``int64`` / ``float64``), or None when the column is used as it is."""
+        if self.label_range is not None or self.cast == CAST_FLOAT:
+            return "float64"
+        return None if self.cast is None else "int64"
+
+
+@dataclass(frozen=True)
+class DatasetPrep:
+    """How one dataset was loaded and mapped: what an exported script has to reproduce.
+
+    Attributes:
+        inputs: The source input columns in the loss's order (a column may appear twice).
+        label: The label's preparation, or None when the dataset is used without a label.
+        columns: The prepared dataset's columns: the inputs (renamed or copied where needed), then ``label``.
+        loaded_split: The loaded dataset's split (``Dataset.split``: the one a Hub dataset was read from), taken
+            before any holdout; None for a holdout.
+        drop_empty: Rows with an empty input or label were dropped before the label was cast.
+    """
+
+    inputs: tuple[str, ...]
+    label: LabelPrep | None
+    columns: tuple[str, ...]
+    loaded_split: str | None = None
+    drop_empty: bool = False
+
+
+def _train_classes_for(raw, profile, label, ds_spec: DatasetSpec, train_classes: dict) -> dict | None:
+    """The class ids an eval/test set with text classes must use: those of the train set it measures.
+
+    Numbering an eval set's classes on their own would give a class another id than in training whenever the
+    eval set lacks a class (the model's "neutral" read as "contradiction"). A holdout takes its train set's ids;
+    any other set those of the first train set that has all of its classes (else of the first with text classes:
+    a class training never saw is then named in the error).
+    """
+    import pyarrow as pa
+
+    if label is None or not train_classes:
+        return None
+    atype = raw.features.arrow_schema.field(label).type
+    if (
+        not (pa.types.is_string(atype) or pa.types.is_large_string(atype))
+        or profile.column(label).numeric_strings
+    ):
+        return None
+    if ds_spec.source == "holdout":
+        return train_classes.get(ds_spec.of)
+    values = set(data.category_mapping(raw, label))
+    return next((m for m in train_classes.values() if values <= set(m)), next(iter(train_classes.values())))
+
+
+def _prepare(
+    raw,
+    profile,
+    inputs,
+    label,
+    label_range,
+    loaded_split,
+    drop_empty: bool,
+    key: str,
+    notes: list[str],
+    category_map: dict | None = None,
+) -> tuple[Any, DatasetPrep]:
+    """`data.prepare` one dataset, and record what it did (the exported script writes the same steps out).
+
+    ``category_map``: the text-class ids to use (a train set's, for an eval/test set); None numbers them here.
+    """
+    if drop_empty:
+        before = raw.num_rows
+        raw = data.drop_empty_rows(raw, [*inputs, *([label] if label else [])])
+        if raw.num_rows < before:
+            notes.append(f"{key}: {before - raw.num_rows} of {before} rows dropped (an empty input or label)")
+    try:
+        prepared = data.prepare(raw, inputs, label, label_range, category_map=category_map)
+    except WorkbenchError as exc:  # name the dataset; the mapping's problems belong to the Columns panel
+        split, _, name = key.partition("/")
+        raise WorkbenchError(
+            f"{key}: {exc.message}", fix=exc.fix, where=exc.where or f"datasets.{split}.{name}.columns"
+        ) from exc
+    label_prep = None
+    if label is not None:
+        label_prep = _label_prep(raw, profile.column(label), label, label_range, prepared, category_map)
+    split = str(loaded_split) if loaded_split is not None else None
+    return prepared, DatasetPrep(tuple(inputs), label_prep, tuple(prepared.column_names), split, drop_empty)
+
+
+def _label_prep(
+    raw, column: ColumnProfile, label: str, label_range, prepared, category_map: dict | None = None
+) -> LabelPrep:
+    """The cast `data.prepare` applied to a label: its rule (Arrow type + column profile), read off its output.
+
+    The profile is the one `prepare` decides from (the same seeded row sample). A text column holding mostly
+    numbers is read as numbers by `prepare` even when the sample shows a stray value: the output's type tells.
+    """
+    import pyarrow as pa
+
+    atype = raw.features.arrow_schema.field(label).type
+    is_string = pa.types.is_string(atype) or pa.types.is_large_string(atype)
+    scale = tuple(float(v) for v in label_range) if label_range is not None else None
+    if (
+        is_string
+        and not column.numeric_strings
+        and getattr(prepared.features["label"], "dtype", None) == "int64"
+    ):
+        return LabelPrep(
+            label,
+            CAST_CATEGORY,
+            dict(category_map) if category_map is not None else data.category_mapping(raw, label),
+            scale,
+        )
+    if is_string or column.numeric_strings:
+        return LabelPrep(label, CAST_INT if column.role in (CLASS, BINARY) else CAST_FLOAT, None, scale)
+    if pa.types.is_boolean(atype):
+        return LabelPrep(label, CAST_BOOL, None, scale)
+    return LabelPrep(label, None, None, scale)

@@ -1,0 +1,208 @@
+"""Per-item scores for the paired bootstrap of :mod:`.quality`: encode an evaluator's own test data with a model
+(:func:`item_scores`), or record them each time the Runner calls a wrapped evaluator (:class:`ItemRecorder`:
+baseline, then final), so that the model trained in place is scored before and after. Heavy imports happen inside
+functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .quality import AP, MEAN, N_BOOT, SPEARMAN, bootstrap_delta
+
+
+def ndcg_at_k(ranked_ids: Sequence[str], relevant: set, k: int = 10) -> float:
+    """Binary-relevance nDCG@k, computed as the library's InformationRetrievalEvaluator does."""
+    dcg = sum(1.0 / math.log2(rank + 2) for rank, cid in enumerate(ranked_ids[:k]) if cid in relevant)
+    idcg = sum(1.0 / math.log2(rank + 2) for rank in range(min(len(relevant), k)))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def item_scores(evaluator, model, cache: dict | None = None) -> dict[str, Any]:
+    """Per-item scores of ``model`` on an evaluator's own test data, for :func:`bootstrap_delta`.
+
+    Supports EmbeddingSimilarityEvaluator (cosine per pair), BinaryClassificationEvaluator (cosine per pair),
+    TripletEvaluator (1 when the positive is closer than the negative), their Sparse* counterparts (the model's
+    similarity instead of the cosine), CrossEncoderClassificationEvaluator with one output (predicted score per
+    pair) and CrossEncoderCorrelationEvaluator. Information-retrieval evaluators are scored by :class:`ItemRecorder`
+    (it reuses the evaluator's own ranking instead of encoding the corpus a second time).
+
+    Args:
+        evaluator: The library's evaluator (its data is read from its attributes).
+        model: The model to score.
+        cache: Optional text -> embedding of texts the evaluator has just encoded with ``model``; only the texts
+            missing from it are encoded.
+
+    Returns:
+        ``{"kind", "scores", "gold"}``: the arguments :func:`bootstrap_delta` takes.
+
+    Raises:
+        TypeError: the evaluator is not one of the supported kinds.
+    """
+    import numpy as np
+
+    name = type(evaluator).__name__
+    if name.startswith("CrossEncoder"):
+        pairs = [list(p) for p in evaluator.sentence_pairs]
+        preds = np.asarray(
+            model.predict(pairs, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
+        )
+        if preds.ndim > 1:
+            raise TypeError(f"{name} with {preds.shape[1]} outputs has no per-pair score to bootstrap")
+        if name == "CrossEncoderClassificationEvaluator":
+            return {"kind": AP, "scores": preds, "gold": np.asarray(evaluator.labels, dtype=float)}
+        if name == "CrossEncoderCorrelationEvaluator":
+            return {"kind": SPEARMAN, "scores": preds, "gold": np.asarray(evaluator.scores, dtype=float)}
+    base_name = name.removeprefix("Sparse")
+    if base_name in ("EmbeddingSimilarityEvaluator", "BinaryClassificationEvaluator"):
+        sims = _pair_scores(
+            model, evaluator.sentences1, evaluator.sentences2, sparse=name != base_name, cache=cache
+        )
+        if base_name == "EmbeddingSimilarityEvaluator":
+            return {"kind": SPEARMAN, "scores": sims, "gold": np.asarray(evaluator.scores, dtype=float)}
+        return {"kind": AP, "scores": sims, "gold": np.asarray(evaluator.labels, dtype=float)}
+    if base_name == "TripletEvaluator":
+        sparse = name != base_name
+        pos = _pair_scores(model, evaluator.anchors, evaluator.positives, sparse=sparse, cache=cache)
+        neg = _pair_scores(model, evaluator.anchors, evaluator.negatives, sparse=sparse, cache=cache)
+        return {"kind": MEAN, "scores": (pos > neg).astype(float), "gold": None}
+    raise TypeError(f"no per-item scores for {name}")
+
+
+def _pair_scores(
+    model, left: Sequence[str], right: Sequence[str], *, sparse: bool, cache: dict | None = None
+):
+    """Per-pair similarity: the cosine for dense models (as the dense evaluators report), the model's own
+    similarity (dot) for sparse ones. Each distinct text is encoded once, and not at all when it is in ``cache``."""
+    import numpy as np
+    import torch
+
+    texts = list(dict.fromkeys([*left, *right]))
+    cache = cache or {}
+    missing = [t for t in texts if t not in cache]
+    fresh = None
+    if missing:
+        fresh = model.encode(missing, batch_size=64, convert_to_tensor=True, show_progress_bar=False)
+        if getattr(fresh, "is_sparse", False):
+            fresh = fresh.to_dense()
+    if not cache:
+        emb = fresh
+    else:
+        fresh_at = {t: i for i, t in enumerate(missing)}
+        emb = torch.stack([torch.as_tensor(cache[t]) if t in cache else fresh[fresh_at[t]] for t in texts])
+    pos = {t: i for i, t in enumerate(texts)}
+    a = emb[torch.tensor([pos[t] for t in left])]
+    b = emb[torch.tensor([pos[t] for t in right])]
+    if sparse:
+        sims = model.similarity_pairwise(a, b)
+    else:
+        sims = torch.nn.functional.cosine_similarity(a, b, dim=-1)
+    return np.asarray(sims.detach().cpu().float().numpy(), dtype=float)
+
+
+class ItemRecorder:
+    """Wraps an evaluator; each call evaluates as usual and also records the model's per-item scores.
+
+    The Runner evaluates the same evaluator on the base model (baseline) and on the trained model (final); the
+    model is trained in place, so the per-item scores must be taken at those moments. ``records`` holds one
+    ``{"kind", "scores", "gold", "metric"}`` dict per call.
+
+    Information-retrieval evaluators: the library hands its per-query ranking to ``compute_metrics``; the recorder
+    catches that ranking and computes each query's nDCG@10 from it, so the corpus is encoded only once per call.
+    Everything else is read through the wrapped evaluator (``primary_metric``, ``name``, ...).
+    """
+
+    def __init__(self, evaluator):
+        self.__dict__["_inner"] = evaluator
+        self.__dict__["records"] = []
+
+    @property
+    def __class__(self):
+        # isinstance() checks fall through to the wrapped evaluator's class: the trainer only accepts evaluators
+        # (anything else it tries to iterate as a list of them).
+        return type(self._inner)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._inner, name, value)
+
+    def __call__(self, model, *args, **kwargs):
+        import time
+
+        inner = self._inner
+        started = time.monotonic()
+        rankings: list = []
+        cache: dict = {}
+        ir = hasattr(inner, "relevant_docs") and hasattr(inner, "compute_metrics")
+        patched = "compute_metrics" if ir else "embed_inputs" if hasattr(inner, "embed_inputs") else None
+        if ir:
+            original = inner.compute_metrics
+
+            def capture(queries_result_list, *a, **kw):
+                rankings.append(queries_result_list)
+                return original(queries_result_list, *a, **kw)
+
+            inner.compute_metrics = capture
+        elif patched:
+            # Keep the embeddings the evaluator computes, so the per-item scores need no second encoding.
+            original_embed = inner.embed_inputs
+
+            def remember(model_, sentences, *a, **kw):
+                out = original_embed(model_, sentences, *a, **kw)
+                quantized = (kw.get("precision") or getattr(inner, "precision", None)) not in (
+                    None,
+                    "float32",
+                )
+                if (
+                    not a
+                    and not quantized
+                    and not getattr(out, "is_sparse", False)
+                    and len(out) == len(sentences)
+                ):
+                    cache.update((t, e) for t, e in zip(sentences, out, strict=True) if isinstance(t, str))
+                return out
+
+            inner.embed_inputs = remember
+        try:
+            result = inner(model, *args, **kwargs)
+        finally:
+            if patched:
+                delattr(inner, patched)
+        eval_s = time.monotonic() - started
+        started = time.monotonic()
+        if ir:
+            record = self._ir_record(rankings)
+        else:
+            record = item_scores(inner, model, cache)
+        record["extra_s"] = time.monotonic() - started
+        record["eval_s"] = eval_s
+        self.records.append(record)
+        return result
+
+    def _ir_record(self, rankings: list) -> dict[str, Any]:
+        import numpy as np
+
+        inner = self._inner
+        if not rankings:
+            raise TypeError(f"{type(inner).__name__} did not hand its ranking to compute_metrics")
+        k = max(getattr(inner, "ndcg_at_k", [10]))
+        ranking = rankings[0]  # one per similarity function; the model's own comes first
+        values = []
+        for qid, hits in zip(inner.queries_ids, ranking, strict=True):
+            top = sorted(hits, key=lambda h: (-h["score"], h["corpus_id"]))
+            values.append(ndcg_at_k([h["corpus_id"] for h in top], inner.relevant_docs[qid], k))
+        return {"kind": MEAN, "scores": np.asarray(values, dtype=float), "gold": None, "metric": f"ndcg@{k}"}
+
+
+def recorded_delta(recorder: ItemRecorder, *, n_boot: int = N_BOOT, seed: int = 0) -> dict[str, Any]:
+    """The paired bootstrap between an ItemRecorder's first (baseline) and last (final) record."""
+    if len(recorder.records) < 2:
+        raise ValueError("the recorder needs a baseline and a final call")
+    first, last = recorder.records[0], recorder.records[-1]
+    return bootstrap_delta(
+        first["kind"], first["scores"], last["scores"], first["gold"], n_boot=n_boot, seed=seed
+    )

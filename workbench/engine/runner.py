@@ -1,0 +1,414 @@
+"""The engine: build the model and evaluators, evaluate a baseline, train, save, evaluate again, write the summary.
+
+`Runner` runs one RunSpec in a background thread (`start` / `stop` / `wait`) or in the calling thread
+(`run_blocking`), and streams events to subscribers from the worker thread. Stop is cooperative (checked at every
+step end) and a stopped or failed training still saves the model. Heavy imports happen inside functions, so
+``import workbench.engine.runner`` is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import catalog as C
+from ..errors import WorkbenchError
+from ..spec import RunSpec, load_config
+from .evaluators import metric_key
+from .losses import make_losses
+from .models import quiet_loading
+from .plan import Plan, build
+from .runs import RUN_ARTIFACTS
+
+log = logging.getLogger("workbench.run")
+
+STATUSES = ("idle", "loading", "baseline", "training", "saving", "finished", "stopped", "error")
+TRAINERS = {
+    C.DENSE: ("sentence_transformers.sentence_transformer.trainer", "SentenceTransformerTrainer"),
+    C.SPARSE: ("sentence_transformers.sparse_encoder.trainer", "SparseEncoderTrainer"),
+    C.CROSS: ("sentence_transformers.cross_encoder.trainer", "CrossEncoderTrainer"),
+}
+# transformers' own progress printers: they would print into whatever notebook cell is current.
+_PRINTERS = ("NotebookProgressCallback", "PrinterCallback", "ProgressCallback")
+PROGRESS_INTERVAL_S = 0.25
+Event = dict[str, Any]
+
+
+def _as_spec(config) -> RunSpec | Plan:
+    if isinstance(config, (RunSpec, Plan)):
+        return config
+    if isinstance(config, dict):
+        return RunSpec.from_dict(config)
+    return load_config(config)
+
+
+def _evaluate(plan: Plan, model, splits=("eval", "test")) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for ev in plan.evaluators:
+        if ev.split in splits:
+            result = ev.instance(model)
+            if isinstance(result, dict):
+                metrics.update({k: float(v) for k, v in result.items() if isinstance(v, (int, float))})
+            else:
+                metrics[ev.name] = float(result)
+    return metrics
+
+
+def _make_callback(runner: Runner):
+    from transformers import TrainerCallback
+
+    class StreamingCallback(TrainerCallback):
+        """Streams log / eval / progress rows to the runner and honours Stop at every step end."""
+
+        def __init__(self):
+            self.started = time.monotonic()
+            self.first_step = 0
+            self.last_progress = 0.0
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.started = time.monotonic()
+            self.first_step = state.global_step
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if runner._stop.is_set():
+                control.should_training_stop = True
+            now = time.monotonic()
+            if now - self.last_progress >= PROGRESS_INTERVAL_S or state.global_step >= state.max_steps:
+                self.last_progress = now
+                elapsed = now - self.started
+                done = state.global_step - self.first_step
+                eta = elapsed / done * (state.max_steps - state.global_step) if done > 0 else None
+                runner._emit(
+                    {
+                        "type": "progress",
+                        "step": state.global_step,
+                        "max_steps": state.max_steps,
+                        "epoch": state.epoch,
+                        "elapsed_s": round(elapsed, 3),
+                        "eta_s": None if eta is None else round(eta, 3),
+                    }
+                )
+            runner.steps = state.global_step
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            logs = dict(logs or {})
+            logs.pop("total_flos", None)
+            if any(key.startswith("eval_") for key in logs):
+                metrics = {k: v for k, v in logs.items() if k != "epoch"}
+                runner._emit(
+                    {"type": "eval", "step": state.global_step, "epoch": state.epoch, "metrics": metrics}
+                )
+            else:
+                runner._emit({"type": "log", "step": state.global_step, "epoch": state.epoch, **logs})
+
+    return StreamingCallback()
+
+
+class Runner:
+    """Runs one training run and reports what happens.
+
+    Args:
+        spec_or_plan: A RunSpec, a config dict or path, or a Plan from :func:`workbench.engine.build`.
+        on_event: Optional subscriber, called as ``fn(event)`` from the worker thread.
+
+    Attributes:
+        status: One of STATUSES.
+        error: The error text (a WorkbenchError's message and fix, or a one-line unexpected error).
+        summary: The summary dict once the run ended (also written to OUTPUT_DIR/summary.json).
+        primary_metrics: Each evaluator's primary metric key (known after the baseline), by evaluator name.
+        plan: The Plan, once built.
+    """
+
+    def __init__(self, spec_or_plan, on_event: Callable[[Event], None] | None = None):
+        self._source = spec_or_plan
+        self.plan: Plan | None = spec_or_plan if isinstance(spec_or_plan, Plan) else None
+        self.status = "idle"
+        self.error: str | None = None
+        self.exception: BaseException | None = None
+        self.summary: dict | None = None
+        self.steps = 0
+        self.primary_metrics: dict[str, str] = {}
+        self.model = None
+        self._subscribers: list[Callable[[Event], None]] = [on_event] if on_event else []
+        self._stop = threading.Event()
+        self._done = threading.Event()  # set when the background run has ended (summary written)
+        self._thread: threading.Thread | None = None
+        self._metrics_file = None
+        self._lock = threading.Lock()
+
+    # ---- control ----------------------------------------------------------------------------------------------
+
+    def subscribe(self, fn: Callable[[Event], None]) -> None:
+        """Call ``fn(event)`` for every event (from the worker thread). A subscriber that raises is logged."""
+        self._subscribers.append(fn)
+
+    def start(self) -> None:
+        """Run in a background daemon thread."""
+        if self._thread is not None and self._thread.is_alive():
+            raise WorkbenchError("this run is already running.", fix="wait for it or stop it first.")
+        self._stop.clear()
+        self._done.clear()
+        self._thread = threading.Thread(target=self._run_then_signal, name="workbench-run", daemon=True)
+        self._thread.start()
+
+    def _run_then_signal(self) -> None:
+        try:
+            self._run()
+        finally:
+            self._done.set()
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current step; the model trained so far is saved."""
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the background run; True when it has ended.
+
+        An Event, not ``Thread.join``: a KeyboardInterrupt that lands inside ``join`` can leave the thread
+        reported as not alive while it still runs (Python 3.11), and a Ctrl-C would then lose the model.
+        """
+        if self._thread is None:
+            return self.status in ("finished", "stopped", "error")
+        return self._done.wait(timeout)
+
+    def run_blocking(self) -> dict:
+        """Run in the calling thread and return the summary (status ``error`` rather than raising)."""
+        self._stop.clear()
+        self._run()
+        return self.summary or {"status": self.status, "error": self.error}
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and not self._done.is_set()
+
+    # ---- events -----------------------------------------------------------------------------------------------
+
+    def _set_status(self, status: str) -> None:
+        self.status = status
+        self._emit({"type": "status", "status": status})
+
+    def _emit(self, event: Event) -> None:
+        if event["type"] in ("log", "eval", "baseline", "final") and self._metrics_file is not None:
+            with self._lock:
+                self._metrics_file.write(
+                    json.dumps({**event, "time": round(time.time(), 3)}, default=str) + "\n"
+                )
+                self._metrics_file.flush()
+        for fn in list(self._subscribers):
+            try:
+                fn(event)
+            except Exception:  # noqa: BLE001 - a broken subscriber must not kill the training
+                log.exception("a run subscriber raised on %s", event.get("type"))
+
+    def _note(self, text: str) -> None:
+        self._emit({"type": "note", "text": text})
+
+    # ---- the run ----------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        self.error, self.exception, self.summary, self.steps = None, None, None, 0
+        self.primary_metrics = {}
+        started = time.monotonic()
+        out: Path | None = None
+        outcome = "finished"
+        baseline: dict = {}
+        final: dict = {}
+        model_path = None
+        try:
+            self._set_status("loading")
+            if self.plan is None:
+                self.plan = build(_as_spec(self._source))
+            plan = self.plan
+            out = plan.output_dir
+            self._prepare_output(plan)
+            for note in plan.notes:
+                self._note(note)
+            model = self.model = self._build_model(plan)
+            self._set_status("baseline")
+            baseline = _evaluate(plan, model)
+            self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
+            self._emit({"type": "baseline", "metrics": baseline, "primary": self.primary_metrics})
+            if self._stop.is_set():  # stopped before training: there is nothing new to save
+                outcome = "stopped"
+                return
+            # transformers' and the library's log lines and bars would print into whatever notebook cell is current.
+            with quiet_loading():
+                trainer = self._trainer(plan, model)
+                try:
+                    self._set_status("training")
+                    trainer.train(resume_from_checkpoint=plan.resume)
+                except Exception as exc:  # noqa: BLE001 - never lose a trained model: save, then report
+                    outcome = "error"
+                    self._fail(exc, out)
+            if outcome != "error" and self._stop.is_set():
+                outcome = "stopped"
+            if outcome == "error" and not getattr(trainer.state, "global_step", 0):
+                self._note(
+                    "the run failed before its first training step: no model was saved (nothing was "
+                    "trained), and the output folder stays free for a corrected rerun"
+                )
+                return
+            self._set_status("saving")
+            with quiet_loading():
+                trainer.model.save_pretrained(str(out / "final"))
+            model_path = str(out / "final")
+            self._emit({"type": "saved", "path": model_path})
+            if outcome != "error":
+                final = _evaluate(plan, trainer.model)
+                self._emit({"type": "final", "metrics": final})
+        except Exception as exc:  # noqa: BLE001 - reported as status "error"
+            outcome = "error"
+            if self.error is None:
+                self._fail(exc, out)
+        finally:
+            if out is not None and self.plan is not None and self._metrics_file is not None:
+                self._write_summary(out, outcome, baseline, final, model_path, started)
+            if self._metrics_file is not None:
+                self._metrics_file.close()
+                self._metrics_file = None
+            self._set_status(outcome)
+
+    def _fail(self, exc: BaseException, out: Path | None) -> None:
+        self.exception = exc
+        if isinstance(exc, WorkbenchError):
+            self.error = exc.text
+            return
+        self.error = (
+            f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}".strip()
+        )
+        if out is not None and out.is_dir():
+            (out / "error.log").write_text(traceback.format_exc(), encoding="utf8")
+            self.error += f" (traceback in {out / 'error.log'})"
+        log.error("run failed: %s", self.error)
+
+    def _prepare_output(self, plan: Plan) -> None:
+        out = plan.output_dir
+        # build() refused a folder holding a model unless overwrite is set. Without overwrite, what may be left is
+        # the logs of a workbench run that trained nothing (its summary.json says so): a retry replaces them
+        # rather than appending to its metrics. Anything else in the folder is left alone.
+        if plan.resume is None and (plan.spec.overwrite or _is_run_summary(out / "summary.json")):
+            for name in RUN_ARTIFACTS:
+                target = out / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(plan.spec.to_json(), encoding="utf8")
+        self._metrics_file = open(out / "metrics.jsonl", "a", encoding="utf8")  # noqa: SIM115 - closed in _run
+
+    def _build_model(self, plan: Plan):
+        from transformers import set_seed
+
+        from . import models
+
+        set_seed(int(plan.args.get("seed", plan.spec.seed)))
+        model = models.build_model(plan.spec.model, num_labels=plan.num_labels, device=plan.device)
+        path = models.resolve_model_path(plan.spec.model.name_or_path)
+        kind = models.checkpoint_type(path)
+        if plan.model_type == C.SPARSE and kind != "SparseEncoder":
+            self._note(
+                "sparse model built from a plain checkpoint: SPLADE pooling over a masked-LM head "
+                "(the head starts untrained unless the checkpoint has one)"
+            )
+        if plan.model_type == C.CROSS and kind != "CrossEncoder":
+            self._note(
+                f"cross-encoder with a new classifier head ({plan.num_labels} output(s)), untrained at first"
+            )
+        return model
+
+    def _trainer(self, plan: Plan, model):
+        import importlib
+
+        args_cls = C.training_args_class(plan.model_type)
+        args = args_cls(output_dir=str(plan.output_dir / "checkpoints"), **plan.args)
+        evaluators = [ev.instance for ev in plan.evaluators if ev.split == "eval"]
+        evaluator = None
+        if evaluators:
+            from sentence_transformers.base.evaluation.sequential import SequentialEvaluator
+
+            evaluator = evaluators[0] if len(evaluators) == 1 else SequentialEvaluator(evaluators)
+        module, name = TRAINERS[plan.model_type]
+        trainer_cls = getattr(importlib.import_module(module), name)
+        train = plan.train if len(plan.train) > 1 else next(iter(plan.train.values()))
+        eval_ds = None
+        if plan.eval_loss and args.eval_strategy != "no":
+            eval_ds = plan.eval_loss if len(plan.eval_loss) > 1 else next(iter(plan.eval_loss.values()))
+        trainer = trainer_cls(
+            model=model,
+            args=args,
+            train_dataset=train,
+            eval_dataset=eval_ds,
+            loss=make_losses(plan, model),
+            evaluator=evaluator,
+            callbacks=[_make_callback(self)],
+        )
+        for cb in list(trainer.callback_handler.callbacks):
+            if type(cb).__name__ in _PRINTERS:
+                trainer.remove_callback(cb)
+        return trainer
+
+    def _write_summary(
+        self, out: Path, outcome: str, baseline: dict, final: dict, model_path, started
+    ) -> None:
+        plan = self.plan
+        summary = {
+            "status": outcome,
+            "baseline": baseline,
+            "final": final,
+            "primary_metrics": self.primary_metrics,
+            "model_path": model_path,
+            "train_rows": plan.train_rows,
+            "steps": self.steps,
+            "wall_time_s": round(time.monotonic() - started, 2),
+            "notes": list(plan.notes),
+            "config": plan.spec.to_dict(),
+        }
+        if self.error:
+            summary["error"] = self.error
+        self.summary = summary
+        try:
+            (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf8")
+        except OSError as exc:
+            log.error("could not write summary.json: %s", exc)
+
+
+def train(config, on_event: Callable[[Event], None] | None = None) -> dict:
+    """Run one training to the end in the calling thread.
+
+    Args:
+        config: A RunSpec, a config dict, or the path of a JSON/YAML config file.
+        on_event: Optional subscriber for the run's events.
+
+    Returns:
+        The summary (as written to OUTPUT_DIR/summary.json).
+
+    Raises:
+        WorkbenchError: the configuration cannot run (nothing is trained or written then), or the run failed.
+    """
+    runner = Runner(_as_spec(config), on_event=on_event)
+    summary = runner.run_blocking()
+    if runner.status == "error":
+        if isinstance(runner.exception, WorkbenchError):
+            raise runner.exception
+        raise WorkbenchError(
+            f"the run failed: {runner.error}",
+            fix="see error.log in the output folder; the model trained so far is in final/.",
+        )
+    return summary
+
+
+def _is_run_summary(path: Path) -> bool:
+    """Whether ``path`` is a summary.json written by a workbench run."""
+    try:
+        data = json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"status", "baseline", "final"} <= set(data)

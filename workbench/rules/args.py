@@ -1,0 +1,62 @@
+"""The workbench's recommended training arguments and automatic mixed precision: pure functions of the loss,
+the data size and the device."""
+
+from __future__ import annotations
+
+from .. import catalog as C
+
+
+def recommended_args(
+    loss: C.LossSpec, n_rows: int, model_type: str, *, has_eval: bool = False, device: dict | None = None
+) -> dict:
+    """The workbench's defaults for omitted training arguments (what a newcomer gets by pressing Start).
+
+    Measured on STSb with the packaged model (bench/README.md): 1 epoch, lr 2e-5, batch 16 and 10 % warm-up give
+    a clear win for pair-score losses; in-batch-negative losses want larger batches (more negatives).
+
+    Args:
+        device: :func:`workbench.engine.models.detect_device`'s answer; on a CUDA GPU the defaults add mixed precision
+            (see :func:`auto_precision`). None: no precision choice (CPU defaults).
+    """
+    batch = 32 if loss.sampler == C.ND else 16
+    batch = max(2, min(batch, n_rows)) if n_rows else batch
+    steps_per_epoch = max(1, -(-n_rows // batch)) if n_rows else 100
+    args: dict = {
+        "num_train_epochs": 1,
+        "learning_rate": 2e-5,
+        "per_device_train_batch_size": batch,
+        "per_device_eval_batch_size": 64,
+        "warmup_steps": 0.1,
+        "logging_steps": max(1, min(50, steps_per_epoch // 20)),
+        "report_to": "none",
+        "save_strategy": "steps",
+        "save_steps": max(10, steps_per_epoch // 2),
+        "save_total_limit": 1,
+    }
+    if has_eval:
+        args["eval_strategy"] = "steps"
+        args["eval_steps"] = max(5, steps_per_epoch // 5)
+    if model_type == C.SPARSE:
+        args["learning_rate"] = 2e-5
+    args.update(auto_precision(device))
+    return args
+
+
+def auto_precision(device: dict | None) -> dict:
+    """The mixed precision the workbench picks for a device: bf16 on a CUDA GPU that has it, else fp16 on CUDA.
+
+    bf16 keeps fp32's exponent range (no loss scaling, no overflow in similarity logits); fp16 is the fallback on
+    GPUs without bf16 (the trainer adds a gradient scaler). Nothing on the CPU or Apple GPUs (MPS), where the
+    trainer's mixed precision is unsupported or slower. A config that sets fp16 or bf16 itself wins (the caller
+    drops these defaults then).
+    """
+    if not device or device.get("device") != "cuda":
+        return {}
+    return {"bf16": True} if device.get("bf16") else {"fp16": True}
+
+
+def merge_args(recommended: dict, chosen: dict) -> dict:
+    """The user's arguments over the workbench's defaults; a user's precision choice replaces the automatic one."""
+    if "fp16" in chosen or "bf16" in chosen:
+        recommended = {k: v for k, v in recommended.items() if k not in ("fp16", "bf16")}
+    return {**recommended, **chosen}

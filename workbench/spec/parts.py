@@ -1,0 +1,323 @@
+"""The parts of a run's configuration: the model, each dataset with its column mapping, the loss and the
+evaluators, each validated as it is read (a public contract: see README "Run configuration")."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from ..errors import WorkbenchError, nearest
+
+MODEL_TYPES = ("sentence-transformer", "sparse-encoder", "cross-encoder")
+SOURCES = ("hub", "csv", "json", "parquet", "arrow", "sql", "dict", "holdout")
+SPLITS = ("train", "eval", "test")
+POOLING_MODES = ("mean", "cls", "max", "lasttoken", "weightedmean")
+# Keys that would carry a secret. A config holding one is refused rather than silently stripped, so that the
+# person learns where the token should go instead.
+SECRET_KEYS = ("hub_token", "token", "hf_token", "use_auth_token", "push_to_hub_token")
+
+
+def _flag(value, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise WorkbenchError(f"'{where}' must be true or false, got {value!r}.", where=where)
+    return value
+
+
+def _whole(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WorkbenchError(
+            f"'{where}' must be a whole number, got {value!r}.", fix="use e.g. 42.", where=where
+        )
+    return value
+
+
+def check_dataset_name(name: str, where: str = "datasets") -> None:
+    """A dataset's name also names its evaluator and the evaluator's result files: no path separators."""
+    bad = [c for c in ("/", "\\") if c in name]
+    if not name.strip() or bad or name.strip() in (".", "..") or name != name.strip():
+        raise WorkbenchError(
+            f"'{name}' cannot be a dataset name" + (f" (it contains '{bad[0]}')" if bad else "") + ".",
+            fix="use letters, digits, '-', '_' or '.', e.g. 'dev' or 'stsb-v1.2'.",
+            where=where,
+        )
+
+
+def _check_keys(data: dict, allowed, where: str) -> None:
+    for key in data:
+        if key in SECRET_KEYS:
+            raise WorkbenchError(
+                f"'{key}' holds a Hub token; configs never store tokens.",
+                fix="remove it from the config and set the HF_TOKEN environment variable, or type the token "
+                "into the push panel's password field.",
+                where=f"{where}.{key}" if where else key,
+            )
+        if key not in allowed:
+            guess = nearest(key, allowed)
+            raise WorkbenchError(
+                f"unknown key '{key}'.",
+                fix=(f"did you mean '{guess}'? " if guess else "")
+                + f"Valid keys here: {', '.join(sorted(allowed))}.",
+                where=f"{where}.{key}" if where else key,
+            )
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which model to fine-tune.
+
+    Attributes:
+        type: ``sentence-transformer`` (dense), ``sparse-encoder`` (SPLADE) or ``cross-encoder``.
+        name_or_path: ``default`` (the packaged all-MiniLM-L6-v2), a local folder, or a Hub model id.
+        max_seq_length: Truncate inputs to this many tokens (None keeps the model's own).
+        from_scratch: Build a fresh model from a plain transformer checkpoint instead of loading a finished
+            one: ``{"pooling": "mean"}`` (dense only; pooling one of POOLING_MODES).
+        num_labels: Cross-encoder output size (None: chosen from the loss and the labels).
+        model_card: Model-card data: ``language``, ``license``, ``model_name``.
+    """
+
+    type: str = "sentence-transformer"
+    name_or_path: str = "default"
+    max_seq_length: int | None = None
+    from_scratch: dict | None = None
+    num_labels: int | None = None
+    model_card: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelSpec:
+        if isinstance(
+            data, str
+        ):  # "model": "default" or a path/Hub id: the model to fine-tune, as a dense model
+            data = {"name_or_path": data}
+        if not isinstance(data, dict):
+            raise WorkbenchError(
+                '\'model\' must be a mapping like {"type": "sentence-transformer", '
+                '"name_or_path": "default"}.',
+                where="model",
+            )
+        data = dict(data)
+        _check_keys(data, [f.name for f in fields(cls)], "model")
+        spec = cls(**data)
+        if spec.type not in MODEL_TYPES:
+            raise WorkbenchError(
+                f"model type '{spec.type}' is not known.",
+                fix=f"use one of: {', '.join(MODEL_TYPES)}.",
+                where="model.type",
+            )
+        if spec.max_seq_length is not None and (
+            not isinstance(spec.max_seq_length, int)
+            or isinstance(spec.max_seq_length, bool)
+            or spec.max_seq_length < 1
+        ):
+            raise WorkbenchError(
+                f"max_seq_length must be a positive whole number, got {spec.max_seq_length!r}.",
+                fix="use e.g. 128, or leave it out to keep the model's own.",
+                where="model.max_seq_length",
+            )
+        if spec.from_scratch is not None:
+            pooling = (spec.from_scratch or {}).get("pooling", "mean")
+            if pooling not in POOLING_MODES:
+                raise WorkbenchError(
+                    f"pooling mode '{pooling}' is not known.",
+                    fix=f"use one of: {', '.join(POOLING_MODES)}.",
+                    where="model.from_scratch.pooling",
+                )
+        if not isinstance(spec.model_card, dict):
+            raise WorkbenchError(
+                '\'model_card\' must be a mapping like {"language": "en"}.', where="model.model_card"
+            )
+        _check_keys(spec.model_card, ("language", "license", "model_name"), "model.model_card")
+        return spec
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Where one dataset comes from and how its columns map onto the trainer's inputs.
+
+    Attributes:
+        source: One of SOURCES. ``hub``: ``path`` is a repo id (or a local folder laid out like one) with
+            optional ``subset`` and ``split``. ``csv``/``json``/``parquet``/``arrow``: ``path`` is a file.
+            ``sql``: ``path`` is a SQLite file and ``query`` the SELECT. ``dict``: ``data`` holds the columns
+            inline. ``holdout``: a ``fraction`` of the train dataset named by ``of`` (eval sets only).
+        columns: The ordered input columns (the trainer takes inputs by position). None: inferred.
+        label: The label column (renamed to ``label`` for the trainer); None for losses without labels.
+        label_range: ``[low, high]`` of the label's scale; scores are rescaled from it to 0-1.
+        limit: Keep only the first N rows (None: all).
+        drop_empty: Drop the rows whose inputs or label are empty (null, NaN, blank text) instead of stopping
+            with an error that names the column and rows.
+    """
+
+    source: str
+    path: str | None = None
+    subset: str | None = None
+    split: str | None = None
+    query: str | None = None
+    data: dict | None = None
+    of: str | None = None
+    fraction: float | None = None
+    seed: int = 42
+    columns: tuple[str, ...] | None = None
+    label: str | None = None
+    label_range: tuple[float, float] | None = None
+    limit: int | None = None
+    drop_empty: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str) -> DatasetSpec:
+        if not isinstance(data, dict):
+            raise WorkbenchError(
+                'a dataset entry must be a mapping like {"source": "csv", "path": "train.csv"}.',
+                where=where,
+            )
+        data = dict(data)
+        _check_keys(data, [f.name for f in fields(cls)], where)
+        if "source" not in data:
+            raise WorkbenchError(
+                "the dataset has no 'source'.", fix=f"add one of: {', '.join(SOURCES)}.", where=where
+            )
+        if data["source"] not in SOURCES:
+            guess = nearest(str(data["source"]), SOURCES)
+            raise WorkbenchError(
+                f"unknown source '{data['source']}'.",
+                fix=(f"did you mean '{guess}'? " if guess else "") + f"Use one of: {', '.join(SOURCES)}.",
+                where=f"{where}.source",
+            )
+        for key in ("columns", "label_range"):
+            if data.get(key) is not None:
+                if isinstance(data[key], str):
+                    data[key] = [c.strip() for c in data[key].split(",") if c.strip()]
+                data[key] = tuple(data[key])
+        if data.get("label_range") is not None:  # "0,5" or ["0", "5"] from a form or a YAML file
+            parsed_range = []
+            for v in data["label_range"]:
+                try:
+                    parsed_range.append(v if isinstance(v, bool) else float(v))
+                except (TypeError, ValueError):
+                    parsed_range.append(v)
+            data["label_range"] = tuple(parsed_range)
+        if data.get("label") and data.get("columns") and data["label"] in data["columns"]:
+            raise WorkbenchError(
+                f"column '{data['label']}' is both an input and the label.",
+                fix=f"remove '{data['label']}' from columns, or choose another label.",
+                where=f"{where}.columns",
+            )
+        if not isinstance(data.get("drop_empty", False), bool):
+            raise WorkbenchError(
+                f"drop_empty must be true or false, got {data['drop_empty']!r}.", where=f"{where}.drop_empty"
+            )
+        spec = cls(**data)
+        src = spec.source
+        if src in ("hub", "csv", "json", "parquet", "arrow", "sql") and not spec.path:
+            raise WorkbenchError(f"a '{src}' dataset needs a 'path'.", where=f"{where}.path")
+        if src == "sql" and not spec.query:
+            raise WorkbenchError(
+                "a 'sql' dataset needs a 'query'.",
+                fix='add e.g. "query": "SELECT a, b FROM pairs".',
+                where=f"{where}.query",
+            )
+        if src == "dict" and not isinstance(spec.data, dict):
+            raise WorkbenchError(
+                "a 'dict' dataset needs 'data': {column: [values, ...]}.", where=f"{where}.data"
+            )
+        if src == "holdout":
+            if not spec.of:
+                raise WorkbenchError(
+                    "a 'holdout' dataset needs 'of': the train dataset to split.", where=where
+                )
+            if spec.fraction is None or not 0 < float(spec.fraction) < 1:
+                raise WorkbenchError(
+                    f"'fraction' must lie between 0 and 1, got {spec.fraction!r}.",
+                    fix="use e.g. 0.1.",
+                    where=f"{where}.fraction",
+                )
+        if spec.label_range is not None:
+            lo_hi = spec.label_range
+            if (
+                len(lo_hi) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lo_hi)
+                or lo_hi[0] >= lo_hi[1]
+            ):
+                raise WorkbenchError(
+                    f"label_range must be [low, high] with low < high, got {list(lo_hi)}.",
+                    fix="use e.g. [0, 5] for STS scores.",
+                    where=f"{where}.label_range",
+                )
+        return spec
+
+    def to_dict(self) -> dict:
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == f.default and f.name != "source":
+                continue
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True)
+class LossChoice:
+    """A loss by name (or ``auto``), its parameters, and optional modifier / sparse wrapper."""
+
+    name: str = "auto"
+    params: dict = field(default_factory=dict)
+    modifier: dict | None = None  # {"name": "MatryoshkaLoss", "params": {"matryoshka_dims": [384, 128]}}
+    wrapper: dict | None = None  # {"name": "SpladeLoss", "params": {"query_regularizer_weight": 5e-5}}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "loss") -> LossChoice:
+        if isinstance(data, str):
+            return cls(name=data)
+        if not isinstance(data, dict):
+            raise WorkbenchError('\'loss\' must be a name or {"name": ..., "params": {...}}.', where=where)
+        _check_keys(data, [f.name for f in fields(cls)], where)
+        if data.get("params") is not None and not isinstance(data["params"], dict):
+            raise WorkbenchError("'params' must be a mapping like {\"scale\": 20}.", where=f"{where}.params")
+        data = {**data, "params": data.get("params") or {}}
+        for key in ("modifier", "wrapper"):
+            if data.get(key) is not None and not (isinstance(data[key], dict) and "name" in data[key]):
+                raise WorkbenchError(
+                    f'\'{key}\' must be {{"name": ..., "params": {{...}}}}.', where=f"{where}.{key}"
+                )
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        out: dict = {"name": self.name, "params": dict(self.params)}
+        if self.modifier:
+            out["modifier"] = self.modifier
+        if self.wrapper:
+            out["wrapper"] = self.wrapper
+        return out
+
+
+@dataclass(frozen=True)
+class EvaluatorChoice:
+    """An evaluator by name, the dataset it reads (``eval/NAME`` or ``test/NAME``), and its parameters.
+
+    InformationRetrievalEvaluator may instead name BEIR-style files: ``queries``, ``corpus``, ``qrels``.
+    """
+
+    name: str
+    dataset: str | None = None
+    params: dict = field(default_factory=dict)
+    queries: str | None = None
+    corpus: str | None = None
+    qrels: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> EvaluatorChoice:
+        if isinstance(data, str):
+            data = {"name": data}
+        if not isinstance(data, dict) or "name" not in data:
+            raise WorkbenchError('an evaluator must be {"name": ..., "dataset": "eval/NAME"}.', where=where)
+        _check_keys(data, [f.name for f in fields(cls)], where)
+        spec = cls(**data)
+        if spec.dataset is not None:
+            split, _, name = spec.dataset.partition("/")
+            if split not in ("eval", "test") or not name:
+                raise WorkbenchError(
+                    f"evaluator dataset '{spec.dataset}' must be written 'eval/NAME' or 'test/NAME'.",
+                    where=f"{where}.dataset",
+                )
+        return spec
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in (None, {}) or k == "name"}

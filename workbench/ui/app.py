@@ -1,0 +1,232 @@
+"""Workbench: every panel composed around ONE Session, as one widget.
+
+``Workbench()`` is the whole app (the Voila entry notebook is just that line). It never calls ``display()``
+itself: a notebook shows it as the cell's value. It paints without importing torch or sentence-transformers;
+the datasets load, and sentence-transformers is imported, in one background thread afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from ..session import Session, autosave_path, error_text, runs_dir, workbench_home
+from ..spec import RunSpec
+from .panels import ArgsPanel, ColumnsPanel, DatasetPanel, EvaluatorsPanel, LossPanel, ModelPanel, TrainPanel
+from .widgets import CSS, esc, hint
+
+TOUR = (
+    "<b>1</b> pick a model → <b>2</b> add data → <b>3</b> map the columns → <b>4</b> choose a loss → "
+    "<b>5</b> adjust settings → <b>6</b> pick evaluators → <b>Start training</b>. "
+    "The demo (a small model and scored sentence pairs) is ready: press <b>Start training</b> to try it."
+)
+
+
+class Workbench(widgets.VBox):
+    """The sentence-workbench app.
+
+    Args:
+        session: The Session to drive (default: the configuration in ``$WORKBENCH_CONFIG`` if set, else the
+            demo state from :meth:`Session.default`).
+        autosave: Write the configuration to ``autosave_path()`` after every change, and offer to restore the
+            previous one.
+        load: Load the datasets (and warm up sentence-transformers) in a background thread right away.
+        plot_interval: Least seconds between two redraws of the live plot.
+    """
+
+    def __init__(
+        self,
+        session: Session | None = None,
+        *,
+        autosave: bool = True,
+        load: bool = True,
+        plot_interval: float = 1.5,
+        **kwargs,
+    ):
+        from .colab import setup_colab
+
+        super().__init__(**kwargs)
+        setup_colab()
+        self.autosave_file = autosave_path() if autosave else None
+        self.last_session: str | None = None
+        if self.autosave_file is not None and self.autosave_file.is_file():
+            try:
+                self.last_session = self.autosave_file.read_text(encoding="utf-8")
+            except OSError:
+                self.last_session = None
+        if session is None:
+            session = self._initial_session()
+        if self.autosave_file is not None:
+            session.autosave = self.autosave_file
+        self.session = session
+        self.model = ModelPanel(session)
+        self.dataset = DatasetPanel(session)
+        self.columns = ColumnsPanel(session)
+        self.loss = LossPanel(session)
+        self.args = ArgsPanel(session)
+        self.evaluators = EvaluatorsPanel(session)
+        self.train = TrainPanel(session, plot_interval=plot_interval)
+        self.config_panels = [self.model, self.dataset, self.columns, self.loss, self.args, self.evaluators]
+        self.tabs = widgets.Tab(
+            children=self.config_panels, layout=widgets.Layout(flex="3 1 620px", min_width="0")
+        )
+        self.tabs.add_class("wb-tabs")
+        self._titles()
+        self.tabs.observe(self._tab_opened, "selected_index")
+        session.observe(self._titles, "errors")
+        self.train.layout = widgets.Layout(flex="2 1 440px", min_width="0", padding="0 0 0 12px")
+        self.toolbar = self._toolbar()
+        header = widgets.HTML(
+            f"<div class='wb-title'><h2>Sentence Workbench</h2><div class='wb-hint'>Fine-tune an "
+            f"embedding model on your own data, without writing code. {TOUR}</div></div>"
+        )
+        body = widgets.HBox(
+            [self.tabs, self.train],
+            layout=widgets.Layout(flex_flow="row wrap", width="100%", align_items="flex-start"),
+        )
+        self.children = (widgets.HTML(CSS), header, self.toolbar, body)
+        self.add_class("wb-app")
+        if load:
+            session.load_all(warm=True)
+
+    # ---- setup ----
+
+    def _initial_session(self) -> Session:
+        path = os.environ.get("WORKBENCH_CONFIG")
+        if path:
+            from ..spec import load_config
+
+            try:
+                return Session.from_spec(load_config(path))
+            except Exception as exc:  # noqa: BLE001 - fall back to the demo, and say why
+                session = Session.default()
+                session.report(f"The config file {path} could not be used: {error_text(exc)}", "train")
+                return session
+        return Session.default()
+
+    def _titles(self, change=None):
+        errors = self.session.errors
+        self.tabs.titles = tuple(
+            f"{i + 1} · {p.title}" + (" ⚠" if p.name in errors else "")
+            for i, p in enumerate(self.config_panels)
+        )
+
+    def _tab_opened(self, change):
+        if change["new"] is not None and self.config_panels[change["new"]] is self.args:
+            try:
+                self.args.ensure_form()
+            except Exception as exc:  # noqa: BLE001 - shown in the panel, never as a traceback
+                self.session.report(exc, "args")
+
+    # ---- saving and loading settings ----
+
+    def _toolbar(self) -> widgets.Widget:
+        self.config_path = widgets.Text(
+            value=str(workbench_home() / "configs" / "my-run.json"),
+            description="Settings file",
+            style={"description_width": "90px"},
+            layout=widgets.Layout(width="460px"),
+        )
+        self.save_btn = widgets.Button(description="Save settings", layout=widgets.Layout(width="130px"))
+        self.load_btn = widgets.Button(description="Load settings", layout=widgets.Layout(width="130px"))
+        self.open_file = widgets.FileUpload(
+            accept=".json,.yaml,.yml",
+            multiple=False,
+            description="Open a settings file…",
+            layout=widgets.Layout(width="190px"),
+        )
+        self.restore_btn = widgets.Button(
+            description="Restore last session",
+            layout=widgets.Layout(width="170px"),
+            disabled=not self._restorable(),
+        )
+        self.restore_btn.add_class("wb-restore")
+        self.reset_btn = widgets.Button(
+            description="Start over with the demo", layout=widgets.Layout(width="190px")
+        )
+        self.toolbar_msg = widgets.HTML()
+        self.save_btn.on_click(self._guarded(self.save_settings))
+        self.load_btn.on_click(self._guarded(lambda b: self.load_settings(self.config_path.value)))
+        self.open_file.observe(self._guarded(self._opened), "value")
+        self.restore_btn.on_click(self._guarded(lambda b: self.restore_last()))
+        self.reset_btn.on_click(self._guarded(lambda b: self.reset_to_demo()))
+        self._locked = [self.load_btn, self.open_file, self.restore_btn, self.reset_btn]
+        self.session.observe(self._lock, "status")
+        return widgets.VBox(
+            [
+                widgets.HBox(
+                    [self.config_path, self.save_btn, self.load_btn, self.open_file],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+                widgets.HBox(
+                    [self.restore_btn, self.reset_btn, self.toolbar_msg],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+            ]
+        )
+
+    def _guarded(self, fn):
+        def wrapped(*args):
+            try:
+                fn(*args)
+            except Exception as exc:  # noqa: BLE001 - a message under the toolbar, never a traceback
+                self.toolbar_msg.value = f"<span class='wb-error'>{esc(error_text(exc))}</span>"
+
+        return wrapped
+
+    def _lock(self, change=None):
+        busy = self.session.running
+        for w in self._locked:
+            w.disabled = busy or (w is self.restore_btn and not self._restorable())
+
+    def _restorable(self) -> bool:
+        return bool(self.last_session)
+
+    def save_settings(self, button=None) -> Path:
+        """Write the configuration to the settings-file path (and offer it as a download)."""
+        path = self.session.save_config(self.config_path.value.strip())
+        b64 = base64.b64encode(path.read_bytes()).decode("ascii")
+        self.toolbar_msg.value = (
+            f"<span class='wb-ok'>Saved to {esc(path)}.</span> <a download='{esc(path.name)}' "
+            f"href='data:application/json;base64,{b64}'>Download it</a>"
+        )
+        return path
+
+    def load_settings(self, path: str) -> None:
+        """Apply a config file (the RunSpec schema); its datasets load in the background."""
+        self.session.load_config(path.strip())
+        self.toolbar_msg.value = f"<span class='wb-ok'>Loaded {esc(path)}.</span>"
+
+    def _opened(self, change):
+        files = change["new"]
+        if not files:
+            return
+        item = files[0]
+        folder = workbench_home() / "configs"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / Path(item["name"]).name
+        target.write_bytes(bytes(item["content"]))
+        self.config_path.value = str(target)
+        self.load_settings(str(target))
+
+    def restore_last(self) -> None:
+        """Apply the configuration autosaved by the previous session."""
+        if not self.last_session:
+            raise ValueError("there is no earlier session to restore.")
+        spec = RunSpec.from_dict(json.loads(self.last_session))
+        self.session.apply_spec(spec)
+        # A folder the app picked itself (runs/<date-time>) gets a fresh one at the next Start.
+        self.session.auto_output = Path(spec.output_dir).parent == runs_dir()
+        self.session.load_all()
+        self.toolbar_msg.value = "<span class='wb-ok'>Restored the last session.</span>"
+
+    def reset_to_demo(self) -> None:
+        demo = Session.default()
+        self.session.apply_spec(demo.to_spec())
+        self.session.auto_output = True
+        self.session.load_all()
+        self.toolbar_msg.value = hint("Back to the demo settings.").value

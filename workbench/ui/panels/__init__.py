@@ -1,0 +1,21 @@
+"""The workbench's panels, one per step; each takes a Session and works on its own or inside ``Workbench``."""
+
+from __future__ import annotations
+
+from .args import ArgsPanel
+from .columns import ColumnsPanel
+from .dataset import DatasetPanel
+from .evaluators import EvaluatorsPanel
+from .loss import LossPanel
+from .model import ModelPanel
+from .train import TrainPanel
+
+__all__ = [
+    "ModelPanel",
+    "DatasetPanel",
+    "ColumnsPanel",
+    "LossPanel",
+    "ArgsPanel",
+    "EvaluatorsPanel",
+    "TrainPanel",
+]

@@ -1,0 +1,373 @@
+"""Step 4, the loss: the loss-overview table for the model type with each loss judged against the mapped data,
+a selector that offers only losses that fit, their parameters, and modifiers / the SPLADE wrapper."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from ... import catalog as C
+from ...errors import WorkbenchError
+from ...rules import Verdict
+from ...spec import LossChoice
+from ..widgets import Panel, ParamForm, esc, hint, section
+
+MODIFIERS = ("MatryoshkaLoss", "Matryoshka2dLoss", "AdaptiveLayerLoss")
+WRAPPERS = ("SpladeLoss", "CachedSpladeLoss")
+ALL = ""
+MIXED = "__mixed__"  # the "all train datasets" view while they have different losses
+
+
+def combined_verdicts(session, names) -> dict[str, Verdict]:
+    """One verdict per loss over several train datasets: it fits only if it fits every one of them."""
+    out: dict[str, Verdict] = {}
+    for name in names:
+        try:
+            verdicts = session.verdicts(name)
+        except WorkbenchError:
+            continue
+        for v in verdicts:
+            prev = out.get(v.name)
+            if prev is None:
+                out[v.name] = (
+                    v
+                    if len(names) == 1
+                    else Verdict(
+                        v.name,
+                        v.compatible,
+                        (v.reason if v.compatible else f"'{name}': {v.reason}"),
+                        v.fixes,
+                        v.notes,
+                        v.format_ref,
+                        v.loss,
+                    )
+                )
+            elif prev.compatible and not v.compatible:
+                out[v.name] = Verdict(
+                    v.name, False, f"'{name}': {v.reason}", v.fixes, v.notes, v.format_ref, v.loss
+                )
+    return out
+
+
+class LossPanel(Panel):
+    """Pick the training objective."""
+
+    name = "loss"
+    title = "Loss"
+
+    def __init__(self, session, **kwargs):
+        super().__init__(session, **kwargs)
+        style = {"description_width": "110px"}
+        self._syncing = False
+        self.target = widgets.Dropdown(
+            options=[("all train datasets", ALL)],
+            value=ALL,
+            description="Loss for",
+            style=style,
+            layout=widgets.Layout(width="380px"),
+        )
+        self.choose = widgets.Dropdown(
+            options=[("auto", "auto")],
+            value="auto",
+            description="Loss",
+            style=style,
+            layout=widgets.Layout(width="520px"),
+        )
+        self.choose.add_class("wb-loss-select")
+        self.about = widgets.HTML()
+        self.params_box = widgets.VBox()
+        self.modifier = widgets.Dropdown(
+            options=[("none", "")] + [(m, m) for m in MODIFIERS],
+            value="",
+            description="Modifier",
+            style=style,
+            tooltip="Wraps the loss: Matryoshka trains embeddings that "
+            "can be truncated; AdaptiveLayer makes early layers usable.",
+        )
+        self.modifier_box = widgets.VBox()
+        self.wrapper = widgets.Dropdown(
+            options=[(w, w) for w in WRAPPERS], value="SpladeLoss", description="SPLADE wrapper", style=style
+        )
+        self.wrapper_box = widgets.VBox()
+        self.table = widgets.HTML()
+        self.table.add_class("wb-loss-table")
+        self.param_form: ParamForm | None = None
+        self.modifier_form: ParamForm | None = None
+        self.wrapper_form: ParamForm | None = None
+        self.target.observe(self.guard(self._target_changed), "value")
+        self.choose.observe(self.guard(self._choice_changed), "value")
+        self.modifier.observe(self.guard(self._extras_changed), "value")
+        self.wrapper.observe(self.guard(self._extras_changed), "value")
+        session.observe(self.guard(self._refresh), names=["datasets", "data_version", "model_type"])
+        session.observe(self.guard(self._loss_changed), names=["loss"])
+        self.lockable = [self.target, self.choose, self.modifier, self.wrapper]
+        self.extras = widgets.VBox([section("Modifier (optional)"), self.modifier, self.modifier_box])
+        self.sparse_extras = widgets.VBox(
+            [section("SPLADE regularizer weights"), self.wrapper, self.wrapper_box]
+        )
+        self.finish(
+            [
+                hint(
+                    "The loss decides what the model learns. Each loss needs data of a certain shape; the table below "
+                    "checks every loss against your columns. Only losses that fit can be chosen."
+                ),
+                self.target,
+                self.choose,
+                self.about,
+                self.params_box,
+                self.extras,
+                self.sparse_extras,
+                section("Which losses fit your data"),
+                self.table,
+            ]
+        )
+        self._loss_changed()
+
+    # ---- what is being edited ----
+
+    def train_names(self) -> list[str]:
+        return [e.name for e in self.session.entries("train")]
+
+    def judged_names(self) -> list[str]:
+        names = self.train_names()
+        return names if self.target.value == ALL else [self.target.value]
+
+    def mixed(self) -> bool:
+        """Whether the train datasets have different losses (then the "all" view edits none of them)."""
+        loss = self.session.loss
+        return (
+            isinstance(loss, dict) and len({repr(self.session.loss_for(n)) for n in self.train_names()}) > 1
+        )
+
+    def current_choice(self) -> LossChoice:
+        names = self.train_names()
+        if self.target.value != ALL:
+            return self.session.loss_for(self.target.value)
+        if self.mixed():
+            return LossChoice(name=MIXED)
+        return (
+            self.session.loss_for(names[0])
+            if isinstance(self.session.loss, dict) and names
+            else (self.session.loss if isinstance(self.session.loss, LossChoice) else LossChoice())
+        )
+
+    def _write(self, choice: LossChoice) -> None:
+        self.session.set_loss(choice, None if self.target.value == ALL else self.target.value)
+        self.ok()
+
+    # ---- widget -> session ----
+
+    def _target_changed(self, change):
+        if not self._syncing:
+            self._loss_changed()
+
+    def _choice_changed(self, change):
+        if self._syncing:
+            return
+        old = self.current_choice()
+        name = change["new"]
+        if name == MIXED:
+            return
+        if old.name == MIXED:  # one loss for every train dataset, chosen on purpose
+            old = LossChoice()
+        keep = name == old.name
+        self._write(
+            LossChoice(
+                name=name, params=dict(old.params) if keep else {}, modifier=old.modifier, wrapper=old.wrapper
+            )
+        )
+
+    def _extras_changed(self, change=None):
+        if self._syncing:
+            return
+        old = self.current_choice()
+        if old.name == MIXED:  # not shown in this view; never collapse the per-dataset losses into one
+            return
+        modifier = None
+        if self.modifier.value and self.session.model_type == C.DENSE:
+            same = old.modifier and old.modifier.get("name") == self.modifier.value
+            modifier = {
+                "name": self.modifier.value,
+                "params": dict(old.modifier.get("params", {})) if same else {},
+            }
+        wrapper = old.wrapper
+        if self.session.model_type == C.SPARSE and self.wrapper.value != (old.wrapper or {}).get(
+            "name", "SpladeLoss"
+        ):
+            wrapper = {"name": self.wrapper.value, "params": {}}
+        self._write(LossChoice(old.name, dict(old.params), modifier, wrapper))
+
+    def _params_changed(self, values: dict):
+        old = self.current_choice()
+        self._write(LossChoice(old.name, values, old.modifier, old.wrapper))
+
+    def _modifier_params(self, values: dict):
+        old = self.current_choice()
+        if old.modifier:
+            self._write(
+                LossChoice(
+                    old.name, dict(old.params), {"name": old.modifier["name"], "params": values}, old.wrapper
+                )
+            )
+
+    def _wrapper_params(self, values: dict):
+        old = self.current_choice()
+        self._write(
+            LossChoice(
+                old.name, dict(old.params), old.modifier, {"name": self.wrapper.value, "params": values}
+            )
+        )
+
+    # ---- session -> widgets ----
+
+    def _loss_changed(self, change=None):
+        """The loss itself changed (UI thread): rebuild the parameter forms, then refresh the table."""
+        s = self.session
+        choice = self.current_choice()
+        forms_off = s.status in ("loading", "baseline", "training", "saving")
+        spec = None
+        if choice.name not in ("auto", MIXED):
+            try:
+                spec = C.get_loss(choice.name, s.model_type)
+            except WorkbenchError as exc:
+                self.fail(exc)
+        self.param_form = (
+            ParamForm(spec.params, choice.params, self._params_changed) if spec and spec.params else None
+        )
+        self.params_box.children = (
+            [section(f"{spec.name} settings (empty = default)"), self.param_form] if self.param_form else []
+        )
+        self._syncing = True
+        try:
+            self.modifier.value = (choice.modifier or {}).get("name", "") if s.model_type == C.DENSE else ""
+            self.wrapper.value = (choice.wrapper or {}).get("name", "SpladeLoss")
+        finally:
+            self._syncing = False
+        mod = C.get_loss(self.modifier.value, C.DENSE) if self.modifier.value else None
+        self.modifier_form = (
+            ParamForm(mod.params, (choice.modifier or {}).get("params", {}), self._modifier_params)
+            if mod
+            else None
+        )
+        self.modifier_box.children = [self.modifier_form] if self.modifier_form else []
+        wrap = C.get_loss(self.wrapper.value, C.SPARSE)
+        self.wrapper_form = ParamForm(
+            wrap.params, (choice.wrapper or {}).get("params", {}), self._wrapper_params
+        )
+        self.wrapper_box.children = [self.wrapper_form]
+        for form in (self.param_form, self.modifier_form, self.wrapper_form):
+            if form is not None:
+                form.set_disabled(forms_off)
+        self._refresh()
+
+    def _on_status(self, change=None):
+        super()._on_status(change)
+        busy = self.session.status in ("loading", "baseline", "training", "saving")
+        for form in (self.param_form, self.modifier_form, self.wrapper_form):
+            if form is not None:
+                form.set_disabled(busy)
+
+    def _refresh(self, change=None):
+        """Table, selector options and notes (may run in the loader thread: trait assignments only)."""
+        s = self.session
+        names = self.train_names()
+        self._syncing = True
+        try:
+            self.target.options = [("all train datasets", ALL)] + [(f"only '{n}'", n) for n in names]
+            self.target.layout.display = "" if len(names) > 1 else "none"
+            choice = self.current_choice()
+            judged = self.judged_names()
+            verdicts = combined_verdicts(s, judged)
+            rec = s.recommended(judged[0]) if len(judged) == 1 and verdicts else None
+            if rec is None and judged and verdicts:
+                rec = next((s.recommended(n) for n in judged if s.recommended(n)), None)
+            auto_label = f"auto (recommended: {rec[0].name})" if rec else "auto (recommended loss)"
+            fitting = [v.name for v in verdicts.values() if v.compatible]
+            options = [(auto_label, "auto")] + [(n, n) for n in fitting]
+            if choice.name == MIXED:
+                options.insert(0, ("different per dataset (choose a loss here to use it for all)", MIXED))
+            elif choice.name != "auto" and choice.name not in fitting:
+                options.append((f"{choice.name} (does not fit)", choice.name))
+            self.choose.options = options
+            self.choose.value = choice.name
+        finally:
+            self._syncing = False
+        self.extras.layout.display = "" if s.model_type == C.DENSE and choice.name != MIXED else "none"
+        resolved = (
+            rec[0]
+            if choice.name == "auto" and rec
+            else (
+                C.get_loss(choice.name, s.model_type)
+                if choice.name not in ("auto", MIXED)
+                and any(x.name == choice.name and x.model_type == s.model_type for x in C.LOSSES)
+                else None
+            )
+        )
+        self.sparse_extras.layout.display = (
+            ""
+            if (s.model_type == C.SPARSE and resolved is not None and "splade_wrapper" in resolved.needs)
+            else "none"
+        )
+        self.about.value = self._about(choice, verdicts, rec, bool(names))
+        self.table.value = self._table(verdicts, choice, rec)
+
+    def _about(self, choice, verdicts, rec, has_train) -> str:
+        if not has_train:
+            return hint("Add a train dataset in the Data tab first.").value
+        if choice.name == MIXED:
+            each = ", ".join(
+                f"'{esc(n)}': <b>{esc(self.session.loss_for(n).name)}</b>" for n in self.train_names()
+            )
+            return hint(
+                f"Each train dataset has its own loss ({each}). Pick <i>only 'NAME'</i> under "
+                "<b>Loss for</b> to change one of them with its settings."
+            ).value
+        if not verdicts:
+            return hint("Waiting for the data to load to check which losses fit…").value
+        if choice.name == "auto":
+            if rec is None:
+                return (
+                    "<div class='wb-error'>No loss fits the columns as mapped. See the reasons below, or use a "
+                    "suggested fix in the Columns tab.</div>"
+                )
+            loss, fix = rec
+            extra = f" It will {esc(fix.text)}." if fix else ""
+            return hint(
+                f"<b>auto</b> uses <b>{esc(loss.name)}</b>: {esc(loss.summary)}{extra} Choose it by name "
+                "to change its settings."
+            ).value
+        v = verdicts.get(choice.name)
+        if v is not None and not v.compatible:
+            return (
+                f"<div class='wb-error'>{esc(choice.name)} does not fit your data: {esc(v.reason)}. Pick a loss "
+                "that fits, or change the columns (the Columns tab suggests fixes).</div>"
+            )
+        spec = v.loss if v is not None else None
+        notes = "".join(f"<li>{esc(n)}</li>" for n in (v.notes if v else ()))
+        return hint(
+            f"<b>{esc(choice.name)}</b>: {esc(spec.summary if spec else '')}"
+            + (f"<ul>{notes}</ul>" if notes else "")
+        ).value
+
+    def _table(self, verdicts: dict, choice: LossChoice, rec) -> str:
+        if not verdicts:
+            return ""
+        chosen = rec[0].name if choice.name == "auto" and rec else choice.name
+        ordered = sorted(verdicts.values(), key=lambda v: (not v.compatible, v.name))
+        rows = []
+        for v in ordered:
+            cls = ("wb-fits" if v.compatible else "wb-nofit") + (" wb-chosen" if v.name == chosen else "")
+            mark = (
+                "<span class='wb-ok'>✔ fits</span>"
+                if v.compatible
+                else "<span class='wb-error-text'>✘ no</span>"
+            )
+            summary = v.loss.summary if v.loss is not None else ""
+            rows.append(
+                f"<tr class='{cls}' data-loss='{esc(v.name)}'><td>{esc(v.name)}</td><td>{mark}</td>"
+                f"<td>{esc(v.reason)}</td><td>{esc(summary)}</td></tr>"
+            )
+        head = "<tr><th>Loss</th><th>Fits?</th><th>Why</th><th>What it does</th></tr>"
+        return (
+            f"<table class='wb-table wb-loss-table'><thead>{head}</thead><tbody>{''.join(rows)}</tbody>"
+            "</table>"
+        )

@@ -1,0 +1,231 @@
+"""Step 1, the model: type (dense / sparse / cross-encoder), base model, max sequence length, from-scratch
+options and model-card fields."""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from ... import catalog as C
+from ...engine import check_max_seq_length, model_max_length
+from ...errors import WorkbenchError
+from ...spec import POOLING_MODES
+from ..widgets import Panel, esc, field_msg, hint, html_table, section
+
+TYPE_HELP = {
+    C.DENSE: "one vector per text: semantic search, clustering, similarity.",
+    C.SPARSE: "SPLADE: sparse, interpretable vectors for search engines.",
+    C.CROSS: "scores a (query, text) pair directly: reranking search results.",
+}
+
+
+class ModelPanel(Panel):
+    """Choose what kind of model to train and which checkpoint to start from."""
+
+    name = "model"
+    title = "Model"
+
+    def __init__(self, session, **kwargs):
+        super().__init__(session, **kwargs)
+        s = session
+        style = {"description_width": "150px"}
+
+        def wide():
+            return widgets.Layout(width="560px")
+
+        self.type = widgets.RadioButtons(
+            options=[(C.MODEL_TYPE_LABELS[t], t) for t in C.MODEL_TYPES],
+            value=s.model_type,
+            description="Model type",
+            style=style,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.type_help = hint("")
+        self.base = widgets.Combobox(
+            value=s.model_name,
+            placeholder="default, a local folder, or a Hub id like BAAI/bge-small-en-v1.5",
+            options=[],
+            ensure_option=False,
+            description="Base model",
+            style=style,
+            layout=wide(),
+            continuous_update=False,
+        )
+        self.base.add_class("wb-model-base")
+        self.base_msg = widgets.HTML()
+        self.models_table = widgets.HTML()
+        self.max_len = widgets.Text(
+            value="" if s.max_seq_length is None else str(s.max_seq_length),
+            description="Max sequence length",
+            style=style,
+            continuous_update=False,
+            tooltip="Longer texts are cut to this many tokens; shorter is faster.",
+        )
+        self.max_len_msg = widgets.HTML()
+        self.scratch = widgets.Checkbox(
+            value=s.from_scratch,
+            description="Build a new model from a plain transformer checkpoint (from scratch)",
+            indent=False,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.pooling = widgets.Dropdown(
+            options=list(POOLING_MODES),
+            value=s.pooling,
+            description="Pooling",
+            style=style,
+            tooltip="How token vectors become one text vector.",
+        )
+        card = s.model_card
+        self.language = widgets.Text(
+            value=card.get("language", ""),
+            placeholder="e.g. en",
+            description="Language",
+            style=style,
+            continuous_update=False,
+        )
+        self.license = widgets.Text(
+            value=card.get("license", ""),
+            placeholder="e.g. apache-2.0",
+            description="License",
+            style=style,
+            continuous_update=False,
+        )
+        self.model_title = widgets.Text(
+            value=card.get("model_name", ""),
+            placeholder="e.g. MiniLM tuned on my pairs",
+            description="Model name",
+            style=style,
+            layout=wide(),
+            continuous_update=False,
+        )
+        self.type.observe(self.guard(self._type_changed), "value")
+        self.base.observe(self.guard(self._base_changed), "value")
+        self.max_len.observe(self.guard(self._max_len_changed), "value")
+        self.scratch.observe(self.guard(self._scratch_changed), "value")
+        self.pooling.observe(self.guard(lambda c: setattr(s, "pooling", c["new"])), "value")
+        for w in (self.language, self.license, self.model_title):
+            w.observe(self.guard(self._card_changed), "value")
+        s.observe(
+            self.guard(self._sync),
+            names=["model_type", "model_name", "max_seq_length", "from_scratch", "pooling", "model_card"],
+        )
+        self.lockable = [
+            self.type,
+            self.base,
+            self.max_len,
+            self.scratch,
+            self.pooling,
+            self.language,
+            self.license,
+            self.model_title,
+        ]
+        self.finish(
+            [
+                hint(
+                    "Start from a model that already works (the packaged default runs offline), then fine-tune it "
+                    "on your data."
+                ),
+                self.type,
+                self.type_help,
+                widgets.HBox([self.base, self.base_msg]),
+                self.models_table,
+                widgets.HBox([self.max_len, self.max_len_msg]),
+                self.scratch,
+                self.pooling,
+                section("Model card (optional)"),
+                self.model_title,
+                self.language,
+                self.license,
+            ]
+        )
+        self._refresh()
+
+    # ---- widget -> session ----
+
+    def _type_changed(self, change):
+        self.session.set_model_type(change["new"])
+        self.ok()
+
+    def _base_changed(self, change):
+        from ...engine import resolve_model_path
+
+        name = change["new"].strip() or "default"
+        self.base_msg.value = ""
+        try:
+            resolve_model_path(name)
+        except Exception as exc:  # noqa: BLE001 - shown beside the field, and the value is still taken
+            self.base_msg.value = field_msg(getattr(exc, "message", str(exc)))
+        else:
+            self.ok()  # an earlier error about the model (e.g. from Start) no longer holds
+        self.session.model_name = name
+        self._refresh()
+
+    def _max_len_changed(self, change):
+        text = change["new"].strip()
+        self.max_len_msg.value = ""
+        if not text:
+            self.session.max_seq_length = None
+            return
+        try:
+            value = int(text)
+            if value < 1:
+                raise ValueError
+        except ValueError:
+            self.max_len_msg.value = field_msg(
+                "needs a positive whole number, e.g. 128 (empty: the model's own)"
+            )
+            return
+        try:
+            check_max_seq_length(self.session.model_name, value)
+        except WorkbenchError as exc:
+            self.max_len_msg.value = field_msg(f"{exc.message} {exc.fix}")
+            return
+        self.session.max_seq_length = value
+
+    def _scratch_changed(self, change):
+        self.session.from_scratch = bool(change["new"])
+        self._refresh()
+
+    def _card_changed(self, change=None):
+        card = {
+            "language": self.language.value.strip(),
+            "license": self.license.value.strip(),
+            "model_name": self.model_title.value.strip(),
+        }
+        self.session.model_card = {k: v for k, v in card.items() if v}
+
+    # ---- session -> widget ----
+
+    def _sync(self, change=None):
+        s = self.session
+        self.type.value = s.model_type
+        if self.base.value.strip() != s.model_name:
+            self.base.value = s.model_name
+        shown = "" if s.max_seq_length is None else str(s.max_seq_length)
+        if self.max_len.value.strip() != shown:
+            self.max_len.value = shown
+        self.scratch.value = s.from_scratch
+        self.pooling.value = s.pooling
+        card = s.model_card
+        for w, key in (
+            (self.language, "language"),
+            (self.license, "license"),
+            (self.model_title, "model_name"),
+        ):
+            if w.value.strip() != card.get(key, ""):
+                w.value = card.get(key, "")
+        self._refresh()
+
+    def _refresh(self):
+        s = self.session
+        self.type_help.value = f'<div class="wb-hint">{esc(TYPE_HELP[s.model_type])}</div>'
+        models = C.base_models_for(s.model_type)
+        self.base.options = [m.name for m in models]
+        rows = [(m.name + (" (packaged)" if m.packaged else ""), m.size, m.score, m.note) for m in models]
+        self.models_table.value = (
+            "<div class='wb-hint'>Suggested base models (type a name above; Hub models need "
+            "internet):</div>" + html_table(("model", "size", "published score", "note"), rows)
+        )
+        own = model_max_length(s.model_name)
+        self.max_len.placeholder = f"model's own ({own})" if own else "model's own"
+        self.pooling.layout.display = "" if (s.from_scratch and s.model_type == C.DENSE) else "none"
+        self.scratch.layout.display = "" if s.model_type == C.DENSE else "none"

@@ -1,0 +1,388 @@
+"""Step 7, train: Start / Stop, status, progress with ETA, the live plot, a log, and after the run the
+baseline → final table, copying the model elsewhere, pushing it to the Hub and exporting the run as a script.
+
+Everything the worker thread triggers here is a widget trait assignment (FloatProgress.value, HTML.value,
+Image.value): never ``with output:``, ``clear_output`` or ``display`` from the worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from ... import catalog as C
+from ...session import ACTIVE, ENDED, HEAVY_LOCK, STOPPED_EARLY, error_text
+from ..plots import LivePlot
+from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
+
+STATUS_TEXT = {
+    "idle": "ready. Press Start to train.",
+    "loading": "loading the model and the data…",
+    "baseline": "measuring the model before training…",
+    "training": "the model is learning from your data…",
+    "saving": "saving the model…",
+    "finished": "done.",
+    "stopped": "stopped; the model trained so far was saved.",
+    "error": "the run failed.",
+}
+MODEL_CLASSES = {
+    C.DENSE: ("sentence_transformers", "SentenceTransformer"),
+    C.SPARSE: ("sentence_transformers", "SparseEncoder"),
+    C.CROSS: ("sentence_transformers", "CrossEncoder"),
+}
+
+
+def _duration(seconds) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(round(float(seconds)))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def results_table(baseline: dict, final: dict, primary=()) -> str:
+    """Before → after for every metric measured at both ends (primary metrics first)."""
+    keys = [k for k in primary if k in baseline or k in final]
+    keys += [k for k in {**baseline, **final} if k not in keys]
+    rows = []
+    for k in keys:
+        b, f = baseline.get(k), final.get(k)
+        if not isinstance(b, (int, float)) and not isinstance(f, (int, float)):
+            continue
+        change = ""
+        if isinstance(b, (int, float)) and isinstance(f, (int, float)):
+            d = f - b
+            change = "= no change" if abs(d) < 5e-5 else f"{'▲' if d > 0 else '▼'} {d:+.4f}"
+        rows.append((k, "" if b is None else f"{b:.4f}", "" if f is None else f"{f:.4f}", change))
+    return (
+        html_table(("metric", "before training", "after training", "change"), rows, "wb-results")
+        if rows
+        else ""
+    )
+
+
+class TrainPanel(Panel):
+    """Run the training and show what happens."""
+
+    name = "train"
+    title = "Train"
+
+    def __init__(self, session, plot_interval: float = 1.5, **kwargs):
+        super().__init__(session, **kwargs)
+        s = session
+        self.start = widgets.Button(
+            description="Start training",
+            button_style="success",
+            layout=widgets.Layout(width="180px", height="38px"),
+        )
+        self.start.add_class("wb-start")
+        self.stop = widgets.Button(
+            description="Stop",
+            button_style="danger",
+            disabled=True,
+            layout=widgets.Layout(width="110px", height="38px"),
+            tooltip="Stop after the current step; the model trained so far is saved.",
+        )
+        self.stop.add_class("wb-stop")
+        self.status = widgets.HTML()
+        self.status.add_class("wb-status")
+        self.progress = widgets.FloatProgress(
+            value=0.0, min=0.0, max=1.0, bar_style="info", layout=widgets.Layout(width="60%")
+        )
+        self.progress.add_class("wb-progress")
+        self.progress_text = widgets.HTML()
+        self.plot = LivePlot(min_interval=plot_interval, background=True)
+        self.log_view = widgets.HTML()
+        self.log_view.add_class("wb-logbox")
+        self.output = widgets.Text(
+            value=s.output_dir,
+            description="Output folder",
+            style={"description_width": "100px"},
+            layout=widgets.Layout(width="100%"),
+            continuous_update=False,
+        )
+        self.auto_output = widgets.Checkbox(
+            value=s.auto_output,
+            indent=False,
+            layout=widgets.Layout(width="auto"),
+            description="New folder for every run (runs/<date-time>)",
+        )
+        self.results = widgets.HTML()
+        self.results.add_class("wb-results")
+        self.copy_dest = widgets.Text(
+            placeholder="/path/to/new/folder",
+            description="Copy model to",
+            style={"description_width": "100px"},
+            layout=widgets.Layout(width="70%"),
+        )
+        self.copy_btn = widgets.Button(description="Copy", layout=widgets.Layout(width="100px"))
+        self.copy_msg = widgets.HTML()
+        self.repo = widgets.Text(
+            placeholder="your-name/my-model",
+            description="Hub repository",
+            style={"description_width": "100px"},
+            layout=widgets.Layout(width="70%"),
+        )
+        self.token = widgets.Password(
+            placeholder="hf_… (write token; used once, never saved)",
+            description="Hub token",
+            style={"description_width": "100px"},
+            layout=widgets.Layout(width="70%"),
+        )
+        self.private = widgets.Checkbox(value=True, description="private repository", indent=False)
+        self.push_btn = widgets.Button(description="Push to the Hub", layout=widgets.Layout(width="160px"))
+        self.push_msg = widgets.HTML()
+        self.after = widgets.VBox(
+            [
+                section("Keep the model"),
+                widgets.HBox([self.copy_dest, self.copy_btn]),
+                self.copy_msg,
+                widgets.HBox([self.repo]),
+                widgets.HBox([self.token, self.private]),
+                self.push_btn,
+                self.push_msg,
+            ],
+            layout=widgets.Layout(display="none"),
+        )
+        self.export = widgets.Button(
+            description="Export as a Python script",
+            layout=widgets.Layout(width="220px"),
+            tooltip="The same run as a standalone script (python train_script.py).",
+        )
+        self.export.add_class("wb-export")
+        self.export_msg = widgets.HTML()
+        self.script = widgets.Textarea(layout=widgets.Layout(width="100%", height="260px", display="none"))
+        self.script.add_class("wb-script")
+        self.start.on_click(self.guard(self._start))
+        self.stop.on_click(self.guard(self._stop))
+        self.output.observe(self.guard(self._output_changed), "value")
+        self.auto_output.observe(
+            self.guard(lambda c: setattr(self.session, "auto_output", c["new"])), "value"
+        )
+        self.copy_btn.on_click(self.guard(self._copy))
+        self.push_btn.on_click(self.guard(self._push))
+        self.export.on_click(self.guard(self._export))
+        s.observe(self._status_changed, names=["status", "error"])
+        s.observe(self._progress_changed, names=["progress"])
+        s.observe(self._history_changed, names=["history", "baseline"])
+        s.observe(self._log_changed, names=["log"])
+        s.observe(self._results_changed, names=["final", "saved_path"])
+        s.observe(self._output_synced, names=["output_dir", "auto_output"])
+        self.lockable = [self.output, self.auto_output, self.copy_btn, self.push_btn]
+        self.finish(
+            [
+                widgets.HBox([self.start, self.stop]),
+                self.status,
+                widgets.HBox([self.progress, self.progress_text]),
+                self.plot.widget,
+                self.results,
+                self.after,
+                section("What happened"),
+                self.log_view,
+                section("Where the model goes"),
+                self.output,
+                self.auto_output,
+                section("The same run in code"),
+                widgets.HBox([self.export, self.export_msg]),
+                self.script,
+            ]
+        )
+        self._status_changed()
+        self._log_changed()
+
+    # ---- actions (UI thread) ----
+
+    def _start(self, button=None):
+        self.plot.reset()
+        self.results.value = ""
+        self.after.layout.display = "none"
+        self.progress.value = 0.0
+        self.progress_text.value = ""
+        self.ok()
+        self.session.start()
+
+    def _stop(self, button=None):
+        self.session.stop()
+        self.status.value = self._status_html("stopping", "stopping after the current step…")
+
+    def _output_changed(self, change):
+        value = change["new"].strip()
+        if value and value != self.session.output_dir:
+            self.session.output_dir = value
+            self.session.auto_output = False
+
+    def _copy(self, button=None):
+        src = self.session.saved_path
+        dest = Path(self.copy_dest.value.strip()).expanduser()
+        if not src:
+            self.copy_msg.value = "<span class='wb-error'>There is no saved model yet: train first.</span>"
+            return
+        if not self.copy_dest.value.strip():
+            self.copy_msg.value = "<span class='wb-error'>Type the folder to copy the model to.</span>"
+            return
+        if dest.exists() and any(dest.iterdir()):
+            self.copy_msg.value = (
+                f"<span class='wb-error'>'{esc(dest)}' already exists and is not empty; choose "
+                "a new folder name.</span>"
+            )
+            return
+        self.copy_msg.value = hint("Copying…").value
+        run_in_thread(
+            lambda: shutil.copytree(src, dest, dirs_exist_ok=True),
+            lambda _: setattr(self.copy_msg, "value", f"<span class='wb-ok'>Copied to {esc(dest)}</span>"),
+            lambda exc: setattr(
+                self.copy_msg,
+                "value",
+                f"<span class='wb-error'>Could not copy: {esc(error_text(exc))}</span>",
+            ),
+        )
+
+    def _push(self, button=None):
+        path, repo, token = self.session.saved_path, self.repo.value.strip(), self.token.value
+        private = self.private.value
+        model_type = self.session.model_type
+        self.token.value = ""  # used once, never kept in a widget either
+        if not path:
+            self.push_msg.value = "<span class='wb-error'>There is no saved model yet: train first.</span>"
+            return
+        if not repo or "/" not in repo:
+            self.push_msg.value = "<span class='wb-error'>Type the repository as your-name/model-name.</span>"
+            return
+
+        def push():
+            import importlib
+
+            module, cls = MODEL_CLASSES[model_type]
+            with HEAVY_LOCK:
+                model_cls = getattr(importlib.import_module(module), cls)
+            model = model_cls(path)
+            return model.push_to_hub(repo, token=token or None, private=private, exist_ok=True)
+
+        def failed(exc):
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            self.push_msg.value = (
+                "<span class='wb-error'>Could not push to the Hugging Face Hub: "
+                f"{esc(first)}. Check the internet connection, the repository name and that the "
+                "token has write access.</span>"
+            )
+
+        self.push_msg.value = hint("Pushing to the Hub…").value
+        run_in_thread(
+            push,
+            lambda url: setattr(self.push_msg, "value", f"<span class='wb-ok'>Pushed: {esc(url)}</span>"),
+            failed,
+        )
+
+    def _export(self, button=None):
+        from ... import export as codegen
+
+        spec = self.session.to_spec()
+        out = Path(spec.output_dir)
+        self.export_msg.value = hint("Writing the script…").value
+
+        def work():
+            with HEAVY_LOCK:
+                script = codegen.export_script(spec)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "train_script.py").write_text(script, encoding="utf-8")
+            return script
+
+        def done(script):
+            self.script.value = script
+            self.script.layout.display = ""
+            b64 = base64.b64encode(script.encode("utf-8")).decode("ascii")
+            self.export_msg.value = (
+                f"<span class='wb-ok'>Saved as {esc(out / 'train_script.py')}.</span> "
+                f"<a download='train_script.py' href='data:text/x-python;base64,{b64}'>"
+                "Download train_script.py</a>"
+            )
+
+        run_in_thread(work, done, lambda exc: (setattr(self.export_msg, "value", ""), self.fail(exc)))
+
+    # ---- session -> widgets (WORKER thread: trait assignments only) ----
+
+    def _status_html(self, status: str, text: str) -> str:
+        color = {"finished": "#0b6b2c", "stopped": "#8a5300", "error": "#a4000f"}.get(status, "#1a4a7a")
+        return (
+            f"<div class='wb-status-text'>Status: <b style='color:{color}' data-status='{esc(status)}'>"
+            f"{esc(status)}</b> — {esc(text)}</div>"
+        )
+
+    def _status_changed(self, change=None):
+        s = self.session
+        status = s.status
+        text = STATUS_TEXT.get(status, "")
+        if status == "error" and s.error:
+            text = s.error
+        elif status in ("finished", "stopped") and s.saved_path:
+            text += f" The model is in {s.saved_path}"
+        elif status == "stopped":
+            text = STOPPED_EARLY[0].lower() + STOPPED_EARLY[1:]  # the log's line, as the status line
+        self.status.value = self._status_html(status, text)
+        busy = status in ACTIVE
+        self.start.disabled = busy
+        self.stop.disabled = not busy
+        self._on_status()
+        if status in ENDED:
+            self.progress.bar_style = {"finished": "success", "stopped": "warning", "error": "danger"}[status]
+            if status == "finished":
+                self.progress.value = 1.0
+            p = s.progress
+            if p.get("step"):
+                self.progress_text.value = (
+                    f"<span class='wb-hint'>{p['step']} of {p.get('max_steps') or '?'} steps "
+                    f"in {_duration(p.get('elapsed_s'))}</span>"
+                )
+            self.plot.update(s.history, s.baseline, self._primary(), force=True)
+            self._results_changed()
+        elif busy:
+            self.progress.bar_style = "info"
+
+    def _primary(self) -> list[str]:
+        return list(self.session.primary.values())
+
+    def _progress_changed(self, change=None):
+        p = self.session.progress
+        if not p:
+            return
+        step, total = p.get("step") or 0, p.get("max_steps") or 0
+        if total:
+            self.progress.value = min(1.0, step / total)
+        eta = p.get("eta_s")
+        self.progress_text.value = (
+            f"<span class='wb-hint'>step {step} of {total} · {_duration(p.get('elapsed_s'))} "
+            f"so far{' · about ' + _duration(eta) + ' left' if eta is not None else ''}"
+            "</span>"
+        )
+        self.plot.flush()
+
+    def _history_changed(self, change=None):
+        s = self.session
+        force = change is not None and change["name"] == "baseline"
+        self.plot.update(s.history, s.baseline, self._primary(), force=force)
+
+    def _log_changed(self, change=None):
+        lines = list(self.session.log)[::-1]
+        body = "\n".join(esc(line) for line in lines) or "Nothing yet."
+        self.log_view.value = f"<div class='wb-log'>{body}</div>"
+
+    def _results_changed(self, change=None):
+        s = self.session
+        if s.status not in ENDED or not s.saved_path:
+            if s.status == "error":
+                self.results.value = ""
+            return
+        table = results_table(s.baseline, s.final, self._primary())
+        self.results.value = (
+            f"<div class='wb-card'><b>Model saved to</b> <code>{esc(s.saved_path)}</code>"
+            + (f"<div style='margin-top:6px'>{table}</div>" if table else "")
+            + "</div>"
+        )
+        self.after.layout.display = ""
+
+    def _output_synced(self, change=None):
+        if self.output.value != self.session.output_dir:
+            self.output.value = self.session.output_dir
+        self.auto_output.value = self.session.auto_output

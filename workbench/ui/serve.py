@@ -1,0 +1,145 @@
+"""Serve the workbench as a web app with Voila (``workbench app`` / ``make app``).
+
+Voila runs the one-cell entry notebook and shows only its widgets. The server listens on 127.0.0.1 by default,
+opens no browser, and culls idle kernels: without culling, every closed browser tab would keep a kernel (and a
+loaded model) alive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from ..session import workbench_home
+
+APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
+CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
+CULL_INTERVAL = 120
+MAX_UPLOAD_BYTES = 500 * 1024 * 1024  # uploaded files travel over the websocket
+
+
+def app_notebook() -> Path:
+    """The Voila entry notebook: the repository's notebooks/app.ipynb, else one written to the workbench home."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parents[1] / "notebooks" / "app.ipynb", here.parent / "notebooks" / "app.ipynb"):
+        if candidate.is_file():
+            return candidate
+    target = workbench_home() / "app.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(entry_notebook(), indent=1), encoding="utf-8")
+    return target
+
+
+def entry_notebook() -> dict:
+    """The one-cell notebook that is the whole app."""
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "workbench-app",
+                "metadata": {},
+                "outputs": [],
+                "source": APP_SOURCE,
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+            "title": "Sentence Workbench",
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def voila_command(
+    notebook: str | Path,
+    port: int = 8866,
+    host: str = "127.0.0.1",
+    open_browser: bool = False,
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+    cull_interval: int = CULL_INTERVAL,
+) -> list[str]:
+    """The Voila command line ``serve`` runs."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        f"--port={int(port)}",
+        f"--Voila.ip={host}",
+        "--theme=light",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
+        f"--MappingKernelManager.cull_interval={int(cull_interval)}",
+        "--MappingKernelManager.cull_connected=False",
+        f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_UPLOAD_BYTES}}}",
+    ]
+    if not open_browser:
+        cmd.append("--no-browser")
+    return cmd
+
+
+def server_env(config: str | Path | None = None, base: dict | None = None) -> dict:
+    """The server's environment: runs go to ./runs of the folder the app was started from (not the notebook's)."""
+    env = dict(os.environ if base is None else base)
+    env.setdefault("WORKBENCH_RUNS", str(Path.cwd() / "runs"))
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if config:
+        env["WORKBENCH_CONFIG"] = str(Path(config).expanduser().resolve())
+    return env
+
+
+def serve(
+    port: int = 8866,
+    host: str = "127.0.0.1",
+    notebook: str | Path | None = None,
+    open_browser: bool = False,
+    *,
+    config: str | Path | None = None,
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+    cull_interval: int = CULL_INTERVAL,
+) -> int:
+    """Run the workbench web app until interrupted.
+
+    Args:
+        port: Port to listen on.
+        host: Interface to listen on (127.0.0.1: this machine only).
+        notebook: The entry notebook (default: :func:`app_notebook`).
+        open_browser: Open a browser tab on start.
+        config: A config file (JSON/YAML, RunSpec schema) the app starts from instead of the demo.
+        cull_idle_timeout: Seconds before an idle kernel (closed page) is shut down.
+        cull_interval: Seconds between culling checks.
+
+    Returns:
+        Voila's exit code (0 after Ctrl+C).
+    """
+    nb = Path(notebook) if notebook else app_notebook()
+    cmd = voila_command(nb, port, host, open_browser, cull_idle_timeout, cull_interval)
+    print(f"Sentence Workbench: open http://{host}:{port}/ in your browser (Ctrl+C stops it).", flush=True)
+    proc = subprocess.Popen(cmd, env=server_env(config))
+
+    def on_term(signum, frame):  # `kill` / a process manager: take the server (and its kernels) down too
+        raise KeyboardInterrupt
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

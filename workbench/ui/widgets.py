@@ -1,0 +1,312 @@
+"""Shared pieces of the panels: the panel base class, error boxes, HTML tables, a parameter form, threads.
+
+Every callback a widget calls goes through :meth:`Panel.guard`, so an exception never prints a traceback into
+the page: a WorkbenchError shows its message and fix in the panel it belongs to, anything else a one-line
+message.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from collections.abc import Callable, Iterable, Sequence
+
+import ipywidgets as widgets
+
+from ..session import ACTIVE, Session
+
+CSS = """
+<style>
+.wb-app { font-size: 14px; }
+.wb-app .wb-title h2 { margin: 4px 0 2px 0; }
+.wb-app .wb-hint { color: #555; font-size: 13px; line-height: 1.35; }
+.wb-app .wb-error { color: #a4000f; background: #fdecea; border-left: 4px solid #d93025; padding: 6px 10px;
+  margin: 4px 0; border-radius: 3px; line-height: 1.35; white-space: normal; }
+.wb-app .wb-ok { color: #0b6b2c; }
+.wb-app .wb-warn { color: #8a5300; }
+.wb-app .wb-field-msg { font-size: 12px; line-height: 1.2; }
+.wb-app table.wb-table { border-collapse: collapse; font-size: 12.5px; margin: 4px 0; }
+.wb-app table.wb-table th { background: #f3f5f7; text-align: left; padding: 3px 8px; border-bottom: 1px solid #ccd; }
+.wb-app table.wb-table td { padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; max-width: 360px;
+  overflow-wrap: anywhere; }
+.wb-app table.wb-loss-table tr.wb-fits td { background: #f3fbf5; }
+.wb-app table.wb-loss-table tr.wb-nofit td { color: #666; }
+.wb-app table.wb-loss-table tr.wb-chosen td { font-weight: bold; }
+.wb-app table.wb-loss-table td:nth-child(2) { white-space: nowrap; }
+.wb-app .wb-section { font-weight: bold; margin: 10px 0 2px 0; color: #234; }
+.wb-app .wb-log { font-family: monospace; font-size: 12px; max-height: 180px; overflow-y: auto;
+  background: #fafafa; border: 1px solid #e3e3e3; padding: 4px 6px; white-space: pre-wrap; }
+.wb-app .wb-status { font-size: 15px; }
+.wb-app .wb-panel { padding: 6px 4px; }
+.wb-app .wb-card { border: 1px solid #dde; border-radius: 6px; padding: 8px 12px; background: #fff; }
+</style>
+"""
+
+
+# A Dropdown cannot select the value None (it means "nothing selected"), so "use the default" is this string.
+DEFAULT = "__default__"
+
+
+def esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def short(value, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def html_table(
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    cls: str = "",
+    row_classes: Sequence[str] = (),
+    raw: bool = False,
+) -> str:
+    """An HTML table; cells are escaped unless ``raw``."""
+    cells = (lambda v: str(v)) if raw else esc
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = []
+    for i, row in enumerate(rows):
+        rc = f' class="{row_classes[i]}"' if i < len(row_classes) and row_classes[i] else ""
+        body.append(f"<tr{rc}>" + "".join(f"<td>{cells(c)}</td>" for c in row) + "</tr>")
+    return (
+        f'<table class="wb-table {cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    )
+
+
+def hint(text: str) -> widgets.HTML:
+    return widgets.HTML(f'<div class="wb-hint">{text}</div>')
+
+
+def section(text: str) -> widgets.HTML:
+    return widgets.HTML(f'<div class="wb-section">{esc(text)}</div>')
+
+
+def field_msg(text: str = "", ok: bool = False) -> str:
+    if not text:
+        return ""
+    return f'<span class="wb-field-msg {"wb-ok" if ok else "wb-error"}">{esc(text)}</span>'
+
+
+class ErrorBox(widgets.HTML):
+    """Where a panel shows its error: hidden when empty."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("wb-errorbox")
+
+    def show(self, text: str) -> None:
+        self.value = f'<div class="wb-error">{esc(text)}</div>' if text else ""
+
+    def clear(self) -> None:
+        self.value = ""
+
+
+def run_in_thread(
+    fn: Callable,
+    on_done: Callable | None = None,
+    on_error: Callable | None = None,
+    name: str = "workbench-task",
+) -> threading.Thread:
+    """Run ``fn()`` in a daemon thread; ``on_done(result)`` / ``on_error(exc)`` run in that thread too, so they
+    must only assign widget traits."""
+
+    def work():
+        try:
+            result = fn()
+        except Exception as exc:  # noqa: BLE001 - handed to on_error, shown in a panel
+            if on_error is not None:
+                on_error(exc)
+            return
+        if on_done is not None:
+            on_done(result)
+
+    thread = threading.Thread(target=work, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+class Panel(widgets.VBox):
+    """Base of every panel: CSS hook ``wb-panel-<name>``, an error box fed by ``Session.errors``, and controls
+    that are disabled while a run is active.
+
+    Subclasses build their widgets, list the ones to lock in ``self.lockable``, then call :meth:`finish`.
+    """
+
+    name = ""
+    title = ""
+
+    def __init__(self, session: Session, **kwargs):
+        super().__init__(**kwargs)
+        self.session = session
+        self.error_box = ErrorBox()
+        self.lockable: list[widgets.Widget] = []
+        self.add_class("wb-panel")
+        self.add_class(f"wb-panel-{self.name}")
+        session.observe(self._on_errors, "errors")
+        session.observe(self._on_status, "status")
+
+    def finish(self, children: Sequence[widgets.Widget]) -> None:
+        self.children = (self.error_box, *children)
+        self._on_errors()
+        self._on_status()
+
+    def guard(self, fn: Callable) -> Callable:
+        """Wrap a callback: errors go to the right panel instead of a traceback; success clears this panel's."""
+
+        def wrapped(*args, **kwargs):
+            try:
+                result = fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a message in a panel
+                self.session.report(exc, self.name)
+                return None
+            return result
+
+        return wrapped
+
+    def fail(self, exc) -> None:
+        self.session.report(exc, self.name)
+
+    def ok(self) -> None:
+        self.session.clear_error(self.name)
+
+    def _on_errors(self, change=None) -> None:
+        self.error_box.show(self.session.errors.get(self.name, ""))
+
+    def _on_status(self, change=None) -> None:
+        busy = self.session.status in ACTIVE
+        for w in self.lockable:
+            w.disabled = busy or getattr(w, "_wb_off", False)
+
+
+def set_off(widget: widgets.Widget, off: bool, busy: bool = False) -> None:
+    """Disable a control for a reason other than a running run (remembered across run lock/unlock)."""
+    widget._wb_off = off
+    widget.disabled = off or busy
+
+
+# ---- a form for loss / modifier / wrapper parameters -----------------------------------------------------------
+
+
+def parse_param(kind: str, text: str):
+    """Turn the text typed for a parameter into its value (ValueError with a readable message)."""
+    text = text.strip()
+    if kind == "int":
+        return int(text)
+    if kind == "float":
+        return float(text)
+    if kind in ("int_list", "float_list"):
+        cast = int if kind == "int_list" else float
+        parts = [p for p in text.replace("[", "").replace("]", "").split(",") if p.strip()]
+        if not parts:
+            raise ValueError("give comma-separated numbers, e.g. 384, 256, 128")
+        return [cast(p) for p in parts]
+    return text
+
+
+class ParamForm(widgets.VBox):
+    """Widgets for a tuple of catalog ParamSpecs; ``on_change(values)`` gets only the values set by the person.
+
+    Empty text boxes mean "use the default" (shown as placeholder).
+    """
+
+    def __init__(self, params, values: dict, on_change: Callable[[dict], None], **kwargs):
+        super().__init__(**kwargs)
+        self.params = [p for p in params]
+        self.values = dict(values or {})
+        self.on_change = on_change
+        self.inputs: dict[str, widgets.Widget] = {}
+        self.msgs: dict[str, widgets.HTML] = {}
+        rows = []
+        style = {"description_width": "200px"}
+        for p in self.params:
+            desc = p.name
+            tip = p.help or p.name
+            current = self.values.get(p.name)
+            if p.kind == "auto":
+                rows.append(
+                    widgets.HTML(
+                        f"<span class='wb-hint'><b>{esc(p.name)}</b>: set automatically "
+                        f"({esc(p.help)})</span>"
+                    )
+                )
+                continue
+            if p.kind == "bool":
+                w = widgets.Dropdown(
+                    options=[
+                        (f"default ({'on' if p.default else 'off'})", DEFAULT),
+                        ("on", True),
+                        ("off", False),
+                    ],
+                    value=DEFAULT if current is None else current,
+                    description=desc,
+                    style=style,
+                    tooltip=tip,
+                )
+            elif p.kind in ("choice", "similarity"):
+                w = widgets.Dropdown(
+                    options=[(f"default ({p.default})", DEFAULT)] + [(str(c), c) for c in p.choices],
+                    value=current if current in p.choices else DEFAULT,
+                    description=desc,
+                    style=style,
+                    tooltip=tip,
+                )
+            else:
+                shown = (
+                    ""
+                    if current is None
+                    else (", ".join(map(str, current)) if isinstance(current, list) else str(current))
+                )
+                placeholder = "default: " + (
+                    ", ".join(map(str, p.default))
+                    if isinstance(p.default, (list, tuple))
+                    else ("automatic" if p.default is None else str(p.default))
+                )
+                w = widgets.Text(
+                    value=shown,
+                    placeholder=placeholder,
+                    description=desc,
+                    style=style,
+                    tooltip=tip,
+                    continuous_update=False,
+                )
+            w.observe(self._changed, "value")
+            self.inputs[p.name] = w
+            self.msgs[p.name] = widgets.HTML()
+            rows.append(widgets.HBox([w, self.msgs[p.name]]))
+            if p.help:
+                w.layout.width = "420px"
+        self.children = rows
+
+    def _changed(self, change=None) -> None:
+        values = {}
+        for p in self.params:
+            w = self.inputs.get(p.name)
+            if w is None:
+                continue
+            self.msgs[p.name].value = ""
+            if isinstance(w, widgets.Dropdown):
+                if w.value != DEFAULT:
+                    values[p.name] = w.value
+                continue
+            if not w.value.strip():
+                continue
+            try:
+                values[p.name] = parse_param(p.kind, w.value)
+            except ValueError:
+                what = {
+                    "int": "a whole number",
+                    "float": "a number",
+                    "int_list": "whole numbers separated by commas",
+                    "float_list": "numbers separated by commas",
+                }.get(p.kind, "a value")
+                self.msgs[p.name].value = field_msg(f"needs {what}")
+                return
+        self.values = values
+        self.on_change(values)
+
+    def set_disabled(self, disabled: bool) -> None:
+        for w in self.inputs.values():
+            w.disabled = disabled
