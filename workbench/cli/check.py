@@ -57,9 +57,9 @@ def _parse_range(text: str | None) -> tuple[float, float] | None:
     return (low, high)
 
 
-def cmd_check(args) -> int:
-    """``workbench check DATA_FILE``: column roles, the mapping, a verdict per loss, fitting evaluators."""
-    from .. import data, rules
+def _dataset_spec(args):
+    """(source, path, DatasetSpec) of the file or Hub id to check; a SQLite file reads its first table."""
+    from .. import data
     from ..spec import DatasetSpec
 
     source = args.source or _source_for(args.data_file)
@@ -74,9 +74,11 @@ def cmd_check(args) -> int:
             raise WorkbenchError(f"file '{path}' does not exist.", fix="check the path.")
         query = f'SELECT * FROM "{data.first_table(Path(path))}"'
     spec = DatasetSpec(source=source, path=path, subset=args.subset, split=args.split, query=query)
-    label_range = _parse_range(args.label_range)
-    ds = data.load_raw(spec)
-    profile = data.profile(ds)
+    return source, path, spec
+
+
+def _mapping(args, profile) -> tuple[tuple[str, ...], str | None]:
+    """The inputs and label: as given, else guessed (a label given alone is not guessed as an input too)."""
     explicit_label = (args.label or "").strip()
     inputs = _split_list(args.columns) or tuple(c for c in profile.guessed_inputs if c != explicit_label)
     if args.columns is not None and not inputs:
@@ -87,6 +89,18 @@ def cmd_check(args) -> int:
         label = args.label.strip() or None
     else:
         label = profile.guessed_label if profile.guessed_label not in inputs else None
+    return inputs, label
+
+
+def cmd_check(args) -> int:
+    """``workbench check DATA_FILE``: column roles, the mapping, a verdict per loss, fitting evaluators."""
+    from .. import data, rules
+
+    source, path, spec = _dataset_spec(args)
+    label_range = _parse_range(args.label_range)
+    ds = data.load_raw(spec)
+    profile = data.profile(ds)
+    inputs, label = _mapping(args, profile)
     shape = data.shape_of(profile, inputs, label, label_range, ds=ds)
     verdicts = rules.verdicts(shape, args.model_type)
     recommended = rules.recommend_with_fix(shape, args.model_type)

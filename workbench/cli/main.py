@@ -112,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         The exit code: 0 success, 1 unexpected failure, 2 bad input (with ``error:`` and ``fix:`` lines),
         130 stopped with Ctrl-C.
     """
+    # One ladder from every kind of failure to its exit code and wording: read top to bottom, it is the CLI's
+    # contract, so it stays in one place rather than being split up.
     parser = _parser()
     try:
         args = parser.parse_args(argv)

@@ -125,6 +125,15 @@ def prepare(
         )
     used = list(dict.fromkeys(inputs + ([label] if label else [])))
     info = _profile(ds.select_columns(used), 2000, count_missing=False)
+    _check_text_inputs(ds, info, inputs)
+    out = _without_missing(ds.with_format(None).select_columns(used), used, label, drop_empty)
+    if label is not None:
+        out = _cast_label(out, label, info.column(label), label_range, category_map)
+    return _final_columns(out, inputs, label, used)
+
+
+def _check_text_inputs(ds, info, inputs: list[str]) -> None:
+    """Every input must hold text: name the first that does not, and the text columns to pick instead."""
     for col in dict.fromkeys(inputs):
         prof = info.column(col)
         if prof.role not in (TEXT, TEXT_LIST, CATEGORY, EMPTY):
@@ -140,7 +149,10 @@ def prepare(
                 + (f" (e.g. {', '.join(repr(t) for t in texts[:3])})" if texts else "")
                 + (", and map a number column as the label." if kind == "numbers" else "."),
             )
-    out = ds.with_format(None).select_columns(used)
+
+
+def _without_missing(out, used: list[str], label: str | None, drop_empty: bool):
+    """``out`` with no empty input or label: refused naming the column and rows, or dropped with ``drop_empty``."""
     bad = {col: _count_missing(out, col) for col in used}
     bad = {col: found for col, found in bad.items() if found[0]}
     if bad and not drop_empty:
@@ -160,9 +172,11 @@ def prepare(
         raise WorkbenchError(
             "no rows are left after dropping the empty ones.", fix="check the column mapping."
         )
-    if label is not None:
-        out = _cast_label(out, label, info.column(label), label_range, category_map)
-    # Final names: clashing inputs renamed, repeated inputs copied, the label last as `label`.
+    return out
+
+
+def _final_columns(out, inputs: list[str], label: str | None, used: list[str]):
+    """The inputs in order (clashing names renamed, repeated inputs copied), then the label as ``label``."""
     final, seen, taken = [], set(), {*used, "label"}
     for col in inputs:
         name = col

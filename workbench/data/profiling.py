@@ -342,9 +342,6 @@ def shape_of(
     Raises:
         WorkbenchError: A column is not in the data.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     _check_columns(profile.names, [*inputs, *([label] if label else [])])
     roles = tuple(profile.column(c).role for c in inputs)
     lab = profile.column(label) if label else None
@@ -359,29 +356,9 @@ def shape_of(
         }
     has_dupes = False
     if ds is not None:
-        if lab is not None and lab.role in (CLASS, BINARY, CATEGORY):
-            counts: dict = {}
-            for _, batch in _iter_batches(ds, [label], _SCAN_LIMIT):
-                for item in pc.value_counts(batch.column(0).combine_chunks()).to_pylist():
-                    if not _is_missing(item["values"]):
-                        counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
-            if counts:
-                fields.update(n_classes=len(counts), min_rows_per_class=min(counts.values()))
-        elif lab is not None and lab.role == SCORE and not lab.numeric_strings:
-            lows, highs = [], []
-            for _, batch in _iter_batches(ds, [label], _SCAN_LIMIT):
-                found = pc.min_max(batch.column(0))
-                if found["min"].as_py() is not None:
-                    lows.append(found["min"].as_py())
-                    highs.append(found["max"].as_py())
-            if lows:
-                fields.update(label_min=float(min(lows)), label_max=float(max(highs)))
-        if inputs:
-            first = ds.with_format(None).select_columns([inputs[0]])
-            first = first.select(range(min(first.num_rows, _SCAN_LIMIT))).with_format("arrow")[:].column(0)
-            if not pa.types.is_list(first.type) and not pa.types.is_large_list(first.type):
-                present = first.drop_null()
-                has_dupes = pc.count_distinct(present).as_py() < len(present)
+        if lab is not None:
+            fields.update(_label_scan(ds, lab))
+        has_dupes = _first_input_repeats(ds, inputs)
     lo_hi = tuple(float(v) for v in label_range) if label_range is not None else None
     return DataShape(
         inputs=tuple(inputs),
@@ -394,3 +371,40 @@ def shape_of(
         unmapped_roles=tuple(c.role for c in profile.columns if c.name not in inputs and c.name != label),
         **fields,
     )
+
+
+def _label_scan(ds, lab: ColumnProfile) -> dict:
+    """Exact class counts (classes) or value range (scores) of a label over at most 100k rows, as DataShape fields."""
+    import pyarrow.compute as pc
+
+    if lab.role in (CLASS, BINARY, CATEGORY):
+        counts: dict = {}
+        for _, batch in _iter_batches(ds, [lab.name], _SCAN_LIMIT):
+            for item in pc.value_counts(batch.column(0).combine_chunks()).to_pylist():
+                if not _is_missing(item["values"]):
+                    counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
+        return {"n_classes": len(counts), "min_rows_per_class": min(counts.values())} if counts else {}
+    if lab.role == SCORE and not lab.numeric_strings:
+        lows, highs = [], []
+        for _, batch in _iter_batches(ds, [lab.name], _SCAN_LIMIT):
+            found = pc.min_max(batch.column(0))
+            if found["min"].as_py() is not None:
+                lows.append(found["min"].as_py())
+                highs.append(found["max"].as_py())
+        return {"label_min": float(min(lows)), "label_max": float(max(highs))} if lows else {}
+    return {}
+
+
+def _first_input_repeats(ds, inputs: Sequence[str]) -> bool:
+    """Whether the first input repeats a value (in-batch-negative losses care), over at most 100k rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not inputs:
+        return False
+    first = ds.with_format(None).select_columns([inputs[0]])
+    first = first.select(range(min(first.num_rows, _SCAN_LIMIT))).with_format("arrow")[:].column(0)
+    if pa.types.is_list(first.type) or pa.types.is_large_list(first.type):
+        return False
+    present = first.drop_null()
+    return pc.count_distinct(present).as_py() < len(present)

@@ -137,14 +137,7 @@ def _load(spec: DatasetSpec, train_datasets):
 
     src = spec.source
     if src == "holdout":
-        if not train_datasets or spec.of not in train_datasets:
-            known = ", ".join(repr(k) for k in (train_datasets or {}))
-            raise WorkbenchError(
-                f"the holdout dataset needs the train dataset '{spec.of}', which is not loaded.",
-                fix="name an existing train dataset in 'of'"
-                + (f" (loaded: {known})." if known else ", and load the train datasets first."),
-            )
-        return split_holdout(train_datasets[spec.of], float(spec.fraction or 0.1), spec.seed)[1]
+        return _load_holdout(spec, train_datasets)
     if src == "dict":
         if not isinstance(spec.data, dict):
             raise WorkbenchError("a 'dict' dataset needs 'data': {column: [values, ...]}.")
@@ -159,47 +152,61 @@ def _load(spec: DatasetSpec, train_datasets):
             ds = _load_hub(spec)
         label = f"dataset '{spec.path}'"
     else:
-        if not spec.path:
-            raise WorkbenchError(f"a '{src}' dataset needs a 'path'.", fix="give the file's path.")
-        path = Path(spec.path).expanduser()
-        if not path.exists():
-            raise WorkbenchError(
-                f"file '{path}' does not exist.",
-                fix="check the path; relative paths resolve against the config file's folder.",
-            )
-        if path.is_dir() and src != "arrow":
-            raise WorkbenchError(
-                f"'{path}' is a folder, not a {src} file.",
-                fix="point 'path' at the file itself, or use source 'hub' for a folder laid out like a Hub dataset.",
-            )
-        label = f"file '{path}'"
-        if src == "sql":
-            if not spec.query:
-                raise WorkbenchError(
-                    "a 'sql' dataset needs a 'query'.", fix='add e.g. "SELECT a, b FROM pairs".'
-                )
-            ds = from_pandas_or_dict(_load_sql(path, spec.query))
-        else:
-            try:
-                with quiet_progress():
-                    ds = _load_file(src, path)
-            except WorkbenchError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a garbled or mislabelled file is the user's input
-                if "corresponds to no data" in str(exc):  # `datasets` refuses a header-only file
-                    raise _no_rows(label) from None
-                fix = {
-                    "csv": "save it as a UTF-8 CSV with a header row and the same number of fields per line",
-                    "json": "make it a JSON list of records, or JSON Lines (one object per line)",
-                }.get(src, f"check that it really is a {src} file")
-                raise WorkbenchError(
-                    f"{label} could not be read as {src}: {_root_cause(exc)}.", fix=fix + "."
-                ) from None
+        ds, label = _load_local(spec)
     if isinstance(ds, datasets.DatasetDict):
         ds = _pick_split(ds, spec, label)
     if ds.num_rows == 0:
         raise _no_rows(label)
     return ds
+
+
+def _load_holdout(spec: DatasetSpec, train_datasets):
+    if not train_datasets or spec.of not in train_datasets:
+        known = ", ".join(repr(k) for k in (train_datasets or {}))
+        raise WorkbenchError(
+            f"the holdout dataset needs the train dataset '{spec.of}', which is not loaded.",
+            fix="name an existing train dataset in 'of'"
+            + (f" (loaded: {known})." if known else ", and load the train datasets first."),
+        )
+    return split_holdout(train_datasets[spec.of], float(spec.fraction or 0.1), spec.seed)[1]
+
+
+def _load_local(spec: DatasetSpec):
+    """A local file (or arrow folder) of the spec's source, and how messages name it."""
+    src = spec.source
+    if not spec.path:
+        raise WorkbenchError(f"a '{src}' dataset needs a 'path'.", fix="give the file's path.")
+    path = Path(spec.path).expanduser()
+    if not path.exists():
+        raise WorkbenchError(
+            f"file '{path}' does not exist.",
+            fix="check the path; relative paths resolve against the config file's folder.",
+        )
+    if path.is_dir() and src != "arrow":
+        raise WorkbenchError(
+            f"'{path}' is a folder, not a {src} file.",
+            fix="point 'path' at the file itself, or use source 'hub' for a folder laid out like a Hub dataset.",
+        )
+    label = f"file '{path}'"
+    if src == "sql":
+        if not spec.query:
+            raise WorkbenchError("a 'sql' dataset needs a 'query'.", fix='add e.g. "SELECT a, b FROM pairs".')
+        return from_pandas_or_dict(_load_sql(path, spec.query)), label
+    try:
+        with quiet_progress():
+            return _load_file(src, path), label
+    except WorkbenchError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a garbled or mislabelled file is the user's input
+        if "corresponds to no data" in str(exc):  # `datasets` refuses a header-only file
+            raise _no_rows(label) from None
+        fix = {
+            "csv": "save it as a UTF-8 CSV with a header row and the same number of fields per line",
+            "json": "make it a JSON list of records, or JSON Lines (one object per line)",
+        }.get(src, f"check that it really is a {src} file")
+        raise WorkbenchError(
+            f"{label} could not be read as {src}: {_root_cause(exc)}.", fix=fix + "."
+        ) from None
 
 
 def _no_rows(label: str) -> WorkbenchError:
@@ -263,21 +270,7 @@ def from_pandas_or_dict(obj: Any) -> datasets.Dataset:
         frame = obj.rename(columns=str)
         columns = {c: frame[c] for c in frame.columns}
     elif isinstance(obj, dict):
-        lengths = {k: len(v) for k, v in obj.items() if isinstance(v, (list, tuple))}
-        if len(lengths) != len(obj):
-            bad = next(k for k in obj if k not in lengths)
-            raise WorkbenchError(
-                f"column '{bad}' is not a list of values.",
-                fix='give every column as a list: {"text": ["a", "b"], "score": [1, 0]}.',
-            )
-        if len(set(lengths.values())) > 1:
-            raise WorkbenchError(
-                "the columns have different lengths: "
-                + ", ".join(f"'{k}' {n}" for k, n in lengths.items())
-                + ".",
-                fix="give every column the same number of values.",
-            )
-        columns = {str(k): list(v) for k, v in obj.items()}
+        columns = _dict_columns(obj)
     elif isinstance(obj, list) and all(isinstance(r, dict) for r in obj):
         return from_pandas_or_dict(
             {k: [r.get(k) for r in obj] for k in dict.fromkeys(k for r in obj for k in r)}
@@ -310,6 +303,25 @@ def from_pandas_or_dict(obj: Any) -> datasets.Dataset:
     if "__index_level_0__" in ds.column_names:
         ds = ds.remove_columns("__index_level_0__")
     return ds
+
+
+def _dict_columns(obj: dict) -> dict[str, list]:
+    """A dict of equally long lists, or a message naming the column that is not."""
+    lengths = {k: len(v) for k, v in obj.items() if isinstance(v, (list, tuple))}
+    if len(lengths) != len(obj):
+        bad = next(k for k in obj if k not in lengths)
+        raise WorkbenchError(
+            f"column '{bad}' is not a list of values.",
+            fix='give every column as a list: {"text": ["a", "b"], "score": [1, 0]}.',
+        )
+    if len(set(lengths.values())) > 1:
+        raise WorkbenchError(
+            "the columns have different lengths: "
+            + ", ".join(f"'{k}' {n}" for k, n in lengths.items())
+            + ".",
+            fix="give every column the same number of values.",
+        )
+    return {str(k): list(v) for k, v in obj.items()}
 
 
 def from_upload(name: str, content: bytes, folder: str | Path) -> tuple[DatasetSpec, datasets.Dataset]:

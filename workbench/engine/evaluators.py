@@ -276,6 +276,35 @@ def _read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
+def _read_qrels(qrels_path: Path) -> dict[str, set[str]]:
+    """query id -> the corpus ids with a positive score, from a TSV (with or without header) or JSON Lines."""
+    relevant: dict[str, set[str]] = {}
+    if qrels_path.suffix.lower() in (".jsonl", ".json"):
+        rows = [
+            (
+                r.get("query_id", r.get("query-id")),
+                r.get("corpus_id", r.get("corpus-id")),
+                r.get("score", 1),
+            )
+            for r in _read_jsonl(qrels_path)
+        ]
+    else:
+        with open(qrels_path, encoding="utf8", newline="") as fh:
+            reader = csv.reader(fh, delimiter="\t")
+            header = next(reader, None)
+            if header and header[0].strip().lower() not in ("query-id", "query_id", "qid"):
+                rows = [tuple(header)]
+            else:
+                rows = []
+            rows += [tuple(r) for r in reader if r]
+    for row in rows:
+        qid, cid = str(row[0]).strip(), str(row[1]).strip()
+        score = float(row[2]) if len(row) > 2 and row[2] not in (None, "") else 1.0
+        if score > 0:
+            relevant.setdefault(qid, set()).add(cid)
+    return relevant
+
+
 def load_beir(queries: str | None, corpus: str | None, qrels: str | None):
     """Read BEIR-style files into (queries, corpus, relevant_docs).
 
@@ -303,31 +332,7 @@ def load_beir(queries: str | None, corpus: str | None, qrels: str | None):
                 f"{key} file '{value}' does not exist.", fix="check the path.", where=f"evaluators.{key}"
             )
     try:
-        relevant: dict[str, set[str]] = {}
-        qrels_path = Path(qrels)
-        if qrels_path.suffix.lower() in (".jsonl", ".json"):
-            rows = [
-                (
-                    r.get("query_id", r.get("query-id")),
-                    r.get("corpus_id", r.get("corpus-id")),
-                    r.get("score", 1),
-                )
-                for r in _read_jsonl(qrels_path)
-            ]
-        else:
-            with open(qrels_path, encoding="utf8", newline="") as fh:
-                reader = csv.reader(fh, delimiter="\t")
-                header = next(reader, None)
-                if header and header[0].strip().lower() not in ("query-id", "query_id", "qid"):
-                    rows = [tuple(header)]
-                else:
-                    rows = []
-                rows += [tuple(r) for r in reader if r]
-        for row in rows:
-            qid, cid = str(row[0]).strip(), str(row[1]).strip()
-            score = float(row[2]) if len(row) > 2 and row[2] not in (None, "") else 1.0
-            if score > 0:
-                relevant.setdefault(qid, set()).add(cid)
+        relevant = _read_qrels(Path(qrels))
         all_queries = {str(r["_id"]): r["text"] for r in _read_jsonl(Path(queries))}
         docs = {
             str(r["_id"]): f"{r.get('title') or ''} {r.get('text') or ''}".strip()

@@ -121,10 +121,7 @@ def _check_inputs(fmt: C.DataFormat, shape: S.DataShape, model_type: str):
 
 def _check_label(loss: C.LossSpec, fmt: C.DataFormat, shape: S.DataShape):
     """Problems with the label: (reason, fixes, notes) where reason is None when it fits."""
-    want = fmt.label
-    role = shape.label_role
-    label = shape.label
-    notes: list[str] = []
+    want, role, label = fmt.label, shape.label_role, shape.label
     if want == C.L_NONE:
         if label is None:
             return None, (), ()
@@ -143,53 +140,59 @@ def _check_label(loss: C.LossSpec, fmt: C.DataFormat, shape: S.DataShape):
         return f"needs {C.LABEL_TEXT[want]}; no label column is mapped", (), ()
     if role in (S.TEXT, S.TEXT_LIST, S.ID, S.EMPTY, S.OTHER):
         return f"needs {C.LABEL_TEXT[want]}; label column '{label}' holds {role} values", (), ()
-    n_cls = shape.n_classes
-    if want == C.L_CLASS:
-        if role in (S.CLASS, S.BINARY, S.CATEGORY):
-            if n_cls is not None and n_cls < 2:
-                return f"needs at least 2 classes; '{label}' has only {n_cls}", (), ()
-            if role == S.CATEGORY:
-                notes.append(f"the text classes in '{label}' are turned into class ids")
-            return None, (), tuple(notes)
-        return f"needs {C.LABEL_TEXT[want]}; '{label}' holds decimal scores", (), ()
-    if want == C.L_BINARY:
-        if role == S.BINARY:
-            return None, (), ()
-        if role == S.CATEGORY and n_cls == 2:
-            return (f"needs 0/1 labels; '{label}' holds two text values — map them to 0/1 first", (), ())
+    return _LABEL_CHECKS.get(want, _list_label)(loss, want, shape)
+
+
+def _class_label(loss: C.LossSpec, want: str, shape: S.DataShape):
+    role, label, n_cls = shape.label_role, shape.label, shape.n_classes
+    if role in (S.CLASS, S.BINARY, S.CATEGORY):
+        if n_cls is not None and n_cls < 2:
+            return f"needs at least 2 classes; '{label}' has only {n_cls}", (), ()
+        notes = (f"the text classes in '{label}' are turned into class ids",) if role == S.CATEGORY else ()
+        return None, (), notes
+    return f"needs {C.LABEL_TEXT[want]}; '{label}' holds decimal scores", (), ()
+
+
+def _binary_label(loss: C.LossSpec, want: str, shape: S.DataShape):
+    role, label = shape.label_role, shape.label
+    if role == S.BINARY:
+        return None, (), ()
+    if role == S.CATEGORY and shape.n_classes == 2:
+        return (f"needs 0/1 labels; '{label}' holds two text values — map them to 0/1 first", (), ())
+    return f"needs {C.LABEL_TEXT[want]}; '{label}' holds {role} values", (), ()
+
+
+def _score01_label(loss: C.LossSpec, want: str, shape: S.DataShape):
+    role, label = shape.label_role, shape.label
+    if role not in NUMERIC_LABEL_ROLES:
         return f"needs {C.LABEL_TEXT[want]}; '{label}' holds {role} values", (), ()
-    if want == C.L_SCORE01:
-        if role not in NUMERIC_LABEL_ROLES:
-            return f"needs {C.LABEL_TEXT[want]}; '{label}' holds {role} values", (), ()
-        rng = shape.effective_label_range
-        if rng is not None and (rng[0] < 0 or rng[1] > 1):
-            if loss.name in SCALE_FREE:
-                notes.append(
-                    f"'{label}' runs from {rng[0]:g} to {rng[1]:g}; {loss.name} only uses the order "
-                    "of the scores, so no rescaling is needed"
-                )
-                return None, (), tuple(notes)
-            lo_hi = _guess_range(shape)
-            return (
-                f"needs scores between 0 and 1; '{label}' runs from {rng[0]:g} to {rng[1]:g}",
-                (
-                    Fix(
-                        "rescale",
-                        f"rescale '{label}' from {lo_hi[0]:g}–{lo_hi[1]:g} to 0–1",
-                        label_range=lo_hi,
-                    ),
-                ),
-                (),
+    rng = shape.effective_label_range
+    if rng is not None and (rng[0] < 0 or rng[1] > 1):
+        if loss.name in SCALE_FREE:
+            note = (
+                f"'{label}' runs from {rng[0]:g} to {rng[1]:g}; {loss.name} only uses the order "
+                "of the scores, so no rescaling is needed"
             )
-        if role == S.CLASS:
-            notes.append(f"the integers in '{label}' are used as scores")
-        return None, (), tuple(notes)
-    if want == C.L_FLOAT:
-        if role in NUMERIC_LABEL_ROLES:
-            return None, (), ()
-        return f"needs {C.LABEL_TEXT[want]}; '{label}' holds {role} values", (), ()
-    if role != S.NUMBER_LIST:
-        return f"needs {C.LABEL_TEXT[want]}; '{label}' holds {role} values", (), ()
+            return None, (), (note,)
+        lo_hi = _guess_range(shape)
+        return (
+            f"needs scores between 0 and 1; '{label}' runs from {rng[0]:g} to {rng[1]:g}",
+            (Fix("rescale", f"rescale '{label}' from {lo_hi[0]:g}–{lo_hi[1]:g} to 0–1", label_range=lo_hi),),
+            (),
+        )
+    return None, (), ((f"the integers in '{label}' are used as scores",) if role == S.CLASS else ())
+
+
+def _float_label(loss: C.LossSpec, want: str, shape: S.DataShape):
+    if shape.label_role in NUMERIC_LABEL_ROLES:
+        return None, (), ()
+    return f"needs {C.LABEL_TEXT[want]}; '{shape.label}' holds {shape.label_role} values", (), ()
+
+
+def _list_label(loss: C.LossSpec, want: str, shape: S.DataShape):
+    label = shape.label
+    if shape.label_role != S.NUMBER_LIST:
+        return f"needs {C.LABEL_TEXT[want]}; '{label}' holds {shape.label_role} values", (), ()
     n = shape.n_inputs
     expected = {C.L_LIST_N: n - 2, C.L_LIST_N1: n - 1}.get(want)
     if expected is not None and shape.label_list_len is not None and shape.label_list_len != expected:
@@ -200,6 +203,15 @@ def _check_label(loss: C.LossSpec, fmt: C.DataFormat, shape: S.DataShape):
             (),
         )
     return None, (), ()
+
+
+# The label a format wants -> its check (list labels and teacher vectors: `_list_label`).
+_LABEL_CHECKS = {
+    C.L_CLASS: _class_label,
+    C.L_BINARY: _binary_label,
+    C.L_SCORE01: _score01_label,
+    C.L_FLOAT: _float_label,
+}
 
 
 def _check_format(loss: C.LossSpec, fmt: C.DataFormat, shape: S.DataShape, model_type: str):

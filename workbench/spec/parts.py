@@ -163,74 +163,38 @@ class DatasetSpec:
 
     @classmethod
     def from_dict(cls, data: dict, where: str) -> DatasetSpec:
-        if not isinstance(data, dict):
-            raise WorkbenchError(
-                'a dataset entry must be a mapping like {"source": "csv", "path": "train.csv"}.',
-                where=where,
-            )
-        data = dict(data)
-        _check_keys(data, [f.name for f in fields(cls)], where)
-        if "source" not in data:
-            raise WorkbenchError(
-                "the dataset has no 'source'.", fix=f"add one of: {', '.join(SOURCES)}.", where=where
-            )
-        if data["source"] not in SOURCES:
-            guess = nearest(str(data["source"]), SOURCES)
-            raise WorkbenchError(
-                f"unknown source '{data['source']}'.",
-                fix=(f"did you mean '{guess}'? " if guess else "") + f"Use one of: {', '.join(SOURCES)}.",
-                where=f"{where}.source",
-            )
-        for key in ("columns", "label_range"):
-            if data.get(key) is not None:
-                if isinstance(data[key], str):
-                    data[key] = [c.strip() for c in data[key].split(",") if c.strip()]
-                data[key] = tuple(data[key])
-        if data.get("label_range") is not None:  # "0,5" or ["0", "5"] from a form or a YAML file
-            parsed_range = []
-            for v in data["label_range"]:
-                try:
-                    parsed_range.append(v if isinstance(v, bool) else float(v))
-                except (TypeError, ValueError):
-                    parsed_range.append(v)
-            data["label_range"] = tuple(parsed_range)
-        if data.get("label") and data.get("columns") and data["label"] in data["columns"]:
-            raise WorkbenchError(
-                f"column '{data['label']}' is both an input and the label.",
-                fix=f"remove '{data['label']}' from columns, or choose another label.",
-                where=f"{where}.columns",
-            )
-        if not isinstance(data.get("drop_empty", False), bool):
-            raise WorkbenchError(
-                f"drop_empty must be true or false, got {data['drop_empty']!r}.", where=f"{where}.drop_empty"
-            )
-        spec = cls(**data)
-        src = spec.source
-        if src in ("hub", "csv", "json", "parquet", "arrow", "sql") and not spec.path:
+        spec = cls(**_dataset_fields(data, where))
+        spec._check(where)
+        return spec
+
+    def _check(self, where: str) -> None:
+        """What each source needs, the holdout fraction, and the label range."""
+        src = self.source
+        if src in ("hub", "csv", "json", "parquet", "arrow", "sql") and not self.path:
             raise WorkbenchError(f"a '{src}' dataset needs a 'path'.", where=f"{where}.path")
-        if src == "sql" and not spec.query:
+        if src == "sql" and not self.query:
             raise WorkbenchError(
                 "a 'sql' dataset needs a 'query'.",
                 fix='add e.g. "query": "SELECT a, b FROM pairs".',
                 where=f"{where}.query",
             )
-        if src == "dict" and not isinstance(spec.data, dict):
+        if src == "dict" and not isinstance(self.data, dict):
             raise WorkbenchError(
                 "a 'dict' dataset needs 'data': {column: [values, ...]}.", where=f"{where}.data"
             )
         if src == "holdout":
-            if not spec.of:
+            if not self.of:
                 raise WorkbenchError(
                     "a 'holdout' dataset needs 'of': the train dataset to split.", where=where
                 )
-            if spec.fraction is None or not 0 < float(spec.fraction) < 1:
+            if self.fraction is None or not 0 < float(self.fraction) < 1:
                 raise WorkbenchError(
-                    f"'fraction' must lie between 0 and 1, got {spec.fraction!r}.",
+                    f"'fraction' must lie between 0 and 1, got {self.fraction!r}.",
                     fix="use e.g. 0.1.",
                     where=f"{where}.fraction",
                 )
-        if spec.label_range is not None:
-            lo_hi = spec.label_range
+        if self.label_range is not None:
+            lo_hi = self.label_range
             if (
                 len(lo_hi) != 2
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lo_hi)
@@ -241,7 +205,6 @@ class DatasetSpec:
                     fix="use e.g. [0, 5] for STS scores.",
                     where=f"{where}.label_range",
                 )
-        return spec
 
     def to_dict(self) -> dict:
         out = {}
@@ -251,6 +214,52 @@ class DatasetSpec:
                 continue
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
+
+
+def _dataset_fields(data, where: str) -> dict:
+    """A dataset entry's fields: keys and source checked, columns and label_range read from text or lists."""
+    if not isinstance(data, dict):
+        raise WorkbenchError(
+            'a dataset entry must be a mapping like {"source": "csv", "path": "train.csv"}.',
+            where=where,
+        )
+    data = dict(data)
+    _check_keys(data, [f.name for f in fields(DatasetSpec)], where)
+    if "source" not in data:
+        raise WorkbenchError(
+            "the dataset has no 'source'.", fix=f"add one of: {', '.join(SOURCES)}.", where=where
+        )
+    if data["source"] not in SOURCES:
+        guess = nearest(str(data["source"]), SOURCES)
+        raise WorkbenchError(
+            f"unknown source '{data['source']}'.",
+            fix=(f"did you mean '{guess}'? " if guess else "") + f"Use one of: {', '.join(SOURCES)}.",
+            where=f"{where}.source",
+        )
+    for key in ("columns", "label_range"):
+        if data.get(key) is not None:
+            if isinstance(data[key], str):
+                data[key] = [c.strip() for c in data[key].split(",") if c.strip()]
+            data[key] = tuple(data[key])
+    if data.get("label_range") is not None:  # "0,5" or ["0", "5"] from a form or a YAML file
+        parsed_range = []
+        for v in data["label_range"]:
+            try:
+                parsed_range.append(v if isinstance(v, bool) else float(v))
+            except (TypeError, ValueError):
+                parsed_range.append(v)
+        data["label_range"] = tuple(parsed_range)
+    if data.get("label") and data.get("columns") and data["label"] in data["columns"]:
+        raise WorkbenchError(
+            f"column '{data['label']}' is both an input and the label.",
+            fix=f"remove '{data['label']}' from columns, or choose another label.",
+            where=f"{where}.columns",
+        )
+    if not isinstance(data.get("drop_empty", False), bool):
+        raise WorkbenchError(
+            f"drop_empty must be true or false, got {data['drop_empty']!r}.", where=f"{where}.drop_empty"
+        )
+    return data
 
 
 @dataclass(frozen=True)

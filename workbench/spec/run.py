@@ -71,67 +71,9 @@ class RunSpec:
         if not isinstance(data, dict):
             raise WorkbenchError("the config must be a JSON/YAML mapping at the top level.")
         _check_keys(data, cls.TOP_KEYS, "")
-        datasets = data.get("datasets") or {}
-        if not isinstance(datasets, dict):
-            raise WorkbenchError(
-                '\'datasets\' must be {"train": {...}, "eval": {...}, "test": {...}}.', where="datasets"
-            )
-        _check_keys(datasets, SPLITS, "datasets")
-        parsed = {}
-        for split in SPLITS:
-            entries = datasets.get(split) or {}
-            if not isinstance(entries, dict):
-                raise WorkbenchError(
-                    f"'datasets.{split}' must map a dataset name to its description.",
-                    fix=f'write e.g. "{split}": {{"mydata": {{"source": "csv", "path": "{split}.csv"}}}}.',
-                    where=f"datasets.{split}",
-                )
-            for name in entries:
-                check_dataset_name(str(name), f"datasets.{split}")
-            parsed[split] = {
-                str(name): DatasetSpec.from_dict(entry, f"datasets.{split}.{name}")
-                for name, entry in entries.items()
-            }
-        for name, ds in {**parsed["eval"], **parsed["test"]}.items():
-            if ds.source == "holdout" and ds.of not in parsed["train"]:
-                raise WorkbenchError(
-                    f"holdout dataset '{name}' splits '{ds.of}', which is not a train dataset.",
-                    fix=f"use one of: {', '.join(parsed['train']) or '(no train datasets)'}.",
-                    where=f"datasets.*.{name}.of",
-                )
-        for ds in parsed["train"].values():
-            if ds.source == "holdout":
-                raise WorkbenchError("'holdout' is only for eval and test datasets.", where="datasets.train")
-        raw_loss = data.get("loss", "auto")
-        per_dataset = (
-            isinstance(raw_loss, dict)
-            and raw_loss
-            and ("name" not in raw_loss or set(raw_loss) <= set(parsed["train"]))
-        )  # a train set may be called "name"
-        if per_dataset:
-            unknown = [k for k in raw_loss if k not in parsed["train"]]
-            if unknown:
-                raise WorkbenchError(
-                    f"per-dataset losses name '{unknown[0]}', which is not a train dataset.",
-                    fix=f"train datasets: {', '.join(parsed['train'])}.",
-                    where="loss",
-                )
-            loss: LossChoice | dict = {k: LossChoice.from_dict(v, f"loss.{k}") for k, v in raw_loss.items()}
-        else:
-            loss = LossChoice.from_dict(raw_loss)
-        evaluators = data.get("evaluators") or []
-        if not isinstance(evaluators, list):
-            raise WorkbenchError("'evaluators' must be a list.", where="evaluators")
-        evs = tuple(EvaluatorChoice.from_dict(e, f"evaluators[{i}]") for i, e in enumerate(evaluators))
-        for i, ev in enumerate(evs):
-            if ev.dataset:
-                split, _, name = ev.dataset.partition("/")
-                if name not in parsed[split]:
-                    raise WorkbenchError(
-                        f"evaluator '{ev.name}' reads '{ev.dataset}', which is not defined.",
-                        fix=f"{split} datasets: {', '.join(parsed[split]) or '(none)'}.",
-                        where=f"evaluators[{i}].dataset",
-                    )
+        parsed = _parse_datasets(data.get("datasets") or {})
+        loss = _parse_loss(data.get("loss", "auto"), parsed["train"])
+        evs = _parse_evaluators(data.get("evaluators") or [], parsed)
         if not isinstance(data.get("args") or {}, dict):
             raise WorkbenchError(
                 "'args' must be a mapping of training arguments, like {\"num_train_epochs\": 1}.",
@@ -202,6 +144,77 @@ class RunSpec:
                 )
             return self.loss[dataset_name]
         return self.loss
+
+
+def _parse_datasets(datasets) -> dict[str, dict[str, DatasetSpec]]:
+    """``datasets`` as {split: {name: DatasetSpec}}; holdouts only split a train set."""
+    if not isinstance(datasets, dict):
+        raise WorkbenchError(
+            '\'datasets\' must be {"train": {...}, "eval": {...}, "test": {...}}.', where="datasets"
+        )
+    _check_keys(datasets, SPLITS, "datasets")
+    parsed = {}
+    for split in SPLITS:
+        entries = datasets.get(split) or {}
+        if not isinstance(entries, dict):
+            raise WorkbenchError(
+                f"'datasets.{split}' must map a dataset name to its description.",
+                fix=f'write e.g. "{split}": {{"mydata": {{"source": "csv", "path": "{split}.csv"}}}}.',
+                where=f"datasets.{split}",
+            )
+        for name in entries:
+            check_dataset_name(str(name), f"datasets.{split}")
+        parsed[split] = {
+            str(name): DatasetSpec.from_dict(entry, f"datasets.{split}.{name}")
+            for name, entry in entries.items()
+        }
+    for name, ds in {**parsed["eval"], **parsed["test"]}.items():
+        if ds.source == "holdout" and ds.of not in parsed["train"]:
+            raise WorkbenchError(
+                f"holdout dataset '{name}' splits '{ds.of}', which is not a train dataset.",
+                fix=f"use one of: {', '.join(parsed['train']) or '(no train datasets)'}.",
+                where=f"datasets.*.{name}.of",
+            )
+    for ds in parsed["train"].values():
+        if ds.source == "holdout":
+            raise WorkbenchError("'holdout' is only for eval and test datasets.", where="datasets.train")
+    return parsed
+
+
+def _parse_loss(raw_loss, train: dict) -> LossChoice | dict[str, LossChoice]:
+    """One LossChoice, or one per train dataset (a mapping whose keys are train datasets)."""
+    per_dataset = (
+        isinstance(raw_loss, dict) and raw_loss and ("name" not in raw_loss or set(raw_loss) <= set(train))
+    )  # a train set may be called "name"
+    if per_dataset:
+        unknown = [k for k in raw_loss if k not in train]
+        if unknown:
+            raise WorkbenchError(
+                f"per-dataset losses name '{unknown[0]}', which is not a train dataset.",
+                fix=f"train datasets: {', '.join(train)}.",
+                where="loss",
+            )
+        loss: LossChoice | dict = {k: LossChoice.from_dict(v, f"loss.{k}") for k, v in raw_loss.items()}
+    else:
+        loss = LossChoice.from_dict(raw_loss)
+    return loss
+
+
+def _parse_evaluators(evaluators, parsed: dict) -> tuple[EvaluatorChoice, ...]:
+    """The evaluator choices, each reading a dataset the config defines."""
+    if not isinstance(evaluators, list):
+        raise WorkbenchError("'evaluators' must be a list.", where="evaluators")
+    evs = tuple(EvaluatorChoice.from_dict(e, f"evaluators[{i}]") for i, e in enumerate(evaluators))
+    for i, ev in enumerate(evs):
+        if ev.dataset:
+            split, _, name = ev.dataset.partition("/")
+            if name not in parsed[split]:
+                raise WorkbenchError(
+                    f"evaluator '{ev.name}' reads '{ev.dataset}', which is not defined.",
+                    fix=f"{split} datasets: {', '.join(parsed[split]) or '(none)'}.",
+                    where=f"evaluators[{i}].dataset",
+                )
+    return evs
 
 
 def load_config(path: str | Path) -> RunSpec:
