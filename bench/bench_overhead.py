@@ -10,8 +10,8 @@ of the overhead comparison train with exactly these (so the only difference is t
 
 ``trial --side workbench`` is the app without a browser: a Session with the whole Workbench widget (every panel,
 the train dashboard and its live plot) observing it, started with ``Session.start()`` as the Start button does.
-The dashboard subscriber is timed (``callback_s``: time spent on the training thread in the Session's event
-handler, plot redraws included) so that an overhead can be attributed, not just observed.
+The dashboard's listener is timed (``callback_s``: time spent on the training thread in the Session's event
+listener, plot redraws included) so that an overhead can be attributed, not just observed.
 
 ``trial --side plain`` is the script a person would write: SentenceTransformer + SentenceTransformerTrainer on the
 same model, rows, arguments and seed. The model goes where the library puts it (a GPU when there is one), as the
@@ -154,23 +154,25 @@ class Dashboard:
         self.by_type: dict[str, list] = {}
         self.marks: list[tuple[str, float, float]] = []
         self._lock = threading.Lock()
-        handler = session._on_event
+        from workbench.session import SessionBridge
 
-        def timed_handler(event):
+        handle = SessionBridge.handle
+
+        def timed_handle(bridge, event):
             t0 = time.perf_counter()
             try:
-                handler(event)
+                handle(bridge, event)
             finally:
                 dt = time.perf_counter() - t0
                 with self._lock:
                     self.callback_s += dt
                     self.callback_calls += 1
-                    slot = self.by_type.setdefault(event.get("type", "?"), [0, 0.0])
+                    slot = self.by_type.setdefault(event.type, [0, 0.0])
                     slot[0] += 1
                     slot[1] += dt
 
-        # Session.start subscribes ``self._on_event``: an instance attribute shadows the method.
-        session._on_event = timed_handler
+        # Every event of a Session's run goes through SessionBridge.handle (this process runs one trial).
+        SessionBridge.handle = timed_handle
         render = self.plot.render
 
         def timed_render(*args, **kwargs):

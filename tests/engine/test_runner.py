@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from wb_data import PAIRS, TEXTS, binary_pairs, inline, listwise, positive_pairs, scored_pairs, triplets
 
-from workbench.engine import Runner, build, make_losses, train
+from workbench.engine import CallbackListener, Runner, build, make_losses, train
 from workbench.errors import WorkbenchError
 from workbench.spec import RunSpec
 
@@ -167,14 +167,14 @@ def test_matryoshka_modifier_halves_the_dimension(make_config):
     assert runner.run_blocking()["status"] == "finished"
 
 
-def test_stop_from_a_subscriber_saves_the_model(make_config):
+def test_stop_from_a_listener_saves_the_model(make_config):
     cfg = make_config(
         {"sts": inline(scored_pairs(16))},
         loss="CosineSimilarityLoss",
         args={"max_steps": 2000, "per_device_train_batch_size": 2},
     )
     runner = Runner(_spec(cfg))
-    runner.subscribe(lambda e: runner.stop() if e["type"] == "progress" else None)
+    runner.add_listener(CallbackListener(lambda e: runner.stop() if e["type"] == "progress" else None))
     runner.start()
     deadline = time.monotonic() + 60
     while runner.status not in ("stopped", "finished", "error") and time.monotonic() < deadline:
@@ -312,7 +312,7 @@ def test_unknown_loss_parameter_names_the_nearest(make_config):
         build(_spec(make_config({"pairs": inline(positive_pairs(8))}, loss=sparse_wrapper)))
 
 
-def test_a_failing_subscriber_does_not_kill_training(make_config, caplog):
+def test_a_failing_listener_does_not_kill_training(make_config, caplog):
     cfg = make_config({"sts": inline(scored_pairs(8))}, loss="CosineSimilarityLoss")
     seen = []
 
@@ -444,7 +444,7 @@ def test_softmax_loss_sizes_its_classifier_from_data_and_model(make_config):
 def test_stop_before_training_saves_nothing(make_config):
     cfg = make_config({"sts": inline(scored_pairs(8))}, loss="CosineSimilarityLoss")
     runner = Runner(_spec(cfg))
-    runner.subscribe(lambda e: runner.stop() if e["type"] == "baseline" else None)
+    runner.add_listener(CallbackListener(lambda e: runner.stop() if e["type"] == "baseline" else None))
     summary = runner.run_blocking()
     assert runner.status == "stopped" and summary["steps"] == 0 and summary["model_path"] is None
     assert not (Path(cfg["output_dir"]) / "final").exists()

@@ -12,7 +12,19 @@ import threading
 import time
 from pathlib import Path
 
+from ..engine import (
+    BaselineEvent,
+    EvalEvent,
+    FinalEvent,
+    LogEvent,
+    NoteEvent,
+    ProgressEvent,
+    RunListener,
+    RunStatus,
+    StatusEvent,
+)
 from ..errors import WorkbenchError
+from ..session import describe
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, report_error
 
 
@@ -48,7 +60,7 @@ def cmd_train(args) -> int:
     from ..engine import Runner
 
     plan = build(spec)
-    runner = Runner(plan, on_event=view)
+    runner = Runner(plan, listeners=[view])
     runner.start()
     interrupted = False
     try:
@@ -85,8 +97,8 @@ def cmd_train(args) -> int:
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
-class TrainView:
-    """Turns the Runner's events into a progress bar and log lines on stderr (called from the worker thread)."""
+class TrainView(RunListener):
+    """The Runner's listener that draws a progress bar and writes log lines on stderr (from the worker thread)."""
 
     WIDTH = 28
 
@@ -118,37 +130,39 @@ class TrainView:
             self.stream.write("\n")
             self._bar_open = False
 
-    def __call__(self, event: dict) -> None:
-        kind = event.get("type")
-        if kind == "progress":
-            self._progress(event)
-        elif kind == "log" and isinstance(event.get("loss"), (int, float)):
-            self.loss = float(event["loss"])
-        elif kind == "status" and event["status"] in ("baseline", "training", "saving"):
-            self.say(
-                {
-                    "baseline": "evaluating the base model ...",
-                    "training": "training ...",
-                    "saving": "saving the model ...",
-                }[event["status"]]
-            )
-        elif kind == "note":
-            self.say(f"note: {event['text']}")
-        elif kind == "baseline":
-            self.primary = dict(event.get("primary") or {})
-            if event.get("metrics"):
-                self.say("baseline: " + _metrics_text(event["metrics"], self.primary.values()))
-        elif kind == "eval":
-            metrics = {k.removeprefix("eval_"): v for k, v in (event.get("metrics") or {}).items()}
-            wanted = [*self.primary.values(), "loss"]
-            self.say(f"step {event.get('step')}: eval " + _metrics_text(metrics, wanted))
-        elif kind == "final" and event.get("metrics"):
-            self.say("final: " + _metrics_text(event["metrics"], self.primary.values()))
+    def on_progress(self, event: ProgressEvent) -> None:
+        self._progress(event)
 
-    def _progress(self, event: dict) -> None:
+    def on_log(self, event: LogEvent) -> None:
+        loss = event.values.get("loss")
+        if isinstance(loss, (int, float)):
+            self.loss = float(loss)
+
+    def on_status(self, event: StatusEvent) -> None:
+        if event.status in (RunStatus.BASELINE, RunStatus.TRAINING, RunStatus.SAVING):
+            self.say(describe(event.status, ellipsis=" ..."))
+
+    def on_note(self, event: NoteEvent) -> None:
+        self.say(f"note: {event.text}")
+
+    def on_baseline(self, event: BaselineEvent) -> None:
+        self.primary = dict(event.primary)
+        if event.metrics:
+            self.say("baseline: " + _metrics_text(event.metrics, self.primary.values()))
+
+    def on_eval(self, event: EvalEvent) -> None:
+        metrics = {k.removeprefix("eval_"): v for k, v in event.metrics.items()}
+        wanted = [*self.primary.values(), "loss"]
+        self.say(f"step {event.step}: eval " + _metrics_text(metrics, wanted))
+
+    def on_final(self, event: FinalEvent) -> None:
+        if event.metrics:
+            self.say("final: " + _metrics_text(event.metrics, self.primary.values()))
+
+    def _progress(self, event: ProgressEvent) -> None:
         if self.quiet:
             return
-        step, total = int(event.get("step") or 0), int(event.get("max_steps") or 0)
+        step, total = int(event.step or 0), int(event.max_steps or 0)
         now = time.monotonic()
         if now - self._last < self.interval and step < total:
             return
@@ -156,13 +170,13 @@ class TrainView:
         done = min(1.0, step / total) if total else 0.0
         filled = int(round(done * self.WIDTH))
         parts = [f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {step}/{total} steps"]
-        if event.get("epoch") is not None:
-            parts.append(f"epoch {float(event['epoch']):.2f}")
+        if event.epoch is not None:
+            parts.append(f"epoch {float(event.epoch):.2f}")
         if self.loss is not None:
             parts.append(f"loss {self.loss:.4f}")
-        parts.append(f"{_clock(event.get('elapsed_s'))} elapsed")
-        if event.get("eta_s") is not None and step < total:
-            parts.append(f"~{_clock(event['eta_s'])} left")
+        parts.append(f"{_clock(event.elapsed_s)} elapsed")
+        if event.eta_s is not None and step < total:
+            parts.append(f"~{_clock(event.eta_s)} left")
         with self._lock:
             self.stream.write("\r" + "  ".join(parts) + " " * 4)
             self.stream.flush()

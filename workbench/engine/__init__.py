@@ -1,5 +1,6 @@
-"""The engine: RunSpec -> Plan (plan, datasets, runs, losses, evaluators, models) -> Runner (runner), and the
-quality verdicts (quality, items). Everything that needs torch, imported lazily inside functions."""
+"""The engine: RunSpec -> Plan (plan, datasets, runs, losses, evaluators, models) -> Runner (runner), the run's
+typed events (events) and the trainer callback that sends them (streaming), and the quality verdicts (quality,
+items). Everything that needs torch, imported lazily inside functions."""
 
 from __future__ import annotations
 
@@ -16,6 +17,27 @@ from .evaluators import (
     ir_from_samples,
     load_beir,
     metric_key,
+)
+from .events import (
+    EVENT_TYPES,
+    BaselineEvent,
+    CallbackListener,
+    ErrorEvent,
+    EvalEvent,
+    FinalEvent,
+    LogEvent,
+    NoteEvent,
+    ProgressEvent,
+    RunEvent,
+    RunListener,
+    RunStatus,
+    SavedEvent,
+    StatusEvent,
+    dispatch,
+    event_from_dict,
+    from_json_line,
+    notify,
+    to_json_line,
 )
 from .items import (
     ItemRecorder,
@@ -67,44 +89,59 @@ from .quality import (
     verdict,
 )
 from .runner import (
-    PROGRESS_INTERVAL_S,
-    STATUSES,
     TRAINERS,
-    Event,
     Runner,
     train,
 )
 from .runs import (
     RUN_ARTIFACTS,
+    MetricsFile,
     check_output_dir,
     held_models,
+)
+from .streaming import (
+    PROGRESS_INTERVAL_S,
+    streaming_callback,
 )
 
 __all__ = [
     "AP",
+    "BaselineEvent",
     "CAST_BOOL",
     "CAST_CATEGORY",
     "CAST_FLOAT",
     "CAST_INT",
     "CROSS",
+    "CallbackListener",
     "DENSE",
     "DISTANCE_HOLDERS",
     "DatasetPrep",
+    "EVENT_TYPES",
+    "ErrorEvent",
+    "EvalEvent",
     "EvaluatorPlan",
-    "Event",
+    "FinalEvent",
     "ItemRecorder",
     "KINDS",
     "LabelPrep",
+    "LogEvent",
     "MARGIN",
     "MEAN",
+    "MetricsFile",
     "N_BOOT",
+    "NoteEvent",
     "PROGRESS_INTERVAL_S",
     "Plan",
+    "ProgressEvent",
     "RUN_ARTIFACTS",
+    "RunEvent",
+    "RunListener",
+    "RunStatus",
     "Runner",
     "SPARSE",
     "SPEARMAN",
-    "STATUSES",
+    "SavedEvent",
+    "StatusEvent",
     "TRAINERS",
     "bootstrap_delta",
     "build",
@@ -117,8 +154,11 @@ __all__ = [
     "checkpoint_type",
     "default_model_path",
     "detect_device",
+    "dispatch",
     "distance_metric",
     "embedding_dimension",
+    "event_from_dict",
+    "from_json_line",
     "held_models",
     "higher_is_better",
     "ir_from_samples",
@@ -130,13 +170,16 @@ __all__ = [
     "metric_value",
     "model_max_length",
     "ndcg_at_k",
+    "notify",
     "position_limit",
     "quiet_loading",
     "quiet_progress",
     "recorded_delta",
     "resolve_model_path",
+    "streaming_callback",
     "summary_verdicts",
     "tiny_bert",
+    "to_json_line",
     "train",
     "verdict",
 ]

@@ -1,7 +1,8 @@
 """The engine: build the model and evaluators, evaluate a baseline, train, save, evaluate again, write the summary.
 
 `Runner` runs one RunSpec in a background thread (`start` / `stop` / `wait`) or in the calling thread
-(`run_blocking`), and streams events to subscribers from the worker thread. Stop is cooperative (checked at every
+(`run_blocking`), and sends its events (:mod:`workbench.engine.events`) to its listeners from the worker thread;
+the run's ``metrics.jsonl`` is written by one of them (:class:`MetricsFile`). Stop is cooperative (checked at every
 step end) and a stopped or failed training still saves the model. Heavy imports happen inside functions, so
 ``import workbench.engine.runner`` is cheap.
 """
@@ -14,22 +15,34 @@ import shutil
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 from .. import catalog as C
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
 from .evaluators import metric_key
+from .events import (
+    BaselineEvent,
+    CallbackListener,
+    ErrorEvent,
+    FinalEvent,
+    NoteEvent,
+    RunEvent,
+    RunListener,
+    RunStatus,
+    SavedEvent,
+    StatusEvent,
+    notify,
+)
 from .losses import make_losses
 from .models import quiet_loading
 from .plan import Plan, build
-from .runs import RUN_ARTIFACTS
+from .runs import RUN_ARTIFACTS, MetricsFile
+from .streaming import streaming_callback
 
 log = logging.getLogger("workbench.run")
 
-STATUSES = ("idle", "loading", "baseline", "training", "saving", "finished", "stopped", "error")
 TRAINERS = {
     C.DENSE: ("sentence_transformers.sentence_transformer.trainer", "SentenceTransformerTrainer"),
     C.SPARSE: ("sentence_transformers.sparse_encoder.trainer", "SparseEncoderTrainer"),
@@ -37,8 +50,6 @@ TRAINERS = {
 }
 # transformers' own progress printers: they would print into whatever notebook cell is current.
 _PRINTERS = ("NotebookProgressCallback", "PrinterCallback", "ProgressCallback")
-PROGRESS_INTERVAL_S = 0.25
-Event = dict[str, Any]
 
 
 def _as_spec(config) -> RunSpec | Plan:
@@ -61,93 +72,49 @@ def _evaluate(plan: Plan, model, splits=("eval", "test")) -> dict[str, float]:
     return metrics
 
 
-def _make_callback(runner: Runner):
-    from transformers import TrainerCallback
-
-    class StreamingCallback(TrainerCallback):
-        """Streams log / eval / progress rows to the runner and honours Stop at every step end."""
-
-        def __init__(self):
-            self.started = time.monotonic()
-            self.first_step = 0
-            self.last_progress = 0.0
-
-        def on_train_begin(self, args, state, control, **kwargs):
-            self.started = time.monotonic()
-            self.first_step = state.global_step
-
-        def on_step_end(self, args, state, control, **kwargs):
-            if runner._stop.is_set():
-                control.should_training_stop = True
-            now = time.monotonic()
-            if now - self.last_progress >= PROGRESS_INTERVAL_S or state.global_step >= state.max_steps:
-                self.last_progress = now
-                elapsed = now - self.started
-                done = state.global_step - self.first_step
-                eta = elapsed / done * (state.max_steps - state.global_step) if done > 0 else None
-                runner._emit(
-                    {
-                        "type": "progress",
-                        "step": state.global_step,
-                        "max_steps": state.max_steps,
-                        "epoch": state.epoch,
-                        "elapsed_s": round(elapsed, 3),
-                        "eta_s": None if eta is None else round(eta, 3),
-                    }
-                )
-            runner.steps = state.global_step
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            logs = dict(logs or {})
-            logs.pop("total_flos", None)
-            if any(key.startswith("eval_") for key in logs):
-                metrics = {k: v for k, v in logs.items() if k != "epoch"}
-                runner._emit(
-                    {"type": "eval", "step": state.global_step, "epoch": state.epoch, "metrics": metrics}
-                )
-            else:
-                runner._emit({"type": "log", "step": state.global_step, "epoch": state.epoch, **logs})
-
-    return StreamingCallback()
-
-
 class Runner:
     """Runs one training run and reports what happens.
 
     Args:
         spec_or_plan: A RunSpec, a config dict or path, or a Plan from :func:`workbench.engine.build`.
-        on_event: Optional subscriber, called as ``fn(event)`` from the worker thread.
+        on_event: Optional function called as ``fn(event_dict)`` for every event, from the worker thread (the
+            dict form ``event.to_dict()`` of :mod:`workbench.engine.events`).
+        listeners: RunListeners to send every event to, from the worker thread.
 
     Attributes:
-        status: One of STATUSES.
+        status: The RunStatus.
         error: The error text (a WorkbenchError's message and fix, or a one-line unexpected error).
         summary: The summary dict once the run ended (also written to OUTPUT_DIR/summary.json).
         primary_metrics: Each evaluator's primary metric key (known after the baseline), by evaluator name.
         plan: The Plan, once built.
     """
 
-    def __init__(self, spec_or_plan, on_event: Callable[[Event], None] | None = None):
+    def __init__(
+        self,
+        spec_or_plan,
+        on_event: Callable[[dict], None] | None = None,
+        listeners: Iterable[RunListener] = (),
+    ):
         self._source = spec_or_plan
         self.plan: Plan | None = spec_or_plan if isinstance(spec_or_plan, Plan) else None
-        self.status = "idle"
+        self.status = RunStatus.IDLE
         self.error: str | None = None
         self.exception: BaseException | None = None
         self.summary: dict | None = None
         self.steps = 0
         self.primary_metrics: dict[str, str] = {}
         self.model = None
-        self._subscribers: list[Callable[[Event], None]] = [on_event] if on_event else []
+        self._listeners: list[RunListener] = [*([CallbackListener(on_event)] if on_event else []), *listeners]
         self._stop = threading.Event()
         self._done = threading.Event()  # set when the background run has ended (summary written)
         self._thread: threading.Thread | None = None
-        self._metrics_file = None
-        self._lock = threading.Lock()
+        self._metrics: MetricsFile | None = None  # set while the output folder is open
 
     # ---- control ----------------------------------------------------------------------------------------------
 
-    def subscribe(self, fn: Callable[[Event], None]) -> None:
-        """Call ``fn(event)`` for every event (from the worker thread). A subscriber that raises is logged."""
-        self._subscribers.append(fn)
+    def add_listener(self, listener: RunListener) -> None:
+        """Send every later event to ``listener`` (from the worker thread). A listener that raises is logged."""
+        self._listeners.append(listener)
 
     def start(self) -> None:
         """Run in a background daemon thread."""
@@ -175,14 +142,14 @@ class Runner:
         reported as not alive while it still runs (Python 3.11), and a Ctrl-C would then lose the model.
         """
         if self._thread is None:
-            return self.status in ("finished", "stopped", "error")
+            return self.status.ended
         return self._done.wait(timeout)
 
     def run_blocking(self) -> dict:
         """Run in the calling thread and return the summary (status ``error`` rather than raising)."""
         self._stop.clear()
         self._run()
-        return self.summary or {"status": self.status, "error": self.error}
+        return self.summary or {"status": self.status.value, "error": self.error}
 
     @property
     def running(self) -> bool:
@@ -190,25 +157,16 @@ class Runner:
 
     # ---- events -----------------------------------------------------------------------------------------------
 
-    def _set_status(self, status: str) -> None:
+    def _set_status(self, status: RunStatus) -> None:
         self.status = status
-        self._emit({"type": "status", "status": status})
+        self._emit(StatusEvent(status))
 
-    def _emit(self, event: Event) -> None:
-        if event["type"] in ("log", "eval", "baseline", "final") and self._metrics_file is not None:
-            with self._lock:
-                self._metrics_file.write(
-                    json.dumps({**event, "time": round(time.time(), 3)}, default=str) + "\n"
-                )
-                self._metrics_file.flush()
-        for fn in list(self._subscribers):
-            try:
-                fn(event)
-            except Exception:  # noqa: BLE001 - a broken subscriber must not kill the training
-                log.exception("a run subscriber raised on %s", event.get("type"))
+    def _emit(self, event: RunEvent) -> None:
+        # The metrics file first: a listener reading metrics.jsonl on an event finds that event's row there.
+        notify([*([self._metrics] if self._metrics else []), *self._listeners], event)
 
     def _note(self, text: str) -> None:
-        self._emit({"type": "note", "text": text})
+        self._emit(NoteEvent(text))
 
     # ---- the run ----------------------------------------------------------------------------------------------
 
@@ -217,12 +175,12 @@ class Runner:
         self.primary_metrics = {}
         started = time.monotonic()
         out: Path | None = None
-        outcome = "finished"
+        outcome = RunStatus.FINISHED
         baseline: dict = {}
         final: dict = {}
         model_path = None
         try:
-            self._set_status("loading")
+            self._set_status(RunStatus.LOADING)
             if self.plan is None:
                 self.plan = build(_as_spec(self._source))
             plan = self.plan
@@ -231,54 +189,56 @@ class Runner:
             for note in plan.notes:
                 self._note(note)
             model = self.model = self._build_model(plan)
-            self._set_status("baseline")
+            self._set_status(RunStatus.BASELINE)
             baseline = _evaluate(plan, model)
             self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
-            self._emit({"type": "baseline", "metrics": baseline, "primary": self.primary_metrics})
+            self._emit(BaselineEvent(metrics=baseline, primary=self.primary_metrics))
             if self._stop.is_set():  # stopped before training: there is nothing new to save
-                outcome = "stopped"
+                outcome = RunStatus.STOPPED
                 return
             # transformers' and the library's log lines and bars would print into whatever notebook cell is current.
             with quiet_loading():
                 trainer = self._trainer(plan, model)
                 try:
-                    self._set_status("training")
+                    self._set_status(RunStatus.TRAINING)
                     trainer.train(resume_from_checkpoint=plan.resume)
                 except Exception as exc:  # noqa: BLE001 - never lose a trained model: save, then report
-                    outcome = "error"
+                    outcome = RunStatus.ERROR
                     self._fail(exc, out)
-            if outcome != "error" and self._stop.is_set():
-                outcome = "stopped"
-            if outcome == "error" and not getattr(trainer.state, "global_step", 0):
+            if outcome != RunStatus.ERROR and self._stop.is_set():
+                outcome = RunStatus.STOPPED
+            if outcome == RunStatus.ERROR and not getattr(trainer.state, "global_step", 0):
                 self._note(
                     "the run failed before its first training step: no model was saved (nothing was "
                     "trained), and the output folder stays free for a corrected rerun"
                 )
                 return
-            self._set_status("saving")
+            self._set_status(RunStatus.SAVING)
             with quiet_loading():
                 trainer.model.save_pretrained(str(out / "final"))
             model_path = str(out / "final")
-            self._emit({"type": "saved", "path": model_path})
-            if outcome != "error":
+            self._emit(SavedEvent(model_path))
+            if outcome != RunStatus.ERROR:
                 final = _evaluate(plan, trainer.model)
-                self._emit({"type": "final", "metrics": final})
+                self._emit(FinalEvent(metrics=final))
         except Exception as exc:  # noqa: BLE001 - reported as status "error"
-            outcome = "error"
+            outcome = RunStatus.ERROR
             if self.error is None:
                 self._fail(exc, out)
         finally:
-            if out is not None and self.plan is not None and self._metrics_file is not None:
+            if out is not None and self.plan is not None and self._metrics is not None:
                 self._write_summary(out, outcome, baseline, final, model_path, started)
-            if self._metrics_file is not None:
-                self._metrics_file.close()
-                self._metrics_file = None
+            if self._metrics is not None:
+                self._metrics.close()
+                self._metrics = None
             self._set_status(outcome)
 
     def _fail(self, exc: BaseException, out: Path | None) -> None:
+        """Record the error and send it as an ErrorEvent (the ``error`` status follows when the run ends)."""
         self.exception = exc
         if isinstance(exc, WorkbenchError):
             self.error = exc.text
+            self._emit(ErrorEvent(exc.message, fix=exc.fix, where=exc.where, kind="WorkbenchError"))
             return
         self.error = (
             f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}".strip()
@@ -287,6 +247,7 @@ class Runner:
             (out / "error.log").write_text(traceback.format_exc(), encoding="utf8")
             self.error += f" (traceback in {out / 'error.log'})"
         log.error("run failed: %s", self.error)
+        self._emit(ErrorEvent(self.error, kind=type(exc).__name__))
 
     def _prepare_output(self, plan: Plan) -> None:
         out = plan.output_dir
@@ -302,7 +263,7 @@ class Runner:
                     target.unlink()
         out.mkdir(parents=True, exist_ok=True)
         (out / "config.json").write_text(plan.spec.to_json(), encoding="utf8")
-        self._metrics_file = open(out / "metrics.jsonl", "a", encoding="utf8")  # noqa: SIM115 - closed in _run
+        self._metrics = MetricsFile(out / "metrics.jsonl")  # closed in _run
 
     def _build_model(self, plan: Plan):
         from transformers import set_seed
@@ -348,7 +309,7 @@ class Runner:
             eval_dataset=eval_ds,
             loss=make_losses(plan, model),
             evaluator=evaluator,
-            callbacks=[_make_callback(self)],
+            callbacks=[streaming_callback(self)],
         )
         for cb in list(trainer.callback_handler.callbacks):
             if type(cb).__name__ in _PRINTERS:
@@ -356,11 +317,11 @@ class Runner:
         return trainer
 
     def _write_summary(
-        self, out: Path, outcome: str, baseline: dict, final: dict, model_path, started
+        self, out: Path, outcome: RunStatus, baseline: dict, final: dict, model_path, started
     ) -> None:
         plan = self.plan
         summary = {
-            "status": outcome,
+            "status": outcome.value,
             "baseline": baseline,
             "final": final,
             "primary_metrics": self.primary_metrics,
@@ -380,12 +341,12 @@ class Runner:
             log.error("could not write summary.json: %s", exc)
 
 
-def train(config, on_event: Callable[[Event], None] | None = None) -> dict:
+def train(config, on_event: Callable[[dict], None] | None = None) -> dict:
     """Run one training to the end in the calling thread.
 
     Args:
         config: A RunSpec, a config dict, or the path of a JSON/YAML config file.
-        on_event: Optional subscriber for the run's events.
+        on_event: Optional function called as ``fn(event_dict)`` for every event of the run.
 
     Returns:
         The summary (as written to OUTPUT_DIR/summary.json).
@@ -395,7 +356,7 @@ def train(config, on_event: Callable[[Event], None] | None = None) -> dict:
     """
     runner = Runner(_as_spec(config), on_event=on_event)
     summary = runner.run_blocking()
-    if runner.status == "error":
+    if runner.status == RunStatus.ERROR:
         if isinstance(runner.exception, WorkbenchError):
             raise runner.exception
         raise WorkbenchError(

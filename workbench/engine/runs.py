@@ -1,13 +1,16 @@
 """The output folder of a run: refuse one that holds a model (never overwritten silently) or cannot be written,
-and resolve ``resume_from_checkpoint`` to a checkpoint folder."""
+resolve ``resume_from_checkpoint`` to a checkpoint folder, and write the run's ``metrics.jsonl`` (a listener)."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 from ..errors import WorkbenchError
 from ..spec import RunSpec
+from .events import RunEvent, RunListener, to_json_line
 
 # Files a finished run leaves in its output folder (and that "overwrite" clears).
 RUN_ARTIFACTS = ("final", "checkpoints", "summary.json", "metrics.jsonl", "config.json", "error.log")
@@ -96,3 +99,27 @@ def check_output_dir(spec: RunSpec) -> str | None:
             where="resume_from_checkpoint",
         )
     return str(path)
+
+
+class MetricsFile(RunListener):
+    """Appends the run's log, eval, baseline and final events to ``metrics.jsonl``, one JSON line each, with the
+    time it was written (the rows the bench and other readers of a run folder read)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._file = open(path, "a", encoding="utf8")  # noqa: SIM115 - closed by close(), when the run ends
+        self._lock = threading.Lock()
+
+    def _write(self, event: RunEvent) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.write(to_json_line(event, time=round(time.time(), 3)) + "\n")
+                self._file.flush()
+
+    on_log = on_eval = on_baseline = on_final = _write
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None

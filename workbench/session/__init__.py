@@ -24,6 +24,7 @@ from .paths import (
 )
 from .run_control import (
     RunControl,
+    SessionBridge,
 )
 from .state import (
     Session,
@@ -32,11 +33,12 @@ from .wording import (
     ACTIVE,
     ENDED,
     PANELS,
-    STATUS_LINES,
     STATUSES,
     STOPPED_EARLY,
+    describe,
     error_text,
     panel_for,
+    sentence,
 )
 
 __all__ = [
@@ -49,16 +51,18 @@ __all__ = [
     "RunControl",
     "SPLITS",
     "STATUSES",
-    "STATUS_LINES",
     "STOPPED_EARLY",
     "Session",
+    "SessionBridge",
     "autosave_path",
     "data_key",
     "demo_entries",
+    "describe",
     "error_text",
     "new_output_dir",
     "panel_for",
     "runs_dir",
+    "sentence",
     "warm_up",
     "workbench_home",
 ]

@@ -3,8 +3,8 @@
 :class:`RunControl` is a plain-method mixin of :class:`workbench.session.Session`: it defines no traits (the
 Session declares the run traits ``status``, ``progress``, ``history``, ``baseline``, ``final``, ``primary``,
 ``saved_path``, ``error`` and ``log``) and no ``__init__`` (the Session sets ``runner``, ``_launcher`` and
-``_stop_requested``). :meth:`RunControl._on_event` is the Runner's subscriber: it runs in the worker thread and
-only ever assigns run traits, replacing container values, because traitlets only notices assignment.
+``_stop_requested``). :class:`SessionBridge` is the Runner's listener: it runs in the worker thread and only ever
+assigns run traits, replacing container values, because traitlets only notices assignment.
 """
 
 from __future__ import annotations
@@ -13,11 +13,26 @@ import threading
 import time
 
 from .. import catalog as C
+from ..engine import (
+    BaselineEvent,
+    ErrorEvent,
+    EvalEvent,
+    FinalEvent,
+    LogEvent,
+    NoteEvent,
+    ProgressEvent,
+    RunEvent,
+    RunListener,
+    RunStatus,
+    SavedEvent,
+    StatusEvent,
+    event_from_dict,
+)
 from ..errors import WorkbenchError
 from ..spec import RunSpec
 from .heavy import warm_up
 from .paths import new_output_dir
-from .wording import ACTIVE, ENDED, STATUS_LINES, STOPPED_EARLY, error_text
+from .wording import ACTIVE, ENDED, STOPPED_EARLY, describe, error_text, sentence
 
 _LOG_LINES = 200
 
@@ -88,9 +103,8 @@ class RunControl:
             # The configuration passed every check: earlier messages about it are out of date (the Data panel's
             # are about files added or not, and stay).
             self.errors = {k: v for k, v in self.errors.items() if k == "dataset"}
-            self.status = "loading"
-        runner = self.runner = Runner(spec)
-        runner.subscribe(self._on_event)
+            self.status = RunStatus.LOADING.value
+        runner = self.runner = Runner(spec, listeners=[SessionBridge(self)])
         self._stop_requested = False
         self._log(f"Starting: the model will be saved in {spec.output_dir}")
 
@@ -98,7 +112,7 @@ class RunControl:
             warm_up()  # waits for an import that is under way in another thread
             if self._stop_requested:
                 self._log(STOPPED_EARLY)
-                self.status = "stopped"
+                self.status = RunStatus.STOPPED.value
                 return
             runner.start()
 
@@ -128,47 +142,73 @@ class RunControl:
     def _log(self, line: str) -> None:
         self.log = (self.log + (f"{time.strftime('%H:%M:%S')}  {line}",))[-_LOG_LINES:]
 
-    def _on_event(self, event: dict) -> None:
-        """The Runner's subscriber: runs in the WORKER thread and only assigns run traits."""
-        kind = event.get("type")
-        if kind == "status":
-            status = event["status"]
-            if status == "error":
-                runner = self.runner
-                text = (runner.error if runner is not None else None) or "the run failed."
-                exc = getattr(runner, "exception", None)
-                self.error = error_text(exc) if isinstance(exc, WorkbenchError) else text
-                if isinstance(exc, WorkbenchError):
-                    self.report(exc, "train")
-                self._log(f"Error: {self.error}")
-            elif status == "stopped" and not self.saved_path:
-                self._log(STOPPED_EARLY)
-            else:
-                self._log(STATUS_LINES.get(status, status))
-            self.status = status
-        elif kind == "progress":
-            self.progress = dict(event)
-        elif kind in ("log", "eval"):
-            self.history = self.history + (dict(event),)
-            if kind == "eval":
-                shown = {k: v for k, v in event.get("metrics", {}).items() if isinstance(v, (int, float))}
-                self._log(
-                    f"step {event.get('step')}: "
-                    + ", ".join(
-                        f"{k} {v:.4g}" for k, v in shown.items() if not k.endswith(("_runtime", "per_second"))
-                    )
-                )
-            elif "loss" in event:
-                self._log(f"step {event.get('step')}: training loss {event['loss']:.4g}")
-        elif kind == "baseline":
-            self.primary = dict(event.get("primary") or {})
-            self.baseline = dict(event.get("metrics") or {})
-            self._log("Before training: " + _metrics_line(self.baseline))
-        elif kind == "final":
-            self.final = dict(event.get("metrics") or {})
-            self._log("After training: " + _metrics_line(self.final))
-        elif kind == "saved":
-            self.saved_path = str(event.get("path", ""))
-            self._log(f"Model saved to {self.saved_path}")
-        elif kind == "note":
-            self._log(str(event.get("text", "")))
+    def _on_event(self, event) -> None:
+        """Apply one run event (a RunEvent, or its dict form) as the Runner's listener would, in this thread."""
+        SessionBridge(self).handle(event if isinstance(event, RunEvent) else event_from_dict(event))
+
+
+class SessionBridge(RunListener):
+    """The Runner's listener for a Session: runs in the WORKER thread and only assigns the Session's run traits,
+    replacing container values (traitlets only notices assignment)."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def on_status(self, event: StatusEvent) -> None:
+        s, status = self.session, event.status
+        if status is RunStatus.ERROR:
+            s.error = s.error or describe(status)
+            s._log(f"Error: {s.error}")
+        elif status is RunStatus.STOPPED and not s.saved_path:
+            s._log(STOPPED_EARLY)
+        else:
+            s._log(sentence(describe(status)))
+        s.status = status.value
+
+    def on_error(self, event: ErrorEvent) -> None:
+        s = self.session
+        if event.fixable:
+            exc = WorkbenchError(event.message, event.fix, event.where)
+            s.error = error_text(exc)
+            s.report(exc, "train")
+        else:
+            s.error = event.message
+
+    def on_progress(self, event: ProgressEvent) -> None:
+        self.session.progress = event.to_dict()
+
+    def on_log(self, event: LogEvent) -> None:
+        s = self.session
+        s.history = s.history + (event.to_dict(),)
+        if "loss" in event.values:
+            s._log(f"step {event.step}: training loss {event.values['loss']:.4g}")
+
+    def on_eval(self, event: EvalEvent) -> None:
+        s = self.session
+        s.history = s.history + (event.to_dict(),)
+        shown = {k: v for k, v in event.metrics.items() if isinstance(v, (int, float))}
+        s._log(
+            f"step {event.step}: "
+            + ", ".join(
+                f"{k} {v:.4g}" for k, v in shown.items() if not k.endswith(("_runtime", "per_second"))
+            )
+        )
+
+    def on_baseline(self, event: BaselineEvent) -> None:
+        s = self.session
+        s.primary = dict(event.primary)
+        s.baseline = dict(event.metrics)
+        s._log("Before training: " + _metrics_line(s.baseline))
+
+    def on_final(self, event: FinalEvent) -> None:
+        s = self.session
+        s.final = dict(event.metrics)
+        s._log("After training: " + _metrics_line(s.final))
+
+    def on_saved(self, event: SavedEvent) -> None:
+        s = self.session
+        s.saved_path = str(event.path)
+        s._log(f"Model saved to {s.saved_path}")
+
+    def on_note(self, event: NoteEvent) -> None:
+        self.session._log(str(event.text))

@@ -5,8 +5,8 @@ Two kinds of traits live here:
 - CONFIG traits (model, datasets with their column mapping, loss, args, evaluators, output folder) are written
   by the UI thread, i.e. by the panels in response to a person's clicks.
 - RUN traits (status, progress, history, baseline/final metrics, log, saved path, error) are written only by the
-  Runner's worker thread through :meth:`Session._on_event`. Container traits are always replaced, never
-  mutated, because traitlets only notices assignment.
+  Runner's worker thread through its listener, :class:`.run_control.SessionBridge`. Container traits are
+  replaced, never mutated, because traitlets only notices assignment.
 
 Loaded datasets and their profiles are cached in plain dicts (not traits) keyed by the dataset's source
 description; loading runs in a background thread that reports through ``loading`` / ``data_errors`` /

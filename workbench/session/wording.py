@@ -3,21 +3,44 @@
 from __future__ import annotations
 
 from ..data import MAPPING_FIELDS
+from ..engine import RunStatus
 from ..errors import WorkbenchError
 
-STATUSES = ("idle", "loading", "baseline", "training", "saving", "finished", "stopped", "error")
-ACTIVE = ("loading", "baseline", "training", "saving")
-ENDED = ("finished", "stopped", "error")
+STATUSES = tuple(status.value for status in RunStatus)
+ACTIVE = tuple(status.value for status in RunStatus if status.active)
+ENDED = tuple(status.value for status in RunStatus if status.ended)
 PANELS = ("model", "dataset", "columns", "loss", "args", "evaluators", "train")
-STATUS_LINES = {
-    "loading": "Loading the model and the data…",
-    "baseline": "Measuring the model before training (baseline)…",
-    "training": "Training…",
-    "saving": "Saving the model…",
-    "finished": "Finished.",
-    "stopped": "Stopped; the model trained so far was saved.",
+# What a run in each status is doing: the one wording of the app's status line, its log and the CLI.
+_DOING = {
+    RunStatus.IDLE: "ready. Press Start to train",
+    RunStatus.LOADING: "loading the model and the data",
+    RunStatus.BASELINE: "measuring the model before training (baseline)",
+    RunStatus.TRAINING: "training: the model is learning from your data",
+    RunStatus.SAVING: "saving the model",
+    RunStatus.FINISHED: "done",
+    RunStatus.STOPPED: "stopped; the model trained so far was saved",
+    RunStatus.ERROR: "the run failed",
 }
 STOPPED_EARLY = "Stopped before training began: nothing was trained, so no model was saved."
+
+
+def describe(status: RunStatus | str, ellipsis: str = "…") -> str:
+    """What a run in ``status`` is doing, in words: the app's status line and log and the CLI all show this.
+
+    Args:
+        status: A RunStatus or its value.
+        ellipsis: How a status still under way ends: "…" in the app; the CLI writes " ...".
+
+    Returns:
+        A lower-case phrase ending in ``ellipsis`` (under way) or a full stop, e.g. ``"saving the model…"``.
+    """
+    status = RunStatus(status)
+    return _DOING[status] + (ellipsis if status.active else ".")
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter (a log line of its own)."""
+    return text[:1].upper() + text[1:]
 
 
 def panel_for(where: str | None, default: str = "train") -> str:

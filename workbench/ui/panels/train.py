@@ -14,20 +14,10 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ... import catalog as C
-from ...session import ACTIVE, ENDED, HEAVY_LOCK, STOPPED_EARLY, error_text
+from ...session import ACTIVE, ENDED, HEAVY_LOCK, STOPPED_EARLY, describe, error_text
 from ..plots import LivePlot
 from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
 
-STATUS_TEXT = {
-    "idle": "ready. Press Start to train.",
-    "loading": "loading the model and the data…",
-    "baseline": "measuring the model before training…",
-    "training": "the model is learning from your data…",
-    "saving": "saving the model…",
-    "finished": "done.",
-    "stopped": "stopped; the model trained so far was saved.",
-    "error": "the run failed.",
-}
 MODEL_CLASSES = {
     C.DENSE: ("sentence_transformers", "SentenceTransformer"),
     C.SPARSE: ("sentence_transformers", "SparseEncoder"),
@@ -313,7 +303,7 @@ class TrainPanel(Panel):
     def _status_changed(self, change=None):
         s = self.session
         status = s.status
-        text = STATUS_TEXT.get(status, "")
+        text = describe(status)
         if status == "error" and s.error:
             text = s.error
         elif status in ("finished", "stopped") and s.saved_path:
