@@ -1,8 +1,22 @@
-"""The Session: the app's observable state (state) with its dataset loading (loading) and run control
-(run_control); folders (paths), wording (wording), dataset entries (datasets) and heavy imports (heavy)."""
+"""The Session: the app's observable state (state), composed of its data cache (loading), its run controller
+(run_control) and its actions (actions: copy, push, export, tokenizer); its configuration as data (config),
+folders (paths), wording (wording), dataset entries (datasets) and heavy imports (heavy)."""
 
 from __future__ import annotations
 
+from .actions import (
+    SessionActions,
+    check_push,
+    copy_destination,
+    copy_model,
+    push_model,
+    write_script,
+)
+from .config import (
+    CONFIG_TRAITS,
+    config_of,
+    traits_of,
+)
 from .datasets import (
     SPLITS,
     DatasetEntry,
@@ -14,7 +28,7 @@ from .heavy import (
     warm_up,
 )
 from .loading import (
-    DataLoading,
+    DataCache,
 )
 from .paths import (
     autosave_path,
@@ -23,7 +37,7 @@ from .paths import (
     workbench_home,
 )
 from .run_control import (
-    RunControl,
+    RunController,
 )
 from .state import (
     Session,
@@ -41,24 +55,33 @@ from .wording import (
 
 __all__ = [
     "ACTIVE",
-    "DataLoading",
+    "CONFIG_TRAITS",
+    "DataCache",
     "DatasetEntry",
     "ENDED",
     "HEAVY_LOCK",
     "PANELS",
-    "RunControl",
+    "RunController",
     "SPLITS",
     "STATUSES",
     "STATUS_LINES",
     "STOPPED_EARLY",
     "Session",
+    "SessionActions",
     "autosave_path",
+    "check_push",
+    "config_of",
+    "copy_destination",
+    "copy_model",
     "data_key",
     "demo_entries",
     "error_text",
     "new_output_dir",
     "panel_for",
+    "push_model",
     "runs_dir",
+    "traits_of",
     "warm_up",
     "workbench_home",
+    "write_script",
 ]
