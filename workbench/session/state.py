@@ -87,9 +87,8 @@ class Session(T.HasTraits):
         self.control = RunController(self)
         self.actions = actions.SessionActions(self)
         self._edit_lock = threading.RLock()
-        self._auto_evaluate: set[str] = (
-            set()
-        )  # eval/test sets added here: tick a fitting evaluator once loaded
+        # Eval/test sets added here: a fitting evaluator is ticked for each once it has loaded.
+        self._auto_evaluate: set[str] = set()
         self.autosave = Path(autosave) if autosave else None
         if not self.output_dir:
             self.output_dir = new_output_dir()
