@@ -79,6 +79,14 @@ def test_model_panel_binds_both_ways(session, tmp_path):
     assert session.model_card == {"language": "en", "model_name": "my model"}
 
 
+def test_model_panel_pooling_and_scratch_follow_the_session(session):
+    panel = ModelPanel(session)
+    session.from_scratch, session.pooling = True, "max"
+    assert panel.scratch.value and panel.pooling.value == "max" and panel.pooling.layout.display == ""
+    session.from_scratch = False
+    assert not panel.scratch.value and panel.pooling.layout.display == "none"
+
+
 # ---- dataset --------------------------------------------------------------------------------------------------
 
 
@@ -512,6 +520,34 @@ def test_train_panel_runs_stops_and_exports_with_a_tiny_model(tmp_path, tiny_mod
         and "download='train_script.py'" in panel.export_msg.value
     )
     assert Path(session.output_dir, "train_script.py").read_text() == panel.script.value
+
+
+def test_train_panel_output_folder_binds_both_ways(session, tmp_path):
+    panel = TrainPanel(session)
+    session.auto_output = True
+    assert panel.auto_output.value
+    panel.output.value = f"  {tmp_path / 'mine'}  "
+    assert session.output_dir == str(tmp_path / "mine") and not session.auto_output
+    assert panel.output.value == str(tmp_path / "mine") and not panel.auto_output.value
+    panel.auto_output.value = True
+    assert session.auto_output
+    session.output_dir = str(tmp_path / "other")
+    assert panel.output.value == str(tmp_path / "other")
+
+
+def test_train_panel_copy_and_push_say_why_not_before_a_model_is_saved(session, tmp_path):
+    panel = TrainPanel(session)
+    panel.copy_dest.value = str(tmp_path / "copy")
+    panel.copy_btn.click()
+    assert "There is no saved model yet: train first." in panel.copy_msg.value
+    panel.repo.value, panel.token.value = "someone/model", "hf_not_a_real_token"
+    panel.push_btn.click()
+    assert "There is no saved model yet" in panel.push_msg.value and panel.token.value == ""
+    session.saved_path = str(tmp_path)
+    panel.repo.value = "no-owner"
+    panel.push_btn.click()
+    assert "your-name/model-name" in panel.push_msg.value
+    assert not (tmp_path / "copy").exists()
 
 
 def test_train_panel_start_errors_stay_in_the_page(tmp_path, monkeypatch):

@@ -21,7 +21,9 @@ from .files import (
 )
 from .mapping import (
     MAPPING_FIELDS,
+    Mapping,
     dataset_mapping,
+    inherits_mapping,
 )
 from .prepare import (
     category_mapping,
@@ -81,6 +83,7 @@ __all__ = [
     "LABEL_NAMES",
     "LABEL_ROLES",
     "MAPPING_FIELDS",
+    "Mapping",
     "NUMBER_LIST",
     "N_PAIRS",
     "N_SCORED_DEV",
@@ -105,6 +108,7 @@ __all__ = [
     "from_pandas_or_dict",
     "from_upload",
     "generate_demo",
+    "inherits_mapping",
     "load_raw",
     "prepare",
     "preview_rows",

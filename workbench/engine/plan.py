@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import catalog as C
 from .. import data, rules
-from ..data import DataShape, dataset_mapping
+from ..data import DataShape, Mapping, dataset_mapping, inherits_mapping
 from ..errors import WorkbenchError
 from ..rules import evaluator_name, evaluator_source
 from ..spec import EvaluatorChoice, LossChoice, RunSpec
@@ -166,12 +166,12 @@ def build(spec: RunSpec) -> Plan:
     loss_specs: dict[str, C.LossSpec] = {}
     loss_choices: dict[str, LossChoice] = {}
     train: dict[str, Any] = {}
-    mappings: dict[str, tuple] = {}
+    mappings: dict[str, Mapping] = {}
     preps: dict[str, DatasetPrep] = {}
     for name, raw in raw_train.items():
         ds_spec = spec.train[name]
         profile = data.profile(raw)
-        inputs, label, guessed = dataset_mapping(ds_spec, profile)
+        inputs, label, _, guessed = dataset_mapping(ds_spec, profile)
         shape = data.shape_of(profile, inputs, label, ds_spec.label_range, ds=raw)
         choice = spec.loss_for(name)
         loss, shape, changes = _resolve_loss(choice, shape, name, model_type, guessed, notes)
@@ -189,7 +189,7 @@ def build(spec: RunSpec) -> Plan:
             f"train/{name}",
             notes,
         )
-        mappings[name] = (inputs, label, label_range)
+        mappings[name] = Mapping(inputs, label, label_range, guessed)
         shapes[f"train/{name}"] = shape
         loss_specs[name] = loss
         loss_choices[name] = replace(choice, name=loss.name)
@@ -205,12 +205,9 @@ def build(spec: RunSpec) -> Plan:
             ds_spec = getattr(spec, split)[name]
             profile = data.profile(raw)
             drop_empty = ds_spec.drop_empty
-            if ds_spec.source == "holdout" and not ds_spec.columns and ds_spec.label is None:
-                inputs, label, label_range = mappings[ds_spec.of]
+            inputs, label, label_range, _ = dataset_mapping(ds_spec, profile, train=mappings.get(ds_spec.of))
+            if inherits_mapping(ds_spec):
                 drop_empty = drop_empty or spec.train[ds_spec.of].drop_empty
-            else:
-                inputs, label, _ = dataset_mapping(ds_spec, profile)
-                label_range = ds_spec.label_range
             shapes[f"{split}/{name}"] = data.shape_of(profile, inputs, label, label_range, ds=raw)
             classes = _train_classes_for(raw, profile, label, ds_spec, train_classes)
             prepared[split][name], preps[f"{split}/{name}"] = _prepare(

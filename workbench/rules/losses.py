@@ -331,3 +331,79 @@ def ce_num_labels(loss: C.LossSpec, shape: S.DataShape | None) -> int:
 
 def shape_with(shape: S.DataShape, **changes) -> S.DataShape:
     return replace(shape, **changes)
+
+
+def mapped_verdicts(shape: S.DataShape, model_type: str, label_guessed: bool) -> list[Verdict]:
+    """:func:`verdicts` for a mapped dataset: when its label is only the profile's guess, a loss that takes no
+    label fits by dropping it (the run does the same), and its reason says the guessed label is not used."""
+    out = verdicts(shape, model_type)
+    if not label_guessed:
+        return out
+    unlabeled = replace(shape, label=None, label_role=None)
+    for i, v in enumerate(out):
+        if not v.compatible and any(f.kind == "unset_label" for f in v.fixes):
+            again = verdict(v.loss, unlabeled)
+            if again.compatible:
+                out[i] = replace(
+                    again, reason=f"{again.reason} (the guessed label '{shape.label}' is not used)"
+                )
+    return out
+
+
+def combined_verdicts(by_dataset: dict[str, list[Verdict]]) -> dict[str, Verdict]:
+    """One verdict per loss over several train datasets: it fits only if it fits every one of them.
+
+    Args:
+        by_dataset: Train dataset name -> its verdicts (empty while it loads or when its mapping is broken).
+
+    Returns:
+        Loss name -> verdict; with several datasets, a reason that does not fit names the dataset it is about.
+    """
+    out: dict[str, Verdict] = {}
+    single = len(by_dataset) == 1
+    for name, found in by_dataset.items():
+        for v in found:
+            prev = out.get(v.name)
+            if prev is None:
+                reason = v.reason if v.compatible else f"'{name}': {v.reason}"
+                out[v.name] = v if single else replace(v, reason=reason)
+            elif prev.compatible and not v.compatible:
+                out[v.name] = replace(v, reason=f"'{name}': {v.reason}")
+    return out
+
+
+def mapping_fixes(
+    choice: str,
+    found: list[Verdict],
+    recommended: tuple[C.LossSpec, Fix | None] | None,
+    model_type: str,
+    limit: int | None = None,
+) -> list[Fix]:
+    """The one-click fixes to offer for a train dataset's mapping.
+
+    Args:
+        choice: The chosen loss name, or ``"auto"``.
+        found: The dataset's verdicts (:func:`mapped_verdicts`).
+        recommended: What ``auto`` resolves to (:func:`recommend_with_fix`), or None when nothing fits.
+        model_type: The model type (its recommended losses are searched for fixes when ``auto`` finds none).
+        limit: At most this many fixes for ``auto`` with nothing that fits (None: all).
+
+    Returns:
+        A chosen loss that does not fit: its fixes. ``auto``: the fix it applies itself, or, when no loss fits,
+        the distinct fixes of the recommended losses in the catalog's order.
+    """
+    if choice != "auto":
+        v = next((v for v in found if v.name == choice), None)
+        return list(v.fixes) if v is not None and not v.compatible else []
+    if recommended is not None:
+        return [recommended[1]] if recommended[1] is not None else []
+    seen, out = set(), []
+    for name in C.RECOMMENDED[model_type]:
+        for v in found:
+            if v.name != name:
+                continue
+            for f in v.fixes:
+                if f.text not in seen:
+                    seen.add(f.text)
+                    out.append(f)
+    return out if limit is None else out[:limit]

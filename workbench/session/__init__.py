@@ -1,20 +1,48 @@
-"""The Session: the app's observable state (state) with its dataset loading (loading) and run control
-(run_control); folders (paths), wording (wording), dataset entries (datasets) and heavy imports (heavy)."""
+"""The Session: the app's observable state (state), composed of its data cache (loading) and run controller
+(run_control); actions on models and scripts (actions), the config round trip (config), folders (paths),
+wording (wording), dataset entries (datasets) and heavy imports (heavy)."""
 
 from __future__ import annotations
 
+from .actions import (
+    MODEL_CLASSES,
+    SCRIPT_NAME,
+    SessionActions,
+    check_max_seq_length,
+    check_model,
+    check_push,
+    copy_destination,
+    copy_model,
+    detect_device,
+    load_tokenizer,
+    model_max_length,
+    push_model,
+    write_script,
+)
+from .config import (
+    CONFIG_TRAITS,
+    ConfigTraits,
+    autosave,
+    config_of,
+    save_config,
+    traits_of,
+)
 from .datasets import (
     SPLITS,
     DatasetEntry,
     data_key,
     demo_entries,
+    new_entry,
+    removed_keys,
+    unique_name,
 )
 from .heavy import (
     HEAVY_LOCK,
     warm_up,
 )
 from .loading import (
-    DataLoading,
+    DataCache,
+    LoadingHost,
 )
 from .paths import (
     autosave_path,
@@ -23,7 +51,7 @@ from .paths import (
     workbench_home,
 )
 from .run_control import (
-    RunControl,
+    RunController,
     SessionBridge,
 )
 from .state import (
@@ -43,26 +71,49 @@ from .wording import (
 
 __all__ = [
     "ACTIVE",
-    "DataLoading",
+    "CONFIG_TRAITS",
+    "ConfigTraits",
+    "DataCache",
     "DatasetEntry",
     "ENDED",
     "HEAVY_LOCK",
+    "LoadingHost",
+    "MODEL_CLASSES",
     "PANELS",
-    "RunControl",
+    "RunController",
+    "SCRIPT_NAME",
     "SPLITS",
     "STATUSES",
     "STOPPED_EARLY",
     "Session",
+    "SessionActions",
     "SessionBridge",
+    "autosave",
     "autosave_path",
+    "check_max_seq_length",
+    "check_model",
+    "check_push",
+    "config_of",
+    "copy_destination",
+    "copy_model",
     "data_key",
     "demo_entries",
     "describe",
+    "detect_device",
     "error_text",
+    "load_tokenizer",
+    "model_max_length",
+    "new_entry",
     "new_output_dir",
     "panel_for",
+    "push_model",
+    "removed_keys",
     "runs_dir",
+    "save_config",
     "sentence",
+    "traits_of",
+    "unique_name",
     "warm_up",
     "workbench_home",
+    "write_script",
 ]

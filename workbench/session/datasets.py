@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 
 from ..data import MAPPING_FIELDS, demo_path
-from ..spec import DatasetSpec
+from ..errors import WorkbenchError
+from ..spec import DatasetSpec, check_dataset_name
 
 SPLITS = ("train", "eval", "test")
 
@@ -39,3 +40,29 @@ def demo_entries() -> tuple[DatasetEntry, ...]:
         ),
         DatasetEntry("eval", "dev", DatasetSpec(source="csv", path=demo_path("pairs_scored_dev"), **mapping)),
     )
+
+
+def new_entry(split: str, name: str, spec: DatasetSpec) -> DatasetEntry:
+    """A dataset entry, after checking its split and name (WorkbenchError with ``where``)."""
+    if split not in SPLITS:
+        raise WorkbenchError(f"unknown split '{split}'.", fix="use train, eval or test.", where="datasets")
+    if spec.source == "holdout" and split == "train":
+        raise WorkbenchError("a held-out part can only be an eval or test set.", where="datasets")
+    check_dataset_name(name)
+    return DatasetEntry(split, name, spec)
+
+
+def unique_name(entries, split: str, stem: str) -> str:
+    """``stem`` (or ``stem2``, ``stem3`` ...): a name no dataset of the split has yet."""
+    taken = {e.name for e in entries if e.split == split}
+    name, k = stem or "data", 2
+    while name in taken:
+        name, k = f"{stem}{k}", k + 1
+    return name
+
+
+def removed_keys(entries, key: str) -> set[str]:
+    """The datasets that go when ``key`` is removed: itself and, for a train set, the parts held out of it."""
+    split, _, name = key.partition("/")
+    held_out = {e.key for e in entries if e.spec.source == "holdout" and e.spec.of == name}
+    return {key} | (held_out if split == "train" else set())

@@ -8,18 +8,17 @@ Two kinds of traits live here:
   Runner's worker thread through its listener, :class:`.run_control.SessionBridge`. Container traits are
   replaced, never mutated, because traitlets only notices assignment.
 
-Loaded datasets and their profiles are cached in plain dicts (not traits) keyed by the dataset's source
-description; loading runs in a background thread that reports through ``loading`` / ``data_errors`` /
-``data_version``. Derived facts (which losses fit, which evaluators apply) are computed by calling ``rules``,
-never stored. Nothing here imports torch, sentence-transformers or datasets at module load.
-
-Dataset loading lives in :mod:`.loading` and the run in :mod:`.run_control`; folders, wording and dataset
-entries in :mod:`.paths`, :mod:`.wording` and :mod:`.datasets`.
+The Session is composed of small objects it hands itself to: ``cache``, a :class:`~.loading.DataCache` (rows,
+profiles and shapes cached by source, and the loading thread, reporting through ``loading`` / ``data_errors`` /
+``data_version``); ``control``, a :class:`~.run_control.RunController` (the Runner; it writes the run traits);
+``actions``, a :class:`~.actions.SessionActions` (copy, push, export, the tokenizer, model facts). The Session's
+own methods for them delegate (``load_all``, ``add_upload``, ``raw``, ``start``, ``stop``, ``wait`` ...).
+Derived facts (which losses fit, which fixes apply, which evaluators fit) are computed by ``rules`` and
+``data.dataset_mapping``, never stored. Nothing here imports torch, sentence-transformers or datasets at load.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import replace
@@ -30,18 +29,20 @@ import traitlets as T
 
 from .. import catalog as C
 from .. import rules
+from ..data import Mapping, dataset_mapping, inherits_mapping
 from ..errors import WorkbenchError
-from ..spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec, check_dataset_name
-from .datasets import SPLITS, DatasetEntry, data_key, demo_entries
-from .loading import DataLoading
-from .paths import new_output_dir
-from .run_control import RunControl
+from ..spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
+from . import actions, config
+from .datasets import DatasetEntry, data_key, demo_entries, new_entry, removed_keys, unique_name
+from .loading import DataCache
+from .paths import new_output_dir, workbench_home
+from .run_control import RunController
 from .wording import STATUSES, error_text, panel_for
 
 log = logging.getLogger("workbench.state")
 
 
-class Session(DataLoading, RunControl, T.HasTraits):
+class Session(T.HasTraits):
     """The state of one workbench: what to train (config traits) and what the current run is doing (run traits).
 
     Args:
@@ -82,37 +83,16 @@ class Session(DataLoading, RunControl, T.HasTraits):
 
     def __init__(self, autosave: str | Path | None = None, background: bool = True, **traits):
         super().__init__(**traits)
-        self.background = background  # load data in a thread (tests turn it off)
-        self.raw: dict[str, Any] = {}  # data key -> datasets.Dataset
-        self.profiles: dict[str, Any] = {}  # data key -> DataProfile
-        self._shapes: dict[tuple, Any] = {}
-        self._data_lock = threading.Lock()
+        self.cache = DataCache(self, background=background, on_loaded=self._suggest_for)
+        self.control = RunController(self)
+        self.actions = actions.SessionActions(self)
         self._edit_lock = threading.RLock()
-        self.runner = None
-        self._launcher: threading.Thread | None = None
-        self._auto_evaluate: set[str] = (
-            set()
-        )  # eval/test sets added here: tick a fitting evaluator once loaded
-        self._stop_requested = False
+        # Eval/test sets added here: a fitting evaluator is ticked for each once it has loaded.
+        self._auto_evaluate: set[str] = set()
         self.autosave = Path(autosave) if autosave else None
         if not self.output_dir:
             self.output_dir = new_output_dir()
-        self.observe(
-            self._autosave,
-            names=[
-                "model_type",
-                "model_name",
-                "max_seq_length",
-                "from_scratch",
-                "pooling",
-                "model_card",
-                "datasets",
-                "loss",
-                "evaluators",
-                "args",
-                "output_dir",
-            ],
-        )
+        self.observe(self._autosave, names=list(config.CONFIG_TRAITS))
 
     # ---- construction ----------------------------------------------------------------------------------------
 
@@ -136,51 +116,14 @@ class Session(DataLoading, RunControl, T.HasTraits):
     def apply_spec(self, spec: RunSpec) -> None:
         """Replace the whole configuration with a RunSpec's."""
         with self.hold_trait_notifications():
-            m = spec.model
-            self.model_type = m.type
-            self.model_name = m.name_or_path
-            self.max_seq_length = m.max_seq_length
-            self.from_scratch = m.from_scratch is not None
-            self.pooling = (m.from_scratch or {}).get("pooling", "mean")
-            self.model_card = dict(m.model_card)
-            entries = tuple(
-                DatasetEntry(split, name, ds) for split in SPLITS for name, ds in getattr(spec, split).items()
-            )
-            self.datasets = entries
-            self.selected = entries[0].key if entries else ""
-            self.loss = dict(spec.loss) if isinstance(spec.loss, dict) else spec.loss
-            self.evaluators = tuple(spec.evaluators)
-            self.args = dict(spec.args)
-            self.output_dir = spec.output_dir
+            for name, value in config.traits_of(spec).items():
+                setattr(self, name, value)
             self.auto_output = False
             self.errors = {}
 
     def to_config(self) -> dict:
         """The run configuration as a mapping (the RunSpec/config-file schema)."""
-        model: dict = {"type": self.model_type, "name_or_path": self.model_name or "default"}
-        if self.max_seq_length:
-            model["max_seq_length"] = int(self.max_seq_length)
-        if self.from_scratch:
-            model["from_scratch"] = {"pooling": self.pooling}
-        card = {k: v for k, v in self.model_card.items() if v}
-        if card:
-            model["model_card"] = card
-        datasets: dict = {split: {} for split in SPLITS}
-        for e in self.datasets:
-            datasets[e.split][e.name] = e.spec.to_dict()
-        loss = (
-            {k: v.to_dict() for k, v in self.loss.items()}
-            if isinstance(self.loss, dict)
-            else self.loss.to_dict()
-        )
-        return {
-            "model": model,
-            "datasets": datasets,
-            "loss": loss,
-            "evaluators": [e.to_dict() for e in self.evaluators],
-            "args": dict(self.args),
-            "output_dir": self.output_dir,
-        }
+        return config.config_of(self)
 
     def to_spec(self) -> RunSpec:
         """A validated RunSpec of the current configuration.
@@ -192,22 +135,7 @@ class Session(DataLoading, RunControl, T.HasTraits):
 
     def save_config(self, path: str | Path) -> Path:
         """Write the configuration as JSON; a folder or an unwritable place is refused in words."""
-        if not str(path).strip():
-            raise WorkbenchError("no settings file was given.", fix="type a path like ~/my-settings.json.")
-        path = Path(path).expanduser()
-        if path.is_dir():
-            raise WorkbenchError(
-                f"'{path}' is a folder.", fix=f"add a file name, e.g. {path / 'settings.json'}."
-            )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(self.to_config(), indent=2), encoding="utf-8")
-        except OSError as exc:
-            raise WorkbenchError(
-                f"the settings could not be written to '{path}' ({exc.strerror or exc}).",
-                fix="choose a place you can write to, e.g. under your home folder.",
-            ) from exc
-        return path
+        return config.save_config(self.to_config(), path)
 
     def load_config(self, path: str | Path) -> None:
         """Apply a config file (JSON or YAML) and load its datasets in the background."""
@@ -217,15 +145,8 @@ class Session(DataLoading, RunControl, T.HasTraits):
         self.load_all()
 
     def _autosave(self, change=None) -> None:
-        if self.autosave is None:
-            return
-        try:
-            self.autosave.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.autosave.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.to_config(), indent=2, default=str), encoding="utf-8")
-            tmp.replace(self.autosave)
-        except Exception as exc:  # noqa: BLE001 - autosave must never break the app
-            log.warning("autosave failed: %s", exc)
+        if self.autosave is not None:
+            config.autosave(self.to_config(), self.autosave)
 
     # ---- errors ------------------------------------------------------------------------------------------------
 
@@ -241,7 +162,42 @@ class Session(DataLoading, RunControl, T.HasTraits):
         if panel in self.errors:
             self.errors = {k: v for k, v in self.errors.items() if k != panel}
 
-    # ---- datasets (loading them: DataLoading in .loading) -----------------------------------------------
+    # ---- datasets (their rows: the DataCache in .loading) ------------------------------------------------------
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """Loaded rows by :func:`~.datasets.data_key` (the cache's own dict)."""
+        return self.cache.raw
+
+    @property
+    def profiles(self) -> dict[str, Any]:
+        """Profiles of the loaded rows by :func:`~.datasets.data_key` (the cache's own dict)."""
+        return self.cache.profiles
+
+    def load_all(self, background: bool | None = None, warm: bool = False) -> threading.Thread | None:
+        """Load every dataset; with ``warm`` the same thread then imports sentence-transformers, so that the
+        first Start and the training-settings form do not wait for it (one thread does all heavy imports)."""
+        return self.cache.load([e.key for e in self.datasets], background=background, warm=warm)
+
+    def load(self, keys, background: bool | None = None, warm: bool = False) -> threading.Thread | None:
+        """Load datasets into the cache (train datasets first: held-out parts need them)."""
+        return self.cache.load(keys, background=background, warm=warm)
+
+    def add_upload(self, split: str, filename: str, content: bytes, *, background: bool | None = None):
+        """Save an uploaded file under the workbench home, load it and add it as a dataset."""
+        from pathlib import PurePath
+
+        name = self.unique_name(split, PurePath(filename).stem.replace(" ", "_")[:40] or "upload")
+
+        def added(spec: DatasetSpec) -> None:
+            self.clear_error("dataset")
+            self.add_dataset(split, name, spec, load=False)
+            self.selected = f"{split}/{name}"
+
+        folder = workbench_home() / "uploads"
+        return self.cache.add_upload(
+            filename, content, folder, added, lambda exc: self.report(exc, "dataset"), background=background
+        )
 
     def entry(self, key: str) -> DatasetEntry | None:
         return next((e for e in self.datasets if e.key == key), None)
@@ -250,24 +206,14 @@ class Session(DataLoading, RunControl, T.HasTraits):
         return tuple(e for e in self.datasets if e.split == split)
 
     def unique_name(self, split: str, stem: str) -> str:
-        taken = {e.name for e in self.entries(split)}
-        name, k = stem or "data", 2
-        while name in taken:
-            name, k = f"{stem}{k}", k + 1
-        return name
+        """A name for a new dataset of ``split``: ``stem``, numbered when it is taken."""
+        return unique_name(self.datasets, split, stem)
 
     def add_dataset(
         self, split: str, name: str, spec: DatasetSpec, *, load: bool = True, background: bool | None = None
     ) -> DatasetEntry:
         """Add a dataset (replacing one of the same split and name) and load it."""
-        if split not in SPLITS:
-            raise WorkbenchError(
-                f"unknown split '{split}'.", fix="use train, eval or test.", where="datasets"
-            )
-        if spec.source == "holdout" and split == "train":
-            raise WorkbenchError("a held-out part can only be an eval or test set.", where="datasets")
-        check_dataset_name(name)
-        entry = DatasetEntry(split, name, spec)
+        entry = new_entry(split, name, spec)
         with self._edit_lock:
             kept = tuple(e for e in self.datasets if e.key != entry.key)
             self.datasets = kept + (entry,)
@@ -283,12 +229,7 @@ class Session(DataLoading, RunControl, T.HasTraits):
 
     def remove_dataset(self, key: str) -> None:
         """Remove a dataset, its evaluators and its per-dataset loss; a train set takes its held-out parts along."""
-        split, _, name = key.partition("/")
-        gone = {key} | {
-            e.key
-            for e in self.datasets
-            if split == "train" and e.spec.source == "holdout" and e.spec.of == name
-        }
+        gone = removed_keys(self.datasets, key)
         with self._edit_lock:
             self.datasets = tuple(e for e in self.datasets if e.key not in gone)
             self.evaluators = tuple(ev for ev in self.evaluators if ev.dataset not in gone)
@@ -309,31 +250,20 @@ class Session(DataLoading, RunControl, T.HasTraits):
 
     def dataset(self, key: str):
         """The loaded rows of a dataset (None while not loaded)."""
-        entry = self.entry(key)
-        return None if entry is None else self.raw.get(data_key(entry.spec))
+        return self.cache.rows(self.entry(key))
 
     def profile(self, key: str):
-        entry = self.entry(key)
-        return None if entry is None else self.profiles.get(data_key(entry.spec))
+        """The profile of a dataset's rows (None while not loaded)."""
+        return self.cache.profile(self.entry(key))
 
-    def mapping(self, key: str) -> tuple[tuple[str, ...], str | None, tuple | None, bool]:
+    def mapping(self, key: str) -> Mapping:
         """The effective (inputs, label, label_range, label_guessed) of a dataset, as the run will see it."""
         entry = self.entry(key)
-        prof = self.profile(key)
         if entry is None:
-            return (), None, None, False
+            return Mapping((), None, None, False)
         spec = entry.spec
-        if spec.source == "holdout" and not spec.columns and spec.label is None:
-            inputs, label, rng, guessed = self.mapping(f"train/{spec.of}")
-            return inputs, label, rng, guessed
-        inputs = tuple(spec.columns) if spec.columns else tuple(prof.guessed_inputs if prof else ())
-        if spec.label == "":
-            return inputs, None, spec.label_range, False
-        if spec.label:
-            return inputs, spec.label, spec.label_range, False
-        guessed = prof.guessed_label if prof else None
-        label = guessed if guessed not in inputs else None
-        return inputs, label, spec.label_range, label is not None
+        train = self.mapping(f"train/{spec.of}") if inherits_mapping(spec) else None
+        return dataset_mapping(spec, self.profile(key), train)
 
     def shape(self, key: str):
         """The DataShape of a dataset's current mapping (None while not loaded).
@@ -341,16 +271,11 @@ class Session(DataLoading, RunControl, T.HasTraits):
         Raises:
             WorkbenchError: the mapping names a column that is not in the data.
         """
-        from .. import data
-
-        entry, ds, prof = self.entry(key), self.dataset(key), self.profile(key)
-        if entry is None or ds is None or prof is None:
+        entry = self.entry(key)
+        if entry is None:
             return None
         inputs, label, rng, _ = self.mapping(key)
-        cache_key = (data_key(entry.spec), inputs, label, rng)
-        if cache_key not in self._shapes:
-            self._shapes[cache_key] = data.shape_of(prof, inputs, label, rng, ds=ds)
-        return self._shapes[cache_key]
+        return self.cache.shape(entry, inputs, label, rng)
 
     # ---- losses ------------------------------------------------------------------------------------------------
 
@@ -374,17 +299,32 @@ class Session(DataLoading, RunControl, T.HasTraits):
         shape = self.shape(f"train/{name}")
         if shape is None:
             return []
-        out = rules.verdicts(shape, self.model_type)
-        if self.mapping(f"train/{name}")[3]:  # the run drops a guessed label when the loss takes none
-            unlabeled = replace(shape, label=None, label_role=None)
-            for i, v in enumerate(out):
-                if not v.compatible and any(f.kind == "unset_label" for f in v.fixes):
-                    again = rules.verdict(v.loss, unlabeled)
-                    if again.compatible:
-                        out[i] = replace(
-                            again, reason=f"{again.reason} (the guessed label '{shape.label}' is not used)"
-                        )
-        return out
+        return rules.mapped_verdicts(shape, self.model_type, self.mapping(f"train/{name}").label_guessed)
+
+    def combined_verdicts(self, names) -> dict[str, rules.Verdict]:
+        """One verdict per loss over several train datasets: it fits only if it fits every one of them."""
+        by_dataset = {}
+        for name in names:
+            try:
+                by_dataset[name] = self.verdicts(name)
+            except WorkbenchError:  # a broken mapping: said in the Columns tab
+                by_dataset[name] = []
+        return rules.combined_verdicts(by_dataset)
+
+    def fixes(self, key: str, limit: int | None = None) -> list[rules.Fix]:
+        """The one-click mapping fixes for a train dataset (none for eval/test sets or while loading)."""
+        entry = self.entry(key)
+        if entry is None or entry.split != "train":
+            return []
+        try:
+            if self.shape(key) is None:
+                return []
+        except WorkbenchError:
+            return []
+        choice = self.loss_for(entry.name).name
+        found = self.verdicts(entry.name)
+        recommended = self.recommended(entry.name) if choice == "auto" else None
+        return rules.mapping_fixes(choice, found, recommended, self.model_type, limit)
 
     def recommended(self, name: str):
         """(LossSpec, Fix | None) that ``auto`` resolves to for a train dataset, or None."""
@@ -440,4 +380,35 @@ class Session(DataLoading, RunControl, T.HasTraits):
                 out.append(EvaluatorChoice(fitting[0].name, dataset=entry.key))
         return tuple(out)
 
-    # ---- running: RunControl in .run_control (check, start, stop, wait and the Runner's events) -----------------
+    # ---- running: the RunController in .run_control (check, start, stop, wait and the Runner's events) ------
+
+    @property
+    def runner(self):
+        """The Runner of the current (or last) run; None before the first Start."""
+        return self.control.runner
+
+    @property
+    def running(self) -> bool:
+        """Whether a run is active (loading, measuring, training or saving)."""
+        return self.control.running
+
+    def check(self) -> RunSpec:
+        """The RunSpec to run, after the checks that need no model (raises WorkbenchError with ``where``)."""
+        return self.control.check()
+
+    def start(self):
+        """Start a run of the current configuration in the background; returns its Runner (see
+        :meth:`.RunController.start`: WorkbenchError when a run is active or the configuration cannot run)."""
+        return self.control.start()
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current step; the model trained so far is saved."""
+        self.control.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the current run to end; True when it has."""
+        return self.control.wait(timeout)
+
+    def _on_event(self, event: dict) -> None:
+        """Apply one run event (a RunEvent or its dict), as the Runner's listener does in the WORKER thread."""
+        self.control._on_event(event)

@@ -131,14 +131,13 @@ class ArgsPanel(Panel):
         """Build the fields for the current model type (imports sentence-transformers the first time)."""
         if self.built_for == self.session.model_type:
             return
-        from ...engine import detect_device
         from ...session import HEAVY_LOCK
 
         model_type = self.session.model_type
         with HEAVY_LOCK:
             self.fields = C.arg_fields(model_type)
             if self.device is None:
-                self.device = detect_device()
+                self.device = self.session.actions.detect_device()
         d = self.device
         self.device_info.value = hint(
             f"Training runs on: <b>{esc(d.get('name', d['device']))}</b> ({esc(d['device'])}). "

@@ -5,44 +5,12 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ... import catalog as C
 from ...errors import WorkbenchError
 from ...session import data_key
-from ..widgets import Panel, esc, hint, html_table, run_in_thread, section, set_off, short
-from .model import model_max_length
+from ..widgets import Panel, esc, hint, run_in_thread, section, set_off
+from .trainer_view import input_roles, lengths_html, trainer_view_html
 
 N_FIX_BUTTONS = 4
-PREVIEW_ROWS = 5
-COUNT_ROWS = 2000
-_TOKENIZERS: dict[str, object] = {}  # model name -> tokenizer (loaded on request, kept for the kernel's life)
-
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list):
-        value = [round(v, 4) if isinstance(v, float) else v for v in value]
-    return short(value, 70)
-
-
-def input_roles(fmt: C.DataFormat | None, n: int) -> list[str]:
-    """The role of each of ``n`` inputs under a loss's data format (anchor, positive, negative_1, ...)."""
-    if fmt is None:
-        return [f"input {i + 1}" for i in range(n)]
-    roles = list(fmt.roles)
-    while len(roles) < n:
-        last = roles[-1]
-        stem = last.rsplit("_", 1)[0] if last.rsplit("_", 1)[-1].isdigit() else last
-        roles.append(f"{stem}_{len(roles) - len(fmt.roles) + 2}")
-    return roles[:n]
-
-
-def over_limit(texts, limit: int, tokenizer=None) -> int:
-    """How many texts exceed ``limit`` tokens: exact with a tokenizer, else words x 1.3 (an estimate)."""
-    if tokenizer is not None:
-        lengths = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True)["input_ids"]]
-        return sum(n > limit for n in lengths)
-    return sum(len(str(t).split()) * 1.3 + 2 > limit for t in texts)
 
 
 class ColumnsPanel(Panel):
@@ -184,33 +152,8 @@ class ColumnsPanel(Panel):
         return list(inputs), label, rng
 
     def fixes(self) -> list:
-        """The one-click fixes the engine suggests for the selected dataset's mapping."""
-        s, key = self.session, self.key
-        entry = s.entry(key)
-        if entry is None or entry.split != "train":
-            return []
-        try:
-            if s.shape(key) is None:
-                return []
-        except WorkbenchError:
-            return []
-        choice = s.loss_for(entry.name)
-        verdicts = s.verdicts(entry.name)
-        if choice.name != "auto":
-            v = next((v for v in verdicts if v.name == choice.name), None)
-            return list(v.fixes) if v is not None and not v.compatible else []
-        found = s.recommended(entry.name)
-        if found is not None:
-            return [found[1]] if found[1] is not None else []
-        seen, out = set(), []
-        for name in C.RECOMMENDED[s.model_type]:
-            for v in verdicts:
-                if v.name == name:
-                    for f in v.fixes:
-                        if f.text not in seen:
-                            seen.add(f.text)
-                            out.append(f)
-        return out[:N_FIX_BUTTONS]
+        """The one-click fixes the rules suggest for the selected dataset's mapping."""
+        return self.session.fixes(self.key, N_FIX_BUTTONS)
 
     def _role_format(self):
         s, entry = self.session, self.session.entry(self.key)
@@ -302,24 +245,16 @@ class ColumnsPanel(Panel):
     def _exact(self, button=None):
         name = self.session.model_name
 
-        def load():
-            from ...engine import resolve_model_path
-            from ...session import HEAVY_LOCK
-
-            with HEAVY_LOCK:
-                from transformers import AutoTokenizer
-
-                return AutoTokenizer.from_pretrained(resolve_model_path(name))
-
-        def done(tok):
-            _TOKENIZERS[name] = tok
-            self._render_lengths()
-
         def failed(exc):
             self.lengths.value = f"<div class='wb-error'>The tokenizer could not be loaded: {esc(exc)}</div>"
 
         self.lengths.value = hint("Loading the tokenizer…").value
-        run_in_thread(load, done, failed, name="workbench-tokenizer")
+        run_in_thread(
+            lambda: self.session.actions.load_tokenizer(name),
+            lambda tokenizer: self._render_lengths(),
+            failed,
+            name="workbench-tokenizer",
+        )
 
     # ---- session -> widgets (may run in the loader thread: trait assignments only) ----
 
@@ -415,49 +350,10 @@ class ColumnsPanel(Panel):
             )
 
     def _render_trainer_view(self, inputs, label, rng, trainer_roles):
-        from ... import data
-
+        entry = self.session.entry(self.key)
+        drop_empty = bool(entry and entry.spec.drop_empty)
         ds = self.session.dataset(self.key)
-        if not inputs:
-            self.trainer_view.value = (
-                "<div class='wb-error'>No input columns: add at least one text column.</div>"
-            )
-            return
-        try:
-            head = ds.select(range(min(ds.num_rows, 50)))
-            entry = self.session.entry(self.key)
-            prepared = data.prepare(
-                head, inputs, label, rng, drop_empty=bool(entry and entry.spec.drop_empty)
-            )
-        except Exception as exc:  # noqa: BLE001 - the mapping's problem, shown where it is made
-            text = (
-                exc.message + (f" Fix: {exc.fix}" if getattr(exc, "fix", None) else "")
-                if isinstance(exc, WorkbenchError)
-                else str(exc)
-            )
-            self.trainer_view.value = f"<div class='wb-error'>{esc(text)}</div>"
-            return
-        cols = prepared.column_names
-        header = [f"{c} → {r}" for c, r in zip(cols, trainer_roles, strict=False)]
-        if label:
-            header.append(f"label ({prepared.features['label'].dtype})")
-        rows = [
-            [_cell(row[c]) for c in cols]
-            for row in prepared.select(range(min(PREVIEW_ROWS, prepared.num_rows)))
-        ]
-        note = ""
-        if label:
-            values = prepared["label"]
-            nums = [v for v in values if isinstance(v, (int, float))]
-            if nums:
-                note = (
-                    f"Label values in the first rows: {min(nums):g} to {max(nums):g}"
-                    + (f" (rescaled from {rng[0]:g}–{rng[1]:g})" if rng else "")
-                    + "."
-                )
-        self.trainer_view.value = html_table(header, rows, "wb-trainer-view") + (
-            hint(note).value if note else ""
-        )
+        self.trainer_view.value = trainer_view_html(ds, inputs, label, rng, trainer_roles, drop_empty)
 
     def _render_lengths(self):
         s = self.session
@@ -465,28 +361,5 @@ class ColumnsPanel(Panel):
         if ds is None or not inputs:
             self.lengths.value = ""
             return
-        limit = s.max_seq_length or model_max_length(s.model_name)
-        if not limit:
-            self.lengths.value = hint("The model's length limit is not known until it loads.").value
-            return
-        tok = _TOKENIZERS.get(s.model_name)
-        sample = ds.select(range(min(ds.num_rows, COUNT_ROWS)))
-        parts = []
-        for col in inputs:
-            values = [v for v in sample[col] if isinstance(v, str)]
-            if not values:
-                continue
-            try:
-                n = over_limit(values, limit, tok)
-            except Exception:  # noqa: BLE001 - a tokenizer that cannot read this column: fall back
-                n = over_limit(values, limit)
-            parts.append(f"{esc(col)}: {n} of {len(values)}")
-        how = (
-            "counted with the model's tokenizer"
-            if tok is not None
-            else "estimated as words × 1.3 until the tokenizer is loaded"
-        )
-        self.lengths.value = hint(
-            f"Texts longer than {limit} tokens (they get cut): {'; '.join(parts) or 'none'} "
-            f"— {how}" + (f", first {COUNT_ROWS} rows" if ds.num_rows > COUNT_ROWS else "") + "."
-        ).value
+        limit = s.max_seq_length or s.actions.model_max_length()
+        self.lengths.value = lengths_html(ds, inputs, limit, s.actions.tokenizer())

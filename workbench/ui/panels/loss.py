@@ -7,7 +7,6 @@ import ipywidgets as widgets
 
 from ... import catalog as C
 from ...errors import WorkbenchError
-from ...rules import Verdict
 from ...spec import LossChoice
 from ..widgets import Panel, ParamForm, esc, hint, section
 
@@ -15,37 +14,6 @@ MODIFIERS = ("MatryoshkaLoss", "Matryoshka2dLoss", "AdaptiveLayerLoss")
 WRAPPERS = ("SpladeLoss", "CachedSpladeLoss")
 ALL = ""
 MIXED = "__mixed__"  # the "all train datasets" view while they have different losses
-
-
-def combined_verdicts(session, names) -> dict[str, Verdict]:
-    """One verdict per loss over several train datasets: it fits only if it fits every one of them."""
-    out: dict[str, Verdict] = {}
-    for name in names:
-        try:
-            verdicts = session.verdicts(name)
-        except WorkbenchError:
-            continue
-        for v in verdicts:
-            prev = out.get(v.name)
-            if prev is None:
-                out[v.name] = (
-                    v
-                    if len(names) == 1
-                    else Verdict(
-                        v.name,
-                        v.compatible,
-                        (v.reason if v.compatible else f"'{name}': {v.reason}"),
-                        v.fixes,
-                        v.notes,
-                        v.format_ref,
-                        v.loss,
-                    )
-                )
-            elif prev.compatible and not v.compatible:
-                out[v.name] = Verdict(
-                    v.name, False, f"'{name}': {v.reason}", v.fixes, v.notes, v.format_ref, v.loss
-                )
-    return out
 
 
 class LossPanel(Panel):
@@ -276,7 +244,7 @@ class LossPanel(Panel):
             self.target.layout.display = "" if len(names) > 1 else "none"
             choice = self.current_choice()
             judged = self.judged_names()
-            verdicts = combined_verdicts(s, judged)
+            verdicts = s.combined_verdicts(judged)
             rec = s.recommended(judged[0]) if len(judged) == 1 and verdicts else None
             if rec is None and judged and verdicts:
                 rec = next((s.recommended(n) for n in judged if s.recommended(n)), None)

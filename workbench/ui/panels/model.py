@@ -6,7 +6,6 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ... import catalog as C
-from ...engine import check_max_seq_length, model_max_length
 from ...errors import WorkbenchError
 from ...spec import POOLING_MODES
 from ..widgets import Panel, esc, field_msg, hint, html_table, section
@@ -100,13 +99,14 @@ class ModelPanel(Panel):
         self.type.observe(self.guard(self._type_changed), "value")
         self.base.observe(self.guard(self._base_changed), "value")
         self.max_len.observe(self.guard(self._max_len_changed), "value")
-        self.scratch.observe(self.guard(self._scratch_changed), "value")
-        self.pooling.observe(self.guard(lambda c: setattr(s, "pooling", c["new"])), "value")
+        # Plain field bindings: the checkbox and the dropdown are the traits (from_scratch also redraws, in _sync).
+        widgets.link((s, "from_scratch"), (self.scratch, "value"))
+        widgets.link((s, "pooling"), (self.pooling, "value"))
         for w in (self.language, self.license, self.model_title):
             w.observe(self.guard(self._card_changed), "value")
         s.observe(
             self.guard(self._sync),
-            names=["model_type", "model_name", "max_seq_length", "from_scratch", "pooling", "model_card"],
+            names=["model_type", "model_name", "max_seq_length", "from_scratch", "model_card"],
         )
         self.lockable = [
             self.type,
@@ -146,12 +146,10 @@ class ModelPanel(Panel):
         self.ok()
 
     def _base_changed(self, change):
-        from ...engine import resolve_model_path
-
         name = change["new"].strip() or "default"
         self.base_msg.value = ""
         try:
-            resolve_model_path(name)
+            self.session.actions.check_model(name)
         except Exception as exc:  # noqa: BLE001 - shown beside the field, and the value is still taken
             self.base_msg.value = field_msg(getattr(exc, "message", str(exc)))
         else:
@@ -175,15 +173,11 @@ class ModelPanel(Panel):
             )
             return
         try:
-            check_max_seq_length(self.session.model_name, value)
+            self.session.actions.check_max_seq_length(value)
         except WorkbenchError as exc:
             self.max_len_msg.value = field_msg(f"{exc.message} {exc.fix}")
             return
         self.session.max_seq_length = value
-
-    def _scratch_changed(self, change):
-        self.session.from_scratch = bool(change["new"])
-        self._refresh()
 
     def _card_changed(self, change=None):
         card = {
@@ -203,8 +197,6 @@ class ModelPanel(Panel):
         shown = "" if s.max_seq_length is None else str(s.max_seq_length)
         if self.max_len.value.strip() != shown:
             self.max_len.value = shown
-        self.scratch.value = s.from_scratch
-        self.pooling.value = s.pooling
         card = s.model_card
         for w, key in (
             (self.language, "language"),
@@ -225,7 +217,7 @@ class ModelPanel(Panel):
             "<div class='wb-hint'>Suggested base models (type a name above; Hub models need "
             "internet):</div>" + html_table(("model", "size", "published score", "note"), rows)
         )
-        own = model_max_length(s.model_name)
+        own = self.session.actions.model_max_length()
         self.max_len.placeholder = f"model's own ({own})" if own else "model's own"
         self.pooling.layout.display = "" if (s.from_scratch and s.model_type == C.DENSE) else "none"
         self.scratch.layout.display = "" if s.model_type == C.DENSE else "none"

@@ -8,21 +8,13 @@ Image.value): never ``with output:``, ``clear_output`` or ``display`` from the w
 from __future__ import annotations
 
 import base64
-import shutil
-from pathlib import Path
 
 import ipywidgets as widgets
 
-from ... import catalog as C
-from ...session import ACTIVE, ENDED, HEAVY_LOCK, STOPPED_EARLY, describe, error_text
+from ...errors import WorkbenchError
+from ...session import ACTIVE, ENDED, STOPPED_EARLY, describe, error_text
 from ..plots import LivePlot
 from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
-
-MODEL_CLASSES = {
-    C.DENSE: ("sentence_transformers", "SentenceTransformer"),
-    C.SPARSE: ("sentence_transformers", "SparseEncoder"),
-    C.CROSS: ("sentence_transformers", "CrossEncoder"),
-}
 
 
 def _duration(seconds) -> str:
@@ -148,9 +140,6 @@ class TrainPanel(Panel):
         self.start.on_click(self.guard(self._start))
         self.stop.on_click(self.guard(self._stop))
         self.output.observe(self.guard(self._output_changed), "value")
-        self.auto_output.observe(
-            self.guard(lambda c: setattr(self.session, "auto_output", c["new"])), "value"
-        )
         self.copy_btn.on_click(self.guard(self._copy))
         self.push_btn.on_click(self.guard(self._push))
         self.export.on_click(self.guard(self._export))
@@ -159,7 +148,10 @@ class TrainPanel(Panel):
         s.observe(self._history_changed, names=["history", "baseline"])
         s.observe(self._log_changed, names=["log"])
         s.observe(self._results_changed, names=["final", "saved_path"])
-        s.observe(self._output_synced, names=["output_dir", "auto_output"])
+        # Plain field bindings: the checkbox is the trait; the folder box shows the trait (typing in it is
+        # _output_changed: it also stops picking a fresh folder per run).
+        widgets.link((s, "auto_output"), (self.auto_output, "value"))
+        widgets.dlink((s, "output_dir"), (self.output, "value"))
         self.lockable = [self.output, self.auto_output, self.copy_btn, self.push_btn]
         self.finish(
             [
@@ -204,24 +196,16 @@ class TrainPanel(Panel):
             self.session.auto_output = False
 
     def _copy(self, button=None):
-        src = self.session.saved_path
-        dest = Path(self.copy_dest.value.strip()).expanduser()
-        if not src:
-            self.copy_msg.value = "<span class='wb-error'>There is no saved model yet: train first.</span>"
-            return
-        if not self.copy_dest.value.strip():
-            self.copy_msg.value = "<span class='wb-error'>Type the folder to copy the model to.</span>"
-            return
-        if dest.exists() and any(dest.iterdir()):
-            self.copy_msg.value = (
-                f"<span class='wb-error'>'{esc(dest)}' already exists and is not empty; choose "
-                "a new folder name.</span>"
-            )
+        actions = self.session.actions
+        try:
+            dest = actions.copy_destination(self.copy_dest.value)
+        except WorkbenchError as exc:
+            self.copy_msg.value = f"<span class='wb-error'>{esc(exc.message)}</span>"
             return
         self.copy_msg.value = hint("Copying…").value
         run_in_thread(
-            lambda: shutil.copytree(src, dest, dirs_exist_ok=True),
-            lambda _: setattr(self.copy_msg, "value", f"<span class='wb-ok'>Copied to {esc(dest)}</span>"),
+            lambda: actions.copy_model(str(dest)),
+            lambda done: setattr(self.copy_msg, "value", f"<span class='wb-ok'>Copied to {esc(done)}</span>"),
             lambda exc: setattr(
                 self.copy_msg,
                 "value",
@@ -230,25 +214,13 @@ class TrainPanel(Panel):
         )
 
     def _push(self, button=None):
-        path, repo, token = self.session.saved_path, self.repo.value.strip(), self.token.value
-        private = self.private.value
-        model_type = self.session.model_type
+        actions, token, private = self.session.actions, self.token.value, self.private.value
         self.token.value = ""  # used once, never kept in a widget either
-        if not path:
-            self.push_msg.value = "<span class='wb-error'>There is no saved model yet: train first.</span>"
+        try:
+            repo = actions.check_push(self.repo.value)
+        except WorkbenchError as exc:
+            self.push_msg.value = f"<span class='wb-error'>{esc(exc.message)}</span>"
             return
-        if not repo or "/" not in repo:
-            self.push_msg.value = "<span class='wb-error'>Type the repository as your-name/model-name.</span>"
-            return
-
-        def push():
-            import importlib
-
-            module, cls = MODEL_CLASSES[model_type]
-            with HEAVY_LOCK:
-                model_cls = getattr(importlib.import_module(module), cls)
-            model = model_cls(path)
-            return model.push_to_hub(repo, token=token or None, private=private, exist_ok=True)
 
         def failed(exc):
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
@@ -260,36 +232,31 @@ class TrainPanel(Panel):
 
         self.push_msg.value = hint("Pushing to the Hub…").value
         run_in_thread(
-            push,
+            lambda: actions.push_model(repo, token=token, private=private),
             lambda url: setattr(self.push_msg, "value", f"<span class='wb-ok'>Pushed: {esc(url)}</span>"),
             failed,
         )
 
     def _export(self, button=None):
-        from ... import export as codegen
-
         spec = self.session.to_spec()
-        out = Path(spec.output_dir)
         self.export_msg.value = hint("Writing the script…").value
 
-        def work():
-            with HEAVY_LOCK:
-                script = codegen.export_script(spec)
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "train_script.py").write_text(script, encoding="utf-8")
-            return script
-
-        def done(script):
+        def done(written):
+            path, script = written
             self.script.value = script
             self.script.layout.display = ""
             b64 = base64.b64encode(script.encode("utf-8")).decode("ascii")
             self.export_msg.value = (
-                f"<span class='wb-ok'>Saved as {esc(out / 'train_script.py')}.</span> "
-                f"<a download='train_script.py' href='data:text/x-python;base64,{b64}'>"
-                "Download train_script.py</a>"
+                f"<span class='wb-ok'>Saved as {esc(path)}.</span> "
+                f"<a download='{esc(path.name)}' href='data:text/x-python;base64,{b64}'>"
+                f"Download {esc(path.name)}</a>"
             )
 
-        run_in_thread(work, done, lambda exc: (setattr(self.export_msg, "value", ""), self.fail(exc)))
+        run_in_thread(
+            lambda: self.session.actions.export_script(spec),
+            done,
+            lambda exc: (setattr(self.export_msg, "value", ""), self.fail(exc)),
+        )
 
     # ---- session -> widgets (WORKER thread: trait assignments only) ----
 
@@ -371,8 +338,3 @@ class TrainPanel(Panel):
             + "</div>"
         )
         self.after.layout.display = ""
-
-    def _output_synced(self, change=None):
-        if self.output.value != self.session.output_dir:
-            self.output.value = self.session.output_dir
-        self.auto_output.value = self.session.auto_output

@@ -1,0 +1,206 @@
+"""What the app's buttons do besides configuring a run: copy the saved model, push it to the Hugging Face Hub,
+export the run as a script, and the model facts the panels show (its tokenizer, its length limit, the device).
+
+Plain functions of explicit values, so they are tested without widgets and shared by the app and the CLI; a
+Session offers each over its own state as ``session.actions`` (:class:`SessionActions`). Heavy libraries are imported inside the functions, under
+:data:`~.heavy.HEAVY_LOCK`. None of them raises a traceback at a person: what they can get wrong is a
+WorkbenchError in words.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import catalog as C
+from ..errors import WorkbenchError
+from ..spec import RunSpec
+from .heavy import HEAVY_LOCK
+
+if TYPE_CHECKING:
+    from .state import Session
+
+# The class a saved model of each type is loaded with (to push it).
+MODEL_CLASSES = {
+    C.DENSE: ("sentence_transformers", "SentenceTransformer"),
+    C.SPARSE: ("sentence_transformers", "SparseEncoder"),
+    C.CROSS: ("sentence_transformers", "CrossEncoder"),
+}
+SCRIPT_NAME = "train_script.py"
+_NO_MODEL = "There is no saved model yet: train first."
+
+
+# ---- keeping the trained model ---------------------------------------------------------------------------------
+
+
+def copy_destination(saved_path: str, dest: str) -> Path:
+    """Where :func:`copy_model` would copy the saved model: a new or empty folder.
+
+    Raises:
+        WorkbenchError: nothing is saved yet, no folder was given, or the folder holds files.
+    """
+    if not saved_path:
+        raise WorkbenchError(_NO_MODEL)
+    if not str(dest).strip():
+        raise WorkbenchError("Type the folder to copy the model to.")
+    path = Path(str(dest).strip()).expanduser()
+    if path.exists() and any(path.iterdir()):
+        raise WorkbenchError(f"'{path}' already exists and is not empty; choose a new folder name.")
+    return path
+
+
+def copy_model(saved_path: str, dest: str) -> Path:
+    """Copy the saved model folder to ``dest`` (a new or empty folder); returns the folder."""
+    path = copy_destination(saved_path, dest)
+    shutil.copytree(saved_path, path, dirs_exist_ok=True)
+    return path
+
+
+def check_push(saved_path: str, repo: str) -> str:
+    """The Hub repository to push to (``owner/name``).
+
+    Raises:
+        WorkbenchError: nothing is saved yet, or the repository is not written as ``owner/name``.
+    """
+    if not saved_path:
+        raise WorkbenchError(_NO_MODEL)
+    repo = repo.strip()
+    if not repo or "/" not in repo:
+        raise WorkbenchError("Type the repository as your-name/model-name.")
+    return repo
+
+
+def push_model(
+    saved_path: str, model_type: str, repo: str, *, token: str | None = None, private: bool = True
+) -> str:
+    """Load the saved model and push it to a Hub repository (created when missing); returns the commit URL.
+
+    The token is used for this call only: nothing keeps it.
+    """
+    import importlib
+
+    repo = check_push(saved_path, repo)
+    module, cls = MODEL_CLASSES[model_type]
+    with HEAVY_LOCK:
+        model_cls = getattr(importlib.import_module(module), cls)
+    model = model_cls(saved_path)
+    return model.push_to_hub(repo, token=token or None, private=private, exist_ok=True)
+
+
+# ---- the run as code -------------------------------------------------------------------------------------------
+
+
+def write_script(spec: RunSpec) -> tuple[Path, str]:
+    """Export the run as a standalone script into its output folder; returns (path, script)."""
+    from ..export import export_script
+
+    with HEAVY_LOCK:
+        script = export_script(spec)
+    out = Path(spec.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / SCRIPT_NAME
+    path.write_text(script, encoding="utf-8")
+    return path, script
+
+
+# ---- model facts -----------------------------------------------------------------------------------------------
+
+
+def load_tokenizer(model_name: str) -> Any:
+    """The model's tokenizer (reads the model folder, or the Hub for a Hub id)."""
+    from ..engine import resolve_model_path
+
+    with HEAVY_LOCK:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(resolve_model_path(model_name))
+
+
+def check_model(model_name: str) -> str:
+    """The local path of a model name (``default``, a folder or a Hub id); raises when it cannot be found."""
+    from ..engine import resolve_model_path
+
+    return resolve_model_path(model_name)
+
+
+def model_max_length(model_name: str) -> int | None:
+    """The longest input the model reads, in tokens, from its folder (None when not known without loading)."""
+    from ..engine import model_max_length as own_length
+
+    return own_length(model_name)
+
+
+def check_max_seq_length(model_name: str, max_seq_length: int | None) -> None:
+    """Refuse a max sequence length the model cannot read (WorkbenchError)."""
+    from ..engine import check_max_seq_length as check
+
+    check(model_name, max_seq_length)
+
+
+def detect_device() -> dict:
+    """The accelerator training would use: ``{"device", "name", "fp16", "bf16"}`` (imports torch)."""
+    from ..engine import detect_device as detect
+
+    with HEAVY_LOCK:
+        return detect()
+
+
+class SessionActions:
+    """The actions over a Session's state: its saved model, its model and its configuration.
+
+    Args:
+        session: The Session whose ``saved_path``, ``model_type``, ``model_name`` and configuration they use.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.tokenizers: dict[str, Any] = {}  # model name -> tokenizer, loaded on request
+
+    def copy_destination(self, dest: str) -> Path:
+        """Where :meth:`copy_model` would copy the saved model (WorkbenchError: not possible, and why)."""
+        return copy_destination(self.session.saved_path, dest)
+
+    def copy_model(self, dest: str) -> Path:
+        """Copy the saved model to a new or empty folder; returns the folder."""
+        return copy_model(self.session.saved_path, dest)
+
+    def check_push(self, repo: str) -> str:
+        """The Hub repository :meth:`push_model` would push to (WorkbenchError: not possible, and why)."""
+        return check_push(self.session.saved_path, repo)
+
+    def push_model(self, repo: str, token: str | None = None, private: bool = True) -> str:
+        """Push the saved model to a Hub repository; the token serves this call only and is never kept."""
+        s = self.session
+        return push_model(s.saved_path, s.model_type, repo, token=token, private=private)
+
+    def export_script(self, spec: RunSpec | None = None) -> tuple[Path, str]:
+        """Write the run (``spec``, else the current configuration) as a script into its output folder."""
+        return write_script(spec if spec is not None else self.session.to_spec())
+
+    def load_tokenizer(self, model_name: str | None = None) -> Any:
+        """Load a model's tokenizer (default: the current model's) and keep it for :meth:`tokenizer`."""
+        name = model_name or self.session.model_name
+        tokenizer = load_tokenizer(name)
+        self.tokenizers = {**self.tokenizers, name: tokenizer}
+        return tokenizer
+
+    def tokenizer(self, model_name: str | None = None) -> Any:
+        """The tokenizer :meth:`load_tokenizer` loaded for a model (default: the current one), or None."""
+        return self.tokenizers.get(model_name or self.session.model_name)
+
+    def check_model(self, model_name: str | None = None) -> str:
+        """The local path of a model name (default: the current one); raises when it cannot be found."""
+        return check_model(model_name or self.session.model_name)
+
+    def model_max_length(self, model_name: str | None = None) -> int | None:
+        """The longest input a model (default: the current one) reads, from its folder; None when not known."""
+        return model_max_length(model_name or self.session.model_name)
+
+    def check_max_seq_length(self, value: int | None) -> None:
+        """Refuse a max sequence length the current model cannot read (WorkbenchError)."""
+        check_max_seq_length(self.session.model_name, value)
+
+    def detect_device(self) -> dict:
+        """The accelerator training would use (imports torch)."""
+        return detect_device()
