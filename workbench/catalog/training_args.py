@@ -13,16 +13,8 @@ import math
 from dataclasses import dataclass
 
 from ..errors import WorkbenchError, nearest
-from .kinds import CROSS, DENSE, SPARSE
-
-TRAINING_ARGS_CLASSES = {
-    DENSE: (
-        "sentence_transformers.sentence_transformer.training_args",
-        "SentenceTransformerTrainingArguments",
-    ),
-    SPARSE: ("sentence_transformers.sparse_encoder.training_args", "SparseEncoderTrainingArguments"),
-    CROSS: ("sentence_transformers.cross_encoder.training_args", "CrossEncoderTrainingArguments"),
-}
+from .kinds import DENSE
+from .kinds import kind as model_kind
 
 # The key arguments the app shows up front, in order, grouped. Everything else goes to "advanced".
 # A test asserts each name is still a field of the installed TrainingArguments classes.
@@ -64,7 +56,7 @@ class ArgField:
 
 def training_args_class(model_type: str):
     """The installed *TrainingArguments class of a model type (imports the library on first call)."""
-    module, name = TRAINING_ARGS_CLASSES[model_type]
+    module, name = model_kind(model_type).training_args
     return getattr(importlib.import_module(module), name)
 
 

@@ -30,11 +30,7 @@ from .runs import RUN_ARTIFACTS
 log = logging.getLogger("workbench.run")
 
 STATUSES = ("idle", "loading", "baseline", "training", "saving", "finished", "stopped", "error")
-TRAINERS = {
-    C.DENSE: ("sentence_transformers.sentence_transformer.trainer", "SentenceTransformerTrainer"),
-    C.SPARSE: ("sentence_transformers.sparse_encoder.trainer", "SparseEncoderTrainer"),
-    C.CROSS: ("sentence_transformers.cross_encoder.trainer", "CrossEncoderTrainer"),
-}
+TRAINERS = {k.name: k.trainer for k in C.KINDS}  # model type -> (module, trainer class)
 # transformers' own progress printers: they would print into whatever notebook cell is current.
 _PRINTERS = ("NotebookProgressCallback", "PrinterCallback", "ProgressCallback")
 PROGRESS_INTERVAL_S = 0.25

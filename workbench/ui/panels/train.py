@@ -28,11 +28,7 @@ STATUS_TEXT = {
     "stopped": "stopped; the model trained so far was saved.",
     "error": "the run failed.",
 }
-MODEL_CLASSES = {
-    C.DENSE: ("sentence_transformers", "SentenceTransformer"),
-    C.SPARSE: ("sentence_transformers", "SparseEncoder"),
-    C.CROSS: ("sentence_transformers", "CrossEncoder"),
-}
+MODEL_CLASSES = {k.name: k.model_class for k in C.KINDS}  # model type -> (module, model class)
 
 
 def _duration(seconds) -> str:
