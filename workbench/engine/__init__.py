@@ -24,10 +24,8 @@ from .items import (
     recorded_delta,
 )
 from .losses import (
-    DISTANCE_HOLDERS,
     check_choice,
     check_loss_params,
-    distance_metric,
     make_loss,
     make_losses,
 )
@@ -88,7 +86,6 @@ __all__ = [
     "CAST_INT",
     "CROSS",
     "DENSE",
-    "DISTANCE_HOLDERS",
     "DatasetPrep",
     "EvaluatorPlan",
     "Event",
@@ -117,7 +114,6 @@ __all__ = [
     "checkpoint_type",
     "default_model_path",
     "detect_device",
-    "distance_metric",
     "embedding_dimension",
     "held_models",
     "higher_is_better",

@@ -214,37 +214,8 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
 
 
 def _param_code(param, key: str, value, cls, w: Writer) -> str:
-    """A loss parameter as source code (mirrors workbench.engine.losses._convert)."""
-    import importlib
-
-    from ..engine import losses as build_losses
-
-    kind = param.kind if param else None
-    if value is None:
-        return "None"
-    if kind == "similarity" or (key == "similarity_fct" and isinstance(value, str)):
-        w.need("sentence_transformers", "util")
-        return f"util.{value}"
-    if key == "distance_metric":
-        member = build_losses.distance_metric(cls, value)
-        if isinstance(member, str):
-            return repr(member)
-        for module, holder_name in build_losses.DISTANCE_HOLDERS:
-            holder = getattr(importlib.import_module(module), holder_name)
-            if getattr(holder, str(value), None) is member:
-                w.need(module, holder_name)
-                return f"{holder_name}.{value}"
-        return repr(value)
-    if key == "activation_fn" and isinstance(value, str):
-        w.plain("torch")
-        return f"torch.nn.{value}()"
-    if kind == "model":
-        w.need("sentence_transformers.sentence_transformer", "SentenceTransformer")
-        return f"SentenceTransformer({_path_code(str(value), w)})"
-    if key == "pos_weight":
-        w.plain("torch")
-        return f"torch.tensor({float(value)!r})"
-    return repr(value)
+    """A loss parameter as source code: written by the entry of ``catalog.params`` that builds it for the run."""
+    return C.value_code(param, key, value, cls, w, model_code=lambda name: _path_code(name, w))
 
 
 def _loss_call(loss: C.LossSpec, given: dict, shape: S.DataShape, w: Writer, *, inner: bool) -> list[str]:
