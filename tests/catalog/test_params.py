@@ -1,6 +1,7 @@
 """One ParamKind entry per kind of parameter value: generated from the registry, each entry's text parsing, form
 input, config coercion, and the agreement of the value it builds for the run with the code it writes for the
-exported script."""
+exported script. Also one LabelCast entry per label cast: what it records agrees with what the data preparation
+did, and the code it writes gives the prepared labels back."""
 
 from __future__ import annotations
 
@@ -278,3 +279,33 @@ def test_build_errors_name_the_parameter():
         C.build_value(
             None, "distance_metric", "L1", C.resolve_loss(C.get_loss("TripletLoss")), load_model=None
         )
+
+
+# ---- label casts ----------------------------------------------------------------------------------------------
+
+# Per cast: label values that `prepare` turns into numbers with it.
+CAST_VALUES = {
+    C.CAST_CATEGORY: ["yes", "no", "maybe", "no", "yes", "yes"],
+    C.CAST_INT: ["0", "1", "2", "1", "0", "2"],
+    C.CAST_FLOAT: ["0.5", "1.25", "4", "3.5", "2", "0"],
+    C.CAST_BOOL: [True, False, True, True, False, False],
+}
+
+
+@pytest.mark.parametrize("cast", C.LABEL_CASTS, ids=[c.name for c in C.LABEL_CASTS])
+def test_label_cast_records_what_prepare_did_and_writes_it(cast):
+    import pprint
+
+    from workbench import data
+    from workbench.engine.datasets import _label_prep  # the record the run keeps
+
+    raw = data.from_pandas_or_dict({"s": [f"text {i}" for i in range(6)], "v": CAST_VALUES[cast.name]})
+    prepared = data.prepare(raw, ["s"], "v")
+    lab = _label_prep(raw, data.profile(raw).column("v"), "v", None, prepared)
+    assert lab.cast == cast.name and C.label_cast(cast.name) is cast
+    assert prepared.features["label"].dtype == cast.dtype == lab.dtype
+    lines, expr = cast.code("v", lab.category_map, lambda value, indent: pprint.pformat(value))
+    namespace: dict = {}
+    exec("\n".join(lines), namespace)
+    assert [eval(expr, {**namespace, "v": v}) for v in raw["v"]] == prepared["label"]
+    assert all(line.startswith(("#", "label_ids")) for line in lines)
