@@ -1,6 +1,6 @@
 """The package's layout and import directions (../shared/DESIGN.md "Layout"), checked on the source itself.
 
-spec -> catalog -> data -> rules -> engine -> (export) -> session -> ui, and cli over them all: each subpackage's
+catalog -> spec -> data -> rules -> engine -> (export) -> session -> ui, and cli over them all: each subpackage's
 ``__init__`` is its API (imports and ``__all__``, nothing else), no private name crosses a package boundary,
 catalog/data/rules import neither widgets nor torch at module level, and the ui talks to the session, never to
 the engine.
@@ -131,10 +131,11 @@ def test_ui_never_imports_the_engine():
 
 
 def test_lower_layers_never_import_upper_ones():
-    """spec < catalog < data < rules < engine < export < session < ui; cli may use them all."""
+    """catalog < spec < data < rules < engine < export < session < ui; cli may use them all (spec reads the
+    model types from the catalog's kinds)."""
     rank = {
-        "spec": -1,
-        "catalog": 0,
+        "catalog": -1,
+        "spec": 0,
         "data": 1,
         "rules": 2,
         "engine": 3,

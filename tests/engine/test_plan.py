@@ -7,6 +7,7 @@ import pytest
 from wb_data import TEXTS, binary_pairs, inline, scored_pairs
 from wb_files import label_sources, with_empty_cells
 
+from workbench import catalog as C
 from workbench.engine import DatasetPrep, LabelPrep, build
 from workbench.engine import datasets as B
 from workbench.spec import RunSpec
@@ -24,11 +25,11 @@ def test_plan_records_each_label_cast(make_config, tmp_path):
     labels = {key: prep.label for key, prep in plan.preps.items()}
     assert labels["train/sts"] == LabelPrep("score", None, None, (0.0, 5.0))
     assert labels["eval/dev"] == labels["train/sts"]  # a holdout is mapped like the set it came from
-    nli = LabelPrep("label", B.CAST_CATEGORY, {"entailment": 0, "neutral": 1, "contradiction": 2})
+    nli = LabelPrep("label", C.CAST_CATEGORY, {"entailment": 0, "neutral": 1, "contradiction": 2})
     assert labels["train/nli"] == labels["eval/nli_dev"] == nli
-    assert labels["train/scored"] == LabelPrep("score", B.CAST_FLOAT)
-    assert labels["train/topics"] == LabelPrep("topic", B.CAST_INT)
-    assert labels["train/bools"] == LabelPrep("label", B.CAST_BOOL)
+    assert labels["train/scored"] == LabelPrep("score", C.CAST_FLOAT)
+    assert labels["train/topics"] == LabelPrep("topic", C.CAST_INT)
+    assert labels["train/bools"] == LabelPrep("label", C.CAST_BOOL)
     assert labels["train/pairs"] is None and labels["train/unused"] is None
     assert set(plan.preps) == {f"train/{n}" for n in plan.train} | {f"eval/{n}" for n in plan.eval}
 
@@ -62,7 +63,7 @@ def test_plan_record_matches_the_prepared_data(make_config, tmp_path):
 
 @pytest.mark.parametrize(
     "texts, cast",
-    [(["1.5", "2.25", "0.5", "4", "nan"], B.CAST_FLOAT), (["1.5", "nan", "a", "b", "a"], B.CAST_CATEGORY)],
+    [(["1.5", "2.25", "0.5", "4", "nan"], C.CAST_FLOAT), (["1.5", "nan", "a", "b", "a"], C.CAST_CATEGORY)],
 )
 def test_label_cast_follows_what_prepare_did(texts, cast):
     """Text that `prepare` reads as numbers although the profile saw a non-number ('nan') is recorded as numbers."""

@@ -9,13 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import WorkbenchError, nearest
-from .kinds import CROSS, DENSE, SPARSE, import_attr
-
-EVALUATOR_MODULES = {
-    DENSE: ("sentence_transformers.sentence_transformer.evaluation", "sentence_transformers.evaluation"),
-    SPARSE: ("sentence_transformers.sparse_encoder.evaluation",),
-    CROSS: ("sentence_transformers.cross_encoder.evaluation",),
-}
+from .kinds import CROSS, DENSE, SPARSE, import_attr, kind
 
 # What data an evaluator reads.
 E_PAIRS_SCORE = "pairs+score"
@@ -105,4 +99,4 @@ def get_evaluator(name: str, model_type: str = DENSE) -> EvaluatorSpec:
 
 def resolve_evaluator(spec: EvaluatorSpec):
     """The evaluator class of the installed library."""
-    return import_attr(EVALUATOR_MODULES[spec.model_type], spec.name)
+    return import_attr(kind(spec.model_type).evaluation, spec.name)

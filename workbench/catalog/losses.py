@@ -51,13 +51,7 @@ from .formats import (
     SD6,
     DataFormat,
 )
-from .kinds import CROSS, DENSE, SPARSE, import_attr
-
-LOSS_MODULES = {
-    DENSE: ("sentence_transformers.sentence_transformer.losses", "sentence_transformers.losses"),
-    SPARSE: ("sentence_transformers.sparse_encoder.losses",),
-    CROSS: ("sentence_transformers.cross_encoder.losses",),
-}
+from .kinds import CROSS, DENSE, SPARSE, import_attr, kind
 
 
 @dataclass(frozen=True)
@@ -392,7 +386,7 @@ def get_loss(name: str, model_type: str = DENSE) -> LossSpec:
 
 def resolve_loss(spec: LossSpec):
     """The loss class of the installed library."""
-    return import_attr(LOSS_MODULES[spec.model_type], spec.name)
+    return import_attr(kind(spec.model_type).losses, spec.name)
 
 
 def all_loss_keys() -> list[str]:

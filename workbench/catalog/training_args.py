@@ -13,16 +13,9 @@ import math
 from dataclasses import dataclass
 
 from ..errors import WorkbenchError, nearest
-from .kinds import CROSS, DENSE, SPARSE
-
-TRAINING_ARGS_CLASSES = {
-    DENSE: (
-        "sentence_transformers.sentence_transformer.training_args",
-        "SentenceTransformerTrainingArguments",
-    ),
-    SPARSE: ("sentence_transformers.sparse_encoder.training_args", "SparseEncoderTrainingArguments"),
-    CROSS: ("sentence_transformers.cross_encoder.training_args", "CrossEncoderTrainingArguments"),
-}
+from .kinds import DENSE
+from .kinds import kind as model_kind
+from .params import coerce_value
 
 # The key arguments the app shows up front, in order, grouped. Everything else goes to "advanced".
 # A test asserts each name is still a field of the installed TrainingArguments classes.
@@ -64,7 +57,7 @@ class ArgField:
 
 def training_args_class(model_type: str):
     """The installed *TrainingArguments class of a model type (imports the library on first call)."""
-    module, name = TRAINING_ARGS_CLASSES[model_type]
+    module, name = model_kind(model_type).training_args
     return getattr(importlib.import_module(module), name)
 
 
@@ -140,7 +133,6 @@ NOT_NEGATIVE = (
     "save_total_limit",
     "eval_accumulation_steps",
 )
-_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
 def range_problem(name: str, value) -> str | None:
@@ -157,40 +149,6 @@ def range_problem(name: str, value) -> str | None:
     if name in MORE_THAN_ZERO and value <= 0:
         return "must be more than 0: a number of steps, or a fraction of the run below 1"
     return None
-
-
-def coerce_value(kind: str, name: str, value, where: str):
-    """A number or flag of the right type: numbers written as text (YAML reads ``2e-5`` as text) are read, anything
-    else that is not the type is refused naming the field."""
-    if value is None or kind not in ("int", "float", "bool"):
-        return value
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in (*_TRUE, *_FALSE):
-            return value.strip().lower() in _TRUE
-        raise WorkbenchError(f"{name} must be true or false, got {value!r}.", where=where)
-    number = value
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            number = None
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
-        raise WorkbenchError(
-            f"{name} must be {'a whole number' if kind == 'int' else 'a number'}, got {value!r}.",
-            fix="write it as a number, e.g. " + ("16." if kind == "int" else "2e-5."),
-            where=where,
-        )
-    if not math.isfinite(number):
-        raise WorkbenchError(f"{name} must be a finite number, got {value}.", where=where)
-    if kind == "int":
-        if number != int(number):
-            raise WorkbenchError(
-                f"{name} must be a whole number, got {value!r}.", fix="e.g. 16.", where=where
-            )
-        return int(number)
-    return int(number) if isinstance(value, int) else float(number)
 
 
 def coerce_args(args: dict, model_type: str = DENSE) -> dict:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .check import cmd_check
-from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, MODEL_TYPES, SOURCES, report_error
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, SOURCES, report_error
 from .main import cmd_app, cmd_export, main
 from .train import TrainView, cmd_train, summary_table
 
@@ -12,7 +12,6 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
-    "MODEL_TYPES",
     "SOURCES",
     "TrainView",
     "cmd_app",

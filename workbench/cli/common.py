@@ -1,4 +1,5 @@
-"""What every ``workbench`` command shares: exit codes, the accepted choices, and the ``error:``/``fix:`` lines.
+"""What every ``workbench`` command shares: exit codes, the accepted sources, and the ``error:``/``fix:`` lines
+(the accepted model types are the catalog's).
 
 Kept apart from :mod:`workbench.cli` so the command modules (:mod:`workbench.cli_train`,
 :mod:`workbench.cli_check`) can use them without importing the parser that imports them.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-MODEL_TYPES = ("sentence-transformer", "sparse-encoder", "cross-encoder")
 SOURCES = ("csv", "json", "parquet", "arrow", "sql", "hub")
 
 

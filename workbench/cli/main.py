@@ -18,6 +18,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from ..catalog import DENSE, MODEL_TYPES
 from ..errors import WorkbenchError
 from .check import cmd_check
 from .common import (
@@ -25,7 +26,6 @@ from .common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    MODEL_TYPES,
     SOURCES,
     report_error,
 )
@@ -72,7 +72,7 @@ def _parser() -> _Parser:
         "--type",
         dest="model_type",
         choices=MODEL_TYPES,
-        default="sentence-transformer",
+        default=DENSE,
         help="the kind of model to train (default: sentence-transformer)",
     )
     check.add_argument("--columns", help="input columns in order, comma-separated (default: guessed)")

@@ -1,14 +1,10 @@
-"""The engine: RunSpec -> Plan (plan, datasets, runs, losses, evaluators, models) -> Runner (runner), the run's
-typed events (events) and the trainer callback that sends them (streaming), and the quality verdicts (quality,
-items). Everything that needs torch, imported lazily inside functions."""
+"""The engine: RunSpec -> Plan (plan, datasets, runs, losses, evaluators, models) -> Runner (runner, streaming),
+typed run events (events), and the quality verdicts (quality, items). Everything that needs torch, imported lazily
+inside functions."""
 
 from __future__ import annotations
 
 from .datasets import (
-    CAST_BOOL,
-    CAST_CATEGORY,
-    CAST_FLOAT,
-    CAST_INT,
     DatasetPrep,
     LabelPrep,
 )
@@ -46,17 +42,12 @@ from .items import (
     recorded_delta,
 )
 from .losses import (
-    DISTANCE_HOLDERS,
     check_choice,
     check_loss_params,
-    distance_metric,
     make_loss,
     make_losses,
 )
 from .models import (
-    CROSS,
-    DENSE,
-    SPARSE,
     build_model,
     check_max_seq_length,
     checkpoint_type,
@@ -107,14 +98,7 @@ from .streaming import (
 __all__ = [
     "AP",
     "BaselineEvent",
-    "CAST_BOOL",
-    "CAST_CATEGORY",
-    "CAST_FLOAT",
-    "CAST_INT",
-    "CROSS",
     "CallbackListener",
-    "DENSE",
-    "DISTANCE_HOLDERS",
     "DatasetPrep",
     "EVENT_TYPES",
     "ErrorEvent",
@@ -138,7 +122,6 @@ __all__ = [
     "RunListener",
     "RunStatus",
     "Runner",
-    "SPARSE",
     "SPEARMAN",
     "SavedEvent",
     "StatusEvent",
@@ -155,7 +138,6 @@ __all__ = [
     "default_model_path",
     "detect_device",
     "dispatch",
-    "distance_metric",
     "embedding_dimension",
     "event_from_dict",
     "from_json_line",

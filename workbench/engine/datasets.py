@@ -6,16 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .. import catalog as C
 from .. import data
+
+# LabelPrep.cast names: one catalog entry per cast says how it is recorded and the code it writes. The engine's API
+# (and plan.py) keep reading them here.
 from ..data import BINARY, CLASS, ColumnProfile
 from ..errors import WorkbenchError
 from ..spec import DatasetSpec
-
-# LabelPrep.cast: how `data.prepare` turned the label column's values into numbers.
-CAST_CATEGORY = "category"  # text classes -> ids (LabelPrep.category_map)
-CAST_INT = "int"  # whole numbers written as text -> int(float(v))
-CAST_FLOAT = "float"  # numbers written as text -> float(v)
-CAST_BOOL = "bool"  # False / True -> 0 / 1
 
 
 @dataclass(frozen=True)
@@ -38,9 +36,9 @@ class LabelPrep:
     @property
     def dtype(self) -> str | None:
         """The prepared label's value type (``int64`` / ``float64``), or None when the column is used as it is."""
-        if self.label_range is not None or self.cast == CAST_FLOAT:
+        if self.label_range is not None:
             return "float64"
-        return None if self.cast is None else "int64"
+        return None if self.cast is None else C.label_cast(self.cast).dtype
 
 
 @dataclass(frozen=True)
@@ -133,21 +131,18 @@ def _label_prep(
     import pyarrow as pa
 
     atype = raw.features.arrow_schema.field(label).type
-    is_string = pa.types.is_string(atype) or pa.types.is_large_string(atype)
+    facts = C.LabelFacts(
+        is_string=pa.types.is_string(atype) or pa.types.is_large_string(atype),
+        is_bool=pa.types.is_boolean(atype),
+        numeric_strings=bool(column.numeric_strings),
+        whole=column.role in (CLASS, BINARY),
+        prepared_dtype=getattr(prepared.features["label"], "dtype", None),
+    )
     scale = tuple(float(v) for v in label_range) if label_range is not None else None
-    if (
-        is_string
-        and not column.numeric_strings
-        and getattr(prepared.features["label"], "dtype", None) == "int64"
-    ):
-        return LabelPrep(
-            label,
-            CAST_CATEGORY,
-            dict(category_map) if category_map is not None else data.category_mapping(raw, label),
-            scale,
-        )
-    if is_string or column.numeric_strings:
-        return LabelPrep(label, CAST_INT if column.role in (CLASS, BINARY) else CAST_FLOAT, None, scale)
-    if pa.types.is_boolean(atype):
-        return LabelPrep(label, CAST_BOOL, None, scale)
-    return LabelPrep(label, None, None, scale)
+    cast = C.recorded_cast(facts)
+    if cast is None:
+        return LabelPrep(label, None, None, scale)
+    ids = None
+    if cast.ids:
+        ids = dict(category_map) if category_map is not None else data.category_mapping(raw, label)
+    return LabelPrep(label, cast.name, ids, scale)

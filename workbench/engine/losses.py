@@ -2,7 +2,8 @@
 
 :func:`workbench.engine.build` checks every loss choice with :func:`check_choice` before any model is loaded, so a
 bad parameter name is refused early; :func:`make_losses` constructs the losses once the model exists. The exported
-script writes out the same construction (``workbench.export.train`` mirrors :func:`_params` and :func:`_convert`).
+script writes out the same construction (``workbench.export.train`` mirrors :func:`_params`; each parameter's value
+and its code come from one entry of ``catalog.params``).
 """
 
 from __future__ import annotations
@@ -18,79 +19,18 @@ from ..spec import LossChoice
 if TYPE_CHECKING:
     from .plan import Plan
 
-# Where the library keeps the distance metrics that losses take (``distance_metric``), by module and class.
-DISTANCE_HOLDERS = (
-    ("sentence_transformers.sentence_transformer.losses", "TripletDistanceMetric"),
-    ("sentence_transformers.sentence_transformer.losses", "SiameseDistanceMetric"),
-    ("sentence_transformers.sentence_transformer.losses", "BatchHardTripletLossDistanceFunction"),
-)
+
+def _guide_model(name_or_path: str):
+    """A model a loss parameter names (a guide model): always a dense embedding model."""
+    from ..spec import ModelSpec
+    from . import models
+
+    return models.build_model(ModelSpec(type=C.DENSE, name_or_path=name_or_path))
 
 
-def distance_metric(cls, value):
-    """A distance_metric given by name -> the library member the loss's default comes from."""
-    import importlib
-    import inspect
-
-    if not isinstance(value, str):
-        return value
-    default = inspect.signature(cls.__init__).parameters["distance_metric"].default
-    if isinstance(default, str):
-        return value
-    for module, holder_name in DISTANCE_HOLDERS:
-        holder = getattr(importlib.import_module(module), holder_name)
-        # vars(), not dir(): an Enum hides the lambdas it holds from dir().
-        members = {n: getattr(holder, n) for n in vars(holder) if not n.startswith("_")}
-        if any(member is default for member in members.values()):
-            if value not in members:
-                raise WorkbenchError(
-                    f"distance_metric '{value}' is not known to {cls.__name__}.",
-                    fix=f"use one of: {', '.join(members)}.",
-                    where="loss.params.distance_metric",
-                )
-            return members[value]
-    return value
-
-
-def _convert(param: C.ParamSpec | None, key: str, value, cls, model):
-    import torch
-
-    kind = param.kind if param else None
-    if value is None:
-        return None
-    if kind == "similarity" or (key == "similarity_fct" and isinstance(value, str)):
-        from sentence_transformers import util
-
-        if not hasattr(util, value):
-            raise WorkbenchError(
-                f"similarity function '{value}' is not known.",
-                where=f"loss.params.{key}",
-                fix=f"use one of: {', '.join(param.choices if param else C.SIMILARITIES)}.",
-            )
-        return getattr(util, value)
-    if key == "distance_metric":
-        return distance_metric(cls, value)
-    if key == "activation_fn" and isinstance(value, str):
-        if not hasattr(torch.nn, value):
-            raise WorkbenchError(
-                f"activation '{value}' is not a torch.nn module.",
-                where=f"loss.params.{key}",
-                fix="use 'Identity' or 'Sigmoid'.",
-            )
-        return getattr(torch.nn, value)()
-    if kind == "model":
-        from ..spec import ModelSpec
-        from . import models
-
-        return models.build_model(ModelSpec(type=C.DENSE, name_or_path=str(value)))
-    if key == "pos_weight":
-        return torch.tensor(float(value))
-    if kind in (
-        "int",
-        "float",
-        "bool",
-    ):  # numbers written as text (a YAML "5e-5"): checked by check_loss_params
-        return C.coerce_value(kind, key, value, f"loss.params.{key}")
-    return value
+def _convert(param: C.ParamSpec | None, key: str, value, cls):
+    """The object the loss receives: built by the parameter's kind entry, which also writes the exported code."""
+    return C.build_value(param, key, value, cls, load_model=_guide_model)
 
 
 def check_loss_params(loss: C.LossSpec, given: dict, where: str = "loss.params") -> None:
@@ -156,9 +96,9 @@ def _params(loss: C.LossSpec, cls, given: dict, model, shape: DataShape | None) 
         elif p.name not in given and p.default is not None and p.name in valid:
             # The catalog's defaults are what the app shows and the exported script writes; they differ from the
             # library's where the library's would surprise (SpladeLoss leaves queries unregularized).
-            out[p.name] = _convert(p, p.name, p.default, cls, model)
+            out[p.name] = _convert(p, p.name, p.default, cls)
     for key, value in given.items():
-        out[key] = _convert(specs.get(key), key, value, cls, model)
+        out[key] = _convert(specs.get(key), key, value, cls)
     if loss.name in ("MatryoshkaLoss", "Matryoshka2dLoss") and not out.get("matryoshka_dims"):
         dim = models.embedding_dimension(model) or 32
         dims, d = [], dim

@@ -13,9 +13,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import catalog as C
+from ..catalog import CROSS, DENSE, SPARSE  # noqa: F401 - the engine's API names them too
 from ..errors import WorkbenchError
 
-DENSE, SPARSE, CROSS = "sentence-transformer", "sparse-encoder", "cross-encoder"
 # "owner/name" or "name": what the Hub accepts as a repository id.
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _LOAD_FIX = "use 'default' (the packaged all-MiniLM-L6-v2) or a local folder"
@@ -151,18 +152,12 @@ def checkpoint_type(path: str) -> str | None:
 
 
 def _card_data(model_type: str, card: dict, local: bool):
-    if model_type == SPARSE:
-        from sentence_transformers.sparse_encoder.model_card import SparseEncoderModelCardData as Card
-    elif model_type == CROSS:
-        from sentence_transformers.cross_encoder.model_card import CrossEncoderModelCardData as Card
-    else:
-        from sentence_transformers.sentence_transformer.model_card import (
-            SentenceTransformerModelCardData as Card,
-        )
+    module, name = C.kind(model_type).card
+    card_cls = C.import_attr((module,), name)
     kwargs = {k: v for k, v in (card or {}).items() if k in ("language", "license", "model_name") and v}
     # Never look base models or datasets up on the Hub for a local model: it hangs offline.
     offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
-    return Card(local_files_only=local or offline, **kwargs)
+    return card_cls(local_files_only=local or offline, **kwargs)
 
 
 def build_model(model_spec, *, num_labels: int | None = None, device: str | None = None):

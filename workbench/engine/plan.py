@@ -17,7 +17,7 @@ from ..data import DataShape, Mapping, dataset_mapping, inherits_mapping
 from ..errors import WorkbenchError
 from ..rules import evaluator_name, evaluator_source
 from ..spec import EvaluatorChoice, LossChoice, RunSpec
-from .datasets import CAST_CATEGORY, DatasetPrep, _prepare, _train_classes_for
+from .datasets import DatasetPrep, _prepare, _train_classes_for
 from .losses import check_choice
 from .runs import check_output_dir
 
@@ -197,7 +197,7 @@ def build(spec: RunSpec) -> Plan:
     train_classes = {
         n: preps[f"train/{n}"].label.category_map
         for n in train
-        if preps[f"train/{n}"].label is not None and preps[f"train/{n}"].label.cast == CAST_CATEGORY
+        if preps[f"train/{n}"].label is not None and preps[f"train/{n}"].label.cast == C.CAST_CATEGORY
     }
     prepared: dict[str, dict] = {"eval": {}, "test": {}}
     for split in ("eval", "test"):

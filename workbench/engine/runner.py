@@ -43,11 +43,7 @@ from .streaming import streaming_callback
 
 log = logging.getLogger("workbench.run")
 
-TRAINERS = {
-    C.DENSE: ("sentence_transformers.sentence_transformer.trainer", "SentenceTransformerTrainer"),
-    C.SPARSE: ("sentence_transformers.sparse_encoder.trainer", "SparseEncoderTrainer"),
-    C.CROSS: ("sentence_transformers.cross_encoder.trainer", "CrossEncoderTrainer"),
-}
+TRAINERS = {k.name: k.trainer for k in C.KINDS}  # model type -> (module, trainer class)
 # transformers' own progress printers: they would print into whatever notebook cell is current.
 _PRINTERS = ("NotebookProgressCallback", "PrinterCallback", "ProgressCallback")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import catalog as C
 from .. import data as D
 from .. import engine as B
 from ..errors import WorkbenchError
@@ -226,18 +227,8 @@ EMPTY_HELPER = '''def is_empty(value):
 def _label_code(lab: B.LabelPrep, w: Writer) -> list[str]:
     """The label's cast and rescaling, applied to ``ds`` in place (nothing when the values are used as they are)."""
     label, lines, convert = lab.column, [], None
-    if lab.cast == B.CAST_CATEGORY:
-        lines.append(f"# '{label}' holds text classes; the workbench numbers them like this:")
-        lines.append(f"label_ids = {pretty(lab.category_map, 4)}")
-        convert = "label_ids[v]"
-    elif lab.cast in (B.CAST_INT, B.CAST_FLOAT):
-        whole = lab.cast == B.CAST_INT
-        lines.append(
-            f"# '{label}' holds numbers written as text: read them as {'whole numbers' if whole else 'floats'}."
-        )
-        convert = "int(float(v))" if whole else "float(v)"
-    elif lab.cast == B.CAST_BOOL:
-        convert = "int(v)"
+    if lab.cast is not None:  # the code the cast's catalog entry writes: the same cast the run recorded
+        lines, convert = C.label_cast(lab.cast).code(label, lab.category_map, pretty)
     if lab.label_range is not None:
         lo, hi = (float(v) for v in lab.label_range)
         lines.append(f"# Rescale '{label}' from its {lo:g}–{hi:g} scale to 0–1, as the loss expects.")

@@ -18,6 +18,7 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
+from .. import catalog as C
 from ..errors import WorkbenchError
 from .data import load_section
 from .train import (
@@ -29,7 +30,7 @@ from .train import (
     main_section,
     model_section,
 )
-from .writer import BEIR_HELPER, CLASSES, EVAL_HELPERS, HEADER, MAIN_TEMPLATE, Writer
+from .writer import BEIR_HELPER, EVAL_HELPERS, HEADER, MAIN_TEMPLATE, Writer
 
 __all__ = [
     "BEIR_HELPER",
@@ -66,10 +67,8 @@ def export_script(spec, plan=None) -> str:
 
         plan = build(replace(spec, overwrite=True, resume_from_checkpoint=None))
     w = Writer(plan.model_type)
-    module, model_cls = CLASSES[plan.model_type]
-    w.need(
-        f"sentence_transformers.{module}", model_cls, f"{model_cls}Trainer", f"{model_cls}TrainingArguments"
-    )
+    kind = C.kind(plan.model_type)
+    w.need(kind.package, kind.class_name, kind.trainer[1], kind.training_args[1])
     w.need("transformers", "set_seed")
     body = [
         load_section(spec, plan, w),
@@ -77,10 +76,10 @@ def export_script(spec, plan=None) -> str:
         loss_section(plan, w),
         evaluator_section(plan, w),
     ]
-    main = main_section(spec, plan, w, model_cls)
+    main = main_section(spec, plan, w)
     script = "\n".join(
         [
-            _header(spec, plan, model_cls),
+            _header(spec, plan, kind.class_name),
             w.imports(),
             "",
             _constants(spec, plan),

@@ -13,7 +13,7 @@ from pathlib import Path
 from .. import catalog as C
 from .. import rules
 from ..data import shapes as S
-from .writer import BEIR_HELPER, CLASSES, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
+from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
 
 def _path_code(name_or_path: str, w: Writer) -> str:
@@ -30,7 +30,8 @@ def model_section(spec, plan, w: Writer) -> str:
     from ..engine import models
 
     m = spec.model
-    module, cls = CLASSES[plan.model_type]
+    kind = C.kind(plan.model_type)
+    cls = kind.class_name
     path = models.resolve_model_path(m.name_or_path)
     local = Path(path).is_dir()
     out = [
@@ -43,10 +44,10 @@ def model_section(spec, plan, w: Writer) -> str:
         card_args.insert(0, "local_files_only=True")
     card = ""
     if card_args:
-        w.need(f"sentence_transformers.{module}", f"{cls}ModelCardData")
+        w.need(kind.package, kind.card[1])
         if local:
             out.append("    # A local model: the model card never looks the base model up on the Hub.")
-        out.append(f"    card = {cls}ModelCardData({', '.join(card_args)})")
+        out.append(f"    card = {kind.card[1]}({', '.join(card_args)})")
         card = ", model_card_data=card"
     if plan.model_type == C.CROSS:
         extra = f", max_length={m.max_seq_length}" if m.max_seq_length else ""
@@ -118,7 +119,7 @@ def evaluator_section(plan, w: Writer) -> str:
     return "\n".join(out) + "\n\n"
 
 
-def main_section(spec, plan, w: Writer, model_cls: str) -> str:
+def main_section(spec, plan, w: Writer) -> str:
     """``evaluate()`` and ``main()``: the trainer with the plan's final training arguments written out."""
     has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
     total = sum(plan.shapes[f"train/{n}"].n_rows for n in plan.loss_specs)
@@ -164,7 +165,8 @@ def main_section(spec, plan, w: Writer, model_cls: str) -> str:
     resume_code = repr(resume) if resume not in (None, False) else "None"
     w.plain("json")
     return MAIN_TEMPLATE.format(
-        model_cls=model_cls,
+        args_cls=C.kind(plan.model_type).training_args[1],
+        trainer_cls=C.kind(plan.model_type).trainer[1],
         args="\n".join(arg_lines),
         train=train,
         eval_ds=eval_ds,
@@ -212,37 +214,8 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
 
 
 def _param_code(param, key: str, value, cls, w: Writer) -> str:
-    """A loss parameter as source code (mirrors workbench.engine.losses._convert)."""
-    import importlib
-
-    from ..engine import losses as build_losses
-
-    kind = param.kind if param else None
-    if value is None:
-        return "None"
-    if kind == "similarity" or (key == "similarity_fct" and isinstance(value, str)):
-        w.need("sentence_transformers", "util")
-        return f"util.{value}"
-    if key == "distance_metric":
-        member = build_losses.distance_metric(cls, value)
-        if isinstance(member, str):
-            return repr(member)
-        for module, holder_name in build_losses.DISTANCE_HOLDERS:
-            holder = getattr(importlib.import_module(module), holder_name)
-            if getattr(holder, str(value), None) is member:
-                w.need(module, holder_name)
-                return f"{holder_name}.{value}"
-        return repr(value)
-    if key == "activation_fn" and isinstance(value, str):
-        w.plain("torch")
-        return f"torch.nn.{value}()"
-    if kind == "model":
-        w.need("sentence_transformers.sentence_transformer", "SentenceTransformer")
-        return f"SentenceTransformer({_path_code(str(value), w)})"
-    if key == "pos_weight":
-        w.plain("torch")
-        return f"torch.tensor({float(value)!r})"
-    return repr(value)
+    """A loss parameter as source code: written by the entry of ``catalog.params`` that builds it for the run."""
+    return C.value_code(param, key, value, cls, w, model_code=lambda name: _path_code(name, w))
 
 
 def _loss_call(loss: C.LossSpec, given: dict, shape: S.DataShape, w: Writer, *, inner: bool) -> list[str]:
@@ -252,7 +225,7 @@ def _loss_call(loss: C.LossSpec, given: dict, shape: S.DataShape, w: Writer, *, 
     cls = C.resolve_loss(loss)
     # One model type per run, so `losses` is always that type's module (modifiers are dense, wrappers sparse).
     alias = "losses"
-    w.need(f"sentence_transformers.{CLASSES[loss.model_type][0]}", "losses")
+    w.need(C.kind(loss.model_type).package, "losses")
     valid = inspect.signature(cls.__init__).parameters
     specs = {p.name: p for p in loss.params}
     kwargs: list[tuple[str, str, str]] = []
@@ -314,7 +287,7 @@ def loss_code(plan, name: str, w: Writer) -> list[str]:
 def evaluator_code(ev, plan, w: Writer) -> list[str]:
     """Code that appends ``(split, evaluator)`` to ``found`` (mirrors workbench.engine.evaluators.build_evaluator)."""
     spec, choice = ev.spec, ev.choice
-    w.need(C.EVALUATOR_MODULES[plan.model_type][0], spec.name)
+    w.need(C.kind(plan.model_type).evaluation[0], spec.name)
     params = []
     for key, value in (choice.params or {}).items():
         if key == "similarity_fct" and isinstance(value, str):

@@ -8,15 +8,6 @@ from __future__ import annotations
 import pprint
 import textwrap
 
-from .. import catalog as C
-
-# Model type -> (sentence_transformers submodule, model class); the trainer and arguments classes share the prefix.
-CLASSES = {
-    C.DENSE: ("sentence_transformer", "SentenceTransformer"),
-    C.SPARSE: ("sparse_encoder", "SparseEncoder"),
-    C.CROSS: ("cross_encoder", "CrossEncoder"),
-}
-
 
 def comment(text: str, indent: int = 4) -> list[str]:
     """A comment wrapped to the line length (lines without the body indent, which the caller adds)."""
@@ -105,11 +96,11 @@ def main():
     evaluators = build_evaluators(evals, tests)
     baseline = evaluate(model, evaluators)
     print("baseline:", json.dumps(baseline, indent=2))
-    args = {model_cls}TrainingArguments(
+    args = {args_cls}(
         output_dir=str(OUTPUT_DIR / "checkpoints"),
 {args}
     )
-    trainer = {model_cls}Trainer(
+    trainer = {trainer_cls}(
         model=model,
         args=args,
         train_dataset={train},

@@ -5,7 +5,6 @@ wording (wording), dataset entries (datasets) and heavy imports (heavy)."""
 from __future__ import annotations
 
 from .actions import (
-    MODEL_CLASSES,
     SCRIPT_NAME,
     SessionActions,
     check_max_seq_length,
@@ -78,7 +77,6 @@ __all__ = [
     "ENDED",
     "HEAVY_LOCK",
     "LoadingHost",
-    "MODEL_CLASSES",
     "PANELS",
     "RunController",
     "SCRIPT_NAME",

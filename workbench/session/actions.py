@@ -21,12 +21,6 @@ from .heavy import HEAVY_LOCK
 if TYPE_CHECKING:
     from .state import Session
 
-# The class a saved model of each type is loaded with (to push it).
-MODEL_CLASSES = {
-    C.DENSE: ("sentence_transformers", "SentenceTransformer"),
-    C.SPARSE: ("sentence_transformers", "SparseEncoder"),
-    C.CROSS: ("sentence_transformers", "CrossEncoder"),
-}
 SCRIPT_NAME = "train_script.py"
 _NO_MODEL = "There is no saved model yet: train first."
 
@@ -81,7 +75,7 @@ def push_model(
     import importlib
 
     repo = check_push(saved_path, repo)
-    module, cls = MODEL_CLASSES[model_type]
+    module, cls = C.kind(model_type).model_class  # the class a saved model of this type loads with
     with HEAVY_LOCK:
         model_cls = getattr(importlib.import_module(module), cls)
     model = model_cls(saved_path)

@@ -5,22 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 
+from ..catalog import warm_modules
+
 # The logger keeps its old name, so logging configured for the Session still sees warm-up failures.
 log = logging.getLogger("workbench.state")
 
 # Two threads importing sentence-transformers at the same time can see a half-initialised module ("cannot import
 # name ... from partially initialized module"). Every heavy import the app starts goes through this lock.
 HEAVY_LOCK = threading.RLock()
-_WARM_MODULES = (
-    "sentence_transformers",
-    "sentence_transformers.sentence_transformer.training_args",
-    "sentence_transformers.sparse_encoder.training_args",
-    "sentence_transformers.cross_encoder.training_args",
-    "sentence_transformers.sentence_transformer.trainer",
-    "sentence_transformers.sparse_encoder.trainer",
-    "sentence_transformers.cross_encoder.trainer",
-    "datasets",
-)
 
 
 def warm_up() -> None:
@@ -28,7 +20,7 @@ def warm_up() -> None:
     import importlib
 
     with HEAVY_LOCK:
-        for name in _WARM_MODULES:
+        for name in warm_modules():
             try:
                 importlib.import_module(name)
             except Exception as exc:  # noqa: BLE001 - the run reports a missing library properly

@@ -4,7 +4,6 @@ contract; a RunSpec never holds a Hub token."""
 from __future__ import annotations
 
 from .parts import (
-    MODEL_TYPES,
     POOLING_MODES,
     SECRET_KEYS,
     SOURCES,
@@ -25,7 +24,6 @@ __all__ = [
     "DatasetSpec",
     "EvaluatorChoice",
     "LossChoice",
-    "MODEL_TYPES",
     "ModelSpec",
     "POOLING_MODES",
     "RunSpec",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ..catalog import DENSE, kind
 from ..errors import WorkbenchError, nearest
 
-MODEL_TYPES = ("sentence-transformer", "sparse-encoder", "cross-encoder")
 SOURCES = ("hub", "csv", "json", "parquet", "arrow", "sql", "dict", "holdout")
 SPLITS = ("train", "eval", "test")
 POOLING_MODES = ("mean", "cls", "max", "lasttoken", "weightedmean")
@@ -75,7 +75,7 @@ class ModelSpec:
         model_card: Model-card data: ``language``, ``license``, ``model_name``.
     """
 
-    type: str = "sentence-transformer"
+    type: str = DENSE
     name_or_path: str = "default"
     max_seq_length: int | None = None
     from_scratch: dict | None = None
@@ -97,12 +97,7 @@ class ModelSpec:
         data = dict(data)
         _check_keys(data, [f.name for f in fields(cls)], "model")
         spec = cls(**data)
-        if spec.type not in MODEL_TYPES:
-            raise WorkbenchError(
-                f"model type '{spec.type}' is not known.",
-                fix=f"use one of: {', '.join(MODEL_TYPES)}.",
-                where="model.type",
-            )
+        kind(spec.type)  # refuses an unknown model type, naming the known ones
         if spec.max_seq_length is not None and (
             not isinstance(spec.max_seq_length, int)
             or isinstance(spec.max_seq_length, bool)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import ipywidgets as widgets
 
+from .. import catalog as C
 from ..session import ACTIVE, Session
 
 CSS = """
@@ -44,8 +45,9 @@ CSS = """
 """
 
 
-# A Dropdown cannot select the value None (it means "nothing selected"), so "use the default" is this string.
-DEFAULT = "__default__"
+# A Dropdown cannot select the value None (it means "nothing selected"), so "use the default" is this string
+# (the catalog's parameter kinds make their dropdowns with it).
+DEFAULT = C.USE_DEFAULT
 
 
 def esc(value) -> str:
@@ -190,22 +192,6 @@ def set_off(widget: widgets.Widget, off: bool, busy: bool = False) -> None:
 # ---- a form for loss / modifier / wrapper parameters -----------------------------------------------------------
 
 
-def parse_param(kind: str, text: str):
-    """Turn the text typed for a parameter into its value (ValueError with a readable message)."""
-    text = text.strip()
-    if kind == "int":
-        return int(text)
-    if kind == "float":
-        return float(text)
-    if kind in ("int_list", "float_list"):
-        cast = int if kind == "int_list" else float
-        parts = [p for p in text.replace("[", "").replace("]", "").split(",") if p.strip()]
-        if not parts:
-            raise ValueError("give comma-separated numbers, e.g. 384, 256, 128")
-        return [cast(p) for p in parts]
-    return text
-
-
 class ParamForm(widgets.VBox):
     """Widgets for a tuple of catalog ParamSpecs; ``on_change(values)`` gets only the values set by the person.
 
@@ -220,58 +206,12 @@ class ParamForm(widgets.VBox):
         self.inputs: dict[str, widgets.Widget] = {}
         self.msgs: dict[str, widgets.HTML] = {}
         rows = []
-        style = {"description_width": "200px"}
         for p in self.params:
-            desc = p.name
-            tip = p.help or p.name
-            current = self.values.get(p.name)
-            if p.kind == "auto":
-                rows.append(
-                    widgets.HTML(
-                        f"<span class='wb-hint'><b>{esc(p.name)}</b>: set automatically "
-                        f"({esc(p.help)})</span>"
-                    )
-                )
+            kind = C.param_kind(p.kind)  # its entry makes the input, and reads and parses what it holds
+            w = kind.widget(p, self.values.get(p.name))
+            if not kind.has_input:
+                rows.append(w)
                 continue
-            if p.kind == "bool":
-                w = widgets.Dropdown(
-                    options=[
-                        (f"default ({'on' if p.default else 'off'})", DEFAULT),
-                        ("on", True),
-                        ("off", False),
-                    ],
-                    value=DEFAULT if current is None else current,
-                    description=desc,
-                    style=style,
-                    tooltip=tip,
-                )
-            elif p.kind in ("choice", "similarity"):
-                w = widgets.Dropdown(
-                    options=[(f"default ({p.default})", DEFAULT)] + [(str(c), c) for c in p.choices],
-                    value=current if current in p.choices else DEFAULT,
-                    description=desc,
-                    style=style,
-                    tooltip=tip,
-                )
-            else:
-                shown = (
-                    ""
-                    if current is None
-                    else (", ".join(map(str, current)) if isinstance(current, list) else str(current))
-                )
-                placeholder = "default: " + (
-                    ", ".join(map(str, p.default))
-                    if isinstance(p.default, (list, tuple))
-                    else ("automatic" if p.default is None else str(p.default))
-                )
-                w = widgets.Text(
-                    value=shown,
-                    placeholder=placeholder,
-                    description=desc,
-                    style=style,
-                    tooltip=tip,
-                    continuous_update=False,
-                )
             w.observe(self._changed, "value")
             self.inputs[p.name] = w
             self.msgs[p.name] = widgets.HTML()
@@ -287,23 +227,14 @@ class ParamForm(widgets.VBox):
             if w is None:
                 continue
             self.msgs[p.name].value = ""
-            if isinstance(w, widgets.Dropdown):
-                if w.value != DEFAULT:
-                    values[p.name] = w.value
-                continue
-            if not w.value.strip():
-                continue
+            kind = C.param_kind(p.kind)
             try:
-                values[p.name] = parse_param(p.kind, w.value)
+                value = kind.read(w)
             except ValueError:
-                what = {
-                    "int": "a whole number",
-                    "float": "a number",
-                    "int_list": "whole numbers separated by commas",
-                    "float_list": "numbers separated by commas",
-                }.get(p.kind, "a value")
-                self.msgs[p.name].value = field_msg(f"needs {what}")
+                self.msgs[p.name].value = field_msg(f"needs {kind.what}")
                 return
+            if value is not None:
+                values[p.name] = value
         self.values = values
         self.on_change(values)
 

@@ -8,7 +8,6 @@ The field list needs the sentence-transformers import (seconds), so the form is 
 from __future__ import annotations
 
 import json
-import math
 
 import ipywidgets as widgets
 
@@ -22,38 +21,7 @@ ON_OFF = (("on", True), ("off", False))
 
 def parse_arg(field: C.ArgField, text: str):
     """The value typed for a training argument (ValueError with a readable message when it is wrong)."""
-    raw, text = text, text.strip()
-    kind = field.type
-    if kind == "int":
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError("needs a whole number") from None
-    elif kind == "float":
-        try:
-            value = int(text) if text.lstrip("-").isdigit() else float(text)
-        except ValueError:
-            raise ValueError("needs a number, e.g. 2e-5 or 0.1") from None
-        if not math.isfinite(value):
-            raise ValueError("needs a finite number, e.g. 2e-5 or 0.1")
-    elif kind == "bool":
-        if text.lower() not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
-            raise ValueError("needs true or false")
-        value = text.lower() in ("true", "yes", "on", "1")
-    elif kind in ("list", "dict"):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            if kind == "dict":
-                raise ValueError('needs JSON, e.g. {"key": "value"}') from None
-            value = [p.strip() for p in text.split(",") if p.strip()]
-    elif kind == "other":
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = raw if field.name == "prompts" else text  # a prompt's trailing space is part of it
-    else:
-        value = raw if field.name == "prompts" else text
+    value = C.param_kind(field.type).parse(text, field.name)
     problem = C.range_problem(field.name, value)
     if problem:
         raise ValueError(problem)
