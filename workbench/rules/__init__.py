@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from .args import (
     auto_precision,
+    check_best_metric,
+    check_evaluation,
     merge_args,
+    precision_notes,
     recommended_args,
+)
+from .choices import (
+    refusal,
+    resolve_loss,
 )
 from .evaluators import (
     evaluator_fits,
@@ -15,6 +22,8 @@ from .evaluators import (
     suggest_evaluators,
 )
 from .guardrails import (
+    RULES,
+    Guard,
     guardrails,
 )
 from .losses import (
@@ -32,19 +41,26 @@ from .losses import (
 
 __all__ = [
     "Fix",
+    "Guard",
     "NUMERIC_LABEL_ROLES",
+    "RULES",
     "SCALE_FREE",
     "Verdict",
     "auto_precision",
     "ce_num_labels",
+    "check_best_metric",
+    "check_evaluation",
     "evaluator_fits",
     "evaluator_name",
     "evaluator_source",
     "guardrails",
     "merge_args",
+    "precision_notes",
     "recommend",
     "recommend_with_fix",
     "recommended_args",
+    "refusal",
+    "resolve_loss",
     "shape_with",
     "suggest_evaluators",
     "verdict",
