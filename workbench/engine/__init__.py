@@ -49,6 +49,7 @@ from .models import (
     tiny_bert,
 )
 from .plan import (
+    DatasetPlan,
     EvaluatorPlan,
     Plan,
     build,
@@ -89,6 +90,7 @@ __all__ = [
     "CROSS",
     "DENSE",
     "DISTANCE_HOLDERS",
+    "DatasetPlan",
     "DatasetPrep",
     "EvaluatorPlan",
     "Event",
