@@ -34,6 +34,30 @@ def test_plan_records_each_label_cast(make_config, tmp_path):
     assert set(plan.preps) == {f"train/{n}" for n in plan.train} | {f"eval/{n}" for n in plan.eval}
 
 
+def test_plan_holds_one_dataset_plan_per_dataset_and_its_views_derive_from_them(make_config, tmp_path):
+    plan = _plan(make_config, tmp_path)
+    train = ["sts", "nli", "scored", "topics", "bools", "pairs", "unused"]
+    assert [dp.key for dp in plan.datasets] == [f"train/{n}" for n in train] + ["eval/dev", "eval/nli_dev"]
+    assert list(plan.train) == list(plan.loss_specs) == list(plan.loss_choices) == train
+    assert list(plan.shapes) == list(plan.preps) == [dp.key for dp in plan.datasets]
+    for dp in plan.datasets:
+        assert getattr(plan, dp.split)[dp.name] is dp.dataset and plan.preps[dp.key] is dp.prep
+        assert plan.shapes[dp.key] is dp.shape and (dp.inputs, dp.label) == (dp.shape.inputs, dp.shape.label)
+    unused = plan.dataset("train", "unused")
+    assert unused.label_guessed and unused.label is None  # the guessed label MNRL takes none of is dropped
+    assert (
+        plan.loss_choices["sts"].name == plan.loss_specs["sts"].name == "CosineSimilarityLoss"
+    )  # auto resolved
+    dev = plan.dataset("eval", "dev")  # a holdout takes its train set's mapping, the rescale fix included
+    assert (dev.inputs, dev.label, dev.label_range) == (
+        plan.dataset("train", "sts").inputs,
+        "score",
+        (0.0, 5.0),
+    )
+    assert dev.loaded_split is None and list(plan.eval_loss) == []  # one loss per train set: none on eval
+    assert plan.recommended["learning_rate"] == 2e-5 and plan.device == plan.device_info["device"]
+
+
 def test_plan_record_matches_the_prepared_data(make_config, tmp_path):
     plan = _plan(make_config, tmp_path)
     for key, prep in plan.preps.items():

@@ -1,4 +1,5 @@
-"""Verdicts, fixes, recommendations, guardrails and evaluator fits on crafted DataShapes (no data, no model)."""
+"""Verdicts, fixes, recommendations and evaluator fits on crafted DataShapes (no data, no model); the guardrails
+are tested in test_guardrails.py."""
 
 from __future__ import annotations
 
@@ -445,109 +446,6 @@ def test_recommend_nothing_for_unusable_data():
     for model_type in C.MODEL_TYPES:
         assert K.recommend_with_fix(only_ids, model_type) is None
         assert K.recommend(only_ids, model_type) is None
-
-
-# ---- guardrails ------------------------------------------------------------------------------------------------
-
-
-def test_guardrails_switch_on_no_duplicates_for_mnrl():
-    loss = C.get_loss("MultipleNegativesRankingLoss")
-    args, notes = K.guardrails(loss, {"per_device_train_batch_size": 8}, C.DENSE)
-    assert args["batch_sampler"] == "no_duplicates"
-    assert any("batch_sampler set to 'no_duplicates'" in n for n in notes)
-    assert args["dataloader_pin_memory"] is False
-
-
-def test_guardrails_group_by_label_for_batch_triplet_losses():
-    for name in TABLE["D1"][3]:
-        args, notes = K.guardrails(C.get_loss(name), {}, C.DENSE, shape_for("D1"))
-        assert args["batch_sampler"] == "group_by_label", name
-        assert any("builds batches by label" in n for n in notes)
-
-
-def test_guardrails_refuse_batch_triplet_with_single_row_classes():
-    shape = replace(shape_for("D1"), min_rows_per_class=1)
-    with pytest.raises(WorkbenchError, match="needs at least 2 rows per class"):
-        K.guardrails(C.get_loss("BatchHardTripletLoss"), {}, C.DENSE, shape)
-
-
-def test_guardrails_keep_the_users_sampler_with_a_warning():
-    loss = C.get_loss("MultipleNegativesRankingLoss")
-    args, notes = K.guardrails(loss, {"batch_sampler": "batch_sampler"}, C.DENSE)
-    assert args["batch_sampler"] == "batch_sampler"
-    assert any(n.startswith("warning:") and "'no_duplicates'" in n for n in notes)
-    args, notes = K.guardrails(loss, {"batch_sampler": "no_duplicates_hashed"}, C.DENSE)
-    assert args["batch_sampler"] == "no_duplicates_hashed" and not any("warning" in n for n in notes)
-
-
-def test_guardrails_leave_the_sampler_alone_for_losses_without_one():
-    args, notes = K.guardrails(C.get_loss("CoSENTLoss"), {}, C.DENSE)
-    assert "batch_sampler" not in args and not notes
-
-
-@pytest.mark.parametrize(
-    "name,model_type",
-    [
-        ("CachedMultipleNegativesRankingLoss", C.DENSE),
-        ("CachedGISTEmbedLoss", C.DENSE),
-        ("CachedMultipleNegativesRankingLoss", C.CROSS),
-    ],
-)
-def test_guardrails_refuse_cached_loss_with_gradient_checkpointing(name: str, model_type: str):
-    with pytest.raises(WorkbenchError) as info:
-        K.guardrails(C.get_loss(name, model_type), {"gradient_checkpointing": True}, model_type)
-    assert info.value.where == "args.gradient_checkpointing"
-    K.guardrails(C.get_loss(name, model_type), {"gradient_checkpointing": False}, model_type)
-    K.guardrails(C.get_loss("MultipleNegativesRankingLoss"), {"gradient_checkpointing": True}, C.DENSE)
-
-
-@pytest.mark.parametrize("flag", ["fp16", "bf16"])
-def test_guardrails_refuse_half_precision_on_cpu(flag: str):
-    loss = C.get_loss("CoSENTLoss")
-    with pytest.raises(WorkbenchError) as info:
-        K.guardrails(loss, {flag: True}, C.DENSE, device="cpu")
-    assert info.value.where == f"args.{flag}"
-    args, _ = K.guardrails(loss, {flag: True}, C.DENSE, device="cuda")
-    assert args[flag] is True and "dataloader_pin_memory" not in args
-
-
-def test_guardrails_best_model_needs_evaluation():
-    loss = C.get_loss("CoSENTLoss")
-    with pytest.raises(WorkbenchError) as info:
-        K.guardrails(loss, {"load_best_model_at_end": True}, C.DENSE)
-    assert info.value.where == "args.load_best_model_at_end"
-    args, notes = K.guardrails(
-        loss,
-        {
-            "load_best_model_at_end": True,
-            "eval_strategy": "steps",
-            "eval_steps": 10,
-            "save_strategy": "epoch",
-            "save_steps": 15,
-        },
-        C.DENSE,
-    )
-    assert args["save_strategy"] == "steps" and args["save_steps"] == 10
-    assert len(notes) == 2
-
-
-def test_guardrails_lower_a_batch_larger_than_the_data():
-    loss = C.get_loss("MultipleNegativesRankingLoss")
-    small = replace(shape_for("D6"), n_rows=3)
-    args, notes = K.guardrails(loss, {"per_device_train_batch_size": 32}, C.DENSE, small)
-    assert args["per_device_train_batch_size"] == 3
-    assert any("batch size lowered to 3" in n for n in notes)
-    assert any("learn little from batches smaller than 4" in n for n in notes)
-    args, _ = K.guardrails(loss, {"per_device_train_batch_size": 8}, C.DENSE, shape_for("D6"))
-    assert args["per_device_train_batch_size"] == 8
-
-
-def test_guardrails_do_not_mutate_the_callers_args():
-    given = {"per_device_train_batch_size": 32}
-    K.guardrails(
-        C.get_loss("MultipleNegativesRankingLoss"), given, C.DENSE, replace(shape_for("D6"), n_rows=3)
-    )
-    assert given == {"per_device_train_batch_size": 32}
 
 
 def test_ce_num_labels():

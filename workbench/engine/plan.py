@@ -1,8 +1,9 @@
 """RunSpec -> Plan: load and map every dataset, judge and resolve the losses, settle the training arguments.
 
 Everything a run needs that does not need the model itself is decided here, so configuration problems surface as
-one `WorkbenchError` before any model is loaded. The losses are constructed later by :func:`make_losses` (they
-need the model).
+one `WorkbenchError` before any model is loaded. :func:`build` applies :data:`STEPS` in order to one :class:`Plan`
+holding one :class:`DatasetPlan` per dataset; each step fills in what it decides. The losses are constructed later
+by :func:`workbench.engine.losses.make_losses` (they need the model).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from .. import data, rules
 from ..data import DataShape, Mapping, dataset_mapping, inherits_mapping
 from ..errors import WorkbenchError
 from ..rules import evaluator_name, evaluator_source
-from ..spec import EvaluatorChoice, LossChoice, RunSpec
+from ..spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from .datasets import DatasetPrep, _prepare, _train_classes_for
 from .losses import check_choice
 from .runs import check_output_dir
 
-__all__ = ["EvaluatorPlan", "Plan", "build"]
+__all__ = ["STEPS", "DatasetPlan", "EvaluatorPlan", "Plan", "build"]
+
+CPU = {"device": "cpu", "name": "CPU", "fp16": False, "bf16": False}
 
 
 @dataclass
@@ -36,48 +39,137 @@ class EvaluatorPlan:
 
 
 @dataclass
+class DatasetPlan:
+    """One dataset of the run, as the build steps decide it.
+
+    Attributes:
+        split: ``train`` / ``eval`` / ``test``.
+        name: The dataset's name in its split.
+        spec: Its DatasetSpec.
+        raw: The loaded rows (a train set's after its holdouts were split off).
+        loaded_split: The loaded dataset's split (``Dataset.split``), taken before any holdout; None for a holdout.
+        profile: The column profile of ``raw``.
+        inputs / label / label_range: The column mapping the run uses (a loss's fix applied, for a train set).
+        label_guessed: The label was guessed from the data, not configured.
+        shape: The mapped data's DataShape.
+        dataset: The prepared dataset (inputs in order, ``label`` last).
+        prep: The record of how ``dataset`` was prepared (what the exported script writes out).
+        loss / choice: For a train set, the resolved catalog loss and the LossChoice with its resolved name.
+        loss_scored: For an eval set, the (single) loss is also computed on it during training.
+    """
+
+    split: str
+    name: str
+    spec: DatasetSpec
+    raw: Any = None
+    loaded_split: str | None = None
+    profile: Any = None
+    inputs: tuple[str, ...] = ()
+    label: str | None = None
+    label_range: tuple[float, float] | None = None
+    label_guessed: bool = False
+    shape: DataShape | None = None
+    dataset: Any = None
+    prep: DatasetPrep | None = None
+    loss: C.LossSpec | None = None
+    choice: LossChoice | None = None
+    loss_scored: bool = False
+
+    @property
+    def key(self) -> str:
+        """``"split/name"``, as evaluators and notes name the dataset."""
+        return f"{self.split}/{self.name}"
+
+    @property
+    def where(self) -> str:
+        """The dataset's place in the configuration."""
+        return f"datasets.{self.split}.{self.name}"
+
+
+@dataclass
 class Plan:
     """Everything decided before the model is loaded.
 
     Attributes:
-        spec: The run's RunSpec.
-        model_type: ``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder``.
-        loss_specs: The resolved catalog loss per train dataset (``auto`` replaced).
-        loss_choices: The LossChoice per train dataset, with the resolved name.
-        train / eval / test: Prepared datasets (inputs in order, ``label`` last) by name.
-        shapes: DataShape per ``"train/NAME"`` / ``"eval/NAME"`` / ``"test/NAME"``.
-        preps: DatasetPrep per ``"train/NAME"`` / ``"eval/NAME"`` / ``"test/NAME"``: the column mapping and the
-            label's cast, category ids and rescaling that produced the prepared datasets.
+        spec: The run's RunSpec (training arguments coerced: ``"2e-5"`` from YAML is the number).
+        datasets: One DatasetPlan per dataset: the train sets, then the eval sets, then the test sets.
         args: The final training-argument dict (without output_dir).
+        recommended: The workbench's defaults the args were merged over (before the user's and the guardrails).
         notes: Human-readable notes on what was decided and adjusted.
         evaluators: The evaluators with their instances.
-        eval_loss: Eval datasets the (single) loss can score; passed to the trainer as ``eval_dataset``.
         num_labels: Cross-encoder output size (None for other model types).
-        device: ``cuda`` / ``mps`` / ``cpu``.
-        device_info: :func:`workbench.engine.models.detect_device`'s answer (name, fp16/bf16 support) the args were
-            settled for.
+        device_info: :func:`workbench.engine.models.detect_device`'s answer (name, fp16/bf16 support) the args
+            were settled for.
         resume: The checkpoint folder to resume from, or None.
+
+    The views below are read by the runner and the exporter: ``train`` / ``eval`` / ``test`` (prepared datasets
+    by name), ``shapes`` and ``preps`` (by ``"split/name"``), ``loss_specs`` and ``loss_choices`` (by train set),
+    ``eval_loss`` (the eval sets the loss scores), ``model_type``, ``device``, ``train_rows``, ``output_dir``.
     """
 
     spec: RunSpec
-    model_type: str
-    loss_specs: dict[str, C.LossSpec]
-    loss_choices: dict[str, LossChoice]
-    train: dict[str, Any]
-    eval: dict[str, Any]
-    test: dict[str, Any]
-    shapes: dict[str, DataShape]
-    args: dict
+    datasets: list[DatasetPlan] = field(default_factory=list)
+    args: dict = field(default_factory=dict)
+    recommended: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     evaluators: list[EvaluatorPlan] = field(default_factory=list)
-    eval_loss: dict[str, Any] = field(default_factory=dict)
     num_labels: int | None = None
-    device: str = "cpu"
     resume: str | None = None
-    preps: dict[str, DatasetPrep] = field(default_factory=dict)
-    device_info: dict = field(
-        default_factory=lambda: {"device": "cpu", "name": "CPU", "fp16": False, "bf16": False}
-    )
+    device_info: dict = field(default_factory=lambda: dict(CPU))
+
+    def of_split(self, split: str) -> list[DatasetPlan]:
+        """The DatasetPlans of one split, in the configuration's order."""
+        return [dp for dp in self.datasets if dp.split == split]
+
+    def dataset(self, split: str, name: str) -> DatasetPlan:
+        """One DatasetPlan by split and name (KeyError when there is none)."""
+        for dp in self.datasets:
+            if dp.split == split and dp.name == name:
+                return dp
+        raise KeyError(f"{split}/{name}")
+
+    @property
+    def model_type(self) -> str:
+        """``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder``."""
+        return self.spec.model.type
+
+    @property
+    def train(self) -> dict[str, Any]:
+        return {dp.name: dp.dataset for dp in self.of_split("train")}
+
+    @property
+    def eval(self) -> dict[str, Any]:
+        return {dp.name: dp.dataset for dp in self.of_split("eval")}
+
+    @property
+    def test(self) -> dict[str, Any]:
+        return {dp.name: dp.dataset for dp in self.of_split("test")}
+
+    @property
+    def shapes(self) -> dict[str, DataShape]:
+        return {dp.key: dp.shape for dp in self.datasets if dp.shape is not None}
+
+    @property
+    def preps(self) -> dict[str, DatasetPrep]:
+        return {dp.key: dp.prep for dp in self.datasets if dp.prep is not None}
+
+    @property
+    def loss_specs(self) -> dict[str, C.LossSpec]:
+        return {dp.name: dp.loss for dp in self.of_split("train") if dp.loss is not None}
+
+    @property
+    def loss_choices(self) -> dict[str, LossChoice]:
+        return {dp.name: dp.choice for dp in self.of_split("train") if dp.choice is not None}
+
+    @property
+    def eval_loss(self) -> dict[str, Any]:
+        """The eval datasets the (single) loss can score; passed to the trainer as ``eval_dataset``."""
+        return {dp.name: dp.dataset for dp in self.of_split("eval") if dp.loss_scored}
+
+    @property
+    def device(self) -> str:
+        """``cuda`` / ``mps`` / ``cpu``."""
+        return self.device_info["device"]
 
     @property
     def train_rows(self) -> int:
@@ -88,208 +180,217 @@ class Plan:
         return Path(self.spec.output_dir)
 
 
-def _refusal(loss: C.LossSpec, verdict, where: str, shape: DataShape, model_type: str) -> WorkbenchError:
-    fixes = [f.text for f in verdict.fixes]
-    fitting = [v.name for v in rules.verdicts(shape, model_type) if v.compatible]
-    fix = "; or ".join(fixes) if fixes else ""
-    if fitting:
-        fix = (fix + "; or " if fix else "") + f"choose a loss that fits: {', '.join(fitting[:6])}"
-    return WorkbenchError(
-        f"{loss.name} does not fit train dataset '{where}': {verdict.reason}.",
-        fix=(fix or "change the column mapping (columns / label) or the loss") + ".",
-        where="loss",
-    )
-
-
-def _resolve_loss(
-    choice: LossChoice, shape: DataShape, name: str, model_type: str, label_guessed: bool, notes: list[str]
-) -> tuple[C.LossSpec, DataShape, tuple]:
-    """The loss spec for one train dataset, the (possibly fixed) shape, and the mapping changes applied."""
-    if choice.name == "auto":
-        found = rules.recommend_with_fix(shape, model_type)
-        if found is None:
-            raise WorkbenchError(
-                f"no {model_type} loss fits train dataset '{name}' as mapped "
-                f"(inputs {', '.join(shape.inputs) or 'none'}; label {shape.label or 'none'}).",
-                fix="set 'columns' and 'label' for the dataset, or name a loss to see what it needs.",
-                where=f"datasets.train.{name}",
-            )
-        loss, fix = found
-        notes.append(f"loss 'auto' for '{name}': {loss.name}")
-        if fix is not None:
-            notes.append(f"'{name}': {fix.text}")
-            return loss, replace(shape, label_range=fix.label_range), (fix.label_range,)
-        return loss, shape, ()
-    loss = C.get_loss(choice.name, model_type)
-    verdict = rules.verdict(loss, shape)
-    if verdict.compatible:
-        return loss, shape, ()
-    unset = [f for f in verdict.fixes if f.kind == "unset_label"]
-    if unset and label_guessed:
-        notes.append(f"'{name}': the guessed label '{shape.label}' is not used ({loss.name} takes no label)")
-        return loss, replace(shape, label=None, label_role=None), ("no_label",)
-    raise _refusal(loss, verdict, f"train/{name}", shape, model_type)
-
-
 def build(spec: RunSpec) -> Plan:
     """Turn a RunSpec into a Plan; every configuration problem is raised here as a WorkbenchError."""
-    from . import models
-    from .evaluators import build_evaluator
+    plan = Plan(spec=spec)
+    for step in STEPS:
+        step(plan)
+    return plan
 
-    model_type = spec.model.type
+
+# ---- the steps ---------------------------------------------------------------------------------------------------
+
+
+def check_spec(plan: Plan) -> None:
+    """A train set exists; the arguments are read as their types; the model's length and the output folder."""
+    from . import models
+
+    spec = plan.spec
     if not spec.train:
         raise WorkbenchError(
             "there is no train dataset.", fix="add one under datasets.train.", where="datasets.train"
         )
-    spec = spec.replace(args=C.coerce_args(spec.args, model_type))  # "2e-5" from YAML -> 2e-05
+    args = C.coerce_args(spec.args, spec.model.type)  # "2e-5" from YAML -> 2e-05
+    plan.spec = spec = spec.replace(args=args)
     models.check_max_seq_length(spec.model.name_or_path, spec.model.max_seq_length)
-    resume = check_output_dir(spec)
-    notes: list[str] = []
-    raw_train = {name: data.load_raw(ds, where=f"datasets.train.{name}") for name, ds in spec.train.items()}
-    loaded = {f"train/{name}": raw.split for name, raw in raw_train.items()}
-    raw_other: dict[str, dict] = {"eval": {}, "test": {}}
+    plan.resume = check_output_dir(spec)
+
+
+def load_datasets(plan: Plan) -> None:
+    """Load every dataset; a holdout is split off its train set (which keeps the rest)."""
+    spec = plan.spec
+    train = {name: DatasetPlan("train", name, ds) for name, ds in spec.train.items()}
+    for dp in train.values():
+        dp.raw = data.load_raw(dp.spec, where=dp.where)
+        dp.loaded_split = dp.raw.split
+    others = []
     for split in ("eval", "test"):
         for name, ds in getattr(spec, split).items():
-            where = f"datasets.{split}.{name}"
+            dp = DatasetPlan(split, name, ds)
             if ds.source == "holdout":
-                source = raw_train[ds.of]
-                raw_other[split][name] = data.load_raw(ds, train_datasets={ds.of: source}, where=where)
-                raw_train[ds.of] = data.split_holdout(source, float(ds.fraction), ds.seed)[0]
-                notes.append(
-                    f"{split}/{name}: {raw_other[split][name].num_rows} rows held out of train/{ds.of}"
-                )
+                source = train[ds.of]
+                dp.raw = data.load_raw(ds, train_datasets={ds.of: source.raw}, where=dp.where)
+                source.raw = data.split_holdout(source.raw, float(ds.fraction), ds.seed)[0]
+                plan.notes.append(f"{dp.key}: {dp.raw.num_rows} rows held out of train/{ds.of}")
             else:
-                raw_other[split][name] = data.load_raw(ds, where=where)
-                loaded[f"{split}/{name}"] = raw_other[split][name].split
+                dp.raw = data.load_raw(ds, where=dp.where)
+                dp.loaded_split = dp.raw.split
+            others.append(dp)
+    plan.datasets = [*train.values(), *others]
 
-    shapes: dict[str, DataShape] = {}
-    loss_specs: dict[str, C.LossSpec] = {}
-    loss_choices: dict[str, LossChoice] = {}
-    train: dict[str, Any] = {}
-    mappings: dict[str, Mapping] = {}
-    preps: dict[str, DatasetPrep] = {}
-    for name, raw in raw_train.items():
-        ds_spec = spec.train[name]
-        profile = data.profile(raw)
-        inputs, label, _, guessed = dataset_mapping(ds_spec, profile)
-        shape = data.shape_of(profile, inputs, label, ds_spec.label_range, ds=raw)
-        choice = spec.loss_for(name)
-        loss, shape, changes = _resolve_loss(choice, shape, name, model_type, guessed, notes)
-        check_choice(choice, loss, model_type)
-        label = None if "no_label" in changes else label
-        label_range = shape.label_range
-        train[name], preps[f"train/{name}"] = _prepare(
-            raw,
-            profile,
-            inputs,
-            label,
-            label_range,
-            loaded[f"train/{name}"],
-            ds_spec.drop_empty,
-            f"train/{name}",
-            notes,
+
+def judge_train_sets(plan: Plan) -> None:
+    """Map each train set, resolve and check its loss (a fix the loss needs is applied), and prepare it."""
+    for dp in plan.of_split("train"):
+        _map(plan, dp)
+        choice = plan.spec.loss_for(dp.name)
+        loss, dp.shape, dropped, notes = rules.resolve_loss(
+            choice, dp.shape, dp.name, plan.model_type, dp.label_guessed
         )
-        mappings[name] = Mapping(inputs, label, label_range, guessed)
-        shapes[f"train/{name}"] = shape
-        loss_specs[name] = loss
-        loss_choices[name] = replace(choice, name=loss.name)
+        plan.notes.extend(notes)
+        check_choice(choice, loss, plan.model_type)
+        if dropped:
+            dp.label = None
+        dp.label_range = dp.shape.label_range
+        dp.loss, dp.choice = loss, replace(choice, name=loss.name)
+        _prepare_set(plan, dp, dp.spec.drop_empty)
 
+
+def prepare_eval_sets(plan: Plan) -> None:
+    """Map and prepare each eval and test set; text classes get the ids of the train set they measure."""
     train_classes = {
-        n: preps[f"train/{n}"].label.category_map
-        for n in train
-        if preps[f"train/{n}"].label is not None and preps[f"train/{n}"].label.cast == C.CAST_CATEGORY
+        dp.name: dp.prep.label.category_map
+        for dp in plan.of_split("train")
+        if dp.prep.label is not None and dp.prep.label.cast == C.CAST_CATEGORY
     }
-    prepared: dict[str, dict] = {"eval": {}, "test": {}}
-    for split in ("eval", "test"):
-        for name, raw in raw_other[split].items():
-            ds_spec = getattr(spec, split)[name]
-            profile = data.profile(raw)
-            drop_empty = ds_spec.drop_empty
-            inputs, label, label_range, _ = dataset_mapping(ds_spec, profile, train=mappings.get(ds_spec.of))
-            if inherits_mapping(ds_spec):
-                drop_empty = drop_empty or spec.train[ds_spec.of].drop_empty
-            shapes[f"{split}/{name}"] = data.shape_of(profile, inputs, label, label_range, ds=raw)
-            classes = _train_classes_for(raw, profile, label, ds_spec, train_classes)
-            prepared[split][name], preps[f"{split}/{name}"] = _prepare(
-                raw,
-                profile,
-                inputs,
-                label,
-                label_range,
-                loaded.get(f"{split}/{name}"),
-                drop_empty,
-                f"{split}/{name}",
-                notes,
-                classes,
-            )
+    for dp in [*plan.of_split("eval"), *plan.of_split("test")]:
+        _map(plan, dp)
+        drop_empty = dp.spec.drop_empty
+        if inherits_mapping(dp.spec):
+            drop_empty = drop_empty or plan.dataset("train", dp.spec.of).spec.drop_empty
+        classes = _train_classes_for(dp.raw, dp.profile, dp.label, dp.spec, train_classes)
+        _prepare_set(plan, dp, drop_empty, classes)
 
-    evaluators = _plan_evaluators(spec, shapes, model_type, notes)
-    for ev in evaluators:
+
+def plan_evaluators(plan: Plan) -> None:
+    """The configured evaluators (or one that fits each eval/test set), named, then built on their data."""
+    from .evaluators import build_evaluator
+
+    plan.evaluators = _plan_evaluators(plan.spec, plan.shapes, plan.model_type, plan.notes)
+    for ev in plan.evaluators:
         dataset = None
         if ev.choice.dataset:
             split, _, ds_name = ev.choice.dataset.partition("/")
-            dataset = prepared[split][ds_name]
-        ev.instance = build_evaluator(ev.choice, ev.spec, dataset, ev.name, model_type)
+            dataset = plan.dataset(split, ds_name).dataset
+        ev.instance = build_evaluator(ev.choice, ev.spec, dataset, ev.name, plan.model_type)
 
-    eval_loss = {}
-    if not isinstance(spec.loss, dict) and len(loss_specs) == 1:
-        loss = next(iter(loss_specs.values()))
-        eval_loss = {
-            name: ds
-            for name, ds in prepared["eval"].items()
-            if rules.verdict(loss, shapes[f"eval/{name}"]).compatible
-        }
 
-    device_info = models.detect_device()
-    device = device_info["device"]
-    args = _settle_args(spec, loss_specs, shapes, evaluators, eval_loss, model_type, device_info, notes)
-    num_labels = None
-    if model_type == C.CROSS:
-        needs = {n: rules.ce_num_labels(loss_specs[n], shapes[f"train/{n}"]) for n in loss_specs}
-        wanted = set(needs.values())
-        if spec.model.num_labels is not None:
-            num_labels = spec.model.num_labels
-            for n, need in needs.items():
-                by_class = loss_specs[n].num_labels == "classes"
-                if num_labels < need if by_class else num_labels != need:
-                    raise WorkbenchError(
-                        f"model.num_labels is {num_labels}, but {loss_specs[n].name} on train/{n} needs "
-                        f"{'at least ' if by_class else ''}{need} output{'s' if need != 1 else ''}"
-                        + (f" (one per class: {need} classes)." if by_class else " (one score per pair)."),
-                        fix=f"set model.num_labels to {need}, or leave it out: the workbench sizes it from the loss.",
-                        where="model.num_labels",
-                    )
-        elif len(wanted) > 1:
-            sizes = ", ".join(f"{loss_specs[n].name} on train/{n} needs {need}" for n, need in needs.items())
-            raise WorkbenchError(
-                f"one cross-encoder cannot have the output sizes these losses need ({sizes}).",
-                fix="train the score/binary datasets and the class datasets in separate runs.",
-                where="loss",
-            )
-        else:
-            num_labels = wanted.pop()
-    return Plan(
-        spec=spec,
-        model_type=model_type,
-        loss_specs=loss_specs,
-        loss_choices=loss_choices,
-        train=train,
-        eval=prepared["eval"],
-        test=prepared["test"],
-        shapes=shapes,
-        args=args,
-        notes=notes,
-        evaluators=evaluators,
-        eval_loss=eval_loss,
-        num_labels=num_labels,
-        device=device,
-        resume=resume,
-        preps=preps,
-        device_info=device_info,
+def score_eval_sets_by_loss(plan: Plan) -> None:
+    """With one loss for the run, it is also computed on the eval sets it fits (the trainer's ``eval_dataset``)."""
+    train = plan.of_split("train")
+    if not isinstance(plan.spec.loss, dict) and len(train) == 1:
+        for dp in plan.of_split("eval"):
+            dp.loss_scored = rules.verdict(train[0].loss, dp.shape).compatible
+
+
+def settle_args(plan: Plan) -> None:
+    """The user's arguments over the workbench's defaults for this data and device, then the guardrails."""
+    from . import models
+
+    spec = plan.spec
+    plan.device_info = models.detect_device()
+    has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
+    train = plan.of_split("train")
+    biggest = max(train, key=lambda dp: dp.shape.n_rows)
+    total = sum(dp.shape.n_rows for dp in train)
+    plan.recommended = rules.recommended_args(
+        biggest.loss, total, plan.model_type, has_eval=has_eval, device=plan.device_info
+    )
+    args = rules.merge_args(plan.recommended, spec.args)
+    plan.notes.extend(rules.precision_notes(plan.recommended, args, spec.args, plan.device_info))
+    args.setdefault("report_to", "none")
+    args.setdefault("seed", spec.seed)
+    for dp in train:
+        args, more = rules.guardrails(dp.loss, args, plan.model_type, dp.shape, device=plan.device_info)
+        plan.notes.extend(more)
+    args = rules.check_evaluation(args, has_eval)
+    during = {ev.name: ev.spec.primary for ev in plan.evaluators if ev.split == "eval"}
+    rules.check_best_metric(args.get("metric_for_best_model"), during, list(plan.eval_loss))
+    plan.args = args
+
+
+def size_cross_encoder(plan: Plan) -> None:
+    """A cross-encoder's number of outputs: what its losses need, or the configured one if it fits them."""
+    if plan.model_type != C.CROSS:
+        return
+    train = plan.of_split("train")
+    needs = {dp.name: rules.ce_num_labels(dp.loss, dp.shape) for dp in train}
+    losses = {dp.name: dp.loss for dp in train}
+    configured = plan.spec.model.num_labels
+    if configured is not None:
+        for n, need in needs.items():
+            by_class = losses[n].num_labels == "classes"
+            if configured < need if by_class else configured != need:
+                raise WorkbenchError(
+                    f"model.num_labels is {configured}, but {losses[n].name} on train/{n} needs "
+                    f"{'at least ' if by_class else ''}{need} output{'s' if need != 1 else ''}"
+                    + (f" (one per class: {need} classes)." if by_class else " (one score per pair)."),
+                    fix=f"set model.num_labels to {need}, or leave it out: the workbench sizes it from the loss.",
+                    where="model.num_labels",
+                )
+        plan.num_labels = configured
+        return
+    wanted = set(needs.values())
+    if len(wanted) > 1:
+        sizes = ", ".join(f"{losses[n].name} on train/{n} needs {need}" for n, need in needs.items())
+        raise WorkbenchError(
+            f"one cross-encoder cannot have the output sizes these losses need ({sizes}).",
+            fix="train the score/binary datasets and the class datasets in separate runs.",
+            where="loss",
+        )
+    plan.num_labels = wanted.pop()
+
+
+# The order matters: holdouts are split off before the train sets are mapped, an eval set takes its train set's
+# mapping and class ids, the arguments depend on the evaluators, the output size on the resolved losses.
+STEPS = (
+    check_spec,
+    load_datasets,
+    judge_train_sets,
+    prepare_eval_sets,
+    plan_evaluators,
+    score_eval_sets_by_loss,
+    settle_args,
+    size_cross_encoder,
+)
+
+
+# ---- helpers -----------------------------------------------------------------------------------------------------
+
+
+def _map(plan: Plan, dp: DatasetPlan) -> None:
+    """Profile a dataset and settle its column mapping and shape (one mapping rule call per dataset)."""
+    dp.profile = data.profile(dp.raw)
+    train = None
+    if inherits_mapping(dp.spec):
+        source = plan.dataset("train", dp.spec.of)
+        train = Mapping(source.inputs, source.label, source.label_range, source.label_guessed)
+    dp.inputs, dp.label, dp.label_range, dp.label_guessed = dataset_mapping(dp.spec, dp.profile, train=train)
+    dp.shape = data.shape_of(dp.profile, dp.inputs, dp.label, dp.label_range, ds=dp.raw)
+
+
+def _prepare_set(plan: Plan, dp: DatasetPlan, drop_empty: bool, category_map: dict | None = None) -> None:
+    """Prepare a mapped dataset for the trainer and record how (``category_map``: its train set's class ids)."""
+    dp.dataset, dp.prep = _prepare(
+        dp.raw,
+        dp.profile,
+        dp.inputs,
+        dp.label,
+        dp.label_range,
+        dp.loaded_split,
+        drop_empty,
+        dp.key,
+        plan.notes,
+        category_map,
     )
 
 
 def _plan_evaluators(spec: RunSpec, shapes: dict, model_type: str, notes: list[str]) -> list[EvaluatorPlan]:
+    """The configured evaluators, or the first that fits each eval/test set (noted), with unique names.
+
+    ``shapes``: DataShape by ``"split/name"`` (the train sets' are skipped). The app's metric names for
+    metric_for_best_model are checked against this rule.
+    """
     choices = list(spec.evaluators)
     if not choices:
         for key, shape in shapes.items():
@@ -312,64 +413,3 @@ def _plan_evaluators(spec: RunSpec, shapes: dict, model_type: str, notes: list[s
         split, ds_name = evaluator_source(choice, ev_spec)
         plans.append(EvaluatorPlan(choice, ev_spec, split, evaluator_name(ds_name, split, ev_spec, taken)))
     return plans
-
-
-def _settle_args(
-    spec: RunSpec,
-    loss_specs: dict,
-    shapes: dict,
-    evaluators: list[EvaluatorPlan],
-    eval_loss: dict,
-    model_type: str,
-    device_info: dict,
-    notes: list[str],
-) -> dict:
-    device = device_info["device"]
-    has_eval = any(ev.split == "eval" for ev in evaluators) or bool(eval_loss)
-    total = sum(shapes[f"train/{n}"].n_rows for n in loss_specs)
-    biggest = max(loss_specs, key=lambda n: shapes[f"train/{n}"].n_rows)
-    recommended = rules.recommended_args(
-        loss_specs[biggest], total, model_type, has_eval=has_eval, device=device_info
-    )
-    args = rules.merge_args(recommended, spec.args)
-    for flag in ("bf16", "fp16"):
-        if recommended.get(flag) and args.get(flag) and flag not in spec.args:
-            notes.append(
-                f"{flag} mixed precision: {device_info.get('name', device)} supports it (faster and "
-                f"lighter than fp32; set {flag} to false in the training arguments to train in fp32)"
-            )
-    args.setdefault("report_to", "none")
-    args.setdefault("seed", spec.seed)
-    for name, loss in loss_specs.items():
-        args, more = rules.guardrails(loss, args, model_type, shapes[f"train/{name}"], device=device_info)
-        notes.extend(more)
-    if not has_eval and args.get("eval_strategy", "no") not in ("no", None):
-        raise WorkbenchError(
-            f"eval_strategy '{args['eval_strategy']}' needs something to evaluate during training.",
-            fix="add an eval dataset with an evaluator, or set eval_strategy to 'no'.",
-            where="args.eval_strategy",
-        )
-    if not has_eval:
-        args["eval_strategy"] = "no"
-    _check_best_metric(args.get("metric_for_best_model"), evaluators, list(eval_loss))
-    return args
-
-
-def _check_best_metric(metric: str | None, evaluators: list[EvaluatorPlan], loss_sets: list[str]) -> None:
-    """metric_for_best_model must name something the run measures during training (else a KeyError at the end).
-
-    ``loss_sets``: the eval datasets the loss is computed on (``eval_loss``, or ``eval_NAME_loss`` for several).
-    """
-    if not metric:
-        return
-    key = metric if metric.startswith("eval_") else f"eval_{metric}"
-    during = [ev for ev in evaluators if ev.split == "eval"]
-    losses = ["eval_loss"] if len(loss_sets) == 1 else [f"eval_{n}_loss" for n in loss_sets]
-    if key in losses or any(key.startswith(f"eval_{ev.name}_") for ev in during):
-        return
-    known = [f"eval_{ev.name}_{ev.spec.primary}" for ev in during] + losses
-    raise WorkbenchError(
-        f"metric_for_best_model '{metric}' is not measured during training.",
-        fix=("use " + ", ".join(known) if known else "add an eval dataset with an evaluator first") + ".",
-        where="args.metric_for_best_model",
-    )

@@ -1,12 +1,19 @@
-"""Rules: facts derived from the catalog and a dataset's shape (loss verdicts and fixes, the evaluators that fit,
-recommended arguments, guardrails). Pure functions; no widgets and no torch at import."""
+"""Rules: facts derived from the catalog and a dataset's shape (loss verdicts, fixes and the loss a choice resolves
+to, the evaluators that fit, recommended arguments, guardrails). Pure functions; no widgets and no torch at import."""
 
 from __future__ import annotations
 
 from .args import (
     auto_precision,
+    check_best_metric,
+    check_evaluation,
     merge_args,
+    precision_notes,
     recommended_args,
+)
+from .choices import (
+    refusal,
+    resolve_loss,
 )
 from .evaluators import (
     evaluator_fits,
@@ -15,7 +22,21 @@ from .evaluators import (
     suggest_evaluators,
 )
 from .guardrails import (
+    RULES,
+    Guard,
+    Outcome,
+    Rule,
+    batch_sampler,
+    batch_within_the_data,
+    best_model_needs_evaluation,
+    best_model_saves_with_evaluation,
+    cached_loss_without_checkpointing,
     guardrails,
+    half_precision_supported,
+    in_batch_negatives_need_a_batch,
+    no_pinned_memory_on_cpu,
+    splade_wrapper,
+    two_rows_per_class,
 )
 from .losses import (
     NUMERIC_LABEL_ROLES,
@@ -35,24 +56,43 @@ from .losses import (
 
 __all__ = [
     "Fix",
+    "Guard",
     "NUMERIC_LABEL_ROLES",
+    "Outcome",
+    "RULES",
+    "Rule",
     "SCALE_FREE",
     "Verdict",
     "auto_precision",
+    "batch_sampler",
+    "batch_within_the_data",
+    "best_model_needs_evaluation",
+    "best_model_saves_with_evaluation",
+    "cached_loss_without_checkpointing",
     "ce_num_labels",
+    "check_best_metric",
+    "check_evaluation",
     "combined_verdicts",
     "evaluator_fits",
     "evaluator_name",
     "evaluator_source",
     "guardrails",
+    "half_precision_supported",
+    "in_batch_negatives_need_a_batch",
     "mapped_verdicts",
     "mapping_fixes",
     "merge_args",
+    "no_pinned_memory_on_cpu",
+    "precision_notes",
     "recommend",
     "recommend_with_fix",
     "recommended_args",
+    "refusal",
+    "resolve_loss",
     "shape_with",
+    "splade_wrapper",
     "suggest_evaluators",
+    "two_rows_per_class",
     "verdict",
     "verdicts",
 ]

@@ -1,9 +1,10 @@
-"""The workbench's recommended training arguments and automatic mixed precision: pure functions of the loss,
-the data size and the device."""
+"""The workbench's recommended training arguments, automatic mixed precision, and the checks on the settled
+arguments that need the run's evaluators: pure functions of the loss, the data size, the device and the plan."""
 
 from __future__ import annotations
 
 from .. import catalog as C
+from ..errors import WorkbenchError
 
 
 def recommended_args(
@@ -60,3 +61,59 @@ def merge_args(recommended: dict, chosen: dict) -> dict:
     if "fp16" in chosen or "bf16" in chosen:
         recommended = {k: v for k, v in recommended.items() if k not in ("fp16", "bf16")}
     return {**recommended, **chosen}
+
+
+def precision_notes(recommended: dict, args: dict, chosen: dict, device: dict) -> list[str]:
+    """Say so when the run trains in the mixed precision the workbench picked (not one the config chose)."""
+    return [
+        f"{flag} mixed precision: {device.get('name', device['device'])} supports it (faster and lighter than "
+        f"fp32; set {flag} to false in the training arguments to train in fp32)"
+        for flag in ("bf16", "fp16")
+        if recommended.get(flag) and args.get(flag) and flag not in chosen
+    ]
+
+
+def check_evaluation(args: dict, has_eval: bool) -> dict:
+    """Evaluation during training needs something to evaluate; without it, ``eval_strategy`` is ``"no"``.
+
+    Args:
+        args: The training arguments (not changed: a copy is returned).
+        has_eval: Something is measured during training (an evaluator on an eval set, or the loss on one).
+
+    Raises:
+        WorkbenchError: an ``eval_strategy`` other than ``"no"`` with nothing to evaluate.
+    """
+    if has_eval:
+        return args
+    if args.get("eval_strategy", "no") not in ("no", None):
+        raise WorkbenchError(
+            f"eval_strategy '{args['eval_strategy']}' needs something to evaluate during training.",
+            fix="add an eval dataset with an evaluator, or set eval_strategy to 'no'.",
+            where="args.eval_strategy",
+        )
+    return {**args, "eval_strategy": "no"}
+
+
+def check_best_metric(metric: str | None, during: dict[str, str], loss_sets: list[str]) -> None:
+    """metric_for_best_model must name something the run measures during training (else a KeyError at the end).
+
+    Args:
+        metric: The configured metric_for_best_model (None: nothing to check).
+        during: The evaluators that run during training: their name (the metric-key prefix) -> primary metric.
+        loss_sets: The eval datasets the loss is computed on (``eval_loss``, or ``eval_NAME_loss`` for several).
+
+    Raises:
+        WorkbenchError: the metric is not measured during training (the fix names those that are).
+    """
+    if not metric:
+        return
+    key = metric if metric.startswith("eval_") else f"eval_{metric}"
+    losses = ["eval_loss"] if len(loss_sets) == 1 else [f"eval_{n}_loss" for n in loss_sets]
+    if key in losses or any(key.startswith(f"eval_{name}_") for name in during):
+        return
+    known = [f"eval_{name}_{primary}" for name, primary in during.items()] + losses
+    raise WorkbenchError(
+        f"metric_for_best_model '{metric}' is not measured during training.",
+        fix=("use " + ", ".join(known) if known else "add an eval dataset with an evaluator first") + ".",
+        where="args.metric_for_best_model",
+    )

@@ -1,0 +1,76 @@
+"""The checks on a run's settled training arguments, and what a train set's loss choice becomes on its data."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from test_compat import shape_for
+
+from workbench import catalog as C
+from workbench import rules as R
+from workbench.data import shapes as S
+from workbench.errors import WorkbenchError
+from workbench.spec import LossChoice
+
+H100 = {"device": "cuda", "name": "NVIDIA H100 80GB HBM3", "fp16": True, "bf16": True}
+
+
+def test_precision_is_noted_only_when_the_workbench_picked_it():
+    rec = R.recommended_args(C.get_loss("CosineSimilarityLoss"), 1000, C.DENSE, device=H100)
+    (note,) = R.precision_notes(rec, R.merge_args(rec, {}), {}, H100)
+    assert (
+        note.startswith("bf16 mixed precision: NVIDIA H100 80GB HBM3 supports it")
+        and "to train in fp32" in note
+    )
+    assert R.precision_notes(rec, R.merge_args(rec, {"bf16": True}), {"bf16": True}, H100) == []
+    assert R.precision_notes({}, {"fp16": True}, {"fp16": True}, H100) == []
+
+
+def test_evaluation_during_training_needs_something_to_evaluate():
+    args = {"eval_strategy": "steps", "eval_steps": 5}
+    assert R.check_evaluation(args, has_eval=True) is args
+    assert R.check_evaluation({"seed": 1}, has_eval=False) == {"seed": 1, "eval_strategy": "no"}
+    with pytest.raises(WorkbenchError, match="eval_strategy 'steps' needs something to evaluate") as err:
+        R.check_evaluation(args, has_eval=False)
+    assert err.value.where == "args.eval_strategy"
+
+
+def test_best_model_metric_must_be_measured_during_training():
+    during = {"dev": "spearman_cosine"}
+    for ok in (None, "eval_dev_spearman_cosine", "dev_pearson_cosine", "eval_loss"):
+        R.check_best_metric(ok, during, ["dev"])
+    R.check_best_metric("eval_a_loss", {}, ["a", "b"])  # several loss sets: one loss key each
+    with pytest.raises(WorkbenchError, match="is not measured during training") as err:
+        R.check_best_metric("eval_InformationRetrieval_ndcg", during, ["dev"])
+    assert err.value.fix == "use eval_dev_spearman_cosine, eval_loss."
+    with pytest.raises(WorkbenchError) as err:
+        R.check_best_metric("eval_loss", {}, [])
+    assert err.value.fix == "add an eval dataset with an evaluator first."
+
+
+def test_auto_resolves_with_its_rescale_fix():
+    sts = replace(shape_for("D8"), label_min=0.0, label_max=5.0)
+    loss, shape, dropped, notes = R.resolve_loss(LossChoice(), sts, "sts", C.DENSE, False)
+    assert loss.name == "CosineSimilarityLoss" and shape.label_range == (0.0, 5.0) and not dropped
+    assert notes == ["loss 'auto' for 'sts': CosineSimilarityLoss", "'sts': rescale 'score' from 0–5 to 0–1"]
+
+
+def test_a_guessed_label_is_dropped_for_a_loss_that_takes_none():
+    scored = shape_for("D8")
+    mnrl = LossChoice(name="MultipleNegativesRankingLoss")
+    loss, shape, dropped, notes = R.resolve_loss(mnrl, scored, "pairs", C.DENSE, True)
+    assert dropped and shape.label is None and shape.label_role is None
+    assert notes == [
+        "'pairs': the guessed label 'score' is not used (MultipleNegativesRankingLoss takes no label)"
+    ]
+    with pytest.raises(WorkbenchError, match="does not fit train dataset 'train/pairs'") as err:
+        R.resolve_loss(mnrl, scored, "pairs", C.DENSE, False)  # a configured label is not dropped
+    assert "choose a loss that fits: " in err.value.fix and err.value.where == "loss"
+
+
+def test_no_loss_fits_unusable_data():
+    only_ids = S.DataShape(("id",), (S.ID,), n_rows=16)
+    with pytest.raises(WorkbenchError, match="no sentence-transformer loss fits train dataset 'x'") as err:
+        R.resolve_loss(LossChoice(), only_ids, "x", C.DENSE, False)
+    assert err.value.where == "datasets.train.x"
