@@ -45,3 +45,10 @@ def test_a_held_out_part_takes_its_train_sets_mapping_unless_it_maps_itself():
     own = DatasetSpec(source="holdout", of="sts", fraction=0.25, label="")
     assert not inherits_mapping(own) and dataset_mapping(own, PROFILE, train=train).label is None
     assert not inherits_mapping(spec()) and dataset_mapping(spec(), PROFILE, train=train).label_guessed
+
+
+def test_a_label_given_alone_is_not_guessed_as_an_input_too():
+    """Choosing a text column as the label (no columns given) takes it out of the guessed inputs, in the engine,
+    the app and `workbench check` alike."""
+    mapping = dataset_mapping(spec(label="sentence2"), PROFILE)
+    assert mapping == Mapping(("sentence1",), "sentence2", None, False)

@@ -51,7 +51,7 @@ def test_best_model_metric_must_be_measured_during_training():
 
 def test_auto_resolves_with_its_rescale_fix():
     sts = replace(shape_for("D8"), label_min=0.0, label_max=5.0)
-    loss, shape, dropped, notes = R.resolve_loss(LossChoice(), sts, "sts", C.DENSE, False)
+    loss, shape, dropped, notes = R.resolve_choice(LossChoice(), sts, "sts", C.DENSE, False)
     assert loss.name == "CosineSimilarityLoss" and shape.label_range == (0.0, 5.0) and not dropped
     assert notes == ["loss 'auto' for 'sts': CosineSimilarityLoss", "'sts': rescale 'score' from 0–5 to 0–1"]
 
@@ -59,18 +59,18 @@ def test_auto_resolves_with_its_rescale_fix():
 def test_a_guessed_label_is_dropped_for_a_loss_that_takes_none():
     scored = shape_for("D8")
     mnrl = LossChoice(name="MultipleNegativesRankingLoss")
-    loss, shape, dropped, notes = R.resolve_loss(mnrl, scored, "pairs", C.DENSE, True)
+    loss, shape, dropped, notes = R.resolve_choice(mnrl, scored, "pairs", C.DENSE, True)
     assert dropped and shape.label is None and shape.label_role is None
     assert notes == [
         "'pairs': the guessed label 'score' is not used (MultipleNegativesRankingLoss takes no label)"
     ]
     with pytest.raises(WorkbenchError, match="does not fit train dataset 'train/pairs'") as err:
-        R.resolve_loss(mnrl, scored, "pairs", C.DENSE, False)  # a configured label is not dropped
+        R.resolve_choice(mnrl, scored, "pairs", C.DENSE, False)  # a configured label is not dropped
     assert "choose a loss that fits: " in err.value.fix and err.value.where == "loss"
 
 
 def test_no_loss_fits_unusable_data():
     only_ids = S.DataShape(("id",), (S.ID,), n_rows=16)
     with pytest.raises(WorkbenchError, match="no sentence-transformer loss fits train dataset 'x'") as err:
-        R.resolve_loss(LossChoice(), only_ids, "x", C.DENSE, False)
+        R.resolve_choice(LossChoice(), only_ids, "x", C.DENSE, False)
     assert err.value.where == "datasets.train.x"

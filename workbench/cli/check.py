@@ -78,18 +78,19 @@ def _dataset_spec(args):
 
 
 def _mapping(args, profile) -> tuple[tuple[str, ...], str | None]:
-    """The inputs and label: as given, else guessed (a label given alone is not guessed as an input too)."""
-    explicit_label = (args.label or "").strip()
-    inputs = _split_list(args.columns) or tuple(c for c in profile.guessed_inputs if c != explicit_label)
-    if args.columns is not None and not inputs:
+    """The inputs and label as the run would map them: as given, else guessed (data.dataset_mapping)."""
+    from .. import data
+    from ..spec import DatasetSpec
+
+    label = None if args.label is None else args.label.strip()
+    mapped = data.dataset_mapping(
+        DatasetSpec(source="csv", columns=_split_list(args.columns), label=label), profile
+    )
+    if args.columns is not None and not mapped.inputs:
         raise WorkbenchError(
             "--columns names no column.", fix=f"give e.g. --columns {','.join(profile.names[:2])}."
         )
-    if args.label is not None:
-        label = args.label.strip() or None
-    else:
-        label = profile.guessed_label if profile.guessed_label not in inputs else None
-    return inputs, label
+    return mapped.inputs, mapped.label
 
 
 def cmd_check(args) -> int:

@@ -49,7 +49,10 @@ def dataset_mapping(
     if train is not None and inherits_mapping(ds_spec):
         return train
     guessed_inputs = profile.guessed_inputs if profile is not None else ()
-    inputs = tuple(ds_spec.columns) if ds_spec.columns else tuple(guessed_inputs)
+    # A label given alone is not guessed as an input too.
+    inputs = (
+        tuple(ds_spec.columns) if ds_spec.columns else tuple(c for c in guessed_inputs if c != ds_spec.label)
+    )
     if ds_spec.label == "":
         return Mapping(inputs, None, ds_spec.label_range, False)
     if ds_spec.label:

@@ -234,7 +234,7 @@ def judge_train_sets(plan: Plan) -> None:
     for dp in plan.of_split("train"):
         _map(plan, dp)
         choice = plan.spec.loss_for(dp.name)
-        loss, dp.shape, dropped, notes = rules.resolve_loss(
+        loss, dp.shape, dropped, notes = rules.resolve_choice(
             choice, dp.shape, dp.name, plan.model_type, dp.label_guessed
         )
         plan.notes.extend(notes)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import catalog as C
-from .. import rules
 from ..data import shapes as S
 from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
@@ -121,12 +120,7 @@ def evaluator_section(plan, w: Writer) -> str:
 
 def main_section(spec, plan, w: Writer) -> str:
     """``evaluate()`` and ``main()``: the trainer with the plan's final training arguments written out."""
-    has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
-    total = sum(plan.shapes[f"train/{n}"].n_rows for n in plan.loss_specs)
-    biggest = max(plan.loss_specs, key=lambda n: plan.shapes[f"train/{n}"].n_rows)
-    recommended = rules.recommended_args(
-        plan.loss_specs[biggest], total, plan.model_type, has_eval=has_eval, device=plan.device_info
-    )
+    recommended = plan.recommended  # the defaults build() merged the config's args over
     library = C.arg_fields(plan.model_type)
     arg_lines, at_default = [], []
     for key, value in plan.args.items():

@@ -1,5 +1,6 @@
-"""Rules: facts derived from the catalog and a dataset's shape (loss verdicts, fixes and the loss a choice resolves
-to, the evaluators that fit, recommended arguments, guardrails). Pure functions; no widgets and no torch at import."""
+"""Rules: facts derived from the catalog and a dataset's shape (loss verdicts, fixes and what a loss choice
+resolves to, the evaluators that fit, recommended arguments, guardrails). Pure functions; no widgets and no torch
+at import."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .args import (
 )
 from .choices import (
     refusal,
-    resolve_loss,
+    resolve_choice,
 )
 from .evaluators import (
     evaluator_fits,
@@ -52,6 +53,7 @@ from .losses import (
     shape_with,
     verdict,
     verdicts,
+    without_guessed_label,
 )
 
 __all__ = [
@@ -88,11 +90,12 @@ __all__ = [
     "recommend_with_fix",
     "recommended_args",
     "refusal",
-    "resolve_loss",
+    "resolve_choice",
     "shape_with",
     "splade_wrapper",
     "suggest_evaluators",
     "two_rows_per_class",
     "verdict",
     "verdicts",
+    "without_guessed_label",
 ]

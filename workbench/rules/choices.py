@@ -9,10 +9,10 @@ from .. import catalog as C
 from ..data import DataShape
 from ..errors import WorkbenchError
 from ..spec import LossChoice
-from .losses import Verdict, recommend_with_fix, verdict, verdicts
+from .losses import Verdict, recommend_with_fix, verdict, verdicts, without_guessed_label
 
 
-def resolve_loss(
+def resolve_choice(
     choice: LossChoice, shape: DataShape, name: str, model_type: str, label_guessed: bool
 ) -> tuple[C.LossSpec, DataShape, bool, list[str]]:
     """The loss for one train dataset, its shape once the loss's fix is applied, and what was decided.
@@ -50,7 +50,7 @@ def resolve_loss(
     judged = verdict(loss, shape)
     if judged.compatible:
         return loss, shape, False, []
-    if label_guessed and any(f.kind == "unset_label" for f in judged.fixes):
+    if without_guessed_label(judged, shape, label_guessed) is not None:
         note = f"'{name}': the guessed label '{shape.label}' is not used ({loss.name} takes no label)"
         return loss, replace(shape, label=None, label_role=None), True, [note]
     raise refusal(loss, judged, f"train/{name}", shape, model_type)

@@ -333,20 +333,24 @@ def shape_with(shape: S.DataShape, **changes) -> S.DataShape:
     return replace(shape, **changes)
 
 
+def without_guessed_label(judged: Verdict, shape: S.DataShape, label_guessed: bool) -> Verdict | None:
+    """A loss that takes no label, judged on the data without its label when that label is only the profile's
+    guess (a guessed label binds like a chosen one, but such a loss trains without it): the verdict then, or None
+    when this does not apply or the loss still does not fit."""
+    if not label_guessed or judged.compatible or not any(f.kind == "unset_label" for f in judged.fixes):
+        return None
+    again = verdict(judged.loss, replace(shape, label=None, label_role=None))
+    return again if again.compatible else None
+
+
 def mapped_verdicts(shape: S.DataShape, model_type: str, label_guessed: bool) -> list[Verdict]:
     """:func:`verdicts` for a mapped dataset: when its label is only the profile's guess, a loss that takes no
     label fits by dropping it (the run does the same), and its reason says the guessed label is not used."""
     out = verdicts(shape, model_type)
-    if not label_guessed:
-        return out
-    unlabeled = replace(shape, label=None, label_role=None)
     for i, v in enumerate(out):
-        if not v.compatible and any(f.kind == "unset_label" for f in v.fixes):
-            again = verdict(v.loss, unlabeled)
-            if again.compatible:
-                out[i] = replace(
-                    again, reason=f"{again.reason} (the guessed label '{shape.label}' is not used)"
-                )
+        again = without_guessed_label(v, shape, label_guessed)
+        if again is not None:
+            out[i] = replace(again, reason=f"{again.reason} (the guessed label '{shape.label}' is not used)")
     return out
 
 
