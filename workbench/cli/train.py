@@ -30,25 +30,10 @@ from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, repo
 
 def cmd_train(args) -> int:
     """``workbench train CONFIG``: build the plan, run it with a progress bar, print the summary table."""
-    from ..spec import load_config
+    from ..engine import Runner, build, check_output_dir
 
-    spec = load_config(args.config)
-    changes: dict = {}
-    if args.overwrite:
-        changes["overwrite"] = True
-    if args.output_dir:
-        changes["output_dir"] = str(Path(args.output_dir).expanduser().resolve())
-    if args.max_steps is not None:
-        if args.max_steps < 1:
-            raise WorkbenchError(
-                f"--max-steps must be at least 1, got {args.max_steps}.", fix="use e.g. --max-steps 100."
-            )
-        changes["args"] = {**spec.args, "max_steps": args.max_steps}
-    spec = spec.replace(**changes) if changes else spec
-    out = Path(spec.output_dir)
-    args.error_log = out / "error.log"
-    from ..engine import build, check_output_dir
-
+    spec = _spec_with_flags(args)
+    args.error_log = Path(spec.output_dir) / "error.log"
     try:
         check_output_dir(spec)  # before the slow part: refuse a finished run's folder at once
     except WorkbenchError as err:
@@ -57,28 +42,11 @@ def cmd_train(args) -> int:
         raise
     view = TrainView(quiet=args.quiet)
     view.say(f"preparing the run from {args.config} (loading data and libraries) ...")
-    from ..engine import Runner
-
-    plan = build(spec)
-    runner = Runner(plan, listeners=[view])
+    runner = Runner(build(spec), listeners=[view])
     runner.start()
-    interrupted = False
-    try:
-        while not runner.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        interrupted = True
-        view.say(
-            "stopping after the current step; the model trained so far will be saved "
-            "(press Ctrl-C again to quit at once) ..."
-        )
-        runner.stop()
-        try:
-            while not runner.wait(0.2):
-                pass
-        except KeyboardInterrupt:
-            view.say("quit without saving.")
-            return EXIT_INTERRUPTED
+    interrupted = _wait_for(runner, view)
+    if interrupted is None:
+        return EXIT_INTERRUPTED
     view.end_bar()
     summary = runner.summary or {"status": runner.status}
     if runner.status == "error":
@@ -95,6 +63,47 @@ def cmd_train(args) -> int:
         return EXIT_FAILED
     print(summary_table(summary))
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _spec_with_flags(args):
+    """The config file's RunSpec with --overwrite, --output-dir and --max-steps applied."""
+    from ..spec import load_config
+
+    spec = load_config(args.config)
+    changes: dict = {}
+    if args.overwrite:
+        changes["overwrite"] = True
+    if args.output_dir:
+        changes["output_dir"] = str(Path(args.output_dir).expanduser().resolve())
+    if args.max_steps is not None:
+        if args.max_steps < 1:
+            raise WorkbenchError(
+                f"--max-steps must be at least 1, got {args.max_steps}.", fix="use e.g. --max-steps 100."
+            )
+        changes["args"] = {**spec.args, "max_steps": args.max_steps}
+    return spec.replace(**changes) if changes else spec
+
+
+def _wait_for(runner, view) -> bool | None:
+    """Wait for the run: False when it ended by itself, True after a Ctrl-C stopped it (the model is saved), None
+    after a second Ctrl-C quit at once."""
+    try:
+        while not runner.wait(0.2):
+            pass
+        return False
+    except KeyboardInterrupt:
+        view.say(
+            "stopping after the current step; the model trained so far will be saved "
+            "(press Ctrl-C again to quit at once) ..."
+        )
+        runner.stop()
+    try:
+        while not runner.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        view.say("quit without saving.")
+        return None
+    return True
 
 
 class TrainView(RunListener):

@@ -234,6 +234,21 @@ def _mostly_numbers(ds, column: str, sample: int = 2000) -> bool:
 
 def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
     import datasets
+
+    convert, out_type, is_category = _label_converter(ds, label, prof, label_range, category_map)
+    if convert is None:
+        return ds
+    _check_label_values(ds, label, convert, label_range, is_category, category_map)
+    features = ds.features.copy()
+    features[label] = datasets.Value(out_type)
+    with quiet_progress():
+        return ds.map(
+            lambda batch: {label: [convert(v) for v in batch[label]]}, batched=True, features=features
+        )
+
+
+def _label_converter(ds, label: str, prof: ColumnProfile, label_range, category_map):
+    """(convert, out_type, is_category): how each label value becomes a number (None: used as it is)."""
     import pyarrow as pa
 
     atype = ds.features.arrow_schema.field(label).type
@@ -282,10 +297,12 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
             )
         inner = convert or float
         convert, out_type = (lambda v: (float(inner(v)) - lo) / (hi - lo)), "float64"
-    if convert is None:
-        return ds
-    # Validate in one pass first, so a failing value is reported plainly (and no half-made cache is kept).
-    is_category = category_map is not None or (is_string and not numeric_strings)
+    return convert, out_type, category_map is not None or (is_string and not numeric_strings)
+
+
+def _check_label_values(ds, label: str, convert, label_range, is_category: bool, category_map) -> None:
+    """Cast every label value once before writing anything, so a failing value is reported plainly (and no
+    half-made cache is kept): the first rows that are not a number / a known class, or outside the range."""
     bad: dict[str, list] = {}  # kind -> [count, first row indexes, an example value]
     for offset, batch in _iter_batches(ds, [label]):
         for i, value in enumerate(batch.column(0).to_pylist()):
@@ -318,10 +335,4 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
             f"label '{label}' has values outside label_range [{lo:g}, {hi:g}], e.g. {example!r}, in "
             f"{_rows_text(rows, total)}.",
             fix="set label_range to the real scale of the scores, or fix those rows.",
-        )
-    features = ds.features.copy()
-    features[label] = datasets.Value(out_type)
-    with quiet_progress():
-        return ds.map(
-            lambda batch: {label: [convert(v) for v in batch[label]]}, batched=True, features=features
         )

@@ -167,6 +167,8 @@ class Runner:
     # ---- the run ----------------------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        # The run's whole life in one try/finally (kept together on purpose): every way out of it, a stop, a
+        # failure before or during training, writes the summary and emits the last status.
         self.error, self.exception, self.summary, self.steps = None, None, None, 0
         self.primary_metrics = {}
         started = time.monotonic()

@@ -77,57 +77,8 @@ def render_png(
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     ax_loss, ax_metric = fig.subplots(1, 2)
-    for i, (name, points) in enumerate(losses.items()):
-        steps, values = zip(*points, strict=True)
-        ax_loss.plot(
-            steps, values, color=COLORS[i % len(COLORS)], marker="." if len(points) < 30 else None, label=name
-        )
-    ax_loss.set_title("Loss (lower is better)", fontsize=10)
-    ax_loss.set_xlabel("training step", fontsize=9)
-    if losses:
-        ax_loss.legend(fontsize=8, loc="upper right")
-    else:
-        ax_loss.text(
-            0.5,
-            0.5,
-            "waiting for the first steps…",
-            ha="center",
-            va="center",
-            fontsize=9,
-            color="#777",
-            transform=ax_loss.transAxes,
-        )
-    any_baseline = False
-    for i, name in enumerate(shown):
-        color = COLORS[i % len(COLORS)]
-        points = metrics.get(name, [])
-        base = baseline.get(name)
-        if isinstance(base, (int, float)):
-            any_baseline = True
-            ax_metric.axhline(float(base), color=color, linestyle="--", linewidth=1, alpha=0.8)
-            points = [(0, float(base)), *points]
-        if points:
-            steps, values = zip(*points, strict=True)
-            ax_metric.plot(steps, values, color=color, marker="o", markersize=3, label=name)
-    ax_metric.set_title("Evaluation (higher is better)", fontsize=10)
-    ax_metric.set_xlabel("training step", fontsize=9)
-    if shown:
-        if any_baseline:
-            ax_metric.plot(
-                [], [], color="#555", linestyle="--", linewidth=1, label="before training (baseline)"
-            )
-        ax_metric.legend(fontsize=7, loc="best")
-    else:
-        ax_metric.text(
-            0.5,
-            0.5,
-            "no evaluator metrics yet",
-            ha="center",
-            va="center",
-            fontsize=9,
-            color="#777",
-            transform=ax_metric.transAxes,
-        )
+    _draw_losses(ax_loss, losses)
+    _draw_metrics(ax_metric, shown, metrics, baseline)
     last = max([1] + [p[0] for series in (*losses.values(), *metrics.values()) for p in series])
     for ax in (ax_loss, ax_metric):
         ax.set_xlim(0, last * 1.03)
@@ -137,6 +88,50 @@ def render_png(
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def _placeholder(ax, text: str) -> None:
+    """A grey line of text in the middle of an empty plot."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="#777", transform=ax.transAxes)
+
+
+def _draw_losses(ax, losses: dict) -> None:
+    """Training and eval loss curves (left)."""
+    for i, (name, points) in enumerate(losses.items()):
+        steps, values = zip(*points, strict=True)
+        ax.plot(
+            steps, values, color=COLORS[i % len(COLORS)], marker="." if len(points) < 30 else None, label=name
+        )
+    ax.set_title("Loss (lower is better)", fontsize=10)
+    ax.set_xlabel("training step", fontsize=9)
+    if losses:
+        ax.legend(fontsize=8, loc="upper right")
+    else:
+        _placeholder(ax, "waiting for the first steps…")
+
+
+def _draw_metrics(ax, shown: list[str], metrics: dict, baseline: dict) -> None:
+    """Evaluator metrics (right), each starting from its baseline, drawn as a dashed reference line."""
+    any_baseline = False
+    for i, name in enumerate(shown):
+        color = COLORS[i % len(COLORS)]
+        points = metrics.get(name, [])
+        base = baseline.get(name)
+        if isinstance(base, (int, float)):
+            any_baseline = True
+            ax.axhline(float(base), color=color, linestyle="--", linewidth=1, alpha=0.8)
+            points = [(0, float(base)), *points]
+        if points:
+            steps, values = zip(*points, strict=True)
+            ax.plot(steps, values, color=color, marker="o", markersize=3, label=name)
+    ax.set_title("Evaluation (higher is better)", fontsize=10)
+    ax.set_xlabel("training step", fontsize=9)
+    if shown:
+        if any_baseline:
+            ax.plot([], [], color="#555", linestyle="--", linewidth=1, label="before training (baseline)")
+        ax.legend(fontsize=7, loc="best")
+    else:
+        _placeholder(ax, "no evaluator metrics yet")
 
 
 class LivePlot:
