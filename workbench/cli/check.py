@@ -77,7 +77,7 @@ def _dataset_spec(args):
     return source, path, spec
 
 
-def _mapping(args, profile) -> tuple[tuple[str, ...], str | None]:
+def _mapping(args, profile):
     """The inputs and label as the run would map them: as given, else guessed (data.dataset_mapping)."""
     from .. import data
     from ..spec import DatasetSpec
@@ -90,7 +90,7 @@ def _mapping(args, profile) -> tuple[tuple[str, ...], str | None]:
         raise WorkbenchError(
             "--columns names no column.", fix=f"give e.g. --columns {','.join(profile.names[:2])}."
         )
-    return mapped.inputs, mapped.label
+    return mapped
 
 
 def cmd_check(args) -> int:
@@ -101,7 +101,8 @@ def cmd_check(args) -> int:
     label_range = _parse_range(args.label_range)
     ds = data.load_raw(spec)
     profile = data.profile(ds)
-    inputs, label = _mapping(args, profile)
+    mapped = _mapping(args, profile)
+    inputs, label = mapped.inputs, mapped.label
     shape = data.shape_of(profile, inputs, label, label_range, ds=ds)
     verdicts = rules.verdicts(shape, args.model_type)
     recommended = rules.recommend_with_fix(shape, args.model_type)

@@ -24,7 +24,7 @@ from ..engine import (
     StatusEvent,
 )
 from ..errors import WorkbenchError
-from ..session import describe
+from ..session import STOPPED_EARLY, describe
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, report_error
 
 
@@ -49,7 +49,7 @@ def cmd_train(args) -> int:
         return EXIT_INTERRUPTED
     view.end_bar()
     summary = runner.summary or {"status": runner.status}
-    if runner.status == "error":
+    if runner.status is RunStatus.ERROR:
         if isinstance(runner.exception, WorkbenchError):
             err = runner.exception
             report_error(err.message, err.fix, err.where)
@@ -229,34 +229,17 @@ def summary_table(summary: dict) -> str:
             "no evaluator ran: add an eval or test dataset (or a holdout) to compare before and after."
         )
     status = summary.get("status")
-    if status == "stopped":
+    if status == RunStatus.STOPPED:
         lines.append(f"stopped early after {summary.get('steps', 0)} steps (Ctrl-C).")
     if summary.get("model_path"):
         lines.append(f"model saved to {summary['model_path']}")
-    elif status == "stopped":
-        lines.append("stopped before training: no model was saved.")
+    elif status == RunStatus.STOPPED:
+        lines.append(STOPPED_EARLY[0].lower() + STOPPED_EARLY[1:])
     return "\n".join(lines)
 
 
 def _verdict_rows(baseline: dict, final: dict, primary: dict) -> list[tuple]:
-    try:
-        from ..engine import summary_verdicts
-    except ImportError:  # the verdict module is optional for the table: judge by sign alone
-        summary_verdicts = None
-    if summary_verdicts is not None:
-        judged = summary_verdicts(baseline, final, primary)
-        return [(v["metric"], v["baseline"], v["final"], v["delta"], v["verdict"]) for v in judged.values()]
-    rows = []
-    for key in primary.values():
-        if key in baseline and key in final:
-            delta = float(final[key]) - float(baseline[key])
-            rows.append(
-                (
-                    key,
-                    float(baseline[key]),
-                    float(final[key]),
-                    delta,
-                    "win" if delta > 0 else "regression" if delta < 0 else "no change",
-                )
-            )
-    return rows
+    from ..engine import summary_verdicts
+
+    judged = summary_verdicts(baseline, final, primary)
+    return [(v["metric"], v["baseline"], v["final"], v["delta"], v["verdict"]) for v in judged.values()]

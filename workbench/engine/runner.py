@@ -151,6 +151,11 @@ class Runner:
     def running(self) -> bool:
         return self._thread is not None and not self._done.is_set()
 
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` has launched the background run (a run stopped before it never is)."""
+        return self._thread is not None
+
     # ---- events -----------------------------------------------------------------------------------------------
 
     def _set_status(self, status: RunStatus) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import WorkbenchError
-from ..spec import RunSpec
-from .datasets import SPLITS, DatasetEntry
+from ..spec import SPLITS, RunSpec
+from .datasets import DatasetEntry
 
 # The logger keeps its old name, so logging configured for the Session still sees autosave failures.
 log = logging.getLogger("workbench.state")

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 from ..data import MAPPING_FIELDS, demo_path
 from ..errors import WorkbenchError
-from ..spec import DatasetSpec, check_dataset_name
-
-SPLITS = ("train", "eval", "test")
+from ..spec import SPLITS, DatasetSpec, check_dataset_name
 
 
 @dataclass(frozen=True)

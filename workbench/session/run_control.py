@@ -123,12 +123,12 @@ class RunController:
             s.status = RunStatus.LOADING.value
         runner = self.runner = Runner(spec, listeners=[SessionBridge(s)])
         self.stop_requested = False
-        self._log(f"Starting: the model will be saved in {spec.output_dir}")
+        self.log_line(f"Starting: the model will be saved in {spec.output_dir}")
 
         def launch():
             warm_up()  # waits for an import that is under way in another thread
             if self.stop_requested:
-                self._log(STOPPED_EARLY)
+                self.log_line(STOPPED_EARLY)
                 s.status = RunStatus.STOPPED.value
                 return
             runner.start()
@@ -142,7 +142,7 @@ class RunController:
         if self.runner is not None and self.running:
             self.stop_requested = True
             self.runner.stop()
-            self._log("Stopping after the current step; the model trained so far will be saved…")
+            self.log_line("Stopping after the current step; the model trained so far will be saved…")
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the current run to end; True when it has."""
@@ -154,9 +154,9 @@ class RunController:
         if self.runner is None:
             return True
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        return self.runner.wait(left) if self.runner._thread is not None else self.session.status in ENDED
+        return self.runner.wait(left) if self.runner.started else self.session.status in ENDED
 
-    def _log(self, line: str) -> None:
+    def log_line(self, line: str) -> None:
         s = self.session
         s.log = (s.log + (f"{time.strftime('%H:%M:%S')}  {line}",))[-_LOG_LINES:]
 
@@ -172,18 +172,18 @@ class SessionBridge(RunListener):
     def __init__(self, session: Session):
         self.session = session
 
-    def _log(self, line: str) -> None:
-        self.session.control._log(line)
+    def log_line(self, line: str) -> None:
+        self.session.control.log_line(line)
 
     def on_status(self, event: StatusEvent) -> None:
         s, status = self.session, event.status
         if status is RunStatus.ERROR:
             s.error = s.error or describe(status)
-            self._log(f"Error: {s.error}")
+            self.log_line(f"Error: {s.error}")
         elif status is RunStatus.STOPPED and not s.saved_path:
-            self._log(STOPPED_EARLY)
+            self.log_line(STOPPED_EARLY)
         else:
-            self._log(sentence(describe(status)))
+            self.log_line(sentence(describe(status)))
         s.status = status.value
 
     def on_error(self, event: ErrorEvent) -> None:
@@ -202,13 +202,13 @@ class SessionBridge(RunListener):
         s = self.session
         s.history = s.history + (event.to_dict(),)
         if "loss" in event.values:
-            self._log(f"step {event.step}: training loss {event.values['loss']:.4g}")
+            self.log_line(f"step {event.step}: training loss {event.values['loss']:.4g}")
 
     def on_eval(self, event: EvalEvent) -> None:
         s = self.session
         s.history = s.history + (event.to_dict(),)
         shown = {k: v for k, v in event.metrics.items() if isinstance(v, (int, float))}
-        self._log(
+        self.log_line(
             f"step {event.step}: "
             + ", ".join(
                 f"{k} {v:.4g}" for k, v in shown.items() if not k.endswith(("_runtime", "per_second"))
@@ -219,17 +219,17 @@ class SessionBridge(RunListener):
         s = self.session
         s.primary = dict(event.primary)
         s.baseline = dict(event.metrics)
-        self._log("Before training: " + _metrics_line(s.baseline))
+        self.log_line("Before training: " + _metrics_line(s.baseline))
 
     def on_final(self, event: FinalEvent) -> None:
         s = self.session
         s.final = dict(event.metrics)
-        self._log("After training: " + _metrics_line(s.final))
+        self.log_line("After training: " + _metrics_line(s.final))
 
     def on_saved(self, event: SavedEvent) -> None:
         s = self.session
         s.saved_path = str(event.path)
-        self._log(f"Model saved to {s.saved_path}")
+        self.log_line(f"Model saved to {s.saved_path}")
 
     def on_note(self, event: NoteEvent) -> None:
-        self._log(str(event.text))
+        self.log_line(str(event.text))

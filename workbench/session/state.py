@@ -30,6 +30,7 @@ import traitlets as T
 from .. import catalog as C
 from .. import rules
 from ..data import Mapping, dataset_mapping, inherits_mapping
+from ..engine import RunStatus
 from ..errors import WorkbenchError
 from ..spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from . import actions, config
@@ -71,7 +72,7 @@ class Session(T.HasTraits):
     data_errors = T.Dict()  # data key -> message
     data_version = T.Int(0)  # bumped after every load
     # ---- run (worker thread) ----
-    status = T.Enum(STATUSES, default_value="idle")
+    status = T.Enum(STATUSES, default_value=RunStatus.IDLE.value)
     progress = T.Dict()
     history = T.Tuple()  # log / eval events, in order
     baseline = T.Dict()
