@@ -71,3 +71,26 @@ def test_an_upload_is_cached_then_handed_back_or_its_error_is(tmp_path):
     assert len(added) == 1 and cache.rows(DatasetEntry("train", "good", added[0])).num_rows == 2
     assert len(failed) == 1 and "unknown file type" in str(failed[0])
     assert not host.loading and host.data_version == 2
+
+
+def test_an_upload_during_the_warm_up_imports_gets_its_own_message(tmp_path):
+    """The app warms up (imports sentence-transformers) in a thread as it opens; a file uploaded meanwhile must be
+    judged on its content, not fail on a half-imported library (a fresh process, so the imports really race)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import time\n"
+        "from workbench.session import Session\n"
+        "s = Session(background=True)\n"
+        "s.load_all(warm=True)\n"
+        "s.add_upload('train', 'my-pairs.csv', b'sentence1,sentence2,score\\n')\n"
+        "deadline = time.monotonic() + 120\n"
+        "while not s.errors and time.monotonic() < deadline:\n"
+        "    time.sleep(0.1)\n"
+        "print(s.errors.get('dataset', 'no message'))\n"
+    )
+    env = {**os.environ, "WORKBENCH_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, env=env)
+    assert "has no rows" in out.stdout, out.stdout + out.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .datasets import DatasetEntry, data_key
-from .heavy import warm_up
+from .heavy import HEAVY_LOCK, warm_up
 from .wording import error_text
 
 
@@ -152,9 +152,12 @@ class DataCache:
 
             host = self.host
             try:
-                spec, ds = data.from_upload(filename, content, folder)
-                key = data_key(spec)
-                self.raw[key], self.profiles[key] = ds, data.profile(ds)
+                # `datasets` hashes with transformers when it is imported: never while the warm-up thread is
+                # still importing it (a half-initialised module fails the upload with an AttributeError).
+                with HEAVY_LOCK:
+                    spec, ds = data.from_upload(filename, content, folder)
+                    key = data_key(spec)
+                    self.raw[key], self.profiles[key] = ds, data.profile(ds)
                 on_added(spec)
             except Exception as exc:  # noqa: BLE001 - a bad file is the person's input: say so in the panel
                 on_error(exc)
