@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import catalog as C
-from ..catalog import CROSS, DENSE, SPARSE  # noqa: F401 - the engine's API names them too
+from ..catalog import CROSS, SPARSE
 from ..errors import WorkbenchError
 
 # "owner/name" or "name": what the Hub accepts as a repository id.
@@ -143,11 +143,8 @@ def checkpoint_type(path: str) -> str | None:
             return kind
     if modules:
         text = Path(modules).read_text(encoding="utf8")
-        return (
-            "SparseEncoder"
-            if "SpladePooling" in text or "SparseAutoEncoder" in text
-            else "SentenceTransformer"
-        )
+        sparse = "SpladePooling" in text or "SparseAutoEncoder" in text
+        return C.kind(C.SPARSE if sparse else C.DENSE).class_name
     return None
 
 
@@ -277,7 +274,7 @@ def _build_sparse(path: str, card, device):
     from sentence_transformers.sparse_encoder import SparseEncoder
     from sentence_transformers.sparse_encoder.modules import SpladePooling
 
-    if checkpoint_type(path) == "SparseEncoder":
+    if checkpoint_type(path) == C.kind(C.SPARSE).class_name:
         return SparseEncoder(path, device=device, model_card_data=card)
     # SPLADE from any BERT-like checkpoint: the MLM head gives one logit per vocabulary entry. Without an explicit
     # embedding_dimension the reported dimension is wrong until the first encode.

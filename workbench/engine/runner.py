@@ -276,13 +276,13 @@ class Runner:
         set_seed(int(plan.args.get("seed", plan.spec.seed)))
         model = models.build_model(plan.spec.model, num_labels=plan.num_labels, device=plan.device)
         path = models.resolve_model_path(plan.spec.model.name_or_path)
-        kind = models.checkpoint_type(path)
-        if plan.model_type == C.SPARSE and kind != "SparseEncoder":
+        own = models.checkpoint_type(path) == C.kind(plan.model_type).class_name  # already of this family
+        if plan.model_type == C.SPARSE and not own:
             self._note(
                 "sparse model built from a plain checkpoint: SPLADE pooling over a masked-LM head "
                 "(the head starts untrained unless the checkpoint has one)"
             )
-        if plan.model_type == C.CROSS and kind != "CrossEncoder":
+        if plan.model_type == C.CROSS and not own:
             self._note(
                 f"cross-encoder with a new classifier head ({plan.num_labels} output(s)), untrained at first"
             )
