@@ -24,7 +24,7 @@ from ..engine import (
     StatusEvent,
 )
 from ..errors import WorkbenchError
-from ..session import STOPPED_EARLY, describe
+from ..session import STOPPED_EARLY, STOPPING, describe
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, report_error
 
 
@@ -92,10 +92,7 @@ def _wait_for(runner, view) -> bool | None:
             pass
         return False
     except KeyboardInterrupt:
-        view.say(
-            "stopping after the current step; the model trained so far will be saved "
-            "(press Ctrl-C again to quit at once) ..."
-        )
+        view.say(f"{STOPPING} (press Ctrl-C again to quit at once) ...")
         runner.stop()
     try:
         while not runner.wait(0.2):

@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .. import catalog as C
+from .. import rules
 from ..engine import (
     BaselineEvent,
     ErrorEvent,
@@ -34,7 +35,7 @@ from ..errors import WorkbenchError
 from ..spec import RunSpec
 from .heavy import warm_up
 from .paths import new_output_dir
-from .wording import ACTIVE, ENDED, STOPPED_EARLY, describe, error_text, sentence
+from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text, sentence
 
 if TYPE_CHECKING:
     from .state import Session
@@ -84,16 +85,8 @@ class RunController:
             verdict = next((v for v in s.verdicts(entry.name) if v.name == choice.name), None)
             if verdict is None:
                 C.get_loss(choice.name, s.model_type)  # raises "a cross-encoder loss ..." etc.
-            elif not verdict.compatible:
-                fix = (
-                    "; or ".join(f.text for f in verdict.fixes)
-                    or "change the columns or pick a loss that fits"
-                )
-                raise WorkbenchError(
-                    f"{choice.name} does not fit '{entry.name}': {verdict.reason}.",
-                    fix=fix + ".",
-                    where="loss",
-                )
+            elif not verdict.compatible:  # the run's own refusal: its reason, its fixes, the losses that fit
+                raise rules.refusal(verdict.loss, verdict, entry.key, shape, s.model_type)
         return spec
 
     def start(self):
@@ -142,7 +135,7 @@ class RunController:
         if self.runner is not None and self.running:
             self.stop_requested = True
             self.runner.stop()
-            self.log_line("Stopping after the current step; the model trained so far will be saved…")
+            self.log_line(sentence(STOPPING) + "…")
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the current run to end; True when it has."""

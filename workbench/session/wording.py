@@ -22,6 +22,8 @@ _DOING = {
     RunStatus.ERROR: "the run failed",
 }
 STOPPED_EARLY = "Stopped before training began: nothing was trained, so no model was saved."
+# What a Stop does, said when it is pressed (the app's log and the CLI's Ctrl-C line).
+STOPPING = "stopping after the current step; the model trained so far will be saved"
 
 
 def describe(status: RunStatus | str, ellipsis: str = "…") -> str:
