@@ -96,7 +96,7 @@ from .label_casts import (
     LabelCast,
     LabelFacts,
     label_cast,
-    recorded_cast,
+    label_cast_for,
 )
 from .losses import (
     BATCH_DIST,
@@ -269,11 +269,11 @@ __all__ = [
     "import_attr",
     "kind",
     "label_cast",
+    "label_cast_for",
     "loss_param_kind",
     "losses_for",
     "param_kind",
     "range_problem",
-    "recorded_cast",
     "resolve_evaluator",
     "resolve_loss",
     "training_args_class",
