@@ -310,3 +310,22 @@ def test_label_cast_is_what_prepare_did_and_writes_it(cast):
     exec("\n".join(lines), namespace)
     assert [eval(expr, {**namespace, "v": v}) for v in raw["v"]] == prepared.dataset["label"]
     assert all(line.startswith(("#", "label_ids")) for line in lines)
+
+
+@pytest.mark.parametrize(
+    "cast", [None, *(c for c in C.LABEL_CASTS if c.rescalable)], ids=lambda c: c.name if c else "none"
+)
+def test_label_scale_writes_what_prepare_did(cast):
+    """Rescaling after each cast that allows it (and after none): the script's code gives the prepared values."""
+    from workbench import data
+
+    values = {None: [0.5, 1.0, 2.0, 1.5, 0.0, 2.0], C.CAST_FLOAT: ["0.5", "1.25", "2", "1.5", "2", "0"]}
+    raw = data.from_pandas_or_dict(
+        {"s": [f"text {i}" for i in range(6)], "v": values.get(cast and cast.name) or CAST_VALUES[cast.name]}
+    )
+    prepared = data.prepare_recorded(raw, ["s"], "v", (0, 2))
+    scale = C.LabelScale(0.0, 2.0)
+    note, expr = scale.code("v", cast.expr if cast else None)
+    assert prepared.cast is cast and note.startswith("# Rescale 'v' from its 0–2 scale to 0–1")
+    assert [eval(expr, {"v": v}) for v in raw["v"]] == prepared.dataset["label"]
+    assert prepared.dataset.features["label"].dtype == scale.dtype

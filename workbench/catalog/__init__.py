@@ -95,6 +95,7 @@ from .label_casts import (
     LABEL_CASTS,
     LabelCast,
     LabelFacts,
+    LabelScale,
     label_cast,
     label_cast_for,
 )
@@ -224,6 +225,7 @@ __all__ = [
     "L_VECTOR",
     "LabelCast",
     "LabelFacts",
+    "LabelScale",
     "LossSpec",
     "MANAGED_ARGS",
     "MARGIN_STRATEGY",

@@ -2,14 +2,15 @@
 
 Each entry holds both sides of the pair that has to agree: when it applies and how it converts a value (what
 `data.prepare` picks and runs, and names in its record: ``LabelPrep.cast``), and the code the exported script
-writes to do the same (:meth:`LabelCast.code`). Pure data: no import of the data library at module load.
+writes to do the same (:meth:`LabelCast.code`). `LabelScale` is the same pair for rescaling a label to 0-1 after
+its cast. Pure data: no import of the data library at module load.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 CAST_CATEGORY = "category"  # text classes -> ids (LabelPrep.category_map)
 CAST_INT = "int"  # whole numbers written as text -> int(float(v))
@@ -133,3 +134,26 @@ def label_cast(name: str) -> LabelCast:
 def label_cast_for(facts: LabelFacts) -> LabelCast | None:
     """The cast the preparation applies to a label with these facts (None: the values are used as they are)."""
     return next((cast for cast in LABEL_CASTS if cast.applies(facts)), None)
+
+
+@dataclass(frozen=True)
+class LabelScale:
+    """Rescaling a label from its ``(low, high)`` scale to 0-1, as floats, after its cast (``LabelPrep.label_range``).
+
+    A label used as it is (no cast) is read with ``float``.
+    """
+
+    low: float
+    high: float
+    dtype: ClassVar[str] = "float64"
+
+    def apply(self, convert: Callable[[Any], Any] | None) -> Callable[[Any], float]:
+        """The preparation's conversion of one value: ``convert``, then the rescale."""
+        inner, lo, hi = convert or float, self.low, self.high
+        return lambda v: (float(inner(v)) - lo) / (hi - lo)
+
+    def code(self, label: str, expr: str | None) -> tuple[str, str]:
+        """The script's comment before the conversion, and the conversion of ``v`` around the cast's ``expr``."""
+        lo, hi = self.low, self.high
+        note = f"# Rescale '{label}' from its {lo:g}–{hi:g} scale to 0–1, as the loss expects."
+        return note, f"({expr or 'float(v)'} - {lo!r}) / {hi - lo!r}"

@@ -275,9 +275,8 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
     convert = cast.converter(ids) if cast is not None else None
     out_type = cast.dtype_of(ids) if cast is not None else None
     if label_range is not None:
-        lo, hi = _label_scale(label, prof, label_range)
-        inner = convert or float
-        convert, out_type = (lambda v: (float(inner(v)) - lo) / (hi - lo)), "float64"
+        scale = _label_scale(label, prof, label_range)
+        convert, out_type = scale.apply(convert), scale.dtype
     if convert is None:
         return ds, None, None
     _check_label_values(ds, label, convert, label_range, cast is not None and cast.ids, category_map)
@@ -323,8 +322,8 @@ def _pick_cast(ds, label: str, prof: ColumnProfile, label_range, category_map):
     return cast, ids
 
 
-def _label_scale(label: str, prof: ColumnProfile, label_range) -> tuple[float, float]:
-    """The ``(low, high)`` of ``label_range``, once the label is known to hold numbers and the range is a range."""
+def _label_scale(label: str, prof: ColumnProfile, label_range) -> C.LabelScale:
+    """The rescale ``label_range`` asks for, once the label is known to hold numbers and the range is a range."""
     if prof.role in (TEXT_LIST, NUMBER_LIST, OTHER):
         raise WorkbenchError(
             f"label '{label}' holds {prof.dtype}; a label_range cannot rescale it.",
@@ -336,7 +335,7 @@ def _label_scale(label: str, prof: ColumnProfile, label_range) -> tuple[float, f
             f"label_range must be [low, high] with low < high, got {list(label_range)}.",
             fix="use e.g. [0, 5] for STS scores.",
         )
-    return lo, hi
+    return C.LabelScale(lo, hi)
 
 
 def _check_label_values(ds, label: str, convert, label_range, is_category: bool, category_map) -> None:

@@ -33,7 +33,7 @@ class LabelPrep:
     def dtype(self) -> str | None:
         """The prepared label's value type (``int64`` / ``float64``), or None when the column is used as it is."""
         if self.label_range is not None:
-            return "float64"
+            return C.LabelScale.dtype
         return None if self.cast is None else C.label_cast(self.cast).dtype_of(self.category_map)
 
 
