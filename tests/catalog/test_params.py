@@ -293,19 +293,39 @@ CAST_VALUES = {
 
 
 @pytest.mark.parametrize("cast", C.LABEL_CASTS, ids=[c.name for c in C.LABEL_CASTS])
-def test_label_cast_records_what_prepare_did_and_writes_it(cast):
+def test_label_cast_is_what_prepare_did_and_writes_it(cast):
     import pprint
 
     from workbench import data
     from workbench.engine.datasets import _label_prep  # the record the run keeps
 
     raw = data.from_pandas_or_dict({"s": [f"text {i}" for i in range(6)], "v": CAST_VALUES[cast.name]})
-    prepared = data.prepare(raw, ["s"], "v")
-    lab = _label_prep(raw, data.profile(raw).column("v"), "v", None, prepared)
+    prepared = data.prepare_recorded(raw, ["s"], "v")
+    assert prepared.cast is cast and prepared.dataset.to_list() == data.prepare(raw, ["s"], "v").to_list()
+    lab = _label_prep("v", None, prepared)
     assert lab.cast == cast.name and C.label_cast(cast.name) is cast
-    assert prepared.features["label"].dtype == cast.dtype == lab.dtype
+    assert prepared.dataset.features["label"].dtype == cast.dtype == lab.dtype
     lines, expr = cast.code("v", lab.category_map, lambda value, indent: pprint.pformat(value))
     namespace: dict = {}
     exec("\n".join(lines), namespace)
-    assert [eval(expr, {**namespace, "v": v}) for v in raw["v"]] == prepared["label"]
+    assert [eval(expr, {**namespace, "v": v}) for v in raw["v"]] == prepared.dataset["label"]
     assert all(line.startswith(("#", "label_ids")) for line in lines)
+
+
+@pytest.mark.parametrize(
+    "cast", [None, *(c for c in C.LABEL_CASTS if c.rescalable)], ids=lambda c: c.name if c else "none"
+)
+def test_label_scale_writes_what_prepare_did(cast):
+    """Rescaling after each cast that allows it (and after none): the script's code gives the prepared values."""
+    from workbench import data
+
+    values = {None: [0.5, 1.0, 2.0, 1.5, 0.0, 2.0], C.CAST_FLOAT: ["0.5", "1.25", "2", "1.5", "2", "0"]}
+    raw = data.from_pandas_or_dict(
+        {"s": [f"text {i}" for i in range(6)], "v": values.get(cast and cast.name) or CAST_VALUES[cast.name]}
+    )
+    prepared = data.prepare_recorded(raw, ["s"], "v", (0, 2))
+    scale = C.LabelScale(0.0, 2.0)
+    note, expr = scale.code("v", cast.expr if cast else None)
+    assert prepared.cast is cast and note.startswith("# Rescale 'v' from its 0–2 scale to 0–1")
+    assert [eval(expr, {"v": v}) for v in raw["v"]] == prepared.dataset["label"]
+    assert prepared.dataset.features["label"].dtype == scale.dtype

@@ -94,8 +94,8 @@ def test_label_cast_follows_what_prepare_did(texts, cast):
     from workbench import data
 
     raw = data.from_pandas_or_dict({"s": TEXTS[:5], "v": texts})
-    prepared = data.prepare(raw, ["s"], "v")
-    assert B._label_prep(raw, data.profile(raw).column("v"), "v", None, prepared).cast == cast
+    prepared = data.prepare_recorded(raw, ["s"], "v")
+    assert B._label_prep("v", None, prepared).cast == cast == prepared.cast.name
 
 
 H100 = {"device": "cuda", "name": "NVIDIA H100 80GB HBM3", "fp16": True, "bf16": True}

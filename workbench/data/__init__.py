@@ -26,9 +26,11 @@ from .mapping import (
     inherits_mapping,
 )
 from .prepare import (
+    Prepared,
     category_mapping,
     drop_empty_rows,
     prepare,
+    prepare_recorded,
 )
 from .profiling import (
     CONVENTIONAL_ORDERS,
@@ -89,6 +91,7 @@ __all__ = [
     "N_SCORED_DEV",
     "N_SCORED_TRAIN",
     "OTHER",
+    "Prepared",
     "RESERVED_NAMES",
     "ROLES",
     "SCORE",
@@ -111,6 +114,7 @@ __all__ = [
     "inherits_mapping",
     "load_raw",
     "prepare",
+    "prepare_recorded",
     "preview_rows",
     "profile",
     "quiet_progress",

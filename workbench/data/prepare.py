@@ -10,8 +10,10 @@ module is cheap. Scans over whole columns go batch by batch over Arrow tables, s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from .. import catalog as C
 from ..errors import WorkbenchError
 from .profiling import (
     CONVENTIONAL_ORDERS,
@@ -84,6 +86,22 @@ def _rows_text(rows: list[int], total: int) -> str:
     return f"{total} row{'s' if total != 1 else ''} (row indexes {shown}{', ...' if total > len(rows) else ''}; 0-based)"
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What `prepare_recorded` did: the prepared dataset, and how it cast the label (what a run records).
+
+    Attributes:
+        dataset: What `prepare` returns.
+        cast: The `catalog.LABEL_CASTS` entry the label went through, or None (no label, or its values are used as
+            they are; a ``label_range`` rescale comes after either).
+        category_map: The class ids the values were looked up in, for a cast with ``ids``; else None.
+    """
+
+    dataset: Any
+    cast: C.LabelCast | None = None
+    category_map: dict | None = None
+
+
 def prepare(
     ds: datasets.Dataset,
     inputs: Sequence[str],
@@ -112,6 +130,21 @@ def prepare(
         WorkbenchError: Unknown columns, non-text inputs, missing values (without ``drop_empty``), label values
             that cannot be cast, or values outside ``label_range``.
     """
+    return prepare_recorded(
+        ds, inputs, label, label_range, category_map=category_map, drop_empty=drop_empty
+    ).dataset
+
+
+def prepare_recorded(
+    ds: datasets.Dataset,
+    inputs: Sequence[str],
+    label: str | None = None,
+    label_range=None,
+    *,
+    category_map: dict | None = None,
+    drop_empty: bool = False,
+) -> Prepared:
+    """`prepare`, and the record of the label's cast: the catalog entry it picked and the class ids it used."""
     inputs = list(inputs)
     if not inputs:
         raise WorkbenchError(
@@ -127,9 +160,10 @@ def prepare(
     info = _profile(ds.select_columns(used), 2000, count_missing=False)
     _check_text_inputs(ds, info, inputs)
     out = _without_missing(ds.with_format(None).select_columns(used), used, label, drop_empty)
+    cast = ids = None
     if label is not None:
-        out = _cast_label(out, label, info.column(label), label_range, category_map)
-    return _final_columns(out, inputs, label, used)
+        out, cast, ids = _cast_label(out, label, info.column(label), label_range, category_map)
+    return Prepared(_final_columns(out, inputs, label, used), cast, ids)
 
 
 def _check_text_inputs(ds, info, inputs: list[str]) -> None:
@@ -233,71 +267,75 @@ def _mostly_numbers(ds, column: str, sample: int = 2000) -> bool:
 
 
 def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
+    """(dataset, cast, class ids): the label converted by the catalog entry its facts pick, then rescaled to 0-1
+    with ``label_range``; the entry (None: the values are used as they are) and the ids it looked classes up in."""
     import datasets
 
-    convert, out_type, is_category = _label_converter(ds, label, prof, label_range, category_map)
+    cast, ids = _pick_cast(ds, label, prof, label_range, category_map)
+    convert = cast.converter(ids) if cast is not None else None
+    out_type = cast.dtype_of(ids) if cast is not None else None
+    if label_range is not None:
+        scale = _label_scale(label, prof, label_range)
+        convert, out_type = scale.apply(convert), scale.dtype
     if convert is None:
-        return ds
-    _check_label_values(ds, label, convert, label_range, is_category, category_map)
+        return ds, None, None
+    _check_label_values(ds, label, convert, label_range, cast is not None and cast.ids, category_map)
     features = ds.features.copy()
     features[label] = datasets.Value(out_type)
     with quiet_progress():
-        return ds.map(
+        out = ds.map(
             lambda batch: {label: [convert(v) for v in batch[label]]}, batched=True, features=features
         )
+    return out, cast, ids
 
 
-def _label_converter(ds, label: str, prof: ColumnProfile, label_range, category_map):
-    """(convert, out_type, is_category): how each label value becomes a number (None: used as it is)."""
+def _pick_cast(ds, label: str, prof: ColumnProfile, label_range, category_map):
+    """(cast, class ids): the `catalog.LABEL_CASTS` entry for this label, and for one with ``ids`` the class ids:
+    ``category_map``, else numbered here (`category_mapping`)."""
     import pyarrow as pa
 
     atype = ds.features.arrow_schema.field(label).type
-    convert = None
-    out_type = None
     is_string = pa.types.is_string(atype) or pa.types.is_large_string(atype)
-    numeric_strings = prof.numeric_strings or (
-        is_string and category_map is None and _mostly_numbers(ds, label)
+    facts = C.LabelFacts(
+        is_string=is_string,
+        is_bool=pa.types.is_boolean(atype),
+        numbers_as_text=bool(
+            prof.numeric_strings or (is_string and category_map is None and _mostly_numbers(ds, label))
+        ),
+        whole=prof.role in (CLASS, BINARY),
+        ids_given=category_map is not None,
     )
-    if category_map is not None or (is_string and not numeric_strings):
-        if label_range is not None:
-            raise WorkbenchError(
-                f"label '{label}' holds classes, not scores; a label_range cannot rescale it.",
-                fix="remove label_range, or pick a numeric score column as the label.",
-            )
-        mapping = dict(category_map) if category_map is not None else category_mapping(ds, label)
-        if category_map is None and len(mapping) > 50:
-            raise WorkbenchError(
-                f"column '{label}' holds free text ({len(mapping)} different values), not a label.",
-                fix="pick a score or class column as the label, or map this column as an input.",
-            )
-        whole = all(isinstance(v, (int, bool)) for v in mapping.values())
-        convert, out_type = (
-            (lambda v: mapping[v] if v in mapping else mapping[str(v)]),
-            ("int64" if whole else "float64"),
+    cast = C.label_cast_for(facts)
+    if cast is not None and label_range is not None and not cast.rescalable:
+        raise WorkbenchError(
+            f"label '{label}' holds classes, not scores; a label_range cannot rescale it.",
+            fix="remove label_range, or pick a numeric score column as the label.",
         )
-    elif numeric_strings:
-        whole = prof.role in (CLASS, BINARY)
-        convert, out_type = (
-            ((lambda v: int(float(v))) if whole else (lambda v: float(v))),
-            ("int64" if whole else "float64"),
+    if cast is None or not cast.ids:
+        return cast, None
+    ids = dict(category_map) if category_map is not None else category_mapping(ds, label)
+    if category_map is None and len(ids) > 50:
+        raise WorkbenchError(
+            f"column '{label}' holds free text ({len(ids)} different values), not a label.",
+            fix="pick a score or class column as the label, or map this column as an input.",
         )
-    elif pa.types.is_boolean(atype):
-        convert, out_type = int, "int64"
-    if label_range is not None:
-        if prof.role in (TEXT_LIST, NUMBER_LIST, OTHER):
-            raise WorkbenchError(
-                f"label '{label}' holds {prof.dtype}; a label_range cannot rescale it.",
-                fix="remove label_range.",
-            )
-        lo, hi = (float(v) for v in label_range)
-        if not lo < hi:
-            raise WorkbenchError(
-                f"label_range must be [low, high] with low < high, got {list(label_range)}.",
-                fix="use e.g. [0, 5] for STS scores.",
-            )
-        inner = convert or float
-        convert, out_type = (lambda v: (float(inner(v)) - lo) / (hi - lo)), "float64"
-    return convert, out_type, category_map is not None or (is_string and not numeric_strings)
+    return cast, ids
+
+
+def _label_scale(label: str, prof: ColumnProfile, label_range) -> C.LabelScale:
+    """The rescale ``label_range`` asks for, once the label is known to hold numbers and the range is a range."""
+    if prof.role in (TEXT_LIST, NUMBER_LIST, OTHER):
+        raise WorkbenchError(
+            f"label '{label}' holds {prof.dtype}; a label_range cannot rescale it.",
+            fix="remove label_range.",
+        )
+    lo, hi = (float(v) for v in label_range)
+    if not lo < hi:
+        raise WorkbenchError(
+            f"label_range must be [low, high] with low < high, got {list(label_range)}.",
+            fix="use e.g. [0, 5] for STS scores.",
+        )
+    return C.LabelScale(lo, hi)
 
 
 def _check_label_values(ds, label: str, convert, label_range, is_category: bool, category_map) -> None:

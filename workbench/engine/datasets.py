@@ -8,10 +8,6 @@ from typing import Any
 
 from .. import catalog as C
 from .. import data
-
-# LabelPrep.cast names: one catalog entry per cast says how it is recorded and the code it writes. The engine's API
-# (and plan.py) keep reading them here.
-from ..data import BINARY, CLASS, ColumnProfile
 from ..errors import WorkbenchError
 from ..spec import DatasetSpec
 
@@ -22,8 +18,8 @@ class LabelPrep:
 
     Attributes:
         column: The source column.
-        cast: None (the values are used as they are) or one of ``CAST_CATEGORY`` / ``CAST_INT`` / ``CAST_FLOAT`` /
-            ``CAST_BOOL``.
+        cast: None (the values are used as they are) or the name of the `catalog.LABEL_CASTS` entry `data.prepare`
+            cast them with (``CAST_CATEGORY`` / ``CAST_INT`` / ``CAST_FLOAT`` / ``CAST_BOOL``).
         category_map: Text class -> id, for ``CAST_CATEGORY``.
         label_range: ``(low, high)``: after the cast, the label was rescaled from this scale to 0-1.
     """
@@ -37,8 +33,8 @@ class LabelPrep:
     def dtype(self) -> str | None:
         """The prepared label's value type (``int64`` / ``float64``), or None when the column is used as it is."""
         if self.label_range is not None:
-            return "float64"
-        return None if self.cast is None else C.label_cast(self.cast).dtype
+            return C.LabelScale.dtype
+        return None if self.cast is None else C.label_cast(self.cast).dtype_of(self.category_map)
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,6 @@ def _train_classes_for(raw, profile, label, ds_spec: DatasetSpec, train_classes:
 
 def _prepare(
     raw,
-    profile,
     inputs,
     label,
     label_range,
@@ -107,42 +102,21 @@ def _prepare(
         if raw.num_rows < before:
             notes.append(f"{key}: {before - raw.num_rows} of {before} rows dropped (an empty input or label)")
     try:
-        prepared = data.prepare(raw, inputs, label, label_range, category_map=category_map)
+        prepared = data.prepare_recorded(raw, inputs, label, label_range, category_map=category_map)
     except WorkbenchError as exc:  # name the dataset; the mapping's problems belong to the Columns panel
         split, _, name = key.partition("/")
         raise WorkbenchError(
             f"{key}: {exc.message}", fix=exc.fix, where=exc.where or f"datasets.{split}.{name}.columns"
         ) from exc
-    label_prep = None
-    if label is not None:
-        label_prep = _label_prep(raw, profile.column(label), label, label_range, prepared, category_map)
+    label_prep = _label_prep(label, label_range, prepared) if label is not None else None
     split = str(loaded_split) if loaded_split is not None else None
-    return prepared, DatasetPrep(tuple(inputs), label_prep, tuple(prepared.column_names), split, drop_empty)
+    columns = tuple(prepared.dataset.column_names)
+    return prepared.dataset, DatasetPrep(tuple(inputs), label_prep, columns, split, drop_empty)
 
 
-def _label_prep(
-    raw, column: ColumnProfile, label: str, label_range, prepared, category_map: dict | None = None
-) -> LabelPrep:
-    """The cast `data.prepare` applied to a label: its rule (Arrow type + column profile), read off its output.
-
-    The profile is the one `prepare` decides from (the same seeded row sample). A text column holding mostly
-    numbers is read as numbers by `prepare` even when the sample shows a stray value: the output's type tells.
-    """
-    import pyarrow as pa
-
-    atype = raw.features.arrow_schema.field(label).type
-    facts = C.LabelFacts(
-        is_string=pa.types.is_string(atype) or pa.types.is_large_string(atype),
-        is_bool=pa.types.is_boolean(atype),
-        numeric_strings=bool(column.numeric_strings),
-        whole=column.role in (CLASS, BINARY),
-        prepared_dtype=getattr(prepared.features["label"], "dtype", None),
-    )
+def _label_prep(label: str, label_range, prepared: data.Prepared) -> LabelPrep:
+    """The record of what `data.prepare_recorded` did to a label: the cast entry it picked, its class ids, the
+    rescale."""
     scale = tuple(float(v) for v in label_range) if label_range is not None else None
-    cast = C.recorded_cast(facts)
-    if cast is None:
-        return LabelPrep(label, None, None, scale)
-    ids = None
-    if cast.ids:
-        ids = dict(category_map) if category_map is not None else data.category_mapping(raw, label)
-    return LabelPrep(label, cast.name, ids, scale)
+    cast = prepared.cast
+    return LabelPrep(label, cast.name if cast else None, prepared.category_map if cast else None, scale)

@@ -373,7 +373,6 @@ def _prepare_set(plan: Plan, dp: DatasetPlan, drop_empty: bool, category_map: di
     """Prepare a mapped dataset for the trainer and record how (``category_map``: its train set's class ids)."""
     dp.dataset, dp.prep = _prepare(
         dp.raw,
-        dp.profile,
         dp.inputs,
         dp.label,
         dp.label_range,

@@ -229,10 +229,9 @@ def _label_code(lab: B.LabelPrep, w: Writer) -> list[str]:
     label, lines, convert = lab.column, [], None
     if lab.cast is not None:  # the code the cast's catalog entry writes: the same cast the run recorded
         lines, convert = C.label_cast(lab.cast).code(label, lab.category_map, pretty)
-    if lab.label_range is not None:
-        lo, hi = (float(v) for v in lab.label_range)
-        lines.append(f"# Rescale '{label}' from its {lo:g}–{hi:g} scale to 0–1, as the loss expects.")
-        convert = f"({convert} - {lo!r}) / {hi - lo!r}" if convert else f"(float(v) - {lo!r}) / {hi - lo!r}"
+    if lab.label_range is not None:  # the rescale the run recorded, as the catalog writes it
+        note, convert = C.LabelScale(*(float(v) for v in lab.label_range)).code(label, convert)
+        lines.append(note)
     if convert:
         # The type is given: `map` would otherwise cast the new values back to the column's old type where Arrow
         # allows it (ids to text in a large_string column, 0/1 to bool).
