@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from test_compat import shape_for
+from test_verdicts import shape_for
 
 from workbench import catalog as C
 from workbench import rules as R

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import pytest
-from test_compat import shape_for
+from test_verdicts import shape_for
 from wb_catalog import TABLE
 
 from workbench import catalog as C
@@ -129,7 +129,7 @@ def test_rules_do_not_change_the_args_they_are_given():
             assert given == args, rule.__name__
 
 
-# ---- guardrails() as a whole (moved from test_compat.py) -----------------------------------------------
+# ---- guardrails() as a whole (moved from test_verdicts.py) -----------------------------------------------
 
 
 def test_guardrails_switch_on_no_duplicates_for_mnrl():
