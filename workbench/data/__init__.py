@@ -38,6 +38,7 @@ from .profiling import (
     LABEL_HINTS,
     RESERVED_NAMES,
     TEXT_NAMES,
+    is_text_type,
     profile,
     shape_of,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "from_upload",
     "generate_demo",
     "inherits_mapping",
+    "is_text_type",
     "load_raw",
     "prepare",
     "prepare_recorded",

@@ -26,6 +26,7 @@ from .profiling import (
     _iter_batches,
     _missing_mask,
     _profile,
+    is_text_type,
 )
 from .shapes import BINARY, CATEGORY, CLASS, EMPTY, ID, NUMBER_LIST, OTHER, TEXT, TEXT_LIST, ColumnProfile
 from .sources import quiet_progress
@@ -69,7 +70,7 @@ def category_mapping(ds: datasets.Dataset, column: str) -> dict[str, int]:
             if not _is_missing(value):
                 seen[value] = True
     values = list(seen)
-    if atype is not None and (pa.types.is_string(atype) or pa.types.is_large_string(atype)):
+    if atype is not None and is_text_type(atype):
         return {v: i for i, v in enumerate(_conventional(values))}
     if atype is not None and pa.types.is_boolean(atype):
         return {"False": 0, "True": 1}
@@ -295,7 +296,7 @@ def _pick_cast(ds, label: str, prof: ColumnProfile, label_range, category_map):
     import pyarrow as pa
 
     atype = ds.features.arrow_schema.field(label).type
-    is_string = pa.types.is_string(atype) or pa.types.is_large_string(atype)
+    is_string = is_text_type(atype)
     facts = C.LabelFacts(
         is_string=is_string,
         is_bool=pa.types.is_boolean(atype),

@@ -78,6 +78,13 @@ _SCAN_LIMIT = 100_000
 _BATCH = 10_000
 
 
+def is_text_type(atype) -> bool:
+    """Whether an Arrow type holds strings (``string`` or ``large_string``)."""
+    import pyarrow as pa
+
+    return pa.types.is_string(atype) or pa.types.is_large_string(atype)
+
+
 def _is_missing(value: Any) -> bool:
     if value is None:
         return True
@@ -98,7 +105,7 @@ def _missing_mask(arr):
     if pa.types.is_null(arr.type):
         return pa.array([True] * len(arr))
     mask = pc.is_null(arr, nan_is_null=True)
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+    if is_text_type(arr.type):
         mask = pc.or_(mask, pc.equal(pc.utf8_trim_whitespace(arr), ""))
     return pc.fill_null(mask, True)
 
@@ -138,7 +145,7 @@ def _dtype_name(atype) -> str:
 
     if pa.types.is_dictionary(atype):
         return _dtype_name(atype.value_type)
-    if pa.types.is_string(atype) or pa.types.is_large_string(atype):
+    if is_text_type(atype):
         return "string"
     if pa.types.is_list(atype) or pa.types.is_large_list(atype) or pa.types.is_fixed_size_list(atype):
         return f"list<{_dtype_name(atype.value_type)}>"
@@ -194,7 +201,7 @@ def _profile_column(name: str, atype, values: list, n_missing: int) -> ColumnPro
         inner = atype.value_type
         lengths = {len(v) for v in present}
         list_len = lengths.pop() if len(lengths) == 1 else None
-        if pa.types.is_string(inner) or pa.types.is_large_string(inner):
+        if is_text_type(inner):
             return ColumnProfile(role=TEXT_LIST, list_len=list_len, **base)
         if pa.types.is_integer(inner) or pa.types.is_floating(inner) or pa.types.is_boolean(inner):
             flat = [float(x) for v in present for x in v if x is not None]
@@ -206,7 +213,7 @@ def _profile_column(name: str, atype, values: list, n_missing: int) -> ColumnPro
                 **base,
             )
         return ColumnProfile(role=OTHER, list_len=list_len, **base)
-    if pa.types.is_string(atype) or pa.types.is_large_string(atype):
+    if is_text_type(atype):
         distinct = set(present)
         numbers = [_as_number(v) for v in present]
         parsed = [x for x in numbers if x is not None]

@@ -65,15 +65,11 @@ def _train_classes_for(raw, profile, label, ds_spec: DatasetSpec, train_classes:
     any other set those of the first train set that has all of its classes (else of the first with text classes:
     a class training never saw is then named in the error).
     """
-    import pyarrow as pa
 
     if label is None or not train_classes:
         return None
     atype = raw.features.arrow_schema.field(label).type
-    if (
-        not (pa.types.is_string(atype) or pa.types.is_large_string(atype))
-        or profile.column(label).numeric_strings
-    ):
+    if not data.is_text_type(atype) or profile.column(label).numeric_strings:
         return None
     if ds_spec.source == "holdout":
         return train_classes.get(ds_spec.of)
