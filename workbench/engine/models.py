@@ -16,6 +16,7 @@ from typing import Any
 from .. import catalog as C
 from ..catalog import CROSS, SPARSE
 from ..errors import WorkbenchError
+from ..spec import MODEL_CARD_FIELDS
 
 # "owner/name" or "name": what the Hub accepts as a repository id.
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -151,7 +152,7 @@ def checkpoint_type(path: str) -> str | None:
 def _card_data(model_type: str, card: dict, local: bool):
     module, name = C.kind(model_type).card
     card_cls = C.import_attr((module,), name)
-    kwargs = {k: v for k, v in (card or {}).items() if k in ("language", "license", "model_name") and v}
+    kwargs = {k: v for k, v in (card or {}).items() if k in MODEL_CARD_FIELDS and v}
     # Never look base models or datasets up on the Hub for a local model: it hangs offline.
     offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
     return card_cls(local_files_only=local or offline, **kwargs)

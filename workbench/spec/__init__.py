@@ -4,6 +4,7 @@ contract; a RunSpec never holds a Hub token."""
 from __future__ import annotations
 
 from .parts import (
+    MODEL_CARD_FIELDS,
     POOLING_MODES,
     SECRET_KEYS,
     SOURCES,
@@ -24,6 +25,7 @@ __all__ = [
     "DatasetSpec",
     "EvaluatorChoice",
     "LossChoice",
+    "MODEL_CARD_FIELDS",
     "ModelSpec",
     "POOLING_MODES",
     "RunSpec",

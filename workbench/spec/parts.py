@@ -12,6 +12,8 @@ from ..errors import WorkbenchError, nearest
 SOURCES = ("hub", "csv", "json", "parquet", "arrow", "sql", "dict", "holdout")
 SPLITS = ("train", "eval", "test")
 POOLING_MODES = ("mean", "cls", "max", "lasttoken", "weightedmean")
+# What a config's model_card may hold (the library's model-card data of the same names).
+MODEL_CARD_FIELDS = ("language", "license", "model_name")
 # Keys that would carry a secret. A config holding one is refused rather than silently stripped, so that the
 # person learns where the token should go instead.
 SECRET_KEYS = ("hub_token", "token", "hf_token", "use_auth_token", "push_to_hub_token")
@@ -120,7 +122,7 @@ class ModelSpec:
             raise WorkbenchError(
                 '\'model_card\' must be a mapping like {"language": "en"}.', where="model.model_card"
             )
-        _check_keys(spec.model_card, ("language", "license", "model_name"), "model.model_card")
+        _check_keys(spec.model_card, MODEL_CARD_FIELDS, "model.model_card")
         return spec
 
 
