@@ -74,3 +74,15 @@ def test_no_loss_fits_unusable_data():
     with pytest.raises(WorkbenchError, match="no sentence-transformer loss fits train dataset 'x'") as err:
         R.resolve_choice(LossChoice(), only_ids, "x", C.DENSE, False)
     assert err.value.where == "datasets.train.x"
+
+
+def test_run_defaults_follow_the_biggest_train_set_over_all_rows():
+    """The plan and the app's placeholders share this rule: the loss of the biggest train set sets the batch
+    (in-batch negatives want 32), and the schedule counts the rows of every train set."""
+    mnrl, cosine = C.get_loss("MultipleNegativesRankingLoss"), C.get_loss("CosineSimilarityLoss")
+    small_pairs_big_scores = R.run_defaults([(mnrl, 100), (cosine, 900)], C.DENSE, has_eval=False)
+    assert small_pairs_big_scores == R.recommended_args(cosine, 1000, C.DENSE)
+    assert small_pairs_big_scores["per_device_train_batch_size"] == 16
+    big_pairs = R.run_defaults([(mnrl, 900), (cosine, 100)], C.DENSE, has_eval=True)
+    assert big_pairs == R.recommended_args(mnrl, 1000, C.DENSE, has_eval=True)
+    assert big_pairs["per_device_train_batch_size"] == 32 and "eval_steps" in big_pairs

@@ -291,11 +291,8 @@ def settle_args(plan: Plan) -> None:
     plan.device_info = models.detect_device()
     has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
     train = plan.of_split("train")
-    biggest = max(train, key=lambda dp: dp.shape.n_rows)
-    total = sum(dp.shape.n_rows for dp in train)
-    plan.recommended = rules.recommended_args(
-        biggest.loss, total, plan.model_type, has_eval=has_eval, device=plan.device_info
-    )
+    sets = [(dp.loss, dp.shape.n_rows) for dp in train]
+    plan.recommended = rules.run_defaults(sets, plan.model_type, has_eval=has_eval, device=plan.device_info)
     args = rules.merge_args(plan.recommended, spec.args)
     plan.notes.extend(rules.precision_notes(plan.recommended, args, spec.args, plan.device_info))
     args.setdefault("report_to", "none")

@@ -11,6 +11,7 @@ from .args import (
     merge_args,
     precision_notes,
     recommended_args,
+    run_defaults,
 )
 from .choices import (
     refusal,
@@ -91,6 +92,7 @@ __all__ = [
     "recommended_args",
     "refusal",
     "resolve_choice",
+    "run_defaults",
     "shape_with",
     "splade_wrapper",
     "suggest_evaluators",

@@ -43,6 +43,20 @@ def recommended_args(
     return args
 
 
+def run_defaults(
+    train_sets: list[tuple[C.LossSpec, int]], model_type: str, *, has_eval: bool, device: dict | None = None
+) -> dict:
+    """The defaults a run's omitted arguments take: :func:`recommended_args` for the loss of its biggest train
+    set, over the rows of all of them (the plan settles the run with it; the app shows it as placeholders).
+
+    Args:
+        train_sets: (loss, number of rows) per train dataset, in order (the first of equally big ones wins).
+    """
+    loss = max(train_sets, key=lambda pair: pair[1])[0]
+    total = sum(rows for _, rows in train_sets)
+    return recommended_args(loss, total, model_type, has_eval=has_eval, device=device)
+
+
 def auto_precision(device: dict | None) -> dict:
     """The mixed precision the workbench picks for a device: bf16 on a CUDA GPU that has it, else fp16 on CUDA.
 

@@ -332,6 +332,15 @@ class Session(T.HasTraits):
         shape = self.shape(f"train/{name}")
         return None if shape is None else rules.recommend_with_fix(shape, self.model_type)
 
+    def run_defaults(self, device: dict | None = None) -> dict:
+        """The defaults the run would give omitted arguments (``rules.run_defaults``; {} until a loss resolves)."""
+        train = [(self.resolved_loss(e.name), self.profile(e.key)) for e in self.entries("train")]
+        if not train or any(loss is None for loss, _ in train):
+            return {}
+        has_eval = bool(self.evaluators) or bool(self.entries("eval"))
+        sets = [(loss, prof.n_rows if prof else 0) for loss, prof in train]
+        return rules.run_defaults(sets, self.model_type, has_eval=has_eval, device=device)
+
     def resolved_loss(self, name: str) -> C.LossSpec | None:
         choice = self.loss_for(name)
         if choice.name == "auto":

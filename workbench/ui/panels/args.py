@@ -313,20 +313,12 @@ class ArgsPanel(Panel):
 
     def recommended(self) -> dict:
         """The workbench's defaults for the current data and loss (what an empty box means)."""
-        s = self.session
-        train = s.entries("train")
-        if not train:
-            return {}
         try:
-            loss = s.resolved_loss(train[0].name)
-            rows = sum((s.profile(e.key).n_rows if s.profile(e.key) else 0) for e in train)
+            args = self.session.run_defaults(self.device)
         except WorkbenchError:
             return {}
-        if loss is None:
-            return {}
-        has_eval = bool(s.evaluators) or bool(s.entries("eval"))
-        args = rules.recommended_args(loss, rows, s.model_type, has_eval=has_eval, device=self.device)
-        if loss.sampler:
+        loss = self.session.resolved_loss(self.session.entries("train")[0].name) if args else None
+        if loss is not None and loss.sampler:  # the guardrail sets it: show it as the value an empty box gets
             args.setdefault("batch_sampler", loss.sampler)
         return args
 
