@@ -11,6 +11,7 @@ from ..widgets import Panel, esc, hint, run_in_thread, section, set_off
 from .trainer_view import input_roles, lengths_html, trainer_view_html
 
 N_FIX_BUTTONS = 4
+STYLE = {"description_width": "110px"}
 
 
 class ColumnsPanel(Panel):
@@ -21,21 +22,50 @@ class ColumnsPanel(Panel):
 
     def __init__(self, session, **kwargs):
         super().__init__(session, **kwargs)
-        style = {"description_width": "110px"}
         self._syncing = False
+        self._build_inputs()
+        self._build_label()
+        self._build_checks()
+        self._build_trainer_view()
+        self._bind()
+        self.lockable = [
+            self.which,
+            self.inputs,
+            self.up,
+            self.down,
+            self.drop,
+            self.add_pick,
+            self.add_btn,
+            self.label,
+            self.rescale,
+            self.low,
+            self.high,
+            self.drop_empty,
+            *self.fix_buttons,
+        ]
+        self.finish(self._layout())
+        self._refresh()
+
+    # ---- building the panel ----
+
+    def _build_inputs(self):
+        """Which dataset, its input columns in order, and the buttons that reorder, remove and add them."""
         self.which = widgets.Dropdown(
-            options=[], description="Dataset", style=style, layout=widgets.Layout(width="380px")
+            options=[], description="Dataset", style=STYLE, layout=widgets.Layout(width="380px")
         )
         self.inputs = widgets.Select(
-            options=[], rows=4, description="Inputs", style=style, layout=widgets.Layout(width="460px")
+            options=[], rows=4, description="Inputs", style=STYLE, layout=widgets.Layout(width="460px")
         )
         self.up = widgets.Button(description="Move up", layout=widgets.Layout(width="120px"))
         self.down = widgets.Button(description="Move down", layout=widgets.Layout(width="120px"))
         self.drop = widgets.Button(description="Remove input", layout=widgets.Layout(width="120px"))
-        self.add_pick = widgets.Dropdown(options=[], description="Add column", style=style)
+        self.add_pick = widgets.Dropdown(options=[], description="Add column", style=STYLE)
         self.add_btn = widgets.Button(description="Add as input", layout=widgets.Layout(width="120px"))
+
+    def _build_label(self):
+        """The label column and its optional rescaling to 0-1."""
         self.label = widgets.Dropdown(
-            options=[], description="Label", style=style, layout=widgets.Layout(width="380px")
+            options=[], description="Label", style=STYLE, layout=widgets.Layout(width="380px")
         )
         self.label.add_class("wb-label-select")
         self.rescale = widgets.Checkbox(
@@ -56,6 +86,9 @@ class ColumnsPanel(Panel):
             layout=widgets.Layout(width="130px"),
             style={"description_width": "30px"},
         )
+
+    def _build_checks(self):
+        """What is dropped, empty cells, and the one-click fixes (N_FIX_BUTTONS buttons, hidden until used)."""
         self.dropped = widgets.HTML()
         self.empty_note = widgets.HTML()
         self.drop_empty = widgets.Checkbox(
@@ -73,11 +106,17 @@ class ColumnsPanel(Panel):
             for _ in range(N_FIX_BUTTONS)
         ]
         self._fixes: list = []
+
+    def _build_trainer_view(self):
+        """What the trainer will see, text lengths, and the exact token count on request."""
         self.trainer_view = widgets.HTML()
         self.lengths = widgets.HTML()
         self.exact_btn = widgets.Button(
             description="Count tokens exactly (loads the tokenizer)", layout=widgets.Layout(width="auto")
         )
+
+    def _bind(self):
+        """Widgets -> actions, and the session traits the mapping depends on -> _refresh."""
         self.which.observe(self.guard(self._pick), "value")
         self.up.on_click(self.guard(lambda b: self._move(-1)))
         self.down.on_click(self.guard(lambda b: self._move(1)))
@@ -90,7 +129,7 @@ class ColumnsPanel(Panel):
         for i, b in enumerate(self.fix_buttons):
             b.on_click(self.guard(lambda btn, i=i: self.apply_fix(i)))
         self.exact_btn.on_click(self.guard(self._exact))
-        session.observe(
+        self.session.observe(
             self.guard(self._refresh),
             names=[
                 "datasets",
@@ -102,44 +141,28 @@ class ColumnsPanel(Panel):
                 "model_name",
             ],
         )
-        self.lockable = [
+
+    def _layout(self) -> list[widgets.Widget]:
+        return [
+            hint(
+                "The trainer takes the input columns <b>by position</b> (e.g. anchor, positive, negative) and the "
+                "label as a number. Columns you do not use are dropped."
+            ),
             self.which,
-            self.inputs,
-            self.up,
-            self.down,
-            self.drop,
-            self.add_pick,
-            self.add_btn,
+            widgets.HBox([self.inputs, widgets.VBox([self.up, self.down, self.drop])]),
+            widgets.HBox([self.add_pick, self.add_btn]),
             self.label,
-            self.rescale,
-            self.low,
-            self.high,
+            widgets.HBox([self.rescale, self.low, self.high]),
+            self.dropped,
+            self.empty_note,
             self.drop_empty,
-            *self.fix_buttons,
+            self.fix_text,
+            widgets.HBox(self.fix_buttons, layout=widgets.Layout(flex_flow="row wrap")),
+            section("What the trainer will see"),
+            self.trainer_view,
+            self.lengths,
+            self.exact_btn,
         ]
-        self.finish(
-            [
-                hint(
-                    "The trainer takes the input columns <b>by position</b> (e.g. anchor, positive, negative) and the "
-                    "label as a number. Columns you do not use are dropped."
-                ),
-                self.which,
-                widgets.HBox([self.inputs, widgets.VBox([self.up, self.down, self.drop])]),
-                widgets.HBox([self.add_pick, self.add_btn]),
-                self.label,
-                widgets.HBox([self.rescale, self.low, self.high]),
-                self.dropped,
-                self.empty_note,
-                self.drop_empty,
-                self.fix_text,
-                widgets.HBox(self.fix_buttons, layout=widgets.Layout(flex_flow="row wrap")),
-                section("What the trainer will see"),
-                self.trainer_view,
-                self.lengths,
-                self.exact_btn,
-            ]
-        )
-        self._refresh()
 
     # ---- helpers ----
 

@@ -35,6 +35,11 @@ SPLIT_LABELS = (
     ("test: measure at the end", "test"),
 )
 UPLOAD_TYPES = ".csv,.tsv,.json,.jsonl,.ndjson,.parquet,.arrow,.feather,.db,.sqlite,.sqlite3"
+STYLE = {"description_width": "110px"}
+
+
+def _wide() -> widgets.Layout:
+    return widgets.Layout(width="560px")
 
 
 def preview_html(ds, profile, n: int = 5) -> str:
@@ -69,57 +74,77 @@ class DatasetPanel(Panel):
 
     def __init__(self, session, **kwargs):
         super().__init__(session, **kwargs)
-        style = {"description_width": "110px"}
-
-        def wide():
-            return widgets.Layout(width="560px")
-
         self._syncing = False
+        self._build_dataset_list()
+        self._build_source_picker()
+        self._build_source_fields()
+        self._build_upload()
+        self._build_add_form()
+        self._build_preview()
+        self._bind()
+        self.lockable = [self.remove_btn, self.add_btn, self.upload, self.source, self.split]
+        self.finish(self._layout())
+        self._show_fields()
+        self._refresh()
+
+    # ---- building the panel ----
+
+    def _build_dataset_list(self):
+        """The datasets added so far, their loading progress, and removing one."""
         self.table = widgets.HTML()
         self.progress = widgets.IntProgress(
-            value=0, min=0, max=1, description="Loading", bar_style="info", style=style
+            value=0, min=0, max=1, description="Loading", bar_style="info", style=STYLE
         )
         self.progress_text = widgets.HTML()
-        self.remove_pick = widgets.Dropdown(options=[], description="Remove", style=style)
+        self.remove_pick = widgets.Dropdown(options=[], description="Remove", style=STYLE)
         self.remove_btn = widgets.Button(description="Remove dataset", button_style="warning")
+
+    def _build_source_picker(self):
+        """What the new dataset is for, where it comes from, and its name."""
         self.split = widgets.ToggleButtons(
             options=SPLIT_LABELS,
             value="train",
             description="Use it for",
-            style={**style, "button_width": "190px"},
+            style={**STYLE, "button_width": "190px"},
         )
         self.source = widgets.Dropdown(
-            options=SOURCES, value="demo", description="Source", style=style, layout=wide()
+            options=SOURCES, value="demo", description="Source", style=STYLE, layout=_wide()
         )
         self.source.add_class("wb-source-select")
-        self.ds_name = widgets.Text(description="Name", placeholder="a short name, e.g. stsb", style=style)
+        self.ds_name = widgets.Text(description="Name", placeholder="a short name, e.g. stsb", style=STYLE)
+
+    def _build_source_fields(self):
+        """The fields a source may need (only the chosen source's are shown, see _show_fields)."""
         self.demo = widgets.Dropdown(
             options=[(DEMO_LABELS.get(k, k), k) for k in DEMO_DATASETS],
             description="Demo data",
-            style=style,
-            layout=wide(),
+            style=STYLE,
+            layout=_wide(),
         )
         self.path = widgets.Text(
-            description="Path", placeholder="/path/to/file.csv", style=style, layout=wide()
+            description="Path", placeholder="/path/to/file.csv", style=STYLE, layout=_wide()
         )
-        self.hub_subset = widgets.Text(description="Subset", placeholder="optional", style=style)
-        self.hub_split = widgets.Text(description="Split", placeholder="train", style=style)
+        self.hub_subset = widgets.Text(description="Subset", placeholder="optional", style=STYLE)
+        self.hub_split = widgets.Text(description="Split", placeholder="train", style=STYLE)
         self.query = widgets.Textarea(
             description="SQL query",
             placeholder="SELECT sentence1, sentence2, score FROM pairs",
-            style=style,
+            style=STYLE,
             layout=widgets.Layout(width="560px", height="60px"),
         )
-        self.of = widgets.Dropdown(options=[], description="Of train set", style=style)
+        self.of = widgets.Dropdown(options=[], description="Of train set", style=STYLE)
         self.fraction = widgets.BoundedFloatText(
-            value=0.1, min=0.01, max=0.9, step=0.05, description="Fraction", style=style
+            value=0.1, min=0.01, max=0.9, step=0.05, description="Fraction", style=STYLE
         )
         self.limit = widgets.Text(
             description="Only first",
             placeholder="all rows",
-            style=style,
+            style=STYLE,
             tooltip="Keep only the first N rows (empty: all).",
         )
+
+    def _build_upload(self):
+        """The upload button (a file is added as soon as it arrives) and its hint."""
         self.upload = widgets.FileUpload(
             accept=UPLOAD_TYPES,
             multiple=False,
@@ -132,9 +157,10 @@ class DatasetPanel(Panel):
             "CSV, TSV, JSON, JSON Lines, Parquet, Arrow/Feather or SQLite. It is added as soon "
             "as it is uploaded."
         )
+
+    def _build_add_form(self):
+        """The Add button, which fields each source shows, and the form that holds them all."""
         self.add_btn = widgets.Button(description="Add dataset", button_style="primary")
-        self.preview_pick = widgets.Dropdown(options=[], description="Preview", style=style)
-        self.preview = widgets.HTML()
         self.fields = {
             "demo": [self.demo],
             "upload": [self.upload, self.upload_hint],
@@ -160,40 +186,44 @@ class DatasetPanel(Panel):
                 self.limit,
             ]
         )
+
+    def _build_preview(self):
+        self.preview_pick = widgets.Dropdown(options=[], description="Preview", style=STYLE)
+        self.preview = widgets.HTML()
+
+    def _bind(self):
+        """Widgets -> actions, and the session's data traits -> _refresh."""
         self.source.observe(self.guard(self._show_fields), "value")
         self.split.observe(self.guard(self._show_fields), "value")
         self.add_btn.on_click(self.guard(self._add))
         self.remove_btn.on_click(self.guard(self._remove))
         self.upload.observe(self.guard(self._uploaded), "value")
         self.preview_pick.observe(self.guard(self._pick), "value")
-        session.observe(
+        self.session.observe(
             self.guard(self._refresh),
             names=["datasets", "data_version", "loading", "data_errors", "selected"],
         )
-        self.lockable = [self.remove_btn, self.add_btn, self.upload, self.source, self.split]
-        self.finish(
-            [
-                hint(
-                    "Training needs a <b>train</b> dataset. Add an <b>eval</b> dataset (another file, or a held-out "
-                    "part of the train data) to see how much the model improves."
-                ),
-                section("Your datasets"),
-                self.table,
-                widgets.HBox([self.progress, self.progress_text]),
-                widgets.HBox([self.remove_pick, self.remove_btn]),
-                section("Add a dataset"),
-                self.split,
-                self.source,
-                self.ds_name,
-                self.form,
-                self.add_btn,
-                section("Preview"),
-                self.preview_pick,
-                self.preview,
-            ]
-        )
-        self._show_fields()
-        self._refresh()
+
+    def _layout(self) -> list[widgets.Widget]:
+        return [
+            hint(
+                "Training needs a <b>train</b> dataset. Add an <b>eval</b> dataset (another file, or a held-out "
+                "part of the train data) to see how much the model improves."
+            ),
+            section("Your datasets"),
+            self.table,
+            widgets.HBox([self.progress, self.progress_text]),
+            widgets.HBox([self.remove_pick, self.remove_btn]),
+            section("Add a dataset"),
+            self.split,
+            self.source,
+            self.ds_name,
+            self.form,
+            self.add_btn,
+            section("Preview"),
+            self.preview_pick,
+            self.preview,
+        ]
 
     # ---- adding / removing ----
 

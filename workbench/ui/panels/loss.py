@@ -14,6 +14,7 @@ MODIFIERS = ("MatryoshkaLoss", "Matryoshka2dLoss", "AdaptiveLayerLoss")
 WRAPPERS = ("SpladeLoss", "CachedSpladeLoss")
 ALL = ""
 MIXED = "__mixed__"  # the "all train datasets" view while they have different losses
+STYLE = {"description_width": "110px"}
 
 
 class LossPanel(Panel):
@@ -24,71 +25,84 @@ class LossPanel(Panel):
 
     def __init__(self, session, **kwargs):
         super().__init__(session, **kwargs)
-        style = {"description_width": "110px"}
         self._syncing = False
+        self._build_choice()
+        self._build_extras()
+        self.table = widgets.HTML()
+        self.table.add_class("wb-loss-table")
+        self.param_form: ParamForm | None = None
+        self.modifier_form: ParamForm | None = None
+        self.wrapper_form: ParamForm | None = None
+        self._bind()
+        self.lockable = [self.target, self.choose, self.modifier, self.wrapper]
+        self.finish(self._layout())
+        self._loss_changed()
+
+    # ---- building the panel ----
+
+    def _build_choice(self):
+        """Which train dataset(s) the loss is for, the loss, what it does, and a box for its parameters."""
         self.target = widgets.Dropdown(
             options=[("all train datasets", ALL)],
             value=ALL,
             description="Loss for",
-            style=style,
+            style=STYLE,
             layout=widgets.Layout(width="380px"),
         )
         self.choose = widgets.Dropdown(
             options=[("auto", "auto")],
             value="auto",
             description="Loss",
-            style=style,
+            style=STYLE,
             layout=widgets.Layout(width="520px"),
         )
         self.choose.add_class("wb-loss-select")
         self.about = widgets.HTML()
         self.params_box = widgets.VBox()
+
+    def _build_extras(self):
+        """The optional modifier (dense) and the SPLADE wrapper (sparse), each with a box for its parameters."""
         self.modifier = widgets.Dropdown(
             options=[("none", "")] + [(m, m) for m in MODIFIERS],
             value="",
             description="Modifier",
-            style=style,
+            style=STYLE,
             tooltip="Wraps the loss: Matryoshka trains embeddings that "
             "can be truncated; AdaptiveLayer makes early layers usable.",
         )
         self.modifier_box = widgets.VBox()
         self.wrapper = widgets.Dropdown(
-            options=[(w, w) for w in WRAPPERS], value="SpladeLoss", description="SPLADE wrapper", style=style
+            options=[(w, w) for w in WRAPPERS], value="SpladeLoss", description="SPLADE wrapper", style=STYLE
         )
         self.wrapper_box = widgets.VBox()
-        self.table = widgets.HTML()
-        self.table.add_class("wb-loss-table")
-        self.param_form: ParamForm | None = None
-        self.modifier_form: ParamForm | None = None
-        self.wrapper_form: ParamForm | None = None
-        self.target.observe(self.guard(self._target_changed), "value")
-        self.choose.observe(self.guard(self._choice_changed), "value")
-        self.modifier.observe(self.guard(self._extras_changed), "value")
-        self.wrapper.observe(self.guard(self._extras_changed), "value")
-        session.observe(self.guard(self._refresh), names=["datasets", "data_version", "model_type"])
-        session.observe(self.guard(self._loss_changed), names=["loss"])
-        self.lockable = [self.target, self.choose, self.modifier, self.wrapper]
         self.extras = widgets.VBox([section("Modifier (optional)"), self.modifier, self.modifier_box])
         self.sparse_extras = widgets.VBox(
             [section("SPLADE regularizer weights"), self.wrapper, self.wrapper_box]
         )
-        self.finish(
-            [
-                hint(
-                    "The loss decides what the model learns. Each loss needs data of a certain shape; the table below "
-                    "checks every loss against your columns. Only losses that fit can be chosen."
-                ),
-                self.target,
-                self.choose,
-                self.about,
-                self.params_box,
-                self.extras,
-                self.sparse_extras,
-                section("Which losses fit your data"),
-                self.table,
-            ]
-        )
-        self._loss_changed()
+
+    def _bind(self):
+        self.target.observe(self.guard(self._target_changed), "value")
+        self.choose.observe(self.guard(self._choice_changed), "value")
+        self.modifier.observe(self.guard(self._extras_changed), "value")
+        self.wrapper.observe(self.guard(self._extras_changed), "value")
+        self.session.observe(self.guard(self._refresh), names=["datasets", "data_version", "model_type"])
+        self.session.observe(self.guard(self._loss_changed), names=["loss"])
+
+    def _layout(self) -> list[widgets.Widget]:
+        return [
+            hint(
+                "The loss decides what the model learns. Each loss needs data of a certain shape; the table below "
+                "checks every loss against your columns. Only losses that fit can be chosen."
+            ),
+            self.target,
+            self.choose,
+            self.about,
+            self.params_box,
+            self.extras,
+            self.sparse_extras,
+            section("Which losses fit your data"),
+            self.table,
+        ]
 
     # ---- what is being edited ----
 

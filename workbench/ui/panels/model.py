@@ -15,6 +15,11 @@ TYPE_HELP = {
     C.SPARSE: "SPLADE: sparse, interpretable vectors for search engines.",
     C.CROSS: "scores a (query, text) pair directly: reranking search results.",
 }
+STYLE = {"description_width": "150px"}
+
+
+def _wide() -> widgets.Layout:
+    return widgets.Layout(width="560px")
 
 
 class ModelPanel(Panel):
@@ -25,28 +30,47 @@ class ModelPanel(Panel):
 
     def __init__(self, session, **kwargs):
         super().__init__(session, **kwargs)
-        s = session
-        style = {"description_width": "150px"}
+        self._build_type()
+        self._build_base()
+        self._build_scratch()
+        self._build_card()
+        self._bind()
+        self.lockable = [
+            self.type,
+            self.base,
+            self.max_len,
+            self.scratch,
+            self.pooling,
+            self.language,
+            self.license,
+            self.model_title,
+        ]
+        self.finish(self._layout())
+        self._refresh()
 
-        def wide():
-            return widgets.Layout(width="560px")
+    # ---- building the panel (each field starts from the session's value) ----
 
+    def _build_type(self):
         self.type = widgets.RadioButtons(
             options=[(C.MODEL_TYPE_LABELS[t], t) for t in C.MODEL_TYPES],
-            value=s.model_type,
+            value=self.session.model_type,
             description="Model type",
-            style=style,
+            style=STYLE,
             layout=widgets.Layout(width="auto"),
         )
         self.type_help = hint("")
+
+    def _build_base(self):
+        """The base model (with the suggested ones) and the max sequence length, each with its message."""
+        s = self.session
         self.base = widgets.Combobox(
             value=s.model_name,
             placeholder="default, a local folder, or a Hub id like BAAI/bge-small-en-v1.5",
             options=[],
             ensure_option=False,
             description="Base model",
-            style=style,
-            layout=wide(),
+            style=STYLE,
+            layout=_wide(),
             continuous_update=False,
         )
         self.base.add_class("wb-model-base")
@@ -55,47 +79,57 @@ class ModelPanel(Panel):
         self.max_len = widgets.Text(
             value="" if s.max_seq_length is None else str(s.max_seq_length),
             description="Max sequence length",
-            style=style,
+            style=STYLE,
             continuous_update=False,
             tooltip="Longer texts are cut to this many tokens; shorter is faster.",
         )
         self.max_len_msg = widgets.HTML()
+
+    def _build_scratch(self):
+        """The from-scratch options: the checkbox and the pooling it needs."""
         self.scratch = widgets.Checkbox(
-            value=s.from_scratch,
+            value=self.session.from_scratch,
             description="Build a new model from a plain transformer checkpoint (from scratch)",
             indent=False,
             layout=widgets.Layout(width="auto"),
         )
         self.pooling = widgets.Dropdown(
             options=list(POOLING_MODES),
-            value=s.pooling,
+            value=self.session.pooling,
             description="Pooling",
-            style=style,
+            style=STYLE,
             tooltip="How token vectors become one text vector.",
         )
-        card = s.model_card
+
+    def _build_card(self):
+        """The optional model-card fields."""
+        card = self.session.model_card
         self.language = widgets.Text(
             value=card.get("language", ""),
             placeholder="e.g. en",
             description="Language",
-            style=style,
+            style=STYLE,
             continuous_update=False,
         )
         self.license = widgets.Text(
             value=card.get("license", ""),
             placeholder="e.g. apache-2.0",
             description="License",
-            style=style,
+            style=STYLE,
             continuous_update=False,
         )
         self.model_title = widgets.Text(
             value=card.get("model_name", ""),
             placeholder="e.g. MiniLM tuned on my pairs",
             description="Model name",
-            style=style,
-            layout=wide(),
+            style=STYLE,
+            layout=_wide(),
             continuous_update=False,
         )
+
+    def _bind(self):
+        """Widgets -> session (observers and two plain links), and the session's model traits -> _sync."""
+        s = self.session
         self.type.observe(self.guard(self._type_changed), "value")
         self.base.observe(self.guard(self._base_changed), "value")
         self.max_len.observe(self.guard(self._max_len_changed), "value")
@@ -108,36 +142,25 @@ class ModelPanel(Panel):
             self.guard(self._sync),
             names=["model_type", "model_name", "max_seq_length", "from_scratch", "model_card"],
         )
-        self.lockable = [
+
+    def _layout(self) -> list[widgets.Widget]:
+        return [
+            hint(
+                "Start from a model that already works (the packaged default runs offline), then fine-tune it "
+                "on your data."
+            ),
             self.type,
-            self.base,
-            self.max_len,
+            self.type_help,
+            widgets.HBox([self.base, self.base_msg]),
+            self.models_table,
+            widgets.HBox([self.max_len, self.max_len_msg]),
             self.scratch,
             self.pooling,
+            section("Model card (optional)"),
+            self.model_title,
             self.language,
             self.license,
-            self.model_title,
         ]
-        self.finish(
-            [
-                hint(
-                    "Start from a model that already works (the packaged default runs offline), then fine-tune it "
-                    "on your data."
-                ),
-                self.type,
-                self.type_help,
-                widgets.HBox([self.base, self.base_msg]),
-                self.models_table,
-                widgets.HBox([self.max_len, self.max_len_msg]),
-                self.scratch,
-                self.pooling,
-                section("Model card (optional)"),
-                self.model_title,
-                self.language,
-                self.license,
-            ]
-        )
-        self._refresh()
 
     # ---- widget -> session ----
 

@@ -16,6 +16,8 @@ from ...session import ACTIVE, ENDED, STOPPED_EARLY, describe, error_text
 from ..plots import LivePlot
 from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
 
+STYLE = {"description_width": "100px"}
+
 
 def _duration(seconds) -> str:
     if seconds is None:
@@ -53,7 +55,20 @@ class TrainPanel(Panel):
 
     def __init__(self, session, plot_interval: float = 1.5, **kwargs):
         super().__init__(session, **kwargs)
-        s = session
+        self._build_run_buttons()
+        self._build_run_view(plot_interval)
+        self._build_output()
+        self._build_keep()
+        self._build_export()
+        self._bind()
+        self.lockable = [self.output, self.auto_output, self.copy_btn, self.push_btn]
+        self.finish(self._layout())
+        self._status_changed()
+        self._log_changed()
+
+    # ---- building the panel ----
+
+    def _build_run_buttons(self):
         self.start = widgets.Button(
             description="Start training",
             button_style="success",
@@ -68,6 +83,9 @@ class TrainPanel(Panel):
             tooltip="Stop after the current step; the model trained so far is saved.",
         )
         self.stop.add_class("wb-stop")
+
+    def _build_run_view(self, plot_interval: float):
+        """What a run shows: status, progress, the live plot and the log."""
         self.status = widgets.HTML()
         self.status.add_class("wb-status")
         self.progress = widgets.FloatProgress(
@@ -78,44 +96,29 @@ class TrainPanel(Panel):
         self.plot = LivePlot(min_interval=plot_interval, background=True)
         self.log_view = widgets.HTML()
         self.log_view.add_class("wb-logbox")
+
+    def _build_output(self):
+        """Where the model goes: the output folder, or a new folder per run."""
         self.output = widgets.Text(
-            value=s.output_dir,
+            value=self.session.output_dir,
             description="Output folder",
-            style={"description_width": "100px"},
+            style=STYLE,
             layout=widgets.Layout(width="100%"),
             continuous_update=False,
         )
         self.auto_output = widgets.Checkbox(
-            value=s.auto_output,
+            value=self.session.auto_output,
             indent=False,
             layout=widgets.Layout(width="auto"),
             description="New folder for every run (runs/<date-time>)",
         )
+
+    def _build_keep(self):
+        """After a run: its results, and keeping the model (copy it, push it to the Hub), hidden until then."""
         self.results = widgets.HTML()
         self.results.add_class("wb-results")
-        self.copy_dest = widgets.Text(
-            placeholder="/path/to/new/folder",
-            description="Copy model to",
-            style={"description_width": "100px"},
-            layout=widgets.Layout(width="70%"),
-        )
-        self.copy_btn = widgets.Button(description="Copy", layout=widgets.Layout(width="100px"))
-        self.copy_msg = widgets.HTML()
-        self.repo = widgets.Text(
-            placeholder="your-name/my-model",
-            description="Hub repository",
-            style={"description_width": "100px"},
-            layout=widgets.Layout(width="70%"),
-        )
-        self.token = widgets.Password(
-            placeholder="hf_… (write token; used once, never saved)",
-            description="Hub token",
-            style={"description_width": "100px"},
-            layout=widgets.Layout(width="70%"),
-        )
-        self.private = widgets.Checkbox(value=True, description="private repository", indent=False)
-        self.push_btn = widgets.Button(description="Push to the Hub", layout=widgets.Layout(width="160px"))
-        self.push_msg = widgets.HTML()
+        self._build_copy()
+        self._build_push()
         self.after = widgets.VBox(
             [
                 section("Keep the model"),
@@ -128,6 +131,36 @@ class TrainPanel(Panel):
             ],
             layout=widgets.Layout(display="none"),
         )
+
+    def _build_copy(self):
+        self.copy_dest = widgets.Text(
+            placeholder="/path/to/new/folder",
+            description="Copy model to",
+            style=STYLE,
+            layout=widgets.Layout(width="70%"),
+        )
+        self.copy_btn = widgets.Button(description="Copy", layout=widgets.Layout(width="100px"))
+        self.copy_msg = widgets.HTML()
+
+    def _build_push(self):
+        self.repo = widgets.Text(
+            placeholder="your-name/my-model",
+            description="Hub repository",
+            style=STYLE,
+            layout=widgets.Layout(width="70%"),
+        )
+        self.token = widgets.Password(
+            placeholder="hf_… (write token; used once, never saved)",
+            description="Hub token",
+            style=STYLE,
+            layout=widgets.Layout(width="70%"),
+        )
+        self.private = widgets.Checkbox(value=True, description="private repository", indent=False)
+        self.push_btn = widgets.Button(description="Push to the Hub", layout=widgets.Layout(width="160px"))
+        self.push_msg = widgets.HTML()
+
+    def _build_export(self):
+        """The run as a standalone script: the button, its message, and the script's text (hidden until made)."""
         self.export = widgets.Button(
             description="Export as a Python script",
             layout=widgets.Layout(width="220px"),
@@ -137,6 +170,11 @@ class TrainPanel(Panel):
         self.export_msg = widgets.HTML()
         self.script = widgets.Textarea(layout=widgets.Layout(width="100%", height="260px", display="none"))
         self.script.add_class("wb-script")
+
+    def _bind(self):
+        """Buttons -> actions; the run traits -> the dashboard (may fire in the run's thread: trait assignments
+        only); the output folder both ways."""
+        s = self.session
         self.start.on_click(self.guard(self._start))
         self.stop.on_click(self.guard(self._stop))
         self.output.observe(self.guard(self._output_changed), "value")
@@ -152,27 +190,24 @@ class TrainPanel(Panel):
         # _output_changed: it also stops picking a fresh folder per run).
         widgets.link((s, "auto_output"), (self.auto_output, "value"))
         widgets.dlink((s, "output_dir"), (self.output, "value"))
-        self.lockable = [self.output, self.auto_output, self.copy_btn, self.push_btn]
-        self.finish(
-            [
-                widgets.HBox([self.start, self.stop]),
-                self.status,
-                widgets.HBox([self.progress, self.progress_text]),
-                self.plot.widget,
-                self.results,
-                self.after,
-                section("What happened"),
-                self.log_view,
-                section("Where the model goes"),
-                self.output,
-                self.auto_output,
-                section("The same run in code"),
-                widgets.HBox([self.export, self.export_msg]),
-                self.script,
-            ]
-        )
-        self._status_changed()
-        self._log_changed()
+
+    def _layout(self) -> list[widgets.Widget]:
+        return [
+            widgets.HBox([self.start, self.stop]),
+            self.status,
+            widgets.HBox([self.progress, self.progress_text]),
+            self.plot.widget,
+            self.results,
+            self.after,
+            section("What happened"),
+            self.log_view,
+            section("Where the model goes"),
+            self.output,
+            self.auto_output,
+            section("The same run in code"),
+            widgets.HBox([self.export, self.export_msg]),
+            self.script,
+        ]
 
     # ---- actions (UI thread) ----
 
