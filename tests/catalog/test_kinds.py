@@ -23,6 +23,7 @@ from workbench.errors import WorkbenchError
 MULTI_VECTOR = ModelKind.laid_out(
     "multi-vector-encoder",
     "Multi-vector / late interaction (MultiVectorEncoder)",
+    "one vector per token: late-interaction (ColBERT-style) search.",
     "sentence_transformers.multi_vector_encoder",
     "MultiVectorEncoder",
 )
@@ -123,7 +124,7 @@ def test_a_fourth_family_is_one_record(tmp_path):
     end = text.index("\n)\n", start)
     record = (
         '    ModelKind.laid_out("multi-vector-encoder", "Multi-vector (MultiVectorEncoder)", '
-        '"sentence_transformers.multi_vector_encoder", "MultiVectorEncoder"),'
+        '"one vector per token.", "sentence_transformers.multi_vector_encoder", "MultiVectorEncoder"),'
     )
     kinds.write_text(text[:end] + "\n" + record + text[end:])
     done = subprocess.run(

@@ -24,6 +24,7 @@ class ModelKind:
     Attributes:
         name: The config's ``model.type`` (``sentence-transformer``).
         label: How the app names it to a person.
+        use: What it is for, in one line for the app.
         package: The family's module: the exported script imports the model, trainer, arguments and model-card
             classes and the ``losses`` module from it.
         model_class: The model class, as (module, name).
@@ -37,6 +38,7 @@ class ModelKind:
 
     name: str
     label: str
+    use: str
     package: str
     model_class: tuple[str, str]
     trainer: tuple[str, str]
@@ -52,13 +54,13 @@ class ModelKind:
 
     @classmethod
     def laid_out(
-        cls, name: str, label: str, package: str, class_name: str, old_home: str | None = None
+        cls, name: str, label: str, use: str, package: str, class_name: str, old_home: str | None = None
     ) -> ModelKind:
         """The record of a family laid out as the library lays its families out: ``<package>.trainer`` holds
         ``<Class>Trainer``, ``<package>.losses`` its losses, and so on.
 
         Args:
-            name, label, package: As the attributes.
+            name, label, use, package: As the attributes.
             class_name: The model class (``SentenceTransformer``), importable from ``sentence_transformers``.
             old_home: A pre-v6 package that still aliases the losses and evaluation modules.
         """
@@ -66,6 +68,7 @@ class ModelKind:
         return cls(
             name=name,
             label=label,
+            use=use,
             package=package,
             model_class=("sentence_transformers", class_name),
             trainer=(f"{package}.trainer", f"{class_name}Trainer"),
@@ -80,15 +83,24 @@ KINDS: tuple[ModelKind, ...] = (
     ModelKind.laid_out(
         DENSE,
         "Dense embeddings (SentenceTransformer)",
+        "one vector per text: semantic search, clustering, similarity.",
         "sentence_transformers.sentence_transformer",
         "SentenceTransformer",
         old_home="sentence_transformers",
     ),
     ModelKind.laid_out(
-        SPARSE, "Sparse / SPLADE (SparseEncoder)", "sentence_transformers.sparse_encoder", "SparseEncoder"
+        SPARSE,
+        "Sparse / SPLADE (SparseEncoder)",
+        "SPLADE: sparse, interpretable vectors for search engines.",
+        "sentence_transformers.sparse_encoder",
+        "SparseEncoder",
     ),
     ModelKind.laid_out(
-        CROSS, "Reranker (CrossEncoder)", "sentence_transformers.cross_encoder", "CrossEncoder"
+        CROSS,
+        "Reranker (CrossEncoder)",
+        "scores a (query, text) pair directly: reranking search results.",
+        "sentence_transformers.cross_encoder",
+        "CrossEncoder",
     ),
 )
 MODEL_TYPES = tuple(k.name for k in KINDS)

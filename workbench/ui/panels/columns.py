@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ...errors import WorkbenchError
-from ...session import data_key
+from ...session import data_key, error_text
 from ..widgets import Panel, esc, hint, run_in_thread, section, set_off
 from .trainer_view import input_roles, lengths_html, trainer_view_html
 
@@ -291,19 +291,14 @@ class ColumnsPanel(Panel):
                 self.which.value = s.selected
             self._fill()
         except Exception as exc:  # noqa: BLE001 - e.g. a loaded config naming a column the data lacks
-            text = (
-                exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
-                if isinstance(exc, WorkbenchError)
-                else str(exc)
-            )
-            self.trainer_view.value = f"<div class='wb-error'>{esc(text)}</div>"
+            self.trainer_view.value = f"<div class='wb-error'>{esc(error_text(exc))}</div>"
         finally:
             self._syncing = False
 
     def _fill(self):
         s, key = self.session, self.key
         prof = s.profile(key)
-        busy = s.status in ("loading", "baseline", "training", "saving")
+        busy = s.running
         if prof is None:
             self.inputs.options, self.add_pick.options, self.label.options = [], [], [("(no label)", "")]
             entry = s.entry(key) if key else None

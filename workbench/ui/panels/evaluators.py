@@ -163,7 +163,7 @@ class EvaluatorsPanel(Panel):
     def _update(self, change=None):
         s = self.session
         chosen = {(e.name, e.dataset) for e in s.evaluators}
-        busy = s.status in ("loading", "baseline", "training", "saving")
+        busy = s.running
         self._syncing = True
         try:
             for (ev_name, ds_key), box in self.boxes.items():

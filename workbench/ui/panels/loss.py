@@ -205,7 +205,7 @@ class LossPanel(Panel):
         """The loss itself changed (UI thread): rebuild the parameter forms, then refresh the table."""
         s = self.session
         choice = self.current_choice()
-        forms_off = s.status in ("loading", "baseline", "training", "saving")
+        forms_off = s.running
         spec = None
         if choice.name not in ("auto", MIXED):
             try:
@@ -243,7 +243,7 @@ class LossPanel(Panel):
 
     def _on_status(self, change=None):
         super()._on_status(change)
-        busy = self.session.status in ("loading", "baseline", "training", "saving")
+        busy = self.session.running
         for form in (self.param_form, self.modifier_form, self.wrapper_form):
             if form is not None:
                 form.set_disabled(busy)

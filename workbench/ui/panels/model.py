@@ -10,11 +10,6 @@ from ...errors import WorkbenchError
 from ...spec import POOLING_MODES
 from ..widgets import Panel, esc, field_msg, hint, html_table, section
 
-TYPE_HELP = {
-    C.DENSE: "one vector per text: semantic search, clustering, similarity.",
-    C.SPARSE: "SPLADE: sparse, interpretable vectors for search engines.",
-    C.CROSS: "scores a (query, text) pair directly: reranking search results.",
-}
 STYLE = {"description_width": "150px"}
 
 
@@ -232,7 +227,7 @@ class ModelPanel(Panel):
 
     def _refresh(self):
         s = self.session
-        self.type_help.value = f'<div class="wb-hint">{esc(TYPE_HELP[s.model_type])}</div>'
+        self.type_help.value = f'<div class="wb-hint">{esc(C.kind(s.model_type).use)}</div>'
         models = C.base_models_for(s.model_type)
         self.base.options = [m.name for m in models]
         rows = [(m.name + (" (packaged)" if m.packaged else ""), m.size, m.score, m.note) for m in models]

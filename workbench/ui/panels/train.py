@@ -12,7 +12,7 @@ import base64
 import ipywidgets as widgets
 
 from ...errors import WorkbenchError
-from ...session import ACTIVE, ENDED, STOPPED_EARLY, describe, error_text
+from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text
 from ..plots import LivePlot
 from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
 
@@ -222,7 +222,7 @@ class TrainPanel(Panel):
 
     def _stop(self, button=None):
         self.session.stop()
-        self.status.value = self._status_html("stopping", "stopping after the current step…")
+        self.status.value = self._status_html("stopping", STOPPING + "…")
 
     def _output_changed(self, change):
         value = change["new"].strip()

@@ -4,7 +4,7 @@ as the trainer will see them, and how many texts are longer than the model reads
 from __future__ import annotations
 
 from ... import catalog as C
-from ...errors import WorkbenchError
+from ...session import error_text
 from ..widgets import esc, hint, html_table, short
 
 PREVIEW_ROWS = 5
@@ -49,12 +49,7 @@ def trainer_view_html(ds, inputs, label, rng, trainer_roles, drop_empty: bool) -
         head = ds.select(range(min(ds.num_rows, 50)))
         prepared = data.prepare(head, inputs, label, rng, drop_empty=drop_empty)
     except Exception as exc:  # noqa: BLE001 - the mapping's problem, shown where it is made
-        text = (
-            exc.message + (f" Fix: {exc.fix}" if getattr(exc, "fix", None) else "")
-            if isinstance(exc, WorkbenchError)
-            else str(exc)
-        )
-        return f"<div class='wb-error'>{esc(text)}</div>"
+        return f"<div class='wb-error'>{esc(error_text(exc))}</div>"
     cols = prepared.column_names
     header = [f"{c} → {r}" for c, r in zip(cols, trainer_roles, strict=False)]
     if label:
