@@ -142,8 +142,7 @@ def measure(path: Path) -> dict:
     import pyarrow  # noqa: F401
 
     from workbench import catalog as C
-    from workbench import data
-    from workbench import rules as compat
+    from workbench import data, rules
     from workbench.spec import DatasetSpec
 
     cache = Path(tempfile.mkdtemp(prefix="hf-cache-", dir=str(WORK)))
@@ -174,7 +173,7 @@ def measure(path: Path) -> dict:
             t = time.perf_counter()
             peaks.mark("verdicts")
             shape = data.shape_of(prof, inputs, label, rng, ds=ds)
-            verdicts = {mt: compat.verdicts(shape, mt) for mt in C.MODEL_TYPES}
+            verdicts = {mt: rules.verdicts(shape, mt) for mt in C.MODEL_TYPES}
             stages["verdicts_s"] = round(time.perf_counter() - t, 3)
             total = time.perf_counter() - t0
         peak_max = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -276,7 +276,15 @@ def _load() -> list[float]:
 
 def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
     """Run one case through the workbench's engine and judge it; returns the quality.json entry."""
-    from workbench.engine import ItemRecorder, Runner, build, higher_is_better, recorded_delta, verdict
+    from workbench.engine import (
+        ItemRecorder,
+        RunListener,
+        Runner,
+        build,
+        higher_is_better,
+        recorded_delta,
+        verdict,
+    )
     from workbench.spec import load_config
 
     limit = DEFAULT_LIMITS.get(name) if limit is None else (limit or None)
@@ -296,18 +304,26 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
         recorders.append((ev.name, ev.instance))
     train_runtime = {}
 
-    def on_event(event):
-        if event.get("type") == "log" and "train_runtime" in event:
+    class Progress(RunListener):
+        """Keeps the trainer's own runtime figures and prints the run's notes and statuses as they come."""
+
+        def on_log(self, event):
             train_runtime.update(
-                {k: event[k] for k in ("train_runtime", "train_samples_per_second") if k in event}
+                {
+                    k: event.values[k]
+                    for k in ("train_runtime", "train_samples_per_second")
+                    if k in event.values
+                }
             )
-        elif event.get("type") == "note":
-            print(f"  note: {event['text']}", flush=True)
-        elif event.get("type") == "status":
-            print(f"  [{time.monotonic() - started:7.1f}s] {event['status']}", flush=True)
+
+        def on_note(self, event):
+            print(f"  note: {event.text}", flush=True)
+
+        def on_status(self, event):
+            print(f"  [{time.monotonic() - started:7.1f}s] {event.status.value}", flush=True)
 
     print(f"== {name}: {dataset}", flush=True)
-    runner = Runner(plan, on_event=on_event)
+    runner = Runner(plan, listeners=[Progress()])
     summary = runner.run_blocking()
     total_s = time.monotonic() - started
     if summary.get("status") != "finished":

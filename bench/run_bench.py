@@ -344,7 +344,7 @@ def bench_mapping(rec: Recorder, quick: bool, rows: int | None) -> None:
     method = (
         "generated Parquet (id int, sentence1/sentence2 text, score float 0-5) -> data.load_raw (fresh datasets "
         "cache) -> data.profile (roles) -> data.prepare(inputs sentence1,sentence2; label score; label_range "
-        "0-5) -> data.shape_of + compat.verdicts for every loss of every model type; in a fresh process; RSS "
+        "0-5) -> data.shape_of + rules.verdicts for every loss of every model type; in a fresh process; RSS "
         "delta = peak ru_maxrss minus the peak after the imports"
     )
     b, s = results[big], results[small]

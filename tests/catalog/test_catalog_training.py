@@ -2,7 +2,7 @@
 
 Generated from the catalog: one case per LossSpec of group main / distillation / regularizer. Each case builds tiny
 data matching the loss's first DataFormat, instantiates the library's loss class with the catalog's default
-parameters, runs the library's own trainer for 2 steps and checks that the loss is finite. A loss that compat blocks
+parameters, runs the library's own trainer for 2 steps and checks that the loss is finite. A loss that the rules block
 (it cannot run inside the Trainer) is not trained; its block is asserted instead.
 """
 
@@ -154,7 +154,7 @@ def make_rows(fmt: C.DataFormat, dimension: int) -> dict:
 
 
 def _shape_of(fmt: C.DataFormat, data: dict) -> S.DataShape:
-    """The DataShape the workbench would judge for ``data`` (to ask compat whether it is blocked)."""
+    """The DataShape the workbench would judge for ``data`` (to ask the rules whether it is blocked)."""
     label = next((c for c in data if c in S.LABEL_NAMES), None)
     inputs = tuple(c for c in data if c != label)
     roles = tuple(S.TEXT_LIST if isinstance(data[c][0], list) else S.TEXT for c in inputs)

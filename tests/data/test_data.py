@@ -601,7 +601,7 @@ def test_a_score_column_with_a_stray_word_stays_the_label_and_the_word_is_named(
 
 def test_short_repeated_queries_are_inputs_not_classes():
     """Keyword queries repeated over many documents: a text input (any loss that takes text accepts them)."""
-    from workbench import rules as compat
+    from workbench import rules
 
     words = ["flights", "python", "catfood", "boots", "cars"]
     ds = datasets.Dataset.from_dict(
@@ -615,6 +615,6 @@ def test_short_repeated_queries_are_inputs_not_classes():
     tags = datasets.Dataset.from_dict({"tag": [words[i % 5] for i in range(60)], "document": ds["document"]})
     shape = data.shape_of(data.profile(tags), ("tag", "document"), None, None, ds=tags)
     mnrl = next(
-        v for v in compat.verdicts(shape, "sentence-transformer") if v.name == "MultipleNegativesRankingLoss"
+        v for v in rules.verdicts(shape, "sentence-transformer") if v.name == "MultipleNegativesRankingLoss"
     )
     assert mnrl.compatible, mnrl.reason  # a column of repeated words mapped as an input on purpose is text

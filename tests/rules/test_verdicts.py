@@ -62,7 +62,7 @@ def shape_for(ref: str) -> S.DataShape:
 
 
 def row_accepts(ref: str, shape: S.DataShape, loss_name: str) -> bool:
-    """Whether a table row takes a shape: the rules of LOSS_OVERVIEW 2.0, written out independently of compat."""
+    """Whether a table row takes a shape: the rules of LOSS_OVERVIEW 2.0, written out independently of workbench.rules."""
     _, (n_min, n_max), kind, _ = TABLE[ref]
     n = shape.n_inputs
     if n < n_min or (n_max is not None and n > n_max):
