@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import catalog as C
 from ..data import shapes as S
+from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
 from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
 
@@ -212,69 +213,46 @@ def _param_code(param, key: str, value, cls, w: Writer) -> str:
     return C.value_code(param, key, value, cls, w, model_code=lambda name: _path_code(name, w))
 
 
-def _loss_call(loss: C.LossSpec, given: dict, shape: S.DataShape, w: Writer, *, inner: bool) -> list[str]:
-    """``loss = losses.Name(model[, loss], ...)`` with every parameter the workbench passes (mirrors workbench.engine.losses._params)."""
-    import inspect
-
+def _loss_call(step: LossStep, shape: S.DataShape, w: Writer) -> list[str]:
+    """``loss = losses.Name(model[, loss], ...)`` with every argument the run passes (``engine.loss_arguments``)."""
+    loss = step.spec
     cls = C.resolve_loss(loss)
     # One model type per run, so `losses` is always that type's module (modifiers are dense, wrappers sparse).
     alias = "losses"
     w.need(C.kind(loss.model_type).package, "losses")
-    valid = inspect.signature(cls.__init__).parameters
-    specs = {p.name: p for p in loss.params}
+    lines: list[str] = []
     kwargs: list[tuple[str, str, str]] = []
-    for p in loss.params:
-        if p.kind == "auto" and p.name not in given:
-            if p.name == "num_labels":
-                kwargs.append(
-                    (p.name, str(int(shape.n_classes) if shape.n_classes else 2), "classes in the label")
-                )
-            elif p.name == "embedding_dimension":
-                kwargs.append((p.name, "model.get_embedding_dimension()", "the model's output size"))
-        elif p.name not in given and p.default is not None and p.name in valid:
-            kwargs.append((p.name, _param_code(p, p.name, p.default, cls, w), "workbench default"))
-    for key, value in (given or {}).items():
-        kwargs.append((key, _param_code(specs.get(key), key, value, cls, w), "your config"))
-    lines = []
-    if loss.name in ("MatryoshkaLoss", "Matryoshka2dLoss") and not any(
-        k == "matryoshka_dims" and v != "None" for k, v, _ in kwargs
-    ):
-        lines += [
-            "# Matryoshka sizes: the model's size halved down to 32 (the workbench's default).",
-            "dim = model.get_embedding_dimension()",
-            "dims = [dim >> i for i in range(16) if dim >> i >= 32] or [dim]",
-        ]
-        kwargs = [k for k in kwargs if k[0] != "matryoshka_dims"] + [("matryoshka_dims", "dims", "see above")]
+    for arg in loss_arguments(loss, cls, step.params, shape):
+        if arg.value is FROM_MODEL:
+            before, code = MODEL_VALUE_CODE[arg.name]
+            lines += before
+        else:
+            code = _param_code(arg.param, arg.name, arg.value, cls, w)
+        kwargs.append((arg.name, code, arg.why))
     if not kwargs:
-        return lines + [f"loss = {alias}.{loss.name}(model{', loss' if inner else ''})"]
+        return lines + [f"loss = {alias}.{loss.name}(model{', loss' if step.inner else ''})"]
     lines.append(f"loss = {alias}.{loss.name}(")
-    lines.append("    model, loss," if inner else "    model,")
+    lines.append("    model, loss," if step.inner else "    model,")
     lines += [f"    {key}={code},  # {why}" for key, code, why in kwargs]
     lines.append(")")
     return lines
 
 
 def loss_code(plan, name: str, w: Writer) -> list[str]:
-    """The code that builds the loss for one train dataset into ``loss`` (mirrors workbench.engine.losses.make_loss)."""
-    loss_spec = plan.loss_specs[name]
-    choice = plan.loss_choices[name]
+    """The code that builds the loss for one train dataset into ``loss``: the chain ``engine.loss_chain`` builds."""
     shape = plan.shapes[f"train/{name}"]
-    asked = plan.spec.loss_for(name).name
-    how = "chosen by loss 'auto' for this data" if asked == "auto" else "from your config"
-    lines = comment(f"train/{name}: {loss_spec.name} ({how}). {loss_spec.summary}")
-    lines += _loss_call(loss_spec, choice.params, shape, w, inner=False)
-    if choice.modifier:
-        modifier = C.get_loss(choice.modifier["name"], C.DENSE)
-        lines += comment(f"Modifier {modifier.name}: {modifier.summary}")
-        lines += _loss_call(modifier, choice.modifier.get("params") or {}, shape, w, inner=True)
-    wrapper = choice.wrapper
-    if wrapper is None and "splade_wrapper" in loss_spec.needs:
-        wrapper = {"name": "SpladeLoss", "params": {}}
-        lines.append("# SPLADE training needs the FLOPS sparsity regularizers: wrapped in SpladeLoss.")
-    if wrapper:
-        lines += _loss_call(
-            C.get_loss(wrapper["name"], C.SPARSE), wrapper.get("params") or {}, shape, w, inner=True
-        )
+    lines: list[str] = []
+    for step in loss_chain(plan.loss_specs[name], plan.loss_choices[name]):
+        spec = step.spec
+        if step.role == "loss":
+            asked = plan.spec.loss_for(name).name
+            how = "chosen by loss 'auto' for this data" if asked == "auto" else "from your config"
+            lines += comment(f"train/{name}: {spec.name} ({how}). {spec.summary}")
+        elif step.role == "modifier":
+            lines += comment(f"Modifier {spec.name}: {spec.summary}")
+        elif step.role == "default wrapper":
+            lines.append("# SPLADE training needs the FLOPS sparsity regularizers: wrapped in SpladeLoss.")
+        lines += _loss_call(step, shape, w)
     return lines
 
 
