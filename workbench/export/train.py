@@ -209,7 +209,8 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
 
 
 def _param_code(param, key: str, value, cls, w: Writer) -> str:
-    """A loss parameter as source code: written by the entry of ``catalog.params`` that builds it for the run."""
+    """A loss or evaluator parameter as source code: written by the entry of ``catalog.params`` that builds it
+    for the run."""
     return C.value_code(param, key, value, cls, w, model_code=lambda name: _path_code(name, w))
 
 
@@ -257,19 +258,16 @@ def loss_code(plan, name: str, w: Writer) -> list[str]:
 
 
 def evaluator_code(ev, plan, w: Writer) -> list[str]:
-    """Code that appends ``(split, evaluator)`` to ``found`` (mirrors workbench.engine.evaluators.build_evaluator)."""
+    """Code that appends ``(split, evaluator)`` to ``found``: the arguments ``catalog.EVAL_DATA`` describes for its
+    data kind, as `workbench.engine.evaluators` builds them for the run."""
     spec, choice = ev.spec, ev.choice
     w.need(C.kind(plan.model_type).evaluation[0], spec.name)
-    params = []
-    for key, value in (choice.params or {}).items():
-        if key == "similarity_fct" and isinstance(value, str):
-            w.need("sentence_transformers", "util")
-            params.append(f"{key}=util.{value}")
-        else:
-            params.append(f"{key}={value!r}")
+    cls = C.resolve_evaluator(spec)
+    params = [
+        f"{key}={_param_code(None, key, value, cls, w)}" for key, value in (choice.params or {}).items()
+    ]
     when = "during training and before/after it" if ev.split == "eval" else "before and after training"
     lines = comment(f"{ev.name}: {spec.name} on {choice.dataset or 'its own data'}, {when}. {spec.summary}")
-    cross = plan.model_type == C.CROSS
     if spec.needs == C.E_NONE:
         return lines + _call_lines(ev.split, spec.name, params)
     if spec.needs == C.E_IR and (choice.queries or choice.corpus or choice.qrels):
@@ -283,23 +281,20 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
     split, _, ds_name = choice.dataset.partition("/")
     texts = [c for c in plan.preps[choice.dataset].columns if c != "label"]
     lines.append(f"ds = {'evals' if split == 'eval' else 'tests'}[{ds_name!r}]")
-    col = [f"list(ds[{t!r}])" for t in texts]
-    pairs = f"[list(p) for p in zip(ds[{texts[0]!r}], ds[{texts[-1]!r}])]"
-    both = [f"sentence_pairs={pairs}"] if cross else [f"sentences1={col[0]}", f"sentences2={col[1]}"]
-    if spec.needs == C.E_PAIRS_SCORE:
-        data = [*both, 'scores=[float(v) for v in ds["label"]]']
-    elif spec.needs in (C.E_PAIRS_CLASS, C.E_CLASSES):
-        data = [*both, 'labels=[int(v) for v in ds["label"]]']
-    elif spec.needs == C.E_TRIPLETS:
-        data = [f"anchors={col[0]}", f"positives={col[1]}", f"negatives={col[2]}"]
-    elif spec.needs == C.E_PARALLEL:
-        data = [f"source_sentences={col[0]}", f"target_sentences={col[1]}"]
-    elif spec.needs == C.E_IR:
+    kind = C.EVAL_DATA[spec.needs]
+    if kind.ranking == "ir":
         data = ["**ir_from_samples(ranking_samples(ds))"]
-    else:
+    elif kind.ranking == "rerank":
         lines.append("# Queries with at least one positive and one negative.")
         lines.append('samples = [s for s in ranking_samples(ds) if s["positive"] and s["negative"]]')
         data = ["samples=samples"]
+    elif kind.pairs and plan.model_type == C.CROSS:
+        data = [f"sentence_pairs=[list(p) for p in zip(ds[{texts[0]!r}], ds[{texts[-1]!r}])]"]
+    else:
+        data = [f"{arg}=list(ds[{text!r}])" for arg, text in zip(kind.columns, texts, strict=True)]
+    if kind.label is not None:
+        name, cast = kind.label
+        data.append(f'{name}=[{cast.__name__}(v) for v in ds["label"]]')
     return lines + _call_lines(ev.split, spec.name, [*data, f"name={ev.name!r}", *params])
 
 
