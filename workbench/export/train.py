@@ -26,7 +26,8 @@ def _path_code(name_or_path: str, w: Writer) -> str:
 
 
 def model_section(spec, plan, w: Writer) -> str:
-    """``def build_model(): ...``: the base model, built as `workbench.engine.models` builds it for the run."""
+    """``def build_model(): ...``: the base model, built the way ``engine.models.construction`` decides, as
+    `workbench.engine.models.build_model` builds it for the run."""
     from ..engine import models
 
     m = spec.model
@@ -49,14 +50,15 @@ def model_section(spec, plan, w: Writer) -> str:
             out.append("    # A local model: the model card never looks the base model up on the Hub.")
         out.append(f"    card = {kind.card[1]}({', '.join(card_args)})")
         card = ", model_card_data=card"
-    if plan.model_type == C.CROSS:
+    how = models.construction(plan.model_type, m, path)
+    if how == models.CROSS_ENCODER:
         extra = f", max_length={m.max_seq_length}" if m.max_seq_length else ""
         out.append(
             f"    # {plan.num_labels} output(s): what {', '.join(sorted({s.name for s in plan.loss_specs.values()}))} needs."
         )
         out.append(f"    return CrossEncoder(path, num_labels={plan.num_labels}{extra}{card})")
         return "\n".join(out) + "\n\n"
-    if plan.model_type == C.SPARSE and models.checkpoint_type(path) != "SparseEncoder":
+    if how == models.SPLADE:
         w.need("sentence_transformers.base.modules", "Transformer")
         w.need("sentence_transformers.sparse_encoder.modules", "SpladePooling")
         out += [
@@ -65,7 +67,7 @@ def model_section(spec, plan, w: Writer) -> str:
             '    pooling = SpladePooling(pooling_strategy="max", embedding_dimension=mlm.auto_model.config.vocab_size)',
             f"    model = SparseEncoder(modules=[mlm, pooling]{card})",
         ]
-    elif plan.model_type == C.DENSE and m.from_scratch is not None:
+    elif how == models.FROM_SCRATCH:
         w.need("sentence_transformers.base.modules", "Transformer")
         w.need("sentence_transformers.sentence_transformer.modules", "Pooling")
         mode = m.from_scratch.get("pooling", "mean")
