@@ -23,6 +23,50 @@ E_CLASSES = "pairs+class"
 
 
 @dataclass(frozen=True)
+class EvalData:
+    """One kind of eval data (an E_* value): what it needs, in words, and which constructor argument each column of
+    a prepared dataset (inputs in order, ``label`` last) becomes. The run builds its evaluators from it
+    (`workbench.engine.evaluators`) and the exported script writes the same arguments (`workbench.export.train`).
+
+    Attributes:
+        wording: What it needs (why an evaluator fits or not; the error when a dataset does not fit).
+        columns: The argument each text column becomes, in order; empty for ranking data.
+        label: (argument, type) the label column becomes, each value cast to the type; None: no label.
+        binary: The labels must be 0/1 (not for a cross-encoder, whose classifier takes any class).
+        pairs: A cross-encoder takes the two text columns as one ``sentence_pairs`` list.
+        ranking: Rows grouped per query: ``ir`` (queries, corpus, relevant_docs) or ``rerank`` (samples with at
+            least one positive and one negative).
+    """
+
+    wording: str
+    columns: tuple[str, ...] = ()
+    label: tuple[str, type] | None = None
+    binary: bool = False
+    pairs: bool = False
+    ranking: str | None = None
+
+
+_PAIR = ("sentences1", "sentences2")
+EVAL_DATA: dict[str, EvalData] = {
+    E_PAIRS_SCORE: EvalData("2 text columns + a score label", _PAIR, ("scores", float), pairs=True),
+    E_PAIRS_CLASS: EvalData("2 text columns + a 0/1 label", _PAIR, ("labels", int), binary=True, pairs=True),
+    E_CLASSES: EvalData("2 text columns + a class label", _PAIR, ("labels", int), binary=True, pairs=True),
+    E_TRIPLETS: EvalData(
+        "3 text columns (anchor, positive, negative) and no label", ("anchors", "positives", "negatives")
+    ),
+    E_IR: EvalData(
+        "(query, positive[, negative ...]) text columns, or BEIR queries/corpus/qrels files", ranking="ir"
+    ),
+    E_RERANK: EvalData(
+        "(query, positive, negative[, ...]) text columns, or (query, [documents], [labels])", ranking="rerank"
+    ),
+    E_PARALLEL: EvalData(
+        "2 text columns (sentence, translation) and no label", ("source_sentences", "target_sentences")
+    ),
+}
+
+
+@dataclass(frozen=True)
 class EvaluatorSpec:
     """An evaluator of the library and the data it needs.
 

@@ -16,16 +16,6 @@ from typing import Any
 from .. import catalog as C
 from ..errors import WorkbenchError, nearest
 
-_NEEDS_TEXT = {
-    C.E_PAIRS_SCORE: "2 text columns + a score label",
-    C.E_PAIRS_CLASS: "2 text columns + a 0/1 label",
-    C.E_CLASSES: "2 text columns + a class label",
-    C.E_TRIPLETS: "3 text columns (anchor, positive, negative) and no label",
-    C.E_IR: "(query, positive[, negative ...]) text columns, or BEIR queries/corpus/qrels files",
-    C.E_RERANK: "(query, positive, negative[, ...]) text columns, or (query, [documents], [labels])",
-    C.E_PARALLEL: "2 text columns (sentence, translation) and no label",
-}
-
 
 def _columns(dataset) -> tuple[list[str], str | None]:
     names = list(dataset.column_names)
@@ -40,9 +30,14 @@ def _describe(dataset, label: str | None) -> str:
     )
 
 
+def _wording(spec: C.EvaluatorSpec) -> str:
+    data = C.EVAL_DATA.get(spec.needs)
+    return data.wording if data else spec.needs
+
+
 def _misfit(spec: C.EvaluatorSpec, where: str, dataset, label: str | None) -> WorkbenchError:
     return WorkbenchError(
-        f"{spec.name} needs {_NEEDS_TEXT.get(spec.needs, spec.needs)}; '{where}' has {_describe(dataset, label)}.",
+        f"{spec.name} needs {_wording(spec)}; '{where}' has {_describe(dataset, label)}.",
         fix="map the eval dataset's columns to that shape (columns / label), or choose an evaluator that fits.",
         where="evaluators",
     )
@@ -66,11 +61,9 @@ def _constructor_params(cls, params: dict, spec: C.EvaluatorSpec) -> dict:
                 fix=(f"did you mean '{guess}'? " if guess else "") + f"Parameters: {', '.join(valid)}.",
                 where="evaluators.params",
             )
-        if key == "similarity_fct" and isinstance(value, str):
-            from sentence_transformers import util
-
-            value = getattr(util, value)
-        out[key] = value
+        # Converted as a loss parameter is (similarity_fct named as text -> the function), by the entry of
+        # catalog.params that also writes its code in the exported script.
+        out[key] = C.build_value(None, key, value, cls, load_model=None)  # no evaluator takes a model
     return out
 
 
@@ -143,60 +136,53 @@ def _is_text_list(dataset, column: str) -> bool:
 def _arguments(
     spec: C.EvaluatorSpec, dataset, texts: list[str], label: str | None, where: str, model_type: str
 ) -> dict[str, Any]:
-    needs = spec.needs
+    """The constructor arguments from a prepared dataset, as ``catalog.EVAL_DATA`` describes its data kind."""
+    data = C.EVAL_DATA.get(spec.needs)
+    if data is None:
+        raise _misfit(spec, where, dataset, label)
+    if data.ranking:
+        return _ranking_arguments(spec, data, dataset, texts, label, where)
     all_text = all(_is_text(dataset, c) for c in texts)
-    if needs in (C.E_PAIRS_SCORE, C.E_PAIRS_CLASS, C.E_CLASSES):
-        if len(texts) != 2 or label is None or not all_text:
-            raise _misfit(spec, where, dataset, label)
-        s1, s2 = _text_values(dataset, texts[0]), _text_values(dataset, texts[1])
-        values = list(dataset["label"])
-        if any(isinstance(v, (list, str)) or v is None for v in values):
-            raise _misfit(spec, where, dataset, label)
-        if needs == C.E_PAIRS_SCORE:
-            scores = [float(v) for v in values]
-            if model_type == C.CROSS:
-                return {"sentence_pairs": [list(p) for p in zip(s1, s2, strict=True)], "scores": scores}
-            return {"sentences1": s1, "sentences2": s2, "scores": scores}
-        labels = [int(v) for v in values]
-        if model_type == C.CROSS:
-            return {"sentence_pairs": [list(p) for p in zip(s1, s2, strict=True)], "labels": labels}
-        if any(v not in (0, 1) or float(v) != int(v) for v in values):
-            raise WorkbenchError(
-                f"{spec.name} needs 0/1 labels; '{where}' has labels {sorted(set(values))[:6]}.",
-                fix="use a 0/1 label column, or EmbeddingSimilarityEvaluator for scores.",
-                where="evaluators",
-            )
-        return {"sentences1": s1, "sentences2": s2, "labels": labels}
-    if needs == C.E_TRIPLETS:
-        if len(texts) != 3 or label is not None or not all_text:
-            raise _misfit(spec, where, dataset, label)
-        return {
-            "anchors": _text_values(dataset, texts[0]),
-            "positives": _text_values(dataset, texts[1]),
-            "negatives": _text_values(dataset, texts[2]),
-        }
-    if needs == C.E_PARALLEL:
-        if len(texts) != 2 or label is not None or not all_text:
-            raise _misfit(spec, where, dataset, label)
-        return {
-            "source_sentences": _text_values(dataset, texts[0]),
-            "target_sentences": _text_values(dataset, texts[1]),
-        }
-    if needs in (C.E_IR, C.E_RERANK):
-        samples = _ranking_samples(dataset, texts, label)
-        if samples is None:
-            raise _misfit(spec, where, dataset, label)
-        if needs == C.E_RERANK:
-            usable = [s for s in samples if s["positive"] and s["negative"]]
-            if not usable:
-                raise WorkbenchError(
-                    f"{spec.name} needs queries with at least one positive and one negative; '{where}' has none.",
-                    fix="add negative columns (query, positive, negative) or mine hard negatives first.",
-                    where="evaluators",
-                )
-            return {"samples": usable}
+    if len(texts) != len(data.columns) or (label is None) != (data.label is None) or not all_text:
+        raise _misfit(spec, where, dataset, label)
+    columns = [_text_values(dataset, t) for t in texts]
+    cross = data.pairs and model_type == C.CROSS
+    if cross:
+        kwargs: dict[str, Any] = {"sentence_pairs": [list(p) for p in zip(*columns, strict=True)]}
+    else:
+        kwargs = dict(zip(data.columns, columns, strict=True))
+    if data.label is None:
+        return kwargs
+    values = list(dataset["label"])
+    if any(isinstance(v, (list, str)) or v is None for v in values):
+        raise _misfit(spec, where, dataset, label)
+    name, cast = data.label
+    kwargs[name] = [cast(v) for v in values]
+    if data.binary and not cross and any(v not in (0, 1) or float(v) != int(v) for v in values):
+        raise WorkbenchError(
+            f"{spec.name} needs 0/1 labels; '{where}' has labels {sorted(set(values))[:6]}.",
+            fix="use a 0/1 label column, or EmbeddingSimilarityEvaluator for scores.",
+            where="evaluators",
+        )
+    return kwargs
+
+
+def _ranking_arguments(
+    spec, data: C.EvalData, dataset, texts: list[str], label: str | None, where: str
+) -> dict:
+    samples = _ranking_samples(dataset, texts, label)
+    if samples is None:
+        raise _misfit(spec, where, dataset, label)
+    if data.ranking == "ir":
         return ir_from_samples(samples)
-    raise _misfit(spec, where, dataset, label)
+    usable = [s for s in samples if s["positive"] and s["negative"]]
+    if not usable:
+        raise WorkbenchError(
+            f"{spec.name} needs queries with at least one positive and one negative; '{where}' has none.",
+            fix="add negative columns (query, positive, negative) or mine hard negatives first.",
+            where="evaluators",
+        )
+    return {"samples": usable}
 
 
 def _ranking_samples(dataset, texts: list[str], label: str | None) -> list[dict] | None:

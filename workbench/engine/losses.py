@@ -2,14 +2,16 @@
 
 :func:`workbench.engine.build` checks every loss choice with :func:`check_choice` before any model is loaded, so a
 bad parameter name is refused early; :func:`make_losses` constructs the losses once the model exists. The exported
-script writes out the same construction (``workbench.export.train`` mirrors :func:`_params`; each parameter's value
-and its code come from one entry of ``catalog.params``).
+script writes out the same construction: :func:`loss_chain` decides which losses a choice builds and
+:func:`loss_arguments` which arguments each one gets, in what order; the run builds from them and
+``workbench.export.train`` writes code from them (each value and its code come from one entry of ``catalog.params``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .. import catalog as C
 from ..data import DataShape
@@ -78,35 +80,121 @@ def check_choice(choice: LossChoice, loss: C.LossSpec, model_type: str) -> None:
         check_loss_params(spec, extra.get("params") or {}, f"loss.{key}.params")
 
 
-def _params(loss: C.LossSpec, cls, given: dict, model, shape: DataShape | None) -> dict:
+# The Matryoshka modifiers: without sizes of their own they train the model's size halved down to 32.
+MATRYOSHKA = ("MatryoshkaLoss", "Matryoshka2dLoss")
+# The value of an argument that needs the model: the run computes it (:func:`model_value`), the script writes it.
+FROM_MODEL = object()
+# Per argument that needs the model: the lines the script writes before the loss, and the expression it passes.
+MODEL_VALUE_CODE: dict[str, tuple[tuple[str, ...], str]] = {
+    "embedding_dimension": ((), "model.get_embedding_dimension()"),
+    "matryoshka_dims": (
+        (
+            "# Matryoshka sizes: the model's size halved down to 32 (the workbench's default).",
+            "dim = model.get_embedding_dimension()",
+            "dims = [dim >> i for i in range(16) if dim >> i >= 32] or [dim]",
+        ),
+        "dims",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LossStep:
+    """One loss of a train dataset's chain, inside out: the main loss, then its modifier or wrapper.
+
+    Attributes:
+        spec: The loss's catalog entry.
+        params: The parameters the config gives it.
+        role: ``loss``, ``modifier``, ``wrapper`` or ``default wrapper`` (SpladeLoss, added for a loss that needs
+            it); every step but the first wraps the loss before it.
+    """
+
+    spec: C.LossSpec
+    params: dict
+    role: str
+
+    @property
+    def inner(self) -> bool:
+        return self.role != "loss"
+
+
+@dataclass(frozen=True)
+class LossArg:
+    """One keyword argument the run passes to a loss: its value (config or catalog; :data:`FROM_MODEL` when it
+    needs the model), its catalog entry (None when the catalog does not list it) and why it is passed."""
+
+    name: str
+    value: Any
+    param: C.ParamSpec | None
+    why: str
+
+
+def loss_chain(loss_spec: C.LossSpec, choice: LossChoice) -> list[LossStep]:
+    """The losses a train dataset's choice builds, inside out (the run builds them; the script writes them)."""
+    steps = [LossStep(loss_spec, choice.params or {}, "loss")]
+    if choice.modifier:
+        modifier = C.get_loss(choice.modifier["name"], C.DENSE)
+        steps.append(LossStep(modifier, choice.modifier.get("params") or {}, "modifier"))
+    wrapper, role = choice.wrapper, "wrapper"
+    if wrapper is None and "splade_wrapper" in loss_spec.needs:
+        wrapper, role = {"name": "SpladeLoss", "params": {}}, "default wrapper"
+    if wrapper:
+        steps.append(LossStep(C.get_loss(wrapper["name"], C.SPARSE), wrapper.get("params") or {}, role))
+    return steps
+
+
+def loss_arguments(loss: C.LossSpec, cls, given: dict, shape: DataShape | None) -> list[LossArg]:
+    """Every keyword argument the run passes to a loss, in the order the script writes them.
+
+    The data's classes for ``num_labels``; the model's size for ``embedding_dimension`` and the Matryoshka sizes;
+    the catalog's default where the class takes it (what the app shows; it differs from the library's where the
+    library's would surprise: SpladeLoss leaves queries unregularized); then the config's own parameters.
+    """
     import inspect
 
+    valid = inspect.signature(cls.__init__).parameters
+    specs = {p.name: p for p in loss.params}
+    args: list[LossArg] = []
+    for p in loss.params:
+        if p.name in given:
+            continue
+        if p.kind == "auto":
+            if p.name == "num_labels":
+                classes = int(shape.n_classes) if shape and shape.n_classes else 2
+                args.append(LossArg(p.name, classes, p, "classes in the label"))
+            elif p.name == "embedding_dimension":
+                args.append(LossArg(p.name, FROM_MODEL, p, "the model's output size"))
+        elif p.default is not None and p.name in valid:
+            args.append(LossArg(p.name, p.default, p, "workbench default"))
+    args += [LossArg(key, value, specs.get(key), "your config") for key, value in given.items()]
+    if loss.name in MATRYOSHKA and not any(a.name == "matryoshka_dims" and a.value for a in args):
+        args = [a for a in args if a.name != "matryoshka_dims"]
+        args.append(LossArg("matryoshka_dims", FROM_MODEL, specs.get("matryoshka_dims"), "see above"))
+    return args
+
+
+def model_value(name: str, model):
+    """The value of an argument that needs the model (:data:`MODEL_VALUE_CODE` is its code in the script)."""
     from . import models
 
+    if name == "embedding_dimension":
+        return models.embedding_dimension(model)
+    dim = models.embedding_dimension(model) or 32
+    dims, d = [], dim
+    while d >= 32:
+        dims.append(d)
+        d //= 2
+    return dims or [dim]
+
+
+def _params(loss: C.LossSpec, cls, given: dict, model, shape: DataShape | None) -> dict:
     check_loss_params(loss, given)
-    specs = {p.name: p for p in loss.params}
-    out: dict = {}
-    valid = inspect.signature(cls.__init__).parameters
-    for p in loss.params:
-        if p.kind == "auto" and p.name not in given:
-            if p.name == "num_labels":
-                out[p.name] = int(shape.n_classes) if shape and shape.n_classes else 2
-            elif p.name == "embedding_dimension":
-                out[p.name] = models.embedding_dimension(model)
-        elif p.name not in given and p.default is not None and p.name in valid:
-            # The catalog's defaults are what the app shows and the exported script writes; they differ from the
-            # library's where the library's would surprise (SpladeLoss leaves queries unregularized).
-            out[p.name] = _convert(p, p.name, p.default, cls)
-    for key, value in given.items():
-        out[key] = _convert(specs.get(key), key, value, cls)
-    if loss.name in ("MatryoshkaLoss", "Matryoshka2dLoss") and not out.get("matryoshka_dims"):
-        dim = models.embedding_dimension(model) or 32
-        dims, d = [], dim
-        while d >= 32:
-            dims.append(d)
-            d //= 2
-        out["matryoshka_dims"] = dims or [dim]
-    return out
+    return {
+        a.name: model_value(a.name, model)
+        if a.value is FROM_MODEL
+        else _convert(a.param, a.name, a.value, cls)
+        for a in loss_arguments(loss, cls, given, shape)
+    }
 
 
 def _instantiate(loss: C.LossSpec, model, shape, params: dict, inner=None):
@@ -126,20 +214,11 @@ def _instantiate(loss: C.LossSpec, model, shape, params: dict, inner=None):
 
 def make_loss(plan: Plan, name: str, model):
     """The loss module for one train dataset: main loss, then the modifier (dense) or sparse wrapper."""
-    loss_spec = plan.loss_specs[name]
     choice = plan.loss_choices[name]
-    shape = plan.shapes[f"train/{name}"]
-    check_choice(choice, loss_spec, plan.model_type)
-    loss = _instantiate(loss_spec, model, shape, choice.params)
-    if choice.modifier:
-        modifier = C.get_loss(choice.modifier["name"], C.DENSE)
-        loss = _instantiate(modifier, model, shape, choice.modifier.get("params") or {}, inner=loss)
-    wrapper = choice.wrapper
-    if wrapper is None and "splade_wrapper" in loss_spec.needs:
-        wrapper = {"name": "SpladeLoss", "params": {}}
-    if wrapper:
-        wrapper_spec = C.get_loss(wrapper["name"], C.SPARSE)
-        loss = _instantiate(wrapper_spec, model, shape, wrapper.get("params") or {}, inner=loss)
+    check_choice(choice, plan.loss_specs[name], plan.model_type)
+    loss = None
+    for step in loss_chain(plan.loss_specs[name], choice):
+        loss = _instantiate(step.spec, model, plan.shapes[f"train/{name}"], step.params, inner=loss)
     return loss
 
 

@@ -158,6 +158,29 @@ def _card_data(model_type: str, card: dict, local: bool):
     return card_cls(local_files_only=local or offline, **kwargs)
 
 
+# How a model is built from its spec: one decision (:func:`construction`) that :func:`build_model` builds for the
+# run and the exported script's ``build_model()`` (`workbench.export.train.model_section`) writes out.
+PLAIN = "plain"  # the model type's class loads the checkpoint
+CROSS_ENCODER = "cross-encoder"  # with as many outputs as the losses need (the plan's num_labels)
+SPLADE = "splade"  # SPLADE from a plain checkpoint: its masked-LM head, max-pooled
+FROM_SCRATCH = "from scratch"  # a fresh model: transformer + pooling
+
+
+def construction(model_type: str, model_spec, path: str) -> str:
+    """How the model is built: :data:`PLAIN`, :data:`CROSS_ENCODER`, :data:`SPLADE` or :data:`FROM_SCRATCH`.
+
+    Args:
+        model_type: ``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder``.
+        model_spec: A ``spec.ModelSpec`` (its ``from_scratch``).
+        path: The resolved checkpoint (a sparse model from a plain checkpoint is built as SPLADE).
+    """
+    if model_type == CROSS:
+        return CROSS_ENCODER
+    if model_type == SPARSE:
+        return PLAIN if checkpoint_type(path) == C.kind(C.SPARSE).class_name else SPLADE
+    return FROM_SCRATCH if model_spec.from_scratch is not None else PLAIN
+
+
 def build_model(model_spec, *, num_labels: int | None = None, device: str | None = None):
     """Construct the model a ModelSpec describes.
 
@@ -178,9 +201,8 @@ def build_model(model_spec, *, num_labels: int | None = None, device: str | None
     num_labels = num_labels if num_labels is not None else model_spec.num_labels
     try:
         with quiet_loading():
-            if model_spec.type == SPARSE:
-                model = _build_sparse(path, card, device)
-            elif model_spec.type == CROSS:
+            how = construction(model_spec.type, model_spec, path)
+            if how == CROSS_ENCODER:
                 from sentence_transformers.cross_encoder import CrossEncoder
 
                 model = CrossEncoder(
@@ -190,8 +212,14 @@ def build_model(model_spec, *, num_labels: int | None = None, device: str | None
                     device=device,
                     model_card_data=card,
                 )
+            elif how == SPLADE:
+                model = _build_splade(path, card, device)
+            elif how == FROM_SCRATCH:
+                model = _build_from_scratch(path, model_spec, card, device)
             else:
-                model = _build_dense(path, model_spec, card, device)
+                kind = C.kind(model_spec.type)
+                model_cls = C.import_attr((kind.package,), kind.class_name)
+                model = model_cls(path, device=device, model_card_data=card)
     except WorkbenchError:
         raise
     except Exception as exc:  # noqa: BLE001 - any loading failure is reported as the user's model choice
@@ -255,12 +283,9 @@ def quiet_loading():
         st_logger.setLevel(st_level)
 
 
-def _build_dense(path: str, model_spec, card, device):
-    from sentence_transformers.sentence_transformer import SentenceTransformer
-
-    if model_spec.from_scratch is None:
-        return SentenceTransformer(path, device=device, model_card_data=card)
+def _build_from_scratch(path: str, model_spec, card, device):
     from sentence_transformers.base.modules import Transformer
+    from sentence_transformers.sentence_transformer import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling
 
     transformer = Transformer(path, max_seq_length=model_spec.max_seq_length)
@@ -270,13 +295,11 @@ def _build_dense(path: str, model_spec, card, device):
     return SentenceTransformer(modules=[transformer, pooling], device=device, model_card_data=card)
 
 
-def _build_sparse(path: str, card, device):
+def _build_splade(path: str, card, device):
     from sentence_transformers.base.modules import Transformer
     from sentence_transformers.sparse_encoder import SparseEncoder
     from sentence_transformers.sparse_encoder.modules import SpladePooling
 
-    if checkpoint_type(path) == C.kind(C.SPARSE).class_name:
-        return SparseEncoder(path, device=device, model_card_data=card)
     # SPLADE from any BERT-like checkpoint: the MLM head gives one logit per vocabulary entry. Without an explicit
     # embedding_dimension the reported dimension is wrong until the first encode.
     mlm = Transformer(path, transformer_task="fill-mask")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import catalog as C
 from ..data import shapes as S
+from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
 from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
 
@@ -25,7 +26,8 @@ def _path_code(name_or_path: str, w: Writer) -> str:
 
 
 def model_section(spec, plan, w: Writer) -> str:
-    """``def build_model(): ...``: the base model, built as `workbench.engine.models` builds it for the run."""
+    """``def build_model(): ...``: the base model, built the way ``engine.models.construction`` decides, as
+    `workbench.engine.models.build_model` builds it for the run."""
     from ..engine import models
 
     m = spec.model
@@ -48,14 +50,15 @@ def model_section(spec, plan, w: Writer) -> str:
             out.append("    # A local model: the model card never looks the base model up on the Hub.")
         out.append(f"    card = {kind.card[1]}({', '.join(card_args)})")
         card = ", model_card_data=card"
-    if plan.model_type == C.CROSS:
+    how = models.construction(plan.model_type, m, path)
+    if how == models.CROSS_ENCODER:
         extra = f", max_length={m.max_seq_length}" if m.max_seq_length else ""
         out.append(
             f"    # {plan.num_labels} output(s): what {', '.join(sorted({s.name for s in plan.loss_specs.values()}))} needs."
         )
         out.append(f"    return CrossEncoder(path, num_labels={plan.num_labels}{extra}{card})")
         return "\n".join(out) + "\n\n"
-    if plan.model_type == C.SPARSE and models.checkpoint_type(path) != "SparseEncoder":
+    if how == models.SPLADE:
         w.need("sentence_transformers.base.modules", "Transformer")
         w.need("sentence_transformers.sparse_encoder.modules", "SpladePooling")
         out += [
@@ -64,7 +67,7 @@ def model_section(spec, plan, w: Writer) -> str:
             '    pooling = SpladePooling(pooling_strategy="max", embedding_dimension=mlm.auto_model.config.vocab_size)',
             f"    model = SparseEncoder(modules=[mlm, pooling]{card})",
         ]
-    elif plan.model_type == C.DENSE and m.from_scratch is not None:
+    elif how == models.FROM_SCRATCH:
         w.need("sentence_transformers.base.modules", "Transformer")
         w.need("sentence_transformers.sentence_transformer.modules", "Pooling")
         mode = m.from_scratch.get("pooling", "mean")
@@ -208,90 +211,65 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
 
 
 def _param_code(param, key: str, value, cls, w: Writer) -> str:
-    """A loss parameter as source code: written by the entry of ``catalog.params`` that builds it for the run."""
+    """A loss or evaluator parameter as source code: written by the entry of ``catalog.params`` that builds it
+    for the run."""
     return C.value_code(param, key, value, cls, w, model_code=lambda name: _path_code(name, w))
 
 
-def _loss_call(loss: C.LossSpec, given: dict, shape: S.DataShape, w: Writer, *, inner: bool) -> list[str]:
-    """``loss = losses.Name(model[, loss], ...)`` with every parameter the workbench passes (mirrors workbench.engine.losses._params)."""
-    import inspect
-
+def _loss_call(step: LossStep, shape: S.DataShape, w: Writer) -> list[str]:
+    """``loss = losses.Name(model[, loss], ...)`` with every argument the run passes (``engine.loss_arguments``)."""
+    loss = step.spec
     cls = C.resolve_loss(loss)
     # One model type per run, so `losses` is always that type's module (modifiers are dense, wrappers sparse).
     alias = "losses"
     w.need(C.kind(loss.model_type).package, "losses")
-    valid = inspect.signature(cls.__init__).parameters
-    specs = {p.name: p for p in loss.params}
+    lines: list[str] = []
     kwargs: list[tuple[str, str, str]] = []
-    for p in loss.params:
-        if p.kind == "auto" and p.name not in given:
-            if p.name == "num_labels":
-                kwargs.append(
-                    (p.name, str(int(shape.n_classes) if shape.n_classes else 2), "classes in the label")
-                )
-            elif p.name == "embedding_dimension":
-                kwargs.append((p.name, "model.get_embedding_dimension()", "the model's output size"))
-        elif p.name not in given and p.default is not None and p.name in valid:
-            kwargs.append((p.name, _param_code(p, p.name, p.default, cls, w), "workbench default"))
-    for key, value in (given or {}).items():
-        kwargs.append((key, _param_code(specs.get(key), key, value, cls, w), "your config"))
-    lines = []
-    if loss.name in ("MatryoshkaLoss", "Matryoshka2dLoss") and not any(
-        k == "matryoshka_dims" and v != "None" for k, v, _ in kwargs
-    ):
-        lines += [
-            "# Matryoshka sizes: the model's size halved down to 32 (the workbench's default).",
-            "dim = model.get_embedding_dimension()",
-            "dims = [dim >> i for i in range(16) if dim >> i >= 32] or [dim]",
-        ]
-        kwargs = [k for k in kwargs if k[0] != "matryoshka_dims"] + [("matryoshka_dims", "dims", "see above")]
+    for arg in loss_arguments(loss, cls, step.params, shape):
+        if arg.value is FROM_MODEL:
+            before, code = MODEL_VALUE_CODE[arg.name]
+            lines += before
+        else:
+            code = _param_code(arg.param, arg.name, arg.value, cls, w)
+        kwargs.append((arg.name, code, arg.why))
     if not kwargs:
-        return lines + [f"loss = {alias}.{loss.name}(model{', loss' if inner else ''})"]
+        return lines + [f"loss = {alias}.{loss.name}(model{', loss' if step.inner else ''})"]
     lines.append(f"loss = {alias}.{loss.name}(")
-    lines.append("    model, loss," if inner else "    model,")
+    lines.append("    model, loss," if step.inner else "    model,")
     lines += [f"    {key}={code},  # {why}" for key, code, why in kwargs]
     lines.append(")")
     return lines
 
 
 def loss_code(plan, name: str, w: Writer) -> list[str]:
-    """The code that builds the loss for one train dataset into ``loss`` (mirrors workbench.engine.losses.make_loss)."""
-    loss_spec = plan.loss_specs[name]
-    choice = plan.loss_choices[name]
+    """The code that builds the loss for one train dataset into ``loss``: the chain ``engine.loss_chain`` builds."""
     shape = plan.shapes[f"train/{name}"]
-    asked = plan.spec.loss_for(name).name
-    how = "chosen by loss 'auto' for this data" if asked == "auto" else "from your config"
-    lines = comment(f"train/{name}: {loss_spec.name} ({how}). {loss_spec.summary}")
-    lines += _loss_call(loss_spec, choice.params, shape, w, inner=False)
-    if choice.modifier:
-        modifier = C.get_loss(choice.modifier["name"], C.DENSE)
-        lines += comment(f"Modifier {modifier.name}: {modifier.summary}")
-        lines += _loss_call(modifier, choice.modifier.get("params") or {}, shape, w, inner=True)
-    wrapper = choice.wrapper
-    if wrapper is None and "splade_wrapper" in loss_spec.needs:
-        wrapper = {"name": "SpladeLoss", "params": {}}
-        lines.append("# SPLADE training needs the FLOPS sparsity regularizers: wrapped in SpladeLoss.")
-    if wrapper:
-        lines += _loss_call(
-            C.get_loss(wrapper["name"], C.SPARSE), wrapper.get("params") or {}, shape, w, inner=True
-        )
+    lines: list[str] = []
+    for step in loss_chain(plan.loss_specs[name], plan.loss_choices[name]):
+        spec = step.spec
+        if step.role == "loss":
+            asked = plan.spec.loss_for(name).name
+            how = "chosen by loss 'auto' for this data" if asked == "auto" else "from your config"
+            lines += comment(f"train/{name}: {spec.name} ({how}). {spec.summary}")
+        elif step.role == "modifier":
+            lines += comment(f"Modifier {spec.name}: {spec.summary}")
+        elif step.role == "default wrapper":
+            lines.append("# SPLADE training needs the FLOPS sparsity regularizers: wrapped in SpladeLoss.")
+        lines += _loss_call(step, shape, w)
     return lines
 
 
 def evaluator_code(ev, plan, w: Writer) -> list[str]:
-    """Code that appends ``(split, evaluator)`` to ``found`` (mirrors workbench.engine.evaluators.build_evaluator)."""
+    """Code that appends ``(split, evaluator)`` to ``found``: the arguments ``catalog.EVAL_DATA`` describes for its
+    data kind, as `workbench.engine.evaluators` builds them for the run."""
     spec, choice = ev.spec, ev.choice
     w.need(C.kind(plan.model_type).evaluation[0], spec.name)
-    params = []
-    for key, value in (choice.params or {}).items():
-        if key == "similarity_fct" and isinstance(value, str):
-            w.need("sentence_transformers", "util")
-            params.append(f"{key}=util.{value}")
-        else:
-            params.append(f"{key}={value!r}")
+    cls = C.resolve_evaluator(spec)
+    params = [
+        f"{key}={_param_code(None, key, value, cls, w)}" for key, value in (choice.params or {}).items()
+    ]
     when = "during training and before/after it" if ev.split == "eval" else "before and after training"
     lines = comment(f"{ev.name}: {spec.name} on {choice.dataset or 'its own data'}, {when}. {spec.summary}")
-    cross = plan.model_type == C.CROSS
     if spec.needs == C.E_NONE:
         return lines + _call_lines(ev.split, spec.name, params)
     if spec.needs == C.E_IR and (choice.queries or choice.corpus or choice.qrels):
@@ -305,23 +283,20 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
     split, _, ds_name = choice.dataset.partition("/")
     texts = [c for c in plan.preps[choice.dataset].columns if c != "label"]
     lines.append(f"ds = {'evals' if split == 'eval' else 'tests'}[{ds_name!r}]")
-    col = [f"list(ds[{t!r}])" for t in texts]
-    pairs = f"[list(p) for p in zip(ds[{texts[0]!r}], ds[{texts[-1]!r}])]"
-    both = [f"sentence_pairs={pairs}"] if cross else [f"sentences1={col[0]}", f"sentences2={col[1]}"]
-    if spec.needs == C.E_PAIRS_SCORE:
-        data = [*both, 'scores=[float(v) for v in ds["label"]]']
-    elif spec.needs in (C.E_PAIRS_CLASS, C.E_CLASSES):
-        data = [*both, 'labels=[int(v) for v in ds["label"]]']
-    elif spec.needs == C.E_TRIPLETS:
-        data = [f"anchors={col[0]}", f"positives={col[1]}", f"negatives={col[2]}"]
-    elif spec.needs == C.E_PARALLEL:
-        data = [f"source_sentences={col[0]}", f"target_sentences={col[1]}"]
-    elif spec.needs == C.E_IR:
+    kind = C.EVAL_DATA[spec.needs]
+    if kind.ranking == "ir":
         data = ["**ir_from_samples(ranking_samples(ds))"]
-    else:
+    elif kind.ranking == "rerank":
         lines.append("# Queries with at least one positive and one negative.")
         lines.append('samples = [s for s in ranking_samples(ds) if s["positive"] and s["negative"]]')
         data = ["samples=samples"]
+    elif kind.pairs and plan.model_type == C.CROSS:
+        data = [f"sentence_pairs=[list(p) for p in zip(ds[{texts[0]!r}], ds[{texts[-1]!r}])]"]
+    else:
+        data = [f"{arg}=list(ds[{text!r}])" for arg, text in zip(kind.columns, texts, strict=True)]
+    if kind.label is not None:
+        name, cast = kind.label
+        data.append(f'{name}=[{cast.__name__}(v) for v in ds["label"]]')
     return lines + _call_lines(ev.split, spec.name, [*data, f"name={ev.name!r}", *params])
 
 

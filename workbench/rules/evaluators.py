@@ -12,15 +12,6 @@ from ..data import shapes as S
 from ..spec import EvaluatorChoice
 from .losses import NUMERIC_LABEL_ROLES
 
-_EVAL_FORMATS = {
-    C.E_PAIRS_SCORE: (C.D8, "2 text columns + a numeric score"),
-    C.E_PAIRS_CLASS: (C.D7, "2 text columns + a 0/1 label"),
-    C.E_TRIPLETS: (C.D9, "3 text columns (anchor, positive, negative)"),
-    C.E_IR: (C.D6, "(query, positive) text pairs, or BEIR queries/corpus/qrels files"),
-    C.E_RERANK: (C.D9, "(query, positive, negative, ...) text columns"),
-    C.E_PARALLEL: (C.D6, "(sentence, translation) text pairs"),
-}
-
 
 def evaluator_fits(ev: C.EvaluatorSpec, shape: S.DataShape | None) -> tuple[bool, str]:
     """Whether an evaluator can be built from a mapped eval dataset, and why (not)."""
@@ -60,9 +51,10 @@ def evaluator_fits(ev: C.EvaluatorSpec, shape: S.DataShape | None) -> tuple[bool
         ok = n == 2 and shape.label is None
     else:
         ok = False
+    wording = C.EVAL_DATA[ev.needs].wording  # the words the run's error uses too
     if ok:
-        return True, f"fits: {_EVAL_FORMATS[ev.needs][1]}"
-    return False, f"needs {_EVAL_FORMATS[ev.needs][1]}; the eval data has {n} input(s)" + (
+        return True, f"fits: {wording}"
+    return False, f"needs {wording}; the eval data has {n} input(s)" + (
         f" and label '{shape.label}' ({shape.label_role})" if shape.label else " and no label"
     )
 
