@@ -61,3 +61,19 @@ def make_config(tiny_model, tmp_path):
         return cfg
 
     return make
+
+
+@pytest.fixture
+def fails_at_the_third_step(monkeypatch):
+    """The dense trainer raises RuntimeError("boom") at its third training step (a run that fails mid-way)."""
+    from sentence_transformers import SentenceTransformerTrainer
+
+    real, calls = SentenceTransformerTrainer.training_step, []
+
+    def training_step(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) >= 3:
+            raise RuntimeError("boom")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SentenceTransformerTrainer, "training_step", training_step)

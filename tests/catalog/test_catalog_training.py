@@ -18,6 +18,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from wb_data import TEXTS  # noqa: E402
+
 from workbench import catalog as C  # noqa: E402
 from workbench import rules as K  # noqa: E402
 from workbench.data import shapes as S  # noqa: E402
@@ -25,26 +27,7 @@ from workbench.data import shapes as S  # noqa: E402
 TRAINED_GROUPS = ("main", "distillation", "regularizer")
 TRAINED = [loss for loss in C.LOSSES if loss.group in TRAINED_GROUPS and loss.formats]
 
-SENTENCES = [
-    "a man is playing a guitar",
-    "a man plays the guitar on stage",
-    "the cat sits on the mat",
-    "a cat is sleeping on a rug",
-    "a woman slices an onion",
-    "a woman is cutting vegetables",
-    "kids play football in the park",
-    "children are playing soccer outside",
-    "a dog runs in the snow",
-    "a puppy is running through snow",
-    "the chef cooks pasta",
-    "a cook is making spaghetti",
-    "two men ride horses",
-    "two people are riding horses on a beach",
-    "a girl reads a book",
-    "a young woman is reading a novel",
-    "the train arrives at the station",
-    "a plane lands at the airport",
-]
+SENTENCES = TEXTS[:18]
 N_ROWS = 8
 HIDDEN = 32
 
