@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import catalog as C
+from .. import rules
 from ..data import shapes as S
 from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
 from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
@@ -172,24 +173,6 @@ def main_section(spec, plan, w: Writer) -> str:
     )
 
 
-_WHY = {
-    "num_train_epochs": "one pass: measured to help without overfitting",
-    "learning_rate": "small steps keep what the model knows",
-    "per_device_train_batch_size": "the batch size for this loss",
-    "per_device_eval_batch_size": "no gradients: larger batches are fine",
-    "warmup_steps": "a float is a ratio: 10 % of the steps warm up",
-    "logging_steps": "about 20 log lines per epoch",
-    "report_to": "no experiment tracker",
-    "save_strategy": "checkpoints while training",
-    "save_steps": "a checkpoint about twice per epoch",
-    "save_total_limit": "keep only the latest checkpoint",
-    "eval_strategy": "evaluate during training",
-    "eval_steps": "about 5 evaluations per epoch",
-    "bf16": "mixed precision: the GPU this was planned on has bf16 (set False to run on a CPU)",
-    "fp16": "mixed precision: the GPU this was planned on has no bf16 (set False to run on a CPU)",
-}
-
-
 def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
     """Where a final training argument came from, as a short comment."""
     if key in spec.args:
@@ -206,7 +189,7 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
     if key == "eval_strategy" and value == "no":
         return "nothing to evaluate during training"
     if key in recommended and recommended[key] == value:
-        return "workbench default: " + _WHY.get(key, "recommended for this loss")
+        return "workbench default: " + rules.DEFAULT_REASONS.get(key, "recommended for this loss")
     return "set by the workbench's guardrails (see the notes above)"
 
 

@@ -5,6 +5,7 @@ at import."""
 from __future__ import annotations
 
 from .args import (
+    DEFAULT_REASONS,
     auto_precision,
     check_best_metric,
     check_evaluation,
@@ -58,6 +59,7 @@ from .losses import (
 )
 
 __all__ = [
+    "DEFAULT_REASONS",
     "Fix",
     "Guard",
     "NUMERIC_LABEL_ROLES",

@@ -6,6 +6,24 @@ from __future__ import annotations
 from .. import catalog as C
 from ..errors import WorkbenchError
 
+# Why each default of recommended_args / auto_precision is what it is (the exported script's comments).
+DEFAULT_REASONS = {
+    "num_train_epochs": "one pass: measured to help without overfitting",
+    "learning_rate": "small steps keep what the model knows",
+    "per_device_train_batch_size": "the batch size for this loss",
+    "per_device_eval_batch_size": "no gradients: larger batches are fine",
+    "warmup_steps": "a float is a ratio: 10 % of the steps warm up",
+    "logging_steps": "about 20 log lines per epoch",
+    "report_to": "no experiment tracker",
+    "save_strategy": "checkpoints while training",
+    "save_steps": "a checkpoint about twice per epoch",
+    "save_total_limit": "keep only the latest checkpoint",
+    "eval_strategy": "evaluate during training",
+    "eval_steps": "about 5 evaluations per epoch",
+    "bf16": "mixed precision: the GPU this was planned on has bf16 (set False to run on a CPU)",
+    "fp16": "mixed precision: the GPU this was planned on has no bf16 (set False to run on a CPU)",
+}
+
 
 def recommended_args(
     loss: C.LossSpec, n_rows: int, model_type: str, *, has_eval: bool = False, device: dict | None = None
