@@ -198,50 +198,9 @@ def _profile_column(name: str, atype, values: list, n_missing: int) -> ColumnPro
     if not present or pa.types.is_null(atype):
         return ColumnProfile(role=EMPTY, n_unique=0, **base)
     if pa.types.is_list(atype) or pa.types.is_large_list(atype) or pa.types.is_fixed_size_list(atype):
-        inner = atype.value_type
-        lengths = {len(v) for v in present}
-        list_len = lengths.pop() if len(lengths) == 1 else None
-        if is_text_type(inner):
-            return ColumnProfile(role=TEXT_LIST, list_len=list_len, **base)
-        if pa.types.is_integer(inner) or pa.types.is_floating(inner) or pa.types.is_boolean(inner):
-            flat = [float(x) for v in present for x in v if x is not None]
-            return ColumnProfile(
-                role=NUMBER_LIST,
-                list_len=list_len,
-                min=min(flat, default=None),
-                max=max(flat, default=None),
-                **base,
-            )
-        return ColumnProfile(role=OTHER, list_len=list_len, **base)
+        return _list_profile(base, atype, present)
     if is_text_type(atype):
-        distinct = set(present)
-        numbers = [_as_number(v) for v in present]
-        parsed = [x for x in numbers if x is not None]
-        labelish = name.strip().lower() in (*LABEL_NAMES, *LABEL_HINTS) or "score" in name.lower()
-        # Numbers written as text, also with a few stray values ("high", "n/a") in a label-like column: still a
-        # number column (the label's cast names the stray values and their rows), never a text input.
-        if parsed and (
-            len(parsed) == len(numbers)
-            or (not _is_id_name(name) and len(parsed) >= (0.8 if labelish else 0.95) * len(numbers))
-        ):
-            integral = all(x == int(x) for x in parsed)
-            role = ID if _is_id_name(name) else _number_role(name, parsed, integral)
-            return _number_profile(base, role, parsed, numeric_strings=True)
-        spaced = any(any(ch.isspace() for ch in v.strip()) for v in distinct)
-        if _is_id_name(name) and not spaced:
-            return ColumnProfile(role=ID, n_unique=len(distinct), **base)
-        known = {v.strip().lower() for v in distinct} <= KNOWN_LABEL_WORDS
-        # A column named like an input (a few short queries repeated over many documents) is text, not classes.
-        texty = name.strip().lower() in TEXT_NAMES and not known
-        if (
-            len(distinct) <= 20
-            and not spaced
-            and max(len(v) for v in distinct) <= 40
-            and not texty
-            and (2 * len(distinct) <= len(present) or known)
-        ):
-            return ColumnProfile(role=CATEGORY, n_unique=len(distinct), values=_distinct(present), **base)
-        return ColumnProfile(role=TEXT, n_unique=len(distinct), **base)
+        return _text_profile(name, base, present)
     if pa.types.is_boolean(atype):
         return _number_profile(base, ID if _is_id_name(name) else BINARY, [int(v) for v in present])
     if pa.types.is_integer(atype) or pa.types.is_floating(atype) or pa.types.is_decimal(atype):
@@ -250,6 +209,59 @@ def _profile_column(name: str, atype, values: list, n_missing: int) -> ColumnPro
         role = ID if _is_id_name(name) else _number_role(name, nums, integral)
         return _number_profile(base, role, [int(v) for v in nums] if integral else nums)
     return ColumnProfile(role=OTHER, **base)
+
+
+def _list_profile(base: dict, atype, present: list) -> ColumnProfile:
+    """A list column: lists of texts (listwise documents), of numbers (list labels, teacher vectors), or other."""
+    import pyarrow as pa
+
+    inner = atype.value_type
+    lengths = {len(v) for v in present}
+    list_len = lengths.pop() if len(lengths) == 1 else None
+    if is_text_type(inner):
+        return ColumnProfile(role=TEXT_LIST, list_len=list_len, **base)
+    if pa.types.is_integer(inner) or pa.types.is_floating(inner) or pa.types.is_boolean(inner):
+        flat = [float(x) for v in present for x in v if x is not None]
+        return ColumnProfile(
+            role=NUMBER_LIST,
+            list_len=list_len,
+            min=min(flat, default=None),
+            max=max(flat, default=None),
+            **base,
+        )
+    return ColumnProfile(role=OTHER, list_len=list_len, **base)
+
+
+def _text_profile(name: str, base: dict, present: list) -> ColumnProfile:
+    """A string column: numbers written as text, ids, a few repeated classes, or text."""
+    distinct = set(present)
+    numbers = [_as_number(v) for v in present]
+    parsed = [x for x in numbers if x is not None]
+    labelish = name.strip().lower() in (*LABEL_NAMES, *LABEL_HINTS) or "score" in name.lower()
+    # Numbers written as text, also with a few stray values ("high", "n/a") in a label-like column: still a
+    # number column (the label's cast names the stray values and their rows), never a text input.
+    if parsed and (
+        len(parsed) == len(numbers)
+        or (not _is_id_name(name) and len(parsed) >= (0.8 if labelish else 0.95) * len(numbers))
+    ):
+        integral = all(x == int(x) for x in parsed)
+        role = ID if _is_id_name(name) else _number_role(name, parsed, integral)
+        return _number_profile(base, role, parsed, numeric_strings=True)
+    spaced = any(any(ch.isspace() for ch in v.strip()) for v in distinct)
+    if _is_id_name(name) and not spaced:
+        return ColumnProfile(role=ID, n_unique=len(distinct), **base)
+    known = {v.strip().lower() for v in distinct} <= KNOWN_LABEL_WORDS
+    # A column named like an input (a few short queries repeated over many documents) is text, not classes.
+    texty = name.strip().lower() in TEXT_NAMES and not known
+    if (
+        len(distinct) <= 20
+        and not spaced
+        and max(len(v) for v in distinct) <= 40
+        and not texty
+        and (2 * len(distinct) <= len(present) or known)
+    ):
+        return ColumnProfile(role=CATEGORY, n_unique=len(distinct), values=_distinct(present), **base)
+    return ColumnProfile(role=TEXT, n_unique=len(distinct), **base)
 
 
 def _number_profile(base: dict, role: str, nums: list, numeric_strings: bool = False) -> ColumnProfile:
