@@ -1,4 +1,5 @@
-"""The ``workbench`` command: ``train CONFIG``, ``check DATA_FILE``, ``export CONFIG`` and ``app``.
+"""The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``check DATA_FILE``, ``export CONFIG``
+and ``app``.
 
 Problems with the user's input print ``error: ...`` and ``fix: ...`` on stderr and exit with code 2, never a
 traceback; unexpected failures print one line and exit with code 1 (``WORKBENCH_DEBUG=1`` shows the traceback).
@@ -29,6 +30,7 @@ from .common import (
     SOURCES,
     report_error,
 )
+from .runs import cmd_runs, cmd_stop
 from .train import cmd_train
 
 __all__ = ["cmd_app", "cmd_export", "main"]
@@ -61,7 +63,23 @@ def _parser() -> _Parser:
     train.add_argument("--output-dir", help="write the run here instead of the config's output_dir")
     train.add_argument("--max-steps", type=int, help="stop after this many training steps")
     train.add_argument("--quiet", action="store_true", help="no progress bar or log lines, only the summary")
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the stopped or failed run in the config's output folder from its last checkpoint",
+    )
     train.set_defaults(func=cmd_train)
+
+    runs = sub.add_parser("runs", help="list the runs (running, finished, stopped, failed)")
+    runs.add_argument("--root", help="the runs folder (default: $WORKBENCH_RUNS, else ./runs)")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON")
+    runs.set_defaults(func=cmd_runs)
+
+    stop = sub.add_parser(
+        "stop", help="ask a running run to stop after its current step (the model is saved)"
+    )
+    stop.add_argument("run_dir", help="the run's folder (as `workbench runs` lists it)")
+    stop.set_defaults(func=cmd_stop)
 
     check = sub.add_parser("check", help="which losses and evaluators fit a data file, and why (not)")
     check.add_argument(
@@ -124,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
-        report_error("no command was given.", fix="use one of: train, check, export, app.")
+        report_error("no command was given.", fix="use one of: train, runs, stop, check, export, app.")
         return EXIT_BAD_INPUT
     args.error_log = None
     try:

@@ -7,6 +7,7 @@ quits at once.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -30,9 +31,13 @@ from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, repo
 
 def cmd_train(args) -> int:
     """``workbench train CONFIG``: build the plan, run it with a progress bar, print the summary table."""
-    from ..engine import Runner, build, check_output_dir
+    from ..engine import ATTEMPT_ENV, Runner, build, check_output_dir
 
     spec = _spec_with_flags(args)
+    if getattr(args, "resume", False):
+        from .runs import resume_spec
+
+        spec = resume_spec(spec)
     args.error_log = Path(spec.output_dir) / "error.log"
     try:
         check_output_dir(spec)  # before the slow part: refuse a finished run's folder at once
@@ -42,7 +47,8 @@ def cmd_train(args) -> int:
         raise
     view = TrainView(quiet=args.quiet)
     view.say(f"preparing the run from {args.config} (loading data and libraries) ...")
-    runner = Runner(build(spec), listeners=[view])
+    since = os.environ.get(ATTEMPT_ENV)  # set by the app that started this worker: a Stop since then counts
+    runner = Runner(build(spec), listeners=[view], backend="process", since=float(since) if since else None)
     runner.start()
     interrupted = _wait_for(runner, view)
     if interrupted is None:
@@ -227,7 +233,10 @@ def summary_table(summary: dict) -> str:
         )
     status = summary.get("status")
     if status == RunStatus.STOPPED:
-        lines.append(f"stopped early after {summary.get('steps', 0)} steps (Ctrl-C).")
+        lines.append(
+            f"stopped early after {summary.get('steps', 0)} steps; continue it with `workbench train CONFIG "
+            "--resume`."
+        )
     if summary.get("model_path"):
         lines.append(f"model saved to {summary['model_path']}")
     elif status == RunStatus.STOPPED:

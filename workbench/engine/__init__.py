@@ -90,6 +90,28 @@ from .quality import (
     summary_verdicts,
     verdict,
 )
+from .run_folder import (
+    EVENTS,
+    STATUS,
+    STOP,
+    WORKER_LOG,
+    EventFollower,
+    RunFolder,
+    process_alive,
+    read_status,
+    request_stop,
+    stop_requested,
+    write_json_atomic,
+)
+from .run_index import (
+    DIED,
+    RunInfo,
+    last_checkpoint,
+    list_runs,
+    read_run,
+    resume_from,
+    runs_root,
+)
 from .runner import (
     TRAINERS,
     Runner,
@@ -105,8 +127,36 @@ from .streaming import (
     PROGRESS_INTERVAL_S,
     streaming_callback,
 )
+from .worker import (
+    ATTEMPT_ENV,
+    start_worker,
+    worker_command,
+    worker_failure,
+)
 
 __all__ = [
+    "EVENTS",
+    "STATUS",
+    "STOP",
+    "WORKER_LOG",
+    "EventFollower",
+    "RunFolder",
+    "process_alive",
+    "read_status",
+    "request_stop",
+    "stop_requested",
+    "write_json_atomic",
+    "DIED",
+    "RunInfo",
+    "last_checkpoint",
+    "list_runs",
+    "read_run",
+    "resume_from",
+    "runs_root",
+    "ATTEMPT_ENV",
+    "start_worker",
+    "worker_command",
+    "worker_failure",
     "AP",
     "BaselineEvent",
     "CPU",

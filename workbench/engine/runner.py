@@ -38,6 +38,7 @@ from .events import (
 from .losses import make_losses
 from .models import quiet_loading
 from .plan import Plan, build
+from .run_folder import RunFolder, stop_requested
 from .runs import RUN_ARTIFACTS, MetricsFile
 from .streaming import streaming_callback
 
@@ -76,6 +77,9 @@ class Runner:
         on_event: Optional function called as ``fn(event_dict)`` for every event, from the worker thread (the
             dict form ``event.to_dict()`` of :mod:`workbench.engine.events`).
         listeners: RunListeners to send every event to, from the worker thread.
+        backend: Who runs it, as the run folder's ``status.json`` records it: ``"thread"`` (this process's
+            background thread or calling thread) or ``"process"`` (``workbench train`` in a worker process).
+        since: When this attempt was asked for (Unix time; default: now): a stop requested after it counts.
 
     Attributes:
         status: The RunStatus.
@@ -90,7 +94,12 @@ class Runner:
         spec_or_plan,
         on_event: Callable[[dict], None] | None = None,
         listeners: Iterable[RunListener] = (),
+        backend: str = "thread",
+        since: float | None = None,
     ):
+        self.backend = backend
+        # A STOP file older than this attempt (left by an earlier one in the same folder) is not a request for it.
+        self.since = time.time() if since is None else since
         self._source = spec_or_plan
         self.plan: Plan | None = spec_or_plan if isinstance(spec_or_plan, Plan) else None
         self.status = RunStatus.IDLE
@@ -105,6 +114,7 @@ class Runner:
         self._done = threading.Event()  # set when the background run has ended (summary written)
         self._thread: threading.Thread | None = None
         self._metrics: MetricsFile | None = None  # set while the output folder is open
+        self._folder: RunFolder | None = None  # events.jsonl + status.json, while the output folder is open
 
     # ---- control ----------------------------------------------------------------------------------------------
 
@@ -128,8 +138,19 @@ class Runner:
             self._done.set()
 
     def stop(self) -> None:
-        """Ask the run to stop after the current step; the model trained so far is saved."""
+        """Ask the run to stop after the current step; the model trained so far is saved, with a checkpoint."""
         self._stop.set()
+
+    def should_stop(self) -> bool:
+        """Whether a stop was asked: by :meth:`stop`, or by a ``STOP`` file in the run folder (another page, the
+        CLI's ``workbench stop``)."""
+        if (
+            not self._stop.is_set()
+            and self._folder is not None
+            and stop_requested(self._folder.dir, self.since)
+        ):
+            self._stop.set()
+        return self._stop.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the background run; True when it has ended.
@@ -163,8 +184,9 @@ class Runner:
         self._emit(StatusEvent(status))
 
     def _emit(self, event: RunEvent) -> None:
-        # The metrics file first: a listener reading metrics.jsonl on an event finds that event's row there.
-        notify([*([self._metrics] if self._metrics else []), *self._listeners], event)
+        # The run folder's files first: a listener reading them on an event finds that event's row there.
+        files = [f for f in (self._folder, self._metrics) if f is not None]
+        notify([*files, *self._listeners], event)
 
     def _note(self, text: str) -> None:
         self._emit(NoteEvent(text))
@@ -196,7 +218,7 @@ class Runner:
             baseline = _evaluate(plan, model)
             self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
             self._emit(BaselineEvent(metrics=baseline, primary=self.primary_metrics))
-            if self._stop.is_set():  # stopped before training: there is nothing new to save
+            if self.should_stop():  # stopped before training: there is nothing new to save
                 outcome = RunStatus.STOPPED
                 return
             # transformers' and the library's log lines and bars would print into whatever notebook cell is current.
@@ -208,7 +230,7 @@ class Runner:
                 except Exception as exc:  # noqa: BLE001 - never lose a trained model: save, then report
                     outcome = RunStatus.ERROR
                     self._fail(exc, out)
-            if outcome != RunStatus.ERROR and self._stop.is_set():
+            if outcome != RunStatus.ERROR and self.should_stop():
                 outcome = RunStatus.STOPPED
             if outcome == RunStatus.ERROR and not getattr(trainer.state, "global_step", 0):
                 self._note(
@@ -235,6 +257,9 @@ class Runner:
                 self._metrics.close()
                 self._metrics = None
             self._set_status(outcome)
+            if self._folder is not None:
+                self._folder.close()
+                self._folder = None
 
     def _fail(self, exc: BaseException, out: Path | None) -> None:
         """Record the error and send it as an ErrorEvent (the ``error`` status follows when the run ends)."""
@@ -265,7 +290,10 @@ class Runner:
                 elif target.exists():
                     target.unlink()
         out.mkdir(parents=True, exist_ok=True)
+        if plan.resume is not None:  # the summary of the attempt this one continues is rewritten at its end
+            (out / "summary.json").unlink(missing_ok=True)
         (out / "config.json").write_text(plan.spec.to_json(), encoding="utf8")
+        self._folder = RunFolder(out, backend=self.backend, resume=plan.resume is not None)  # closed in _run
         self._metrics = MetricsFile(out / "metrics.jsonl")  # closed in _run
 
     def _build_model(self, plan: Plan):

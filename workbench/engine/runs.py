@@ -11,9 +11,20 @@ from pathlib import Path
 from ..errors import WorkbenchError
 from ..spec import RunSpec
 from .events import RunEvent, RunListener, to_json_line
+from .run_index import last_checkpoint
 
 # Files a finished run leaves in its output folder (and that "overwrite" clears).
-RUN_ARTIFACTS = ("final", "checkpoints", "summary.json", "metrics.jsonl", "config.json", "error.log")
+RUN_ARTIFACTS = (
+    "final",
+    "checkpoints",
+    "summary.json",
+    "metrics.jsonl",
+    "config.json",
+    "error.log",
+    "events.jsonl",
+    "status.json",
+    "STOP",
+)
 
 
 def _check_writable(out: Path) -> None:
@@ -79,10 +90,8 @@ def check_output_dir(spec: RunSpec) -> str | None:
             )
         return None
     if resume is True:
-        from transformers.trainer_utils import get_last_checkpoint
-
         folder = out / "checkpoints"
-        last = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+        last = last_checkpoint(out)
         if last is None:
             raise WorkbenchError(
                 f"there is no checkpoint to resume from in '{folder}'.",
@@ -90,7 +99,7 @@ def check_output_dir(spec: RunSpec) -> str | None:
                 "folder's path in resume_from_checkpoint.",
                 where="resume_from_checkpoint",
             )
-        return last
+        return str(last[0])
     path = Path(str(resume)).expanduser()
     if not path.is_dir():
         raise WorkbenchError(

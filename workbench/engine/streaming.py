@@ -32,10 +32,14 @@ def streaming_callback(runner: Runner):
             self.first_step = state.global_step
 
         def on_step_end(self, args, state, control, **kwargs):
-            if runner._stop.is_set():
+            stopping = runner.should_stop()
+            if stopping:
+                # Save a checkpoint as well as stopping: a stopped run can always be resumed from where it was.
                 control.should_training_stop = True
+                control.should_save = True
             now = time.monotonic()
-            if now - self.last_progress >= PROGRESS_INTERVAL_S or state.global_step >= state.max_steps:
+            last = stopping or state.global_step >= state.max_steps  # the last step always reports
+            if last or now - self.last_progress >= PROGRESS_INTERVAL_S:
                 self.last_progress = now
                 elapsed = now - self.started
                 done = state.global_step - self.first_step

@@ -1,0 +1,196 @@
+"""The runs of a runs root, read back from their folders: what each is, where it stands, whether it can resume.
+
+Reads ``config.json``, ``status.json``, ``summary.json`` and ``checkpoints/`` (no torch, no trainer): the app's runs
+list, ``workbench runs`` and the resume check all use :func:`read_run`. A run whose status says it is under way
+but whose process is gone (killed, machine restarted) is reported as an error, with the step it can resume from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .events import RunStatus
+from .run_folder import process_alive, read_status
+
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+DIED = "the run's process ended without finishing (stopped by the system, killed, or the machine restarted)"
+
+
+def runs_root(root: str | Path | None = None) -> Path:
+    """The folder runs are listed from: ``root``, else ``$WORKBENCH_RUNS``, else ``./runs``."""
+    if root:
+        return Path(root).expanduser()
+    return Path(os.environ.get("WORKBENCH_RUNS") or Path.cwd() / "runs")
+
+
+def last_checkpoint(run_dir: str | Path) -> tuple[Path, int] | None:
+    """The newest complete checkpoint of a run and its step (None when there is none)."""
+    folder = Path(run_dir) / "checkpoints"
+    if not folder.is_dir():
+        return None
+    found = []
+    for child in folder.iterdir():
+        match = _CHECKPOINT.match(child.name)
+        if match and child.is_dir() and (child / "trainer_state.json").is_file():
+            found.append((int(match.group(1)), child))
+    if not found:
+        return None
+    step, path = max(found)
+    return path, step
+
+
+@dataclass
+class RunInfo:
+    """One run, as its folder tells it.
+
+    Attributes:
+        path: The run folder. name: its folder name.
+        status: A RunStatus value; ``error`` also for a run whose process died (``died`` is then True).
+        started / ended: Unix times (None when unknown).
+        model / data: The base model and the train datasets, in words.
+        metric / baseline / final: The first primary metric and its values before and after training.
+        step / max_steps: Training steps done and planned.
+        checkpoint_step: The step of the newest checkpoint (None: none).
+        backend / pid: Who runs it (``thread``: a kernel; ``process``: ``workbench train``).
+        error: The error text, if any. saved: The saved model folder, if any.
+    """
+
+    path: str
+    name: str
+    status: str
+    started: float | None = None
+    ended: float | None = None
+    model: str = ""
+    data: str = ""
+    metric: str = ""
+    baseline: float | None = None
+    final: float | None = None
+    step: int = 0
+    max_steps: int | None = None
+    checkpoint_step: int | None = None
+    backend: str = ""
+    pid: int | None = None
+    died: bool = False
+    error: str = ""
+    saved: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return RunStatus(self.status).active
+
+    @property
+    def resumable(self) -> bool:
+        """Stopped or failed, with something to continue from (a checkpoint), or stopped before training."""
+        if self.status == RunStatus.STOPPED.value:
+            return True
+        return self.status == RunStatus.ERROR.value and self.checkpoint_step is not None
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "resumable": self.resumable}
+
+
+def _json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _describe_data(config: dict) -> str:
+    names = []
+    for entry in config.get("datasets") or ():
+        if isinstance(entry, dict) and entry.get("split", "train") == "train":
+            names.append(str(entry.get("name") or entry.get("path") or "?"))
+    return ", ".join(names)
+
+
+def read_run(run_dir: str | Path) -> RunInfo | None:
+    """The run a folder holds (None when the folder holds no workbench run)."""
+    run_dir = Path(run_dir)
+    config = _json(run_dir / "config.json")
+    status = read_status(run_dir)
+    summary = _json(run_dir / "summary.json")
+    if not config and not status and not summary:
+        return None
+    config = config or summary.get("config") or {}
+    value = status.get("status") or summary.get("status") or RunStatus.ERROR.value
+    try:
+        value = RunStatus(value).value
+    except ValueError:
+        value = RunStatus.ERROR.value
+    # An ended summary of THIS attempt wins over a status.json the process never got to finish writing.
+    if summary.get("status") and (not status or (status.get("ended") and summary.get("status") != value)):
+        value = summary["status"]
+    checkpoint = last_checkpoint(run_dir)
+    info = RunInfo(
+        path=str(run_dir),
+        name=run_dir.name,
+        status=value,
+        started=status.get("started"),
+        ended=status.get("ended"),
+        model=str((config.get("model") or {}).get("name_or_path", "")),
+        data=_describe_data(config),
+        step=int(status.get("step") or summary.get("steps") or 0),
+        max_steps=status.get("max_steps"),
+        checkpoint_step=checkpoint[1] if checkpoint else None,
+        backend=str(status.get("backend", "")),
+        pid=status.get("pid"),
+        error=str(summary.get("error") or ""),
+        saved=str(summary.get("model_path") or ""),
+        notes=list(summary.get("notes") or ()),
+    )
+    if info.started is None:
+        try:
+            info.started = (run_dir / "config.json").stat().st_mtime
+        except OSError:
+            info.started = None
+    _primary(info, summary)
+    if RunStatus(info.status).active and status and not process_alive(status):
+        info.status, info.died = RunStatus.ERROR.value, True
+        info.error = info.error or DIED
+    return info
+
+
+def _primary(info: RunInfo, summary: dict) -> None:
+    primary = summary.get("primary_metrics") or {}
+    baseline, final = summary.get("baseline") or {}, summary.get("final") or {}
+    for key in primary.values():
+        if key in baseline or key in final:
+            info.metric, info.baseline, info.final = key, baseline.get(key), final.get(key)
+            return
+
+
+def list_runs(root: str | Path | None = None) -> list[RunInfo]:
+    """Every run under the runs root, newest first."""
+    folder = runs_root(root)
+    if not folder.is_dir():
+        return []
+    runs = [info for child in folder.iterdir() if child.is_dir() and (info := read_run(child)) is not None]
+    return sorted(runs, key=lambda r: (r.started or 0.0, r.name), reverse=True)
+
+
+def resume_from(info: RunInfo) -> bool | None:
+    """What ``resume_from_checkpoint`` a resume of this run takes: True (its newest checkpoint) or None (it
+    trained nothing yet, so it starts again in the same folder).
+
+    Raises:
+        ValueError: the run cannot be resumed (with the reason, in words).
+    """
+    if info.active:
+        raise ValueError(f"run {info.name} is still going ({info.status}); it can be stopped, not resumed")
+    if info.status == RunStatus.FINISHED.value:
+        raise ValueError(f"run {info.name} finished; start a new run to train more")
+    if info.checkpoint_step is not None:
+        return True
+    if info.saved or info.step:
+        raise ValueError(
+            f"run {info.name} trained {info.step} step(s) but left no checkpoint to continue from "
+            "(it ended before its first save)"
+        )
+    return None
