@@ -110,6 +110,13 @@ def voila_server(app_home):
         log.close()
 
 
+@pytest.fixture
+def server_kernels(voila_server):
+    """A function giving the PIDs of the Voila server's kernels at the moment it is called."""
+    server, _ = voila_server
+    return lambda: set(_kernels(server))
+
+
 @pytest.fixture(scope="session")
 def browser():
     sync_api = pytest.importorskip(

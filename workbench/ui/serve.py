@@ -1,8 +1,17 @@
 """Serve the workbench as a web app with Voila (``workbench app`` / ``make app``).
 
 Voila runs the one-cell entry notebook and shows only its widgets. The server listens on 127.0.0.1 by default,
-opens no browser, and culls idle kernels: without culling, every closed browser tab would keep a kernel (and a
-loaded model) alive.
+opens no browser, and culls idle kernels: without culling, a kernel whose page went away without a word (a
+crashed browser, a lost connection) would keep its memory (and a loaded model) for good.
+
+A page that closes asks Voila to shut its kernel down (voila's widgets manager posts to
+``/voila/api/shutdown/<kernel id>`` with ``sendBeacon`` on ``beforeunload``) and sends the ``_xsrf`` cookie's value
+as the form's ``_xsrf`` field. Voila never sets that cookie: tornado sets it only when a handler reads its
+``xsrf_token``, and the page is rendered by nbconvert, not by a handler's template. jupyter_server then refused
+the request (403 ``'_xsrf' argument missing from POST``, voila-dashboards/voila#1458, open) and each closed page's
+kernel lived on until the culler took it. The Voila config written here reads the token while the page's
+response is prepared (a ``prelaunch_hook``, which gets the request handler), so the cookie reaches the page and
+the shutdown passes jupyter_server's XSRF check, which stays on.
 """
 
 from __future__ import annotations
@@ -21,6 +30,18 @@ APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024  # uploaded files travel over the websocket
+VOILA_CONFIG = '''\
+"""Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py)."""
+
+
+def set_xsrf_cookie(handler, notebook, cwd):
+    """Read the XSRF token so that tornado sets the _xsrf cookie the page's shutdown request sends back."""
+    handler.xsrf_token
+    return None  # the notebook is left as it is
+
+
+c.VoilaConfiguration.prelaunch_hook = set_xsrf_cookie  # noqa: F821 - traitlets runs this file with `c` defined
+'''
 
 
 def app_notebook() -> Path:
@@ -58,6 +79,18 @@ def entry_notebook() -> dict:
     }
 
 
+def voila_config_dir() -> Path:
+    """The folder holding the app's Voila config (``voila.py``, :data:`VOILA_CONFIG`) in the workbench home."""
+    folder = workbench_home() / "voila"
+    config = folder / "voila.py"
+    if not config.is_file() or config.read_text(encoding="utf-8") != VOILA_CONFIG:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f"voila.py.{os.getpid()}.tmp"  # a server starting now never reads half a file
+        partial.write_text(VOILA_CONFIG, encoding="utf-8")
+        os.replace(partial, config)
+    return folder
+
+
 def voila_command(
     notebook: str | Path,
     port: int = 8866,
@@ -65,8 +98,16 @@ def voila_command(
     open_browser: bool = False,
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
     cull_interval: int = CULL_INTERVAL,
+    config_dir: str | Path | None = None,
 ) -> list[str]:
-    """The Voila command line ``serve`` runs."""
+    """The Voila command line ``serve`` runs.
+
+    Voila reads its config (``voila.py``/``voila.json``) from the app's config folder first (``config_dir``, else
+    :func:`voila_config_dir`), then from where it looks by default: the working folder and Jupyter's config path.
+    """
+    from jupyter_core.paths import jupyter_config_path
+
+    config_paths = [str(config_dir or voila_config_dir()), str(Path.cwd()), *jupyter_config_path()]
     cmd = [
         sys.executable,
         "-m",
@@ -80,6 +121,7 @@ def voila_command(
         f"--MappingKernelManager.cull_interval={int(cull_interval)}",
         "--MappingKernelManager.cull_connected=False",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_UPLOAD_BYTES}}}",
+        *(f"--Voila.config_file_paths={path}" for path in config_paths),  # first one wins
     ]
     if not open_browser:
         cmd.append("--no-browser")
