@@ -1,17 +1,24 @@
-"""Starting, stopping and following a Session's run: the bridge between the Session and the Runner.
+"""Starting, stopping, resuming and attaching to a Session's run: the bridge between the Session and its run.
 
 :class:`RunController` is one of the objects a :class:`~workbench.session.Session` is composed of: it is given
-the Session in ``__init__`` and holds the run's own state (the Runner, the thread that launches it, whether a
-stop was asked). It writes the Session's run traits (``status``, ``progress``, ``history``, ``baseline``,
-``final``, ``primary``, ``saved_path``, ``error``, ``log``) and reads its configuration. :class:`SessionBridge`
-is the Runner's listener: it runs in the worker thread and only ever assigns run traits, replacing container
-values, because traitlets only notices assignment.
+the Session in ``__init__`` and holds the run's own state (the Runner or the worker process, the thread that
+launches or follows it, whether a stop was asked). It writes the Session's run traits (``status``, ``progress``,
+``history``, ``baseline``, ``final``, ``primary``, ``saved_path``, ``error``, ``log``, ``run_dir``) and reads
+its configuration. :class:`SessionBridge` is the run's listener: it runs in a worker thread and only ever assigns
+run traits, replacing container values, because traitlets only notices assignment.
+
+Two backends write the same run folder (the run folder is the truth): ``thread``, the Runner in this kernel (the
+notebook default: the trained model stays in memory), and ``process``, ``workbench train`` in a worker process
+(the served app's default: the run outlives the page and its kernel). A page follows a process run, or any run it
+attaches to, through the folder (:class:`.follow.RunFollower`); Stop is a request file either backend honours.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import catalog as C
@@ -33,8 +40,9 @@ from ..engine import (
 )
 from ..errors import WorkbenchError
 from ..spec import RunSpec
+from .follow import RunFollower
 from .heavy import warm_up
-from .paths import new_output_dir
+from .paths import new_output_dir, runs_dir
 from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text, sentence
 
 if TYPE_CHECKING:
@@ -49,16 +57,30 @@ def _metrics_line(metrics: dict) -> str:
     )
 
 
+BACKENDS = ("thread", "process")
+BACKEND_ENV = "WORKBENCH_BACKEND"  # the served app sets "process"
+
+
+def default_backend() -> str:
+    """``$WORKBENCH_BACKEND`` when it names a backend, else ``thread`` (a notebook keeps the model in memory)."""
+    value = os.environ.get(BACKEND_ENV, "thread")
+    return value if value in BACKENDS else "thread"
+
+
 class RunController:
-    """A Session's run: the pre-run check, Start/Stop/wait, the log, and the Runner's events.
+    """A Session's run: the pre-run check, Start/Stop/Resume/attach/wait, the log, and the run's events.
 
     Args:
         session: The Session whose configuration is run and whose run traits this controller writes.
+        backend: ``thread`` or ``process`` (default: :func:`default_backend`).
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, backend: str | None = None):
         self.session = session
+        self.backend = backend or default_backend()
         self.runner = None
+        self.worker = None  # the worker process this page started (process backend)
+        self.follower: RunFollower | None = None
         self.launcher: threading.Thread | None = None
         self.stop_requested = False
 
@@ -66,7 +88,7 @@ class RunController:
     def running(self) -> bool:
         return self.session.status in ACTIVE
 
-    def check(self) -> RunSpec:
+    def check(self, overwrite: bool = False) -> RunSpec:
         """The RunSpec to run, after the checks that need no model (raises WorkbenchError with ``where``)."""
         s = self.session
         spec = s.to_spec()
@@ -87,25 +109,104 @@ class RunController:
                 C.get_loss(choice.name, s.model_type)  # raises "a cross-encoder loss ..." etc.
             elif not verdict.compatible:  # the run's own refusal: its reason, its fixes, the losses that fit
                 raise rules.refusal(verdict.loss, verdict, entry.key, shape, s.model_type)
+        return self._check_folder(spec.replace(overwrite=True) if overwrite else spec)
+
+    def _check_folder(self, spec: RunSpec) -> RunSpec:
+        """The output folder can be written and holds no model a new run would overwrite unasked."""
+        from ..engine import check_output_dir, held_models
+
+        out = Path(spec.output_dir).expanduser()
+        held = [] if spec.overwrite else held_models(out)
+        if held:
+            raise WorkbenchError(
+                f"the output folder '{out}' already holds a trained model ({', '.join(held)}).",
+                fix="tick 'New folder for every run', type another folder, or press 'Overwrite it' to replace "
+                "that model.",
+                where="output_dir",
+            )
+        check_output_dir(spec)
         return spec
 
-    def start(self):
+    def start(self, overwrite: bool = False):
         """Start a run of the current configuration in the background.
 
+        Args:
+            overwrite: Replace the model a fixed output folder holds (the person confirmed it).
+
         Returns:
-            The Runner.
+            The Runner (thread backend) or the worker's Popen (process backend).
 
         Raises:
             WorkbenchError: a run is active, or the configuration cannot run (nothing is started then).
         """
-        from ..engine import Runner
-
         s = self.session
         if self.running:
             raise WorkbenchError("a run is already going.", fix="wait for it to end, or press Stop.")
         if s.auto_output:
             s.output_dir = new_output_dir()
-        spec = self.check()
+        spec = self.check(overwrite=overwrite)
+        self._reset(spec.output_dir)
+        return self._launch(spec)
+
+    def resume(self, run_dir: str | Path | None = None):
+        """Continue a stopped or failed run in its own folder, from its newest checkpoint (a run stopped before
+        training starts again there). The Session's configuration becomes the run's.
+
+        Raises:
+            WorkbenchError: a run is active, or the folder holds no run that can resume (with the reason).
+        """
+        from ..engine import read_run, resume_from
+        from ..spec import load_config
+
+        s = self.session
+        if self.running:
+            raise WorkbenchError("a run is already going.", fix="wait for it to end, or press Stop.")
+        folder = Path(run_dir or s.run_dir or s.output_dir)
+        info = read_run(folder)
+        if info is None:
+            raise WorkbenchError(f"'{folder}' holds no run to resume.", fix="pick a run in the runs list.")
+        try:
+            resume = resume_from(info)
+            spec = load_config(folder / "config.json")
+        except (ValueError, OSError) as exc:
+            raise WorkbenchError(
+                f"cannot resume: {exc}.", fix="press Start training for a new run."
+            ) from None
+        spec = spec.replace(output_dir=str(folder), resume_from_checkpoint=resume, overwrite=resume is None)
+        s.apply_spec(spec.replace(resume_from_checkpoint=None, overwrite=False))
+        s.auto_output = False
+        self._reset(str(folder))
+        self._replay(folder)  # the plot continues: the earlier attempt's curve first
+        self.log_line(
+            f"Resuming from step {info.checkpoint_step}" if resume else "Starting again in the same folder"
+        )
+        return self._launch(spec, resume=True)
+
+    def attach(self, run_dir: str | Path) -> None:
+        """Show a run of the runs folder (running or ended): its curve, status, results; Stop works on it."""
+        if self.running:
+            raise WorkbenchError(
+                "a run is going in this page.", fix="stop it, or wait for it to end, before opening another."
+            )
+        self._cancel_follow()
+        self._reset(str(run_dir))
+        self.follower = RunFollower(run_dir, SessionBridge(self.session))
+        self.follower.start()
+
+    def attach_running(self, root: str | Path | None = None) -> str | None:
+        """Attach to the newest run under way in the runs folder (after a reload); its folder, or None."""
+        from ..engine import list_runs
+
+        if self.running or self.follower is not None:
+            return None
+        live = next((r for r in list_runs(root or runs_dir()) if r.active), None)
+        if live is None:
+            return None
+        self.attach(live.path)
+        return live.path
+
+    def _reset(self, run_dir: str) -> None:
+        s = self.session
         with s.hold_trait_notifications():
             s.history, s.log, s.progress = (), (), {}
             s.baseline, s.final, s.primary = {}, {}, {}
@@ -113,10 +214,38 @@ class RunController:
             # The configuration passed every check: earlier messages about it are out of date (the Data panel's
             # are about files added or not, and stay).
             s.errors = {k: v for k, v in s.errors.items() if k == "dataset"}
+            s.run_dir = str(run_dir)
             s.status = RunStatus.LOADING.value
-        runner = self.runner = Runner(spec, listeners=[SessionBridge(s)])
+
+    def _replay(self, folder: Path) -> None:
+        from ..engine import EventFollower
+
+        bridge = SessionBridge(self.session)
+        with self.session.hold_trait_notifications():
+            for event in EventFollower(folder).poll():
+                if not isinstance(event, StatusEvent):  # the status is this attempt's
+                    bridge.handle(event)
+
+    def _launch(self, spec: RunSpec, resume: bool = False):
         self.stop_requested = False
+        self._cancel_follow()
         self.log_line(f"Starting: the model will be saved in {spec.output_dir}")
+        if self.backend == "process":
+            from ..engine import start_worker
+
+            self.worker = start_worker(spec, resume=resume)
+            self.follower = RunFollower(
+                spec.output_dir, SessionBridge(self.session), proc=self.worker, replay=False
+            )
+            self.follower.start()
+            return self.worker
+        return self._launch_thread(spec)
+
+    def _launch_thread(self, spec: RunSpec):
+        from ..engine import Runner
+
+        s = self.session
+        runner = self.runner = Runner(spec, listeners=[SessionBridge(s)])
 
         def launch():
             warm_up()  # waits for an import that is under way in another thread
@@ -130,16 +259,31 @@ class RunController:
         self.launcher.start()
         return runner
 
+    def _cancel_follow(self) -> None:
+        if self.follower is not None:
+            self.follower.cancel()
+            self.follower = None
+
     def stop(self) -> None:
-        """Ask the run to stop after the current step; the model trained so far is saved."""
-        if self.runner is not None and self.running:
-            self.stop_requested = True
+        """Ask the run to stop after the current step; the model trained so far is saved, with a checkpoint."""
+        from ..engine import request_stop
+
+        if not self.running:
+            return
+        self.stop_requested = True
+        if self.runner is not None and self.follower is None:
             self.runner.stop()
-            self.log_line(sentence(STOPPING) + "…")
+        folder = Path(self.session.run_dir) if self.session.run_dir else None
+        if folder is not None and folder.is_dir():
+            request_stop(folder)  # a worker, or a run another page started, reads this
+        self.log_line(sentence(STOPPING) + "…")
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the current run to end; True when it has."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        if self.follower is not None:
+            self.follower.ended.wait(timeout)
+            return self.follower.ended.is_set()
         if self.launcher is not None:
             self.launcher.join(timeout)
             if self.launcher.is_alive():

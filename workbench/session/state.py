@@ -79,6 +79,7 @@ class Session(T.HasTraits):
     final = T.Dict()
     primary = T.Dict()  # evaluator name -> primary metric key
     saved_path = T.Unicode("")
+    run_dir = T.Unicode("")  # the folder of the run shown (started here, resumed, or attached to)
     error = T.Unicode("")
     log = T.Tuple()  # human-readable lines
 
@@ -390,30 +391,34 @@ class Session(T.HasTraits):
                 out.append(EvaluatorChoice(fitting[0].name, dataset=entry.key))
         return tuple(out)
 
-    # ---- running: the RunController in .run_control (check, start, stop, wait and the Runner's events) ------
+    # ---- running: the RunController in .run_control (check, start, stop, resume, attach, wait, events) -------
 
-    @property
-    def runner(self):
-        """The Runner of the current (or last) run; None before the first Start."""
-        return self.control.runner
-
-    @property
-    def running(self) -> bool:
-        """Whether a run is active (loading, measuring, training or saving)."""
-        return self.control.running
+    runner = property(
+        lambda self: self.control.runner, doc="The Runner of the last thread-backend run, or None."
+    )
+    running = property(
+        lambda self: self.control.running, doc="Whether a run is loading, measuring, training…"
+    )
 
     def check(self) -> RunSpec:
         """The RunSpec to run, after the checks that need no model (raises WorkbenchError with ``where``)."""
         return self.control.check()
 
-    def start(self):
-        """Start a run of the current configuration in the background; returns its Runner (see
-        :meth:`.RunController.start`: WorkbenchError when a run is active or the configuration cannot run)."""
-        return self.control.start()
+    def start(self, overwrite: bool = False):
+        """Start a run of the current configuration (see :meth:`.RunController.start`)."""
+        return self.control.start(overwrite=overwrite)
 
     def stop(self) -> None:
-        """Ask the run to stop after the current step; the model trained so far is saved."""
+        """Ask the run to stop after the current step; the model trained so far is saved, with a checkpoint."""
         self.control.stop()
+
+    def resume(self, run_dir: str | Path | None = None):
+        """Continue a stopped or failed run in its folder (see :meth:`.RunController.resume`)."""
+        return self.control.resume(run_dir)
+
+    def attach(self, run_dir: str | Path) -> None:
+        """Show a run of the runs folder, following it while it runs (see :meth:`.RunController.attach`)."""
+        self.control.attach(run_dir)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the current run to end; True when it has."""
