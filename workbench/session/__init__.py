@@ -13,6 +13,10 @@ from .actions import (
     push_model,
     write_script,
 )
+from .archive import (
+    MAX_DOWNLOAD_BYTES,
+    model_archive,
+)
 from .config import (
     CONFIG_TRAITS,
     ConfigTraits,
@@ -29,6 +33,9 @@ from .datasets import (
     removed_keys,
     unique_name,
 )
+from .follow import (
+    RunFollower,
+)
 from .heavy import (
     HEAVY_LOCK,
     warm_up,
@@ -44,8 +51,11 @@ from .paths import (
     workbench_home,
 )
 from .run_control import (
+    BACKEND_ENV,
+    BACKENDS,
     RunController,
     SessionBridge,
+    default_backend,
 )
 from .state import (
     Session,
@@ -64,6 +74,12 @@ from .wording import (
 )
 
 __all__ = [
+    "BACKENDS",
+    "BACKEND_ENV",
+    "MAX_DOWNLOAD_BYTES",
+    "RunFollower",
+    "default_backend",
+    "model_archive",
     "ACTIVE",
     "CONFIG_TRAITS",
     "ConfigTraits",

@@ -205,6 +205,19 @@ class RunController:
         self.attach(live.path)
         return live.path
 
+    def runs(self, root: str | Path | None = None) -> list:
+        """The runs of the runs folder (RunInfo), newest first."""
+        from ..engine import list_runs
+
+        return list_runs(root or runs_dir())
+
+    def info(self, run_dir: str | Path | None = None):
+        """The RunInfo of a run folder (default: the run shown), or None."""
+        from ..engine import read_run
+
+        folder = run_dir or self.session.run_dir
+        return read_run(folder) if folder else None
+
     def _reset(self, run_dir: str) -> None:
         s = self.session
         with s.hold_trait_notifications():

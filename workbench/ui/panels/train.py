@@ -15,6 +15,7 @@ from ...errors import WorkbenchError
 from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text
 from ..plots import LivePlot
 from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
+from .runs_view import RunsView
 
 STYLE = {"description_width": "100px"}
 
@@ -60,6 +61,7 @@ class TrainPanel(Panel):
         self._build_output()
         self._build_keep()
         self._build_export()
+        self.runs = RunsView(self)
         self._bind()
         self.lockable = [self.output, self.auto_output, self.copy_btn, self.push_btn]
         self.finish(self._layout())
@@ -119,9 +121,11 @@ class TrainPanel(Panel):
         self.results.add_class("wb-results")
         self._build_copy()
         self._build_push()
+        self.runs_download_placeholder = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.after = widgets.VBox(
             [
                 section("Keep the model"),
+                widgets.HBox([self.runs_download_placeholder]),
                 widgets.HBox([self.copy_dest, self.copy_btn]),
                 self.copy_msg,
                 widgets.HBox([self.repo]),
@@ -192,8 +196,9 @@ class TrainPanel(Panel):
         widgets.dlink((s, "output_dir"), (self.output, "value"))
 
     def _layout(self) -> list[widgets.Widget]:
+        self.runs_download_placeholder.children = (self.runs.download, self.runs.download_msg)
         return [
-            widgets.HBox([self.start, self.stop]),
+            widgets.HBox([self.start, self.stop, self.runs.resume, self.runs.overwrite]),
             self.status,
             widgets.HBox([self.progress, self.progress_text]),
             self.plot.widget,
@@ -207,18 +212,28 @@ class TrainPanel(Panel):
             section("The same run in code"),
             widgets.HBox([self.export, self.export_msg]),
             self.script,
+            *self.runs.list_section(),
         ]
 
     # ---- actions (UI thread) ----
 
-    def _start(self, button=None):
+    def reset_view(self) -> None:
+        """Clear what the last run showed (a new, resumed or opened run fills it again)."""
         self.plot.reset()
         self.results.value = ""
         self.after.layout.display = "none"
         self.progress.value = 0.0
         self.progress_text.value = ""
+
+    def _start(self, button=None):
+        self.reset_view()
         self.ok()
-        self.session.start()
+        try:
+            self.session.start()
+        except WorkbenchError as exc:
+            # A fixed folder holding a model: overwriting it is an explicit choice, offered beside Start.
+            self.runs.offer_overwrite(exc.where == "output_dir" and "already holds" in exc.message)
+            raise
 
     def _stop(self, button=None):
         self.session.stop()
@@ -312,6 +327,8 @@ class TrainPanel(Panel):
             text += f" The model is in {s.saved_path}"
         elif status == "stopped":
             text = STOPPED_EARLY[0].lower() + STOPPED_EARLY[1:]  # the log's line, as the status line
+        if status in ("stopped", "error") and self.runs.resume.layout.display != "none":
+            text += " Press Resume to continue it, or Start training for a new run."
         self.status.value = self._status_html(status, text)
         busy = status in ACTIVE
         self.start.disabled = busy

@@ -1,0 +1,42 @@
+"""The trained model as one file a browser can download: a zip of the run's ``final/`` folder.
+
+A person using the hosted app cannot reach the server's disk, so the app offers the saved model (and the
+exported script) through the browser. The zip is written next to the model once and reused until the model
+changes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..errors import WorkbenchError
+
+MAX_DOWNLOAD_BYTES = 600 * 1024 * 1024  # larger models are better pushed to the Hub or copied on the server
+
+
+def model_archive(saved_path: str | Path) -> Path:
+    """A zip of the saved model folder (``<run>/<run name>-model.zip``), made when missing or out of date.
+
+    Raises:
+        WorkbenchError: there is no saved model, or it is too large to download through the page.
+    """
+    folder = Path(saved_path) if saved_path else None
+    if folder is None or not folder.is_dir():
+        raise WorkbenchError("There is no saved model yet: train first.")
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    if size > MAX_DOWNLOAD_BYTES:
+        raise WorkbenchError(
+            f"The model is {size / 2**20:.0f} MB, too large to download through the page.",
+            fix="push it to the Hugging Face Hub, or copy it to a folder on the server.",
+        )
+    target = folder.parent / f"{folder.parent.name}-model.zip"
+    newest = max((p.stat().st_mtime for p in files), default=0.0)
+    if not target.is_file() or target.stat().st_mtime < newest:
+        tmp = target.with_suffix(".zip.part")
+        made = shutil.make_archive(
+            str(tmp.with_suffix("")), "zip", root_dir=folder.parent, base_dir=folder.name
+        )
+        Path(made).replace(target)
+    return target
