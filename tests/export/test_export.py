@@ -124,16 +124,18 @@ def test_script_never_holds_a_token(tiny_model, tmp_path, monkeypatch):
 
 
 def test_exported_script_runs_and_matches_the_workbench_run(tiny_model, tmp_path):
-    """`python script.py` trains to OUTPUT_DIR/final with the same final metrics as the workbench run."""
+    """`python script.py` trains to OUTPUT_DIR/final with the same final metrics as the workbench run, in a folder
+    of its own: the workbench run's model is left as it was."""
     from workbench.engine import train
 
     config = write_config(tmp_path, tiny_model)
     spec = load_config(config)
     spec = spec.replace(args={**spec.args, "max_steps": 2})
     ours = train(spec)
-    script_dir = tmp_path / "by-script"
+    run_model = {p.name: p.read_bytes() for p in Path(ours["model_path"]).iterdir() if p.is_file()}
+    script_dir = tmp_path / f"{Path(spec.output_dir).name}-script-output"
     script = tmp_path / "train.py"
-    script.write_text(export_script(spec.replace(output_dir=str(script_dir))))
+    script.write_text(export_script(spec))
     env = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
@@ -157,6 +159,7 @@ def test_exported_script_runs_and_matches_the_workbench_run(tiny_model, tmp_path
     for key, value in ours["baseline"].items():
         assert theirs["baseline"][key] == pytest.approx(value, abs=1e-4), key
     assert ours["final"] != ours["baseline"]
+    assert {p.name: p.read_bytes() for p in Path(ours["model_path"]).iterdir() if p.is_file()} == run_model
 
 
 def _sources(folder: Path) -> dict:

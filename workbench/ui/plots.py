@@ -5,133 +5,222 @@ only mark the plot as stale, and :meth:`LivePlot.flush` (called on progress tick
 whatever is pending. In the app the throttled redraws run on the plot's own drawing thread, not on the training
 thread that reports the new data (measured: drawing inline cost ~4 % of training throughput on 2 CPU cores). Updating the image is a trait assignment
 (``Image.value``), the one kind of widget update that is safe from a background thread in Voila.
+
+Each kind of figure gets a small plot of its own (`workbench.rules.metrics.metric_kind` decides): losses, 0-1 quality
+scores and a sparse encoder's active dimensions never share an axis, and the binary evaluators' decision thresholds
+(a sparse dot-product threshold is ~20,000) and the timings are not plotted at all. Legends sit below their plot.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 
+from ..rules import metrics as M
+
 log = logging.getLogger(__name__)
 
-_SKIP = ("_runtime", "_samples_per_second", "_steps_per_second", "epoch")
 COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+MAX_CURVES = 5  # per plot; the results table lists every metric
+# One small plot per kind of figure, so that scales never share an axis: (kind, title). Thresholds, timings and
+# the sparsity ratio / FLOPS (the active dimensions in other units) are not plotted.
+PANELS = (
+    (M.LOSS, "Loss (lower is better)"),
+    (M.QUALITY, "Quality (higher is better)"),
+    (M.SPARSITY, "Active dimensions (fewer: sparser)"),
+    (M.OTHER, "Other metrics"),
+)
+_ALWAYS = (M.LOSS, M.QUALITY)  # drawn even when empty, with a line saying what will come
 
 
-def metric_series(history: Sequence[dict]) -> tuple[dict[str, list], dict[str, list]]:
-    """Split run events into loss curves and evaluator-metric curves: ``{name: [(step, value), ...]}``."""
-    losses: dict[str, list] = {}
-    metrics: dict[str, list] = {}
+def plotted_kind(key: str) -> str | None:
+    """The plot a metric key is drawn in (a kind of :data:`PANELS`), or None when it is not plotted."""
+    kind = M.metric_kind(key)
+    if kind == M.SPARSITY:
+        return kind if key.endswith("active_dims") else None
+    return kind if kind in dict(PANELS) else None
+
+
+def metric_series(history: Sequence[dict]) -> dict[str, dict[str, list]]:
+    """Run events as curves, by the plot they go in: ``{kind: {name: [(step, value), ...]}}``.
+
+    The training loss comes from ``log`` events, everything else from ``eval`` events (``eval_`` dropped from the
+    evaluator metrics' names).
+    """
+    series: dict[str, dict[str, list]] = {}
     for event in history:
         step = event.get("step")
         if step is None:
             continue
         if event.get("type") == "log" and isinstance(event.get("loss"), (int, float)):
-            losses.setdefault("training loss", []).append((step, float(event["loss"])))
+            series.setdefault(M.LOSS, {}).setdefault("training loss", []).append((step, float(event["loss"])))
         elif event.get("type") == "eval":
             for key, value in (event.get("metrics") or {}).items():
-                if not isinstance(value, (int, float)) or key.endswith(_SKIP):
+                kind = plotted_kind(key)
+                if kind is None or not isinstance(value, (int, float)):
                     continue
-                if key == "eval_loss" or key.endswith("_loss"):
-                    losses.setdefault(key.replace("eval_", "eval ").replace("_", " "), []).append(
-                        (step, float(value))
-                    )
-                else:
-                    metrics.setdefault(key.removeprefix("eval_"), []).append((step, float(value)))
-    return losses, metrics
+                name = (
+                    key.replace("eval_", "eval ").replace("_", " ")
+                    if kind == M.LOSS
+                    else key.removeprefix("eval_")
+                )
+                series.setdefault(kind, {}).setdefault(name, []).append((step, float(value)))
+    return series
 
 
-def render_png(
+def shown_curves(names: Sequence[str], primary: Sequence[str] = (), limit: int = MAX_CURVES) -> list[str]:
+    """At most ``limit`` of a plot's curves: the primary metrics first, then the headline ones (no ``@k``, or
+    ``@10``), then the rest, each group in the evaluator's order."""
+
+    def rank(name: str) -> int:
+        if name in primary:
+            return 0
+        return 1 if "@" not in name or name.endswith("@10") else 2
+
+    return sorted(names, key=rank)[:limit]
+
+
+def short_labels(names: Sequence[str]) -> tuple[str, list[str]]:
+    """The part of the names they share up to an ``_`` (the evaluator's name: the legend's title) and the rest."""
+    if len(names) < 2:
+        return "", list(names)
+    common = os.path.commonprefix(list(names))
+    common = common[: common.rfind("_") + 1]
+    if not common or any(len(n) == len(common) for n in names):
+        return "", list(names)
+    return common.rstrip("_"), [n[len(common) :] for n in names]
+
+
+def render_png(history: Sequence[dict], baseline: dict | None = None, **kwargs) -> bytes:
+    """:func:`draw` as PNG bytes (the same arguments)."""
+    buf = io.BytesIO()
+    draw(history, baseline, **kwargs).savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def draw(
     history: Sequence[dict],
     baseline: dict | None = None,
     *,
     primary: Sequence[str] = (),
-    width: float = 7.2,
-    height: float = 3.0,
-    dpi: int = 90,
-) -> bytes:
-    """Draw training/eval loss (left) and evaluator metrics with their baselines (right) as PNG bytes.
+    width: float = 6.4,
+    row_height: float = 2.6,
+    dpi: int = 100,
+):
+    """One small plot per kind of figure (loss, quality, active dimensions, other), two plots a row, legends below
+    them: a matplotlib Figure (never pyplot).
 
     Args:
         history: Run events (``log`` and ``eval``), in order.
-        baseline: Metrics measured before training; drawn as dashed reference lines.
-        primary: Metric keys to show first (the evaluators' primary metrics); with many metrics, only the
-            primary ones and up to 6 curves are drawn.
+        baseline: Metrics measured before training: each curve starts from its baseline at step 0, drawn as a
+            dashed reference line.
+        primary: Metric keys to show first (the evaluators' primary metrics); each plot draws at most
+            :data:`MAX_CURVES` curves.
+        width: Figure width in inches (at the default dpi, 640 px: the plot area of a 1024 px wide page).
+        row_height: Height of one row of two plots, legends below them included.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    losses, metrics = metric_series(history)
-    baseline = baseline or {}
-    shown = [k for k in metrics if k in primary] + [k for k in metrics if k not in primary]
-    for key in baseline:
-        if key in primary and key not in shown:
-            shown.insert(0, key)
-    shown = shown[:6]
-
-    fig = Figure(figsize=(width, height), dpi=dpi)
+    series = metric_series(history)
+    baseline = {k: float(v) for k, v in (baseline or {}).items() if isinstance(v, (int, float))}
+    for key in baseline:  # metrics measured before training only still get their plot
+        kind = plotted_kind(key)
+        if kind not in (None, M.LOSS):
+            series.setdefault(kind, {}).setdefault(key, [])
+    kinds = [kind for kind, _ in PANELS if kind in _ALWAYS or series.get(kind)]
+    rows = (len(kinds) + 1) // 2
+    fig = Figure(figsize=(width, row_height * rows), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
-    ax_loss, ax_metric = fig.subplots(1, 2)
-    _draw_losses(ax_loss, losses)
-    _draw_metrics(ax_metric, shown, metrics, baseline)
-    last = max([1] + [p[0] for series in (*losses.values(), *metrics.values()) for p in series])
-    for ax in (ax_loss, ax_metric):
+    axes = fig.subplots(rows, 2, squeeze=False).ravel()
+    last = max([1] + [p[0] for curves in series.values() for points in curves.values() for p in points])
+    titles = dict(PANELS)
+    for ax, kind in zip(axes, kinds, strict=False):
+        curves = series.get(kind, {})
+        if kind == M.LOSS:
+            _draw_losses(ax, curves)
+        else:
+            _draw_metrics(ax, kind, curves, baseline, primary)
+        ax.set_title(titles[kind], fontsize=9)
+        ax.set_xlabel("training step", fontsize=8)
         ax.set_xlim(0, last * 1.03)
-        ax.tick_params(labelsize=8)
+        ax.tick_params(labelsize=7.5)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    for ax in axes[len(kinds) :]:
+        ax.set_visible(False)
+    return fig
 
 
 def _placeholder(ax, text: str) -> None:
     """A grey line of text in the middle of an empty plot."""
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=9, color="#777", transform=ax.transAxes)
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=8.5, color="#777", transform=ax.transAxes)
+    ax.set_yticks([])
+
+
+def _legend(ax, title: str = "") -> None:
+    """The legend under the plot, never over the curves."""
+    from matplotlib.transforms import offset_copy
+
+    entries = len(ax.get_legend_handles_labels()[0])
+    ax.legend(
+        ncol=2 if entries > 4 else 1,
+        fontsize=7.5,
+        title=title or None,
+        title_fontsize=7.5,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        # below the tick labels and the axis label, whatever the plot's height
+        bbox_transform=offset_copy(ax.transAxes, ax.figure, y=-26, units="points"),
+        frameon=False,
+        borderaxespad=0,
+        handlelength=1.8,
+    )
 
 
 def _draw_losses(ax, losses: dict) -> None:
-    """Training and eval loss curves (left)."""
+    """Training and eval loss curves."""
     for i, (name, points) in enumerate(losses.items()):
         steps, values = zip(*points, strict=True)
         ax.plot(
             steps, values, color=COLORS[i % len(COLORS)], marker="." if len(points) < 30 else None, label=name
         )
-    ax.set_title("Loss (lower is better)", fontsize=10)
-    ax.set_xlabel("training step", fontsize=9)
     if losses:
-        ax.legend(fontsize=8, loc="upper right")
+        _legend(ax)
     else:
-        _placeholder(ax, "waiting for the first steps…")
+        _placeholder(ax, "Waiting for the first steps…")
 
 
-def _draw_metrics(ax, shown: list[str], metrics: dict, baseline: dict) -> None:
-    """Evaluator metrics (right), each starting from its baseline, drawn as a dashed reference line."""
+def _draw_metrics(ax, kind: str, metrics: dict, baseline: dict, primary: Sequence[str]) -> None:
+    """A plot of evaluator metrics of one kind, each starting from its baseline (a dashed reference line)."""
+    shown = shown_curves(list(metrics), primary)
+    title, labels = short_labels(shown)
     any_baseline = False
-    for i, name in enumerate(shown):
+    for i, (name, label) in enumerate(zip(shown, labels, strict=True)):
         color = COLORS[i % len(COLORS)]
-        points = metrics.get(name, [])
+        points = metrics[name]
         base = baseline.get(name)
-        if isinstance(base, (int, float)):
+        if base is not None:
             any_baseline = True
-            ax.axhline(float(base), color=color, linestyle="--", linewidth=1, alpha=0.8)
-            points = [(0, float(base)), *points]
-        if points:
-            steps, values = zip(*points, strict=True)
-            ax.plot(steps, values, color=color, marker="o", markersize=3, label=name)
-    ax.set_title("Evaluation (higher is better)", fontsize=10)
-    ax.set_xlabel("training step", fontsize=9)
-    if shown:
-        if any_baseline:
-            ax.plot([], [], color="#555", linestyle="--", linewidth=1, label="before training (baseline)")
-        ax.legend(fontsize=7, loc="best")
-    else:
-        _placeholder(ax, "no evaluator metrics yet")
+            ax.axhline(base, color=color, linestyle="--", linewidth=0.9, alpha=0.6)
+            points = [(0, base), *points]
+        steps, values = zip(*points, strict=True)
+        ax.plot(steps, values, color=color, marker="o", markersize=3, label=label)
+    if kind == M.SPARSITY:
+        ax.yaxis.set_major_formatter(lambda value, _pos: f"{value:,.0f}")
+    if not shown:
+        _placeholder(ax, "No evaluator metrics yet")
+        return
+    if any_baseline:
+        ax.plot([], [], color="#555", linestyle="--", linewidth=0.9, label="before training")
+    if len(metrics) > len(shown):
+        ax.plot([], [], " ", label=f"+ {len(metrics) - len(shown)} more in the results")
+    _legend(ax, title)
 
 
 class LivePlot:
@@ -156,7 +245,7 @@ class LivePlot:
         background: bool = False,
     ):
         self.widget = widgets.Image(
-            format="png", layout=widgets.Layout(width="100%", max_width="820px", display="none")
+            format="png", layout=widgets.Layout(width="100%", max_width="640px", display="none")
         )
         self.widget.add_class("wb-plot")
         self.min_interval = min_interval

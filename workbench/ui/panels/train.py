@@ -14,7 +14,8 @@ import ipywidgets as widgets
 from ...errors import WorkbenchError
 from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text
 from ..plots import LivePlot
-from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
+from ..results import results_html
+from ..widgets import Panel, esc, hint, run_in_thread, section
 from .runs_view import RunsView
 
 STYLE = {"description_width": "100px"}
@@ -25,27 +26,6 @@ def _duration(seconds) -> str:
         return "?"
     seconds = int(round(float(seconds)))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
-
-
-def results_table(baseline: dict, final: dict, primary=()) -> str:
-    """Before → after for every metric measured at both ends (primary metrics first)."""
-    keys = [k for k in primary if k in baseline or k in final]
-    keys += [k for k in {**baseline, **final} if k not in keys]
-    rows = []
-    for k in keys:
-        b, f = baseline.get(k), final.get(k)
-        if not isinstance(b, (int, float)) and not isinstance(f, (int, float)):
-            continue
-        change = ""
-        if isinstance(b, (int, float)) and isinstance(f, (int, float)):
-            d = f - b
-            change = "= no change" if abs(d) < 5e-5 else f"{'▲' if d > 0 else '▼'} {d:+.4f}"
-        rows.append((k, "" if b is None else f"{b:.4f}", "" if f is None else f"{f:.4f}", change))
-    return (
-        html_table(("metric", "before training", "after training", "change"), rows, "wb-results")
-        if rows
-        else ""
-    )
 
 
 class TrainPanel(Panel):
@@ -383,7 +363,7 @@ class TrainPanel(Panel):
             if s.status == "error":
                 self.results.value = ""
             return
-        table = results_table(s.baseline, s.final, self._primary())
+        table = results_html(s.baseline, s.final, s.primary)
         self.results.value = (
             f"<div class='wb-card'><b>Model saved to</b> <code>{esc(s.saved_path)}</code>"
             + (f"<div style='margin-top:6px'>{table}</div>" if table else "")

@@ -1,0 +1,88 @@
+"""The results after a run: arrows only where better / worse is known, sparsity for information, thresholds left
+out, a hint for an eval set at the ceiling, and the verdict in plain words (``wb-verdict``)."""
+
+from __future__ import annotations
+
+import re
+
+import wb_metrics as W
+from panel_fixtures import make_session
+
+from workbench.ui.panels.train import TrainPanel
+from workbench.ui.results import results_html, results_table, verdict_html
+
+
+def _rows(html: str, table_class: str) -> dict[str, str]:
+    """metric -> its change cell's text (tags stripped), for one table of the HTML."""
+    match = re.search(rf'<table class="wb-table {table_class}">(.*?)</table>', html, re.S)
+    if match is None:
+        return {}
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S):
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        if cells:
+            rows[cells[0]] = cells[-1]
+    return rows
+
+
+def test_thresholds_are_left_out_and_sparsity_gets_no_arrow():
+    html = results_table(W.SPARSE_PAIRS, W.trained(W.SPARSE_PAIRS), ["dev_dot_ap"])
+    main, info = _rows(html, "wb-results"), _rows(html, "wb-results-info")
+    assert "threshold" not in html
+    assert list(main)[0] == "dev_dot_ap" and main["dev_dot_ap"] == "▲ +0.1000"
+    assert set(info) == {"dev_active_dims", "dev_sparsity_ratio"}
+    assert info["dev_active_dims"] == "-4,002.4" and not re.search("[▲▼]", "".join(info.values()))
+    assert "20,012.0" in html  # large figures are readable, not 20012.0000
+
+
+def test_the_arrow_is_coloured_by_the_metrics_better_direction():
+    html = results_table(
+        {"eval_loss": 0.5, "dev_cosine_ap": 0.8, "eval_runtime": 3.0},
+        {"eval_loss": 0.4, "dev_cosine_ap": 0.7, "eval_runtime": 2.0},
+    )
+    assert "<span style='color:#0b6b2c' title='better'>▼ -0.1000</span>" in html  # the loss went down: better
+    assert "<span style='color:#a4000f' title='worse'>▼ -0.1000</span>" in html  # the score went down: worse
+    assert "runtime" not in html
+
+
+def test_an_eval_set_at_the_ceiling_gets_a_hint_not_fifteen_rows_of_no_change():
+    perfect = {k: 1.0 for k in W.SPARSE_IR if "dot_" in k}
+    perfect |= {k: v for k, v in W.SPARSE_IR.items() if "dot_" not in k}
+    html = results_html(perfect, perfect, {"dev": "dev_dot_ndcg@10"})
+    main = _rows(html, "wb-results")
+    assert len(main) == 2 and main["dev_dot_ndcg@10"] == "= no change"
+    assert main["14 more metrics"] == "= no change (already perfect)"
+    assert "data-verdict='no change'" in html
+    assert (
+        "Already perfect before training (dev_dot_ndcg@10 = 1.0): this eval set cannot show an improvement; use a harder one."
+        in html
+    )
+
+
+def test_the_verdict_says_win_marginal_no_change_or_regression():
+    primary = {"dev": "dev_average_precision"}
+    base = W.CE_CLASSIFICATION
+    for after, word in ((0.95, "Win:"), (0.852, "Marginal:"), (0.85, "No change:"), (0.70, "Regression:")):
+        html = verdict_html(base, {**base, "dev_average_precision": after}, primary)
+        assert html.startswith("<div class='wb-verdict' data-verdict=")
+        assert f">{word}</b>" in html, word
+    assert "lower learning rate" in verdict_html(base, {**base, "dev_average_precision": 0.70}, primary)
+    assert verdict_html(base, {}, primary) == ""  # the run ended before the final evaluation
+
+
+def test_the_train_panel_shows_the_verdict_after_a_run(tmp_path):
+    session = make_session(tmp_path)
+    panel = TrainPanel(session, plot_interval=0.0)
+    for event in (
+        {
+            "type": "baseline",
+            "metrics": {"dev_spearman_cosine": 0.5},
+            "primary": {"dev": "dev_spearman_cosine"},
+        },
+        {"type": "saved", "path": "/tmp/x/final"},
+        {"type": "final", "metrics": {"dev_spearman_cosine": 0.7}},
+        {"type": "status", "status": "finished"},
+    ):
+        session._on_event(event)
+    assert "class='wb-verdict' data-verdict='win'" in panel.results.value
+    assert "Better on dev_spearman_cosine 0.5000 → 0.7000 (+0.2000)." in panel.results.value
