@@ -10,6 +10,7 @@ import pytest
 from panel_fixtures import dict_spec, make_session
 from wb_data import scored_pairs
 
+from workbench.errors import WorkbenchError
 from workbench.session import Session
 from workbench.spec import LossChoice
 from workbench.ui.panels import ColumnsPanel, LossPanel
@@ -71,12 +72,9 @@ def test_an_incompatible_loss_shows_its_reason_once_with_one_fix(tmp_path):
     about = html.unescape(panel.about.value)
     assert about.count("takes no label") == 1 and about.count("Fix:") == 1
     assert "train without the label 'score'" in about and "choose a loss that fits" in about
-    with pytest.raises(Exception):  # Start refuses it, with the same words
+    with pytest.raises(WorkbenchError) as err:  # Start refuses it, with the same words
         session.check()
-    try:
-        session.check()
-    except Exception as exc:  # noqa: BLE001 - the refusal, reported where Start reports it
-        session.report(exc, "train")
+    session.report(err.value, "train")  # reported where Start reports it: the Loss panel
     assert "loss" in session.errors and html.unescape(panel.error_box.value) == ""
     shown = html.unescape(panel.about.value + panel.error_box.value)
     assert shown.count("takes no label") == 1 and shown.count("Fix:") == 1
