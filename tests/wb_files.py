@@ -85,8 +85,12 @@ def label_sources(folder) -> tuple[dict, dict]:
         "topics": inline({"sentence": TEXTS[:12], "topic": [str(i % 3) for i in range(12)]}, label="topic"),
         "bools": inline({**bools, "label": [bool(v) for v in bools["label"]]}),
         "pairs": inline(positive_pairs(8)),
-        # A guessed label the loss does not take is left out; a repeated input is copied.
-        "unused": inline(scored_pairs(8), columns=["sentence1", "sentence2", "sentence1"]),
+        # A label the person said "no label" to is left out; a repeated input is copied.
+        "unused": inline(scored_pairs(8), columns=["sentence1", "sentence2", "sentence1"], label=""),
+        # Ratings 1-5 (whole numbers named like a score): auto rescales them from 1-5, so 1 becomes 0.
+        "ratings": inline(
+            {**{k: v for k, v in scored.items() if k != "score"}, "rating": [1 + i % 5 for i in range(12)]}
+        ),
     }
     losses = {
         "sts": "auto",
@@ -96,6 +100,7 @@ def label_sources(folder) -> tuple[dict, dict]:
         "bools": "ContrastiveLoss",
         "pairs": "MultipleNegativesRankingLoss",
         "unused": "MultipleNegativesRankingLoss",
+        "ratings": "auto",
     }
     return train, losses
 

@@ -58,8 +58,17 @@ def test_check_sts_scores_zero_to_five(tmp_path, capsys):
     assert not cosine["compatible"] and "between 0 and 1" in cosine["reason"]
     assert [(f["kind"], f["label_range"]) for f in cosine["fixes"]] == [("rescale", [0.0, 5.0])]
     assert verdict(report, "CoSENTLoss")["compatible"]
+    # The guessed label binds as in the app and the run: MNRL does not fit, says the label was guessed, and its one
+    # fix is "no label".
     mnrl = verdict(report, "MultipleNegativesRankingLoss")
-    assert not mnrl["compatible"] and "'score' is mapped as the label" in mnrl["reason"]
+    assert report["label_guessed"] and not mnrl["compatible"]
+    assert "'score' is mapped as the label (the workbench guessed it from the data)" in mnrl["reason"]
+    assert [(f["kind"], f["label"]) for f in mnrl["fixes"]] == [("unset_label", "")]
+    chosen = check_json(capsys, sts_csv(tmp_path), "--label", "score")
+    assert (
+        not chosen["label_guessed"]
+        and "guessed" not in verdict(chosen, "MultipleNegativesRankingLoss")["reason"]
+    )
     assert report["recommended"]["name"] == "CosineSimilarityLoss"
     assert report["recommended"]["fix"]["kind"] == "rescale"
     assert report["evaluators"][0] == "EmbeddingSimilarityEvaluator"

@@ -345,13 +345,25 @@ def test_profile_counter_column_and_sampling():
         {
             "row": list(range(5000)),
             "text": [f"line {i} of text" for i in range(5000)],
-            "rating": [i % 7 for i in range(5000)],
+            "grade": [i % 7 for i in range(5000)],
         }
     )
     prof = data.profile(ds, sample=500)
-    assert prof.column("row").role == ID and prof.column("rating").role == CLASS
+    assert prof.column("row").role == ID and prof.column("grade").role == CLASS
     assert prof.column("text").n_unique == 500 and prof.n_rows == 5000
-    assert prof.guessed_label == "rating"
+    assert prof.guessed_label == "grade"
+
+
+@pytest.mark.parametrize("name", ["score", "rating", "similarity", "relevance", "user_rating"])
+def test_whole_numbers_named_like_a_score_are_a_score_not_classes(name):
+    """Finding 8: 0-5 in a column named like a score is a score (its classes are counted for a class loss)."""
+    texts = [f"line {i} of text" for i in range(12)]
+    ds = datasets.Dataset.from_dict({"a": texts, "b": texts[::-1], name: [i % 6 for i in range(12)]})
+    col = data.profile(ds).column(name)
+    assert col.role == SCORE and col.whole and col.values == (0, 1, 2, 3, 4, 5)
+    shape = data.shape_of(data.profile(ds), ["a", "b"], name, ds=ds)
+    assert shape.label_role == SCORE and shape.n_classes == 6 and shape.min_rows_per_class == 2
+    assert (shape.label_min, shape.label_max) == (0.0, 5.0)
 
 
 def test_profile_ambiguous_label_is_not_guessed():

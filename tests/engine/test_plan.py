@@ -31,12 +31,13 @@ def test_plan_records_each_label_cast(make_config, tmp_path):
     assert labels["train/topics"] == LabelPrep("topic", C.CAST_INT)
     assert labels["train/bools"] == LabelPrep("label", C.CAST_BOOL)
     assert labels["train/pairs"] is None and labels["train/unused"] is None
+    assert labels["train/ratings"] == LabelPrep("rating", None, None, (1.0, 5.0))  # its own lowest value
     assert set(plan.preps) == {f"train/{n}" for n in plan.train} | {f"eval/{n}" for n in plan.eval}
 
 
 def test_plan_holds_one_dataset_plan_per_dataset_and_its_views_derive_from_them(make_config, tmp_path):
     plan = _plan(make_config, tmp_path)
-    train = ["sts", "nli", "scored", "topics", "bools", "pairs", "unused"]
+    train = ["sts", "nli", "scored", "topics", "bools", "pairs", "unused", "ratings"]
     assert [dp.key for dp in plan.datasets] == [f"train/{n}" for n in train] + ["eval/dev", "eval/nli_dev"]
     assert list(plan.train) == list(plan.loss_specs) == list(plan.loss_choices) == train
     assert list(plan.shapes) == list(plan.preps) == [dp.key for dp in plan.datasets]
@@ -44,7 +45,7 @@ def test_plan_holds_one_dataset_plan_per_dataset_and_its_views_derive_from_them(
         assert getattr(plan, dp.split)[dp.name] is dp.dataset and plan.preps[dp.key] is dp.prep
         assert plan.shapes[dp.key] is dp.shape and (dp.inputs, dp.label) == (dp.shape.inputs, dp.shape.label)
     unused = plan.dataset("train", "unused")
-    assert unused.label_guessed and unused.label is None  # the guessed label MNRL takes none of is dropped
+    assert not unused.label_guessed and unused.label is None  # "no label", said: MNRL trains without it
     assert (
         plan.loss_choices["sts"].name == plan.loss_specs["sts"].name == "CosineSimilarityLoss"
     )  # auto resolved
@@ -83,6 +84,18 @@ def test_plan_record_matches_the_prepared_data(make_config, tmp_path):
     assert plan.train["topics"].features["label"].dtype == "int64"
     assert plan.train["scored"].features["label"].dtype == "float64"
     assert plan.train["bools"]["label"] == binary_pairs(12)["label"]
+    assert plan.train["ratings"]["label"] == [(1 + i % 5 - 1) / 4 for i in range(12)]  # 1 -> 0, 5 -> 1
+
+
+def test_a_guessed_label_binds_for_a_loss_that_takes_none(make_config, tmp_path):
+    """Finding 6: scored pairs whose label is only guessed are refused by MNRL (not trained as matches)."""
+    from workbench.errors import WorkbenchError
+
+    cfg = make_config({"scored": inline(scored_pairs(8))}, loss="MultipleNegativesRankingLoss")
+    with pytest.raises(WorkbenchError, match="MultipleNegativesRankingLoss does not fit") as err:
+        build(RunSpec.from_dict(cfg))
+    assert "guessed it from the data" in err.value.message
+    assert "train without the label 'score'" in err.value.fix
 
 
 @pytest.mark.parametrize(

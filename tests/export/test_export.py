@@ -195,7 +195,8 @@ def _sources(folder: Path) -> dict:
         "nli": {"source": "json", "path": str(folder / "nli.jsonl")},
         "pairs": {"source": "json", "path": str(folder / "pairs.json")},
         "scored": {"source": "parquet", "path": str(folder / "scored.parquet")},
-        "tri": {"source": "sql", "path": str(folder / "tri.db"), "query": "SELECT * FROM t"},
+        # 'extra' (all 1) is guessed as the label: "no label" says TripletLoss trains without it.
+        "tri": {"source": "sql", "path": str(folder / "tri.db"), "query": "SELECT * FROM t", "label": ""},
         "topics": {
             "source": "arrow",
             "path": str(folder / "disk"),
@@ -316,6 +317,7 @@ def test_generated_loaders_cast_labels_as_the_plan_records(make_config, tmp_path
             assert got[name].features == ds.features, name
     assert "int(float(v))" in script and "[int(v) for v in batch['label']]" in script
     assert "(float(v) - 0.0) / 5.0" in script and "float(v) for v in batch['score']" in script
+    assert "(float(v) - 1.0) / 4.0" in script  # ratings 1-5, rescaled from their own lowest value
 
 
 def test_generated_loaders_drop_empty_rows_as_the_run_did(make_config, tmp_path):

@@ -51,22 +51,33 @@ def test_best_model_metric_must_be_measured_during_training():
 
 def test_auto_resolves_with_its_rescale_fix():
     sts = replace(shape_for("D8"), label_min=0.0, label_max=5.0)
-    loss, shape, dropped, notes = R.resolve_choice(LossChoice(), sts, "sts", C.DENSE, False)
-    assert loss.name == "CosineSimilarityLoss" and shape.label_range == (0.0, 5.0) and not dropped
-    assert notes == ["loss 'auto' for 'sts': CosineSimilarityLoss", "'sts': rescale 'score' from 0–5 to 0–1"]
+    loss, shape, notes = R.resolve_choice(LossChoice(), sts, "sts", C.DENSE, False)
+    assert loss.name == "CosineSimilarityLoss" and shape.label_range == (0.0, 5.0)
+    assert notes == [
+        "loss 'auto' for 'sts': CosineSimilarityLoss",
+        "'sts': rescale 'score' from 0–5 (the range of its values) to 0–1",
+    ]
 
 
-def test_a_guessed_label_is_dropped_for_a_loss_that_takes_none():
+def test_auto_rescales_ratings_from_their_own_lowest_value():
+    """Finding 7: ratings 1-5 are rescaled from 1-5 (1 becomes 0), and the note names that range."""
+    ratings = replace(shape_for("D8"), label_min=1.0, label_max=5.0)
+    loss, shape, notes = R.resolve_choice(LossChoice(), ratings, "stars", C.DENSE, False)
+    assert shape.label_range == (1.0, 5.0)
+    assert notes[1] == "'stars': rescale 'score' from 1–5 (the range of its values) to 0–1"
+
+
+@pytest.mark.parametrize("guessed", [True, False])
+def test_a_guessed_label_binds_like_a_chosen_one(guessed):
+    """Finding 6: a loss that takes no label is refused on labelled data, guessed or chosen, with the fix that
+    trains without the label; the refusal says when the label was guessed."""
     scored = shape_for("D8")
     mnrl = LossChoice(name="MultipleNegativesRankingLoss")
-    loss, shape, dropped, notes = R.resolve_choice(mnrl, scored, "pairs", C.DENSE, True)
-    assert dropped and shape.label is None and shape.label_role is None
-    assert notes == [
-        "'pairs': the guessed label 'score' is not used (MultipleNegativesRankingLoss takes no label)"
-    ]
     with pytest.raises(WorkbenchError, match="does not fit train dataset 'train/pairs'") as err:
-        R.resolve_choice(mnrl, scored, "pairs", C.DENSE, False)  # a configured label is not dropped
-    assert "choose a loss that fits: " in err.value.fix and err.value.where == "loss"
+        R.resolve_choice(mnrl, scored, "pairs", C.DENSE, guessed)
+    assert ("guessed it from the data" in err.value.message) is guessed
+    assert "train without the label 'score'" in err.value.fix and "choose a loss that fits: " in err.value.fix
+    assert err.value.where == "loss"
 
 
 def test_no_loss_fits_unusable_data():

@@ -283,7 +283,10 @@ def test_rescale_fix_for_cosine_similarity_on_0_to_5():
     assert not v.compatible
     assert v.reason == "needs scores between 0 and 1; 'score' runs from 0 to 5"
     fix = only_fix(v, "rescale")
-    assert fix.label_range == (0.0, 5.0) and fix.text == "rescale 'score' from 0–5 to 0–1"
+    assert (
+        fix.label_range == (0.0, 5.0)
+        and fix.text == "rescale 'score' from 0–5 (the range of its values) to 0–1"
+    )
     assert judge("CosineSimilarityLoss", apply(fix, shape)).compatible
 
 

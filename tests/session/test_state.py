@@ -96,13 +96,13 @@ def test_verdicts_and_auto_are_computed_from_compat(tmp_path):
         not by_name["CosineSimilarityLoss"].compatible and "0 and 1" in by_name["CosineSimilarityLoss"].reason
     )
     assert by_name["CoSENTLoss"].compatible
-    # A guessed label is dropped by the run for losses without labels: the verdict says so.
-    assert by_name["MultipleNegativesRankingLoss"].compatible
-    assert "not used" in by_name["MultipleNegativesRankingLoss"].reason
+    # A guessed label binds like a chosen one: MNRL does not fit, and the reason says the label was guessed.
+    assert not by_name["MultipleNegativesRankingLoss"].compatible
+    assert "guessed it from the data" in by_name["MultipleNegativesRankingLoss"].reason
     loss, fix = session.recommended("sts")
     assert loss.name == "CosineSimilarityLoss" and fix.kind == "rescale"
-    session.set_mapping("train/sts", label="score")  # explicit now: MNRL no longer fits
-    assert not {v.name: v for v in session.verdicts("sts")}["MultipleNegativesRankingLoss"].compatible
+    session.set_mapping("train/sts", label="")  # "no label", said: now MNRL fits
+    assert {v.name: v for v in session.verdicts("sts")}["MultipleNegativesRankingLoss"].compatible
 
 
 def test_check_blocks_an_incompatible_loss_with_its_reason(tmp_path):

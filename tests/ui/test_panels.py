@@ -266,7 +266,9 @@ def test_loss_panel_offers_only_fitting_losses_and_explains_the_rest(session):
     # The mapping changes: CoSENT no longer fits; it stays visible, marked, with the reason.
     session.set_mapping("train/sts", label="")
     assert ("CoSENTLoss (does not fit)", "CoSENTLoss") in panel.choose.options
-    assert "does not fit your data" in panel.about.value and "no label column is mapped" in panel.about.value
+    assert (
+        "does not fit train dataset" in panel.about.value and "no label column is mapped" in panel.about.value
+    )
     assert "CosineSimilarityLoss" not in [v for _, v in panel.choose.options]
 
 

@@ -104,7 +104,7 @@ def cmd_check(args) -> int:
     mapped = _mapping(args, profile)
     inputs, label = mapped.inputs, mapped.label
     shape = data.shape_of(profile, inputs, label, label_range, ds=ds)
-    verdicts = rules.verdicts(shape, args.model_type)
+    verdicts = rules.mapped_verdicts(shape, args.model_type, mapped.label_guessed)  # a guessed label binds
     recommended = rules.recommend_with_fix(shape, args.model_type)
     evaluators = rules.suggest_evaluators(shape, args.model_type)
     problem = None
@@ -123,8 +123,7 @@ def cmd_check(args) -> int:
         path,
         ds,
         profile,
-        inputs,
-        label,
+        mapped,
         label_range,
         verdicts,
         recommended,
@@ -148,12 +147,14 @@ def _fix_dict(fix) -> dict:
         "inputs": list(fix.inputs) if fix.inputs is not None else None,
         "label": fix.label,
         "label_range": list(fix.label_range) if fix.label_range else None,
+        "loss": fix.loss,
     }
 
 
 def _check_report(
-    args, source, path, ds, profile, inputs, label, label_range, verdicts, recommended, evaluators, problem
+    args, source, path, ds, profile, mapped, label_range, verdicts, recommended, evaluators, problem
 ) -> dict:
+    inputs, label, label_guessed = mapped.inputs, mapped.label, mapped.label_guessed
     return {
         "file": path,
         "source": source,
@@ -176,7 +177,7 @@ def _check_report(
         "inputs": list(inputs),
         "inputs_guessed": args.columns is None,
         "label": label,
-        "label_guessed": args.label is None,
+        "label_guessed": label_guessed,
         "label_range": list(label_range) if label_range else None,
         "losses": [
             {
@@ -237,8 +238,11 @@ def _check_text(report: dict, args) -> str:
     for v in sorted(report["losses"], key=lambda v: (not v["compatible"], not v["fixes"])):
         reason = v["reason"].split(". Accepted: ")[0]
         lines.append(f"  {'fits' if v['compatible'] else 'no  '}  {v['name']:<{name_width}}  {reason}")
-        for fix in v["fixes"]:
-            lines.append(f"  {'':4}  {'':<{name_width}}  fix: {fix['text']}  ({_flags(fix)})")
+        for fix in v["fixes"] if not v["compatible"] else ():
+            flags = _flags(fix)
+            lines.append(
+                f"  {'':4}  {'':<{name_width}}  fix: {fix['text']}" + (f"  ({flags})" if flags else "")
+            )
     rec = report["recommended"]
     if rec:
         how = f", after the fix: {rec['fix']['text']} ({_flags(rec['fix'])})" if rec["fix"] else ""

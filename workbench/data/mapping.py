@@ -17,8 +17,8 @@ MAPPING_FIELDS = ("columns", "label", "label_range", "drop_empty")
 
 class Mapping(NamedTuple):
     """A dataset's effective mapping: its input columns in order, its label, the label's rescale range, and
-    whether the label is the profile's guess (a guessed label binds like a chosen one, but a loss that takes no
-    label drops it)."""
+    whether the label is the profile's guess (a guessed label binds like a chosen one: a loss that takes no label
+    does not fit until the mapping says ``label: ""``)."""
 
     inputs: tuple[str, ...]
     label: str | None

@@ -19,6 +19,7 @@ from .shapes import (
     CLASS,
     EMPTY,
     ID,
+    LABEL_HINTS,
     LABEL_NAMES,
     LABEL_ROLES,
     NUMBER_LIST,
@@ -26,9 +27,11 @@ from .shapes import (
     SCORE,
     TEXT,
     TEXT_LIST,
+    TEXT_NAMES,
     ColumnProfile,
     DataProfile,
     DataShape,
+    is_score_name,
 )
 
 if TYPE_CHECKING:
@@ -36,34 +39,6 @@ if TYPE_CHECKING:
 
 # Column names the library's collators treat specially: inputs with these names are renamed.
 RESERVED_NAMES = (*LABEL_NAMES, "dataset_name")
-# Names of input columns in the library's docs and common datasets: never guessed to be classes.
-TEXT_NAMES = (
-    "query",
-    "queries",
-    "question",
-    "anchor",
-    "sentence",
-    "sentence1",
-    "sentence2",
-    "sentence_a",
-    "sentence_b",
-    "text",
-    "text1",
-    "text2",
-    "title",
-    "premise",
-    "hypothesis",
-    "positive",
-    "negative",
-    "document",
-    "passage",
-    "context",
-    "keywords",
-    "search",
-    "q",
-)
-# Names that suggest a label when no column is literally called label/score.
-LABEL_HINTS = ("is_duplicate", "similarity", "relatedness_score", "gold_score", "target", "class", "y")
 # Label words with a conventional id order (SNLI/MNLI: entailment 0, neutral 1, contradiction 2).
 CONVENTIONAL_ORDERS = (
     ("entailment", "neutral", "contradiction"),
@@ -166,7 +141,7 @@ def _number_role(name: str, nums: list[float], integral: bool) -> str:
     distinct = set(nums)
     if distinct <= {0, 1}:
         return BINARY
-    if not integral:
+    if not integral or is_score_name(name):  # "rating" 1-5 is a score, not five classes
         return SCORE
     if (
         len(nums) >= 20
@@ -266,7 +241,8 @@ def _text_profile(name: str, base: dict, present: list) -> ColumnProfile:
 
 def _number_profile(base: dict, role: str, nums: list, numeric_strings: bool = False) -> ColumnProfile:
     distinct = set(nums)
-    values = _distinct(nums) if role in (CLASS, BINARY, CATEGORY) else ()
+    whole = role == SCORE and len(distinct) <= 50 and all(float(x).is_integer() for x in distinct)
+    values = _distinct(nums) if role in (CLASS, BINARY, CATEGORY) or whole else ()
     return ColumnProfile(
         role=role,
         n_unique=len(distinct),
@@ -274,6 +250,7 @@ def _number_profile(base: dict, role: str, nums: list, numeric_strings: bool = F
         max=float(max(nums)),
         values=values,
         numeric_strings=numeric_strings,
+        whole=whole,
         **base,
     )
 
@@ -371,7 +348,7 @@ def shape_of(
             "label_min": lab.min,
             "label_max": lab.max,
             "label_list_len": lab.list_len,
-            "n_classes": lab.n_unique if lab.role in (CLASS, BINARY, CATEGORY) else None,
+            "n_classes": lab.n_unique if lab.role in (CLASS, BINARY, CATEGORY) or lab.whole else None,
         }
     has_dupes = False
     if ds is not None:
@@ -396,13 +373,18 @@ def _label_scan(ds, lab: ColumnProfile) -> dict:
     """Exact class counts (classes) or value range (scores) of a label over at most 100k rows, as DataShape fields."""
     import pyarrow.compute as pc
 
-    if lab.role in (CLASS, BINARY, CATEGORY):
+    if lab.role in (CLASS, BINARY, CATEGORY) or lab.whole:
         counts: dict = {}
         for _, batch in _iter_batches(ds, [lab.name], _SCAN_LIMIT):
             for item in pc.value_counts(batch.column(0).combine_chunks()).to_pylist():
                 if not _is_missing(item["values"]):
                     counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
-        return {"n_classes": len(counts), "min_rows_per_class": min(counts.values())} if counts else {}
+        if not counts:
+            return {}
+        found = {"n_classes": len(counts), "min_rows_per_class": min(counts.values())}
+        if lab.whole and not lab.numeric_strings:  # a rating: also its exact range
+            found.update(label_min=float(min(counts)), label_max=float(max(counts)))
+        return found
     if lab.role == SCORE and not lab.numeric_strings:
         lows, highs = [], []
         for _, batch in _iter_batches(ds, [lab.name], _SCAN_LIMIT):

@@ -24,6 +24,52 @@ ROLES = (TEXT, CATEGORY, CLASS, BINARY, SCORE, TEXT_LIST, NUMBER_LIST, ID, EMPTY
 LABEL_ROLES = (CATEGORY, CLASS, BINARY, SCORE, NUMBER_LIST)
 # Names the library's data collators take as the label column (first match wins).
 LABEL_NAMES = ("label", "labels", "score", "scores")
+# Names of input columns in the library's docs and common datasets: never guessed to be classes.
+TEXT_NAMES = (
+    "query",
+    "queries",
+    "question",
+    "anchor",
+    "sentence",
+    "sentence1",
+    "sentence2",
+    "sentence_a",
+    "sentence_b",
+    "text",
+    "text1",
+    "text2",
+    "title",
+    "premise",
+    "hypothesis",
+    "positive",
+    "negative",
+    "document",
+    "passage",
+    "context",
+    "keywords",
+    "search",
+    "q",
+)
+# Names that suggest a label when no column is literally called label/score.
+LABEL_HINTS = (
+    "is_duplicate",
+    "similarity",
+    "rating",
+    "relevance",
+    "relatedness_score",
+    "gold_score",
+    "target",
+    "class",
+    "y",
+)
+# Words in a column name that make whole numbers a score, not classes ("rating" 1-5, "relevance" 0-3).
+SCORE_WORDS = ("score", "rating", "similarity", "relevance", "relatedness")
+
+
+def is_score_name(name: str) -> bool:
+    """Whether a column's name says it holds scores (whole numbers in it are then scores, not classes)."""
+    low = name.strip().lower()
+    return any(word in low for word in SCORE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -41,6 +87,8 @@ class ColumnProfile:
         list_len: Length of the lists when every sampled row has the same length (lists only), else None.
         values: Up to 10 distinct values for CATEGORY/CLASS/BINARY columns (for messages and casting).
         numeric_strings: True when a string column holds numbers (CSV read them as text): castable.
+        whole: A SCORE column of whole numbers with at most 50 distinct values (a rating): a loss that takes
+            classes may read them as classes when the person chooses one.
     """
 
     name: str
@@ -53,6 +101,7 @@ class ColumnProfile:
     list_len: int | None = None
     values: tuple = ()
     numeric_strings: bool = False
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +142,8 @@ class DataShape:
         label_role: Its role (one of LABEL_ROLES, or TEXT/ID/... when the mapping is wrong), None without label.
         label_min / label_max: Label value range (numbers only).
         label_list_len: Length of list labels.
-        n_classes: Distinct label values for CLASS/BINARY/CATEGORY labels.
+        n_classes: Distinct label values for CLASS/BINARY/CATEGORY labels, and for a whole-number SCORE label
+            (the classes it gives when a loss that takes classes is chosen).
         n_rows: Rows in the dataset.
         label_range: The declared ``[low, high]`` scale (rescaled to 0-1 at preparation), if any.
         min_rows_per_class: Smallest number of rows sharing one label value (batch-triplet losses need >= 2).

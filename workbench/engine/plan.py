@@ -234,13 +234,11 @@ def judge_train_sets(plan: Plan) -> None:
     for dp in plan.of_split("train"):
         _map(plan, dp)
         choice = plan.spec.loss_for(dp.name)
-        loss, dp.shape, dropped, notes = rules.resolve_choice(
+        loss, dp.shape, notes = rules.resolve_choice(
             choice, dp.shape, dp.name, plan.model_type, dp.label_guessed
         )
         plan.notes.extend(notes)
         check_choice(choice, loss, plan.model_type)
-        if dropped:
-            dp.label = None
         dp.label_range = dp.shape.label_range
         dp.loss, dp.choice = loss, replace(choice, name=loss.name)
         _prepare_set(plan, dp, dp.spec.drop_empty)

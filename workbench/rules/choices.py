@@ -1,5 +1,6 @@
 """What a train set's loss choice becomes on its mapped data: the loss ``auto`` picks (with the fix it applies),
-a guessed label dropped for a loss that takes none, or a refusal that names the losses that fit."""
+or a refusal that names the losses that fit. A guessed label binds like a chosen one: a loss that takes no label
+is refused on labelled data until the mapping says "no label"."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from .. import catalog as C
 from ..data import DataShape
 from ..errors import WorkbenchError
 from ..spec import LossChoice
-from .losses import Verdict, recommend_with_fix, verdict, verdicts, without_guessed_label
+from .losses import Verdict, verdicts
+from .recommend import mapped_verdicts, recommend_with_fix
 
 
 def resolve_choice(
     choice: LossChoice, shape: DataShape, name: str, model_type: str, label_guessed: bool
-) -> tuple[C.LossSpec, DataShape, bool, list[str]]:
+) -> tuple[C.LossSpec, DataShape, list[str]]:
     """The loss for one train dataset, its shape once the loss's fix is applied, and what was decided.
 
     Args:
@@ -22,11 +24,10 @@ def resolve_choice(
         shape: The mapped data.
         name: The train dataset's name (for the notes and errors).
         model_type: The run's model type.
-        label_guessed: The label was guessed from the data (a loss that takes no label then trains without it).
+        label_guessed: The label was guessed from the data (it binds all the same; a refusal says it was guessed).
 
     Returns:
-        (loss, shape, label_dropped, notes): ``auto``'s rescale fix is applied to the shape; ``label_dropped``
-        says the guessed label is not used.
+        (loss, shape, notes): ``auto``'s rescale fix is applied to the shape.
 
     Raises:
         WorkbenchError: no loss fits (``auto``), or the named loss does not fit and no fix is applied here.
@@ -44,15 +45,12 @@ def resolve_choice(
         notes = [f"loss 'auto' for '{name}': {loss.name}"]
         if fix is not None:
             notes.append(f"'{name}': {fix.text}")
-            return loss, replace(shape, label_range=fix.label_range), False, notes
-        return loss, shape, False, notes
+            return loss, replace(shape, label_range=fix.label_range), notes
+        return loss, shape, notes
     loss = C.get_loss(choice.name, model_type)
-    judged = verdict(loss, shape)
+    judged = next(v for v in mapped_verdicts(shape, model_type, label_guessed) if v.name == loss.name)
     if judged.compatible:
-        return loss, shape, False, []
-    if without_guessed_label(judged, shape, label_guessed) is not None:
-        note = f"'{name}': the guessed label '{shape.label}' is not used ({loss.name} takes no label)"
-        return loss, replace(shape, label=None, label_role=None), True, [note]
+        return loss, shape, []
     raise refusal(loss, judged, f"train/{name}", shape, model_type)
 
 

@@ -5,6 +5,7 @@ Everything here is a pure function of (DataShape, model type): derived facts are
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 from .. import catalog as C
@@ -18,14 +19,15 @@ NUMERIC_LABEL_ROLES = (S.SCORE, S.BINARY, S.CLASS)
 
 @dataclass(frozen=True)
 class Fix:
-    """A one-click change to the column mapping that makes a loss fit.
+    """A one-click change to the column mapping (or, for ``use_loss``, to the loss) that makes the data train.
 
     Attributes:
-        kind: reorder | drop_inputs | set_label | unset_label | rescale | add_input.
+        kind: reorder | drop_inputs | set_label | unset_label | rescale | add_input | use_loss.
         text: What the fix does, in plain words.
         inputs: The new input columns (None: unchanged).
         label: The new label column ("" = no label; None: unchanged).
         label_range: The new label range (None: unchanged).
+        loss: The loss to choose for the dataset (``use_loss`` only; the mapping stays as it is).
     """
 
     kind: str
@@ -33,6 +35,7 @@ class Fix:
     inputs: tuple[str, ...] | None = None
     label: str | None = None
     label_range: tuple[float, float] | None = None
+    loss: str | None = None
 
     def apply(self, inputs, label, label_range):
         """The mapping (inputs, label, label_range) after this fix."""
@@ -61,11 +64,19 @@ def _names(cols) -> str:
     return ", ".join(f"'{c}'" for c in cols) if cols else "none"
 
 
-def _guess_range(shape: S.DataShape) -> tuple[float, float]:
-    lo, hi = shape.label_min or 0.0, shape.label_max or 1.0
-    if lo >= 0 and hi <= 5 and hi > 1:
-        return (0.0, 5.0) if hi > 4 else (float(lo if lo < 1 else 0), float(hi))
-    return (float(lo), float(hi))
+def guess_range(shape: S.DataShape) -> tuple[float, float]:
+    """The scale a score label is rescaled from: its lowest and highest values, widened to whole numbers (ratings
+    1–5 give 1–5, so 1 becomes 0; STS scores 0.2–4.8 give 0–5)."""
+    lo = math.floor(shape.label_min) if shape.label_min is not None else 0
+    hi = math.ceil(shape.label_max) if shape.label_max is not None else 1
+    return float(lo), float(hi if hi > lo else lo + 1)
+
+
+def rescale_fix(shape: S.DataShape) -> Fix:
+    """The fix that rescales a score label to 0–1 from the range guessed from its values, naming that range."""
+    lo, hi = guess_range(shape)
+    text = f"rescale '{shape.label}' from {lo:g}–{hi:g} (the range of its values) to 0–1"
+    return Fix("rescale", text, label_range=(lo, hi))
 
 
 def _check_inputs(fmt: C.DataFormat, shape: S.DataShape, model_type: str):
@@ -150,7 +161,24 @@ def _class_label(loss: C.LossSpec, want: str, shape: S.DataShape):
             return f"needs at least 2 classes; '{label}' has only {n_cls}", (), ()
         notes = (f"the text classes in '{label}' are turned into class ids",) if role == S.CATEGORY else ()
         return None, (), notes
+    if role == S.SCORE and n_cls:  # whole-number scores ("rating" 1-5): classes when a class loss is chosen
+        note = f"the whole numbers in '{label}' are used as {n_cls} classes, not as scores"
+        return None, (as_classes_fix(loss, shape),), (note,)
     return f"needs {C.LABEL_TEXT[want]}; '{label}' holds decimal scores", (), ()
+
+
+def takes_classes(loss: C.LossSpec) -> bool:
+    """Whether a loss reads its label as classes (``auto`` never picks one for a score label)."""
+    return any(fmt.label == C.L_CLASS for fmt in loss.formats)
+
+
+def as_classes_fix(loss: C.LossSpec, shape: S.DataShape) -> Fix:
+    """The fix that treats a whole-number score label as classes: choosing a loss that takes classes."""
+    return Fix(
+        "use_loss",
+        f"treat '{shape.label}' as {shape.n_classes} classes (train with {loss.name})",
+        loss=loss.name,
+    )
 
 
 def _binary_label(loss: C.LossSpec, want: str, shape: S.DataShape):
@@ -174,10 +202,9 @@ def _score01_label(loss: C.LossSpec, want: str, shape: S.DataShape):
                 "of the scores, so no rescaling is needed"
             )
             return None, (), (note,)
-        lo_hi = _guess_range(shape)
         return (
             f"needs scores between 0 and 1; '{label}' runs from {rng[0]:g} to {rng[1]:g}",
-            (Fix("rescale", f"rescale '{label}' from {lo_hi[0]:g}–{lo_hi[1]:g} to 0–1", label_range=lo_hi),),
+            (rescale_fix(shape),),
             (),
         )
     return None, (), ((f"the integers in '{label}' are used as scores",) if role == S.CLASS else ())
@@ -239,8 +266,8 @@ def verdict(loss: C.LossSpec, shape: S.DataShape) -> Verdict:
             blocker = _blocker(loss, shape)
             if blocker:
                 return Verdict(loss.name, False, blocker, (), tuple(notes), fmt.ref, loss)
-            text = f"fits: {fmt.describe()}"
-            return Verdict(loss.name, True, text, (), tuple(notes), fmt.ref, loss)
+            text = f"fits: {fmt.describe()}"  # a fix that fits already is another reading (use_loss)
+            return Verdict(loss.name, True, text, tuple(fixes), tuple(notes), fmt.ref, loss)
         # Prefer the explanation from the format closest to the mapped number of inputs.
         distance = (
             0
@@ -299,27 +326,6 @@ def verdicts(shape: S.DataShape, model_type: str) -> list[Verdict]:
     return [verdict(loss, shape) for loss in C.losses_for(model_type)]
 
 
-def recommend(shape: S.DataShape, model_type: str) -> C.LossSpec | None:
-    """The loss "auto" means: the first of the catalog's recommended losses that fits (a rescale fix allowed)."""
-    choice = recommend_with_fix(shape, model_type)
-    return choice[0] if choice else None
-
-
-def recommend_with_fix(shape: S.DataShape, model_type: str) -> tuple[C.LossSpec, Fix | None] | None:
-    """Like :func:`recommend`, also returning the rescale fix "auto" applies (scores 0–5 → 0–1) or None."""
-    judged = [(C.get_loss(name, model_type), None) for name in C.RECOMMENDED[model_type]]
-    judged = [(loss, verdict(loss, shape)) for loss, _ in judged]
-    for loss, v in judged:  # a loss that fits as the data is beats one that needs the data changed
-        if v.compatible:
-            return loss, None
-    if shape.label_role in (S.SCORE, S.BINARY):  # class ids are not scores: never rescale them
-        for loss, v in judged:
-            rescale = [f for f in v.fixes if f.kind == "rescale"]
-            if rescale:
-                return loss, rescale[0]
-    return None
-
-
 def ce_num_labels(loss: C.LossSpec, shape: S.DataShape | None) -> int:
     """The cross-encoder output size a loss needs."""
     if loss.num_labels == "classes":
@@ -331,83 +337,3 @@ def ce_num_labels(loss: C.LossSpec, shape: S.DataShape | None) -> int:
 
 def shape_with(shape: S.DataShape, **changes) -> S.DataShape:
     return replace(shape, **changes)
-
-
-def without_guessed_label(judged: Verdict, shape: S.DataShape, label_guessed: bool) -> Verdict | None:
-    """A loss that takes no label, judged on the data without its label when that label is only the profile's
-    guess (a guessed label binds like a chosen one, but such a loss trains without it): the verdict then, or None
-    when this does not apply or the loss still does not fit."""
-    if not label_guessed or judged.compatible or not any(f.kind == "unset_label" for f in judged.fixes):
-        return None
-    again = verdict(judged.loss, replace(shape, label=None, label_role=None))
-    return again if again.compatible else None
-
-
-def mapped_verdicts(shape: S.DataShape, model_type: str, label_guessed: bool) -> list[Verdict]:
-    """:func:`verdicts` for a mapped dataset: when its label is only the profile's guess, a loss that takes no
-    label fits by dropping it (the run does the same), and its reason says the guessed label is not used."""
-    out = verdicts(shape, model_type)
-    for i, v in enumerate(out):
-        again = without_guessed_label(v, shape, label_guessed)
-        if again is not None:
-            out[i] = replace(again, reason=f"{again.reason} (the guessed label '{shape.label}' is not used)")
-    return out
-
-
-def combined_verdicts(by_dataset: dict[str, list[Verdict]]) -> dict[str, Verdict]:
-    """One verdict per loss over several train datasets: it fits only if it fits every one of them.
-
-    Args:
-        by_dataset: Train dataset name -> its verdicts (empty while it loads or when its mapping is broken).
-
-    Returns:
-        Loss name -> verdict; with several datasets, a reason that does not fit names the dataset it is about.
-    """
-    out: dict[str, Verdict] = {}
-    single = len(by_dataset) == 1
-    for name, found in by_dataset.items():
-        for v in found:
-            prev = out.get(v.name)
-            if prev is None:
-                reason = v.reason if v.compatible else f"'{name}': {v.reason}"
-                out[v.name] = v if single else replace(v, reason=reason)
-            elif prev.compatible and not v.compatible:
-                out[v.name] = replace(v, reason=f"'{name}': {v.reason}")
-    return out
-
-
-def mapping_fixes(
-    choice: str,
-    found: list[Verdict],
-    recommended: tuple[C.LossSpec, Fix | None] | None,
-    model_type: str,
-    limit: int | None = None,
-) -> list[Fix]:
-    """The one-click fixes to offer for a train dataset's mapping.
-
-    Args:
-        choice: The chosen loss name, or ``"auto"``.
-        found: The dataset's verdicts (:func:`mapped_verdicts`).
-        recommended: What ``auto`` resolves to (:func:`recommend_with_fix`), or None when nothing fits.
-        model_type: The model type (its recommended losses are searched for fixes when ``auto`` finds none).
-        limit: At most this many fixes for ``auto`` with nothing that fits (None: all).
-
-    Returns:
-        A chosen loss that does not fit: its fixes. ``auto``: the fix it applies itself, or, when no loss fits,
-        the distinct fixes of the recommended losses in the catalog's order.
-    """
-    if choice != "auto":
-        v = next((v for v in found if v.name == choice), None)
-        return list(v.fixes) if v is not None and not v.compatible else []
-    if recommended is not None:
-        return [recommended[1]] if recommended[1] is not None else []
-    seen, out = set(), []
-    for name in C.RECOMMENDED[model_type]:
-        for v in found:
-            if v.name != name:
-                continue
-            for f in v.fixes:
-                if f.text not in seen:
-                    seen.add(f.text)
-                    out.append(f)
-    return out if limit is None else out[:limit]

@@ -7,6 +7,7 @@ import ipywidgets as widgets
 
 from ...errors import WorkbenchError
 from ...session import data_key, error_text
+from ...spec import LossChoice
 from ..widgets import Panel, esc, hint, run_in_thread, section, set_off
 from .trainer_view import input_roles, lengths_html, trainer_view_html
 
@@ -261,8 +262,16 @@ class ColumnsPanel(Panel):
         """Apply the i-th suggested fix to the mapping."""
         if i >= len(self._fixes):
             return
+        fix = self._fixes[i]
+        if (
+            fix.loss is not None
+        ):  # "treat as classes": choose a loss that reads the label so, for this dataset
+            train = self.session.entries("train")
+            name = self.key.partition("/")[2]
+            self.session.set_loss(LossChoice(fix.loss), None if len(train) == 1 else name)
+            return
         inputs, label, rng = self._current()
-        new_inputs, new_label, new_range = self._fixes[i].apply(inputs, label, rng)
+        new_inputs, new_label, new_range = fix.apply(inputs, label, rng)
         self._write(columns=tuple(new_inputs), label=new_label or "", label_range=new_range)
 
     def _exact(self, button=None):

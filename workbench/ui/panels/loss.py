@@ -6,7 +6,9 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ... import catalog as C
+from ... import rules
 from ...errors import WorkbenchError
+from ...session import error_text
 from ...spec import LossChoice
 from ..widgets import Panel, ParamForm, esc, hint, section
 
@@ -26,6 +28,7 @@ class LossPanel(Panel):
     def __init__(self, session, **kwargs):
         super().__init__(session, **kwargs)
         self._syncing = False
+        self._refusal = ""  # the refusal the about box shows (the error box does not repeat it)
         self._build_choice()
         self._build_extras()
         self.table = widgets.HTML()
@@ -248,6 +251,16 @@ class LossPanel(Panel):
             if form is not None:
                 form.set_disabled(busy)
 
+    def _picks(self, names: list[str]) -> dict:
+        """What ``auto`` resolves to for each train dataset (None where nothing fits or the mapping is broken)."""
+        picks = {}
+        for name in names:
+            try:
+                picks[name] = self.session.recommended(name)
+            except WorkbenchError:  # a broken mapping: said in the Columns tab
+                picks[name] = None
+        return picks
+
     def _refresh(self, change=None):
         """Table, selector options and notes (may run in the loader thread: trait assignments only)."""
         s = self.session
@@ -259,10 +272,9 @@ class LossPanel(Panel):
             choice = self.current_choice()
             judged = self.judged_names()
             verdicts = s.combined_verdicts(judged)
-            rec = s.recommended(judged[0]) if len(judged) == 1 and verdicts else None
-            if rec is None and judged and verdicts:
-                rec = next((s.recommended(n) for n in judged if s.recommended(n)), None)
-            auto_label = f"auto (recommended: {rec[0].name})" if rec else "auto (recommended loss)"
+            picks = self._picks(judged) if verdicts else {}
+            summary = rules.auto_summary(picks)
+            auto_label = f"auto (recommended: {summary})" if summary else "auto (recommended loss)"
             fitting = [v.name for v in verdicts.values() if v.compatible]
             options = [(auto_label, "auto")] + [(n, n) for n in fitting]
             if choice.name == MIXED:
@@ -274,25 +286,46 @@ class LossPanel(Panel):
         finally:
             self._syncing = False
         self.extras.layout.display = "" if s.model_type == C.DENSE and choice.name != MIXED else "none"
-        resolved = (
-            rec[0]
-            if choice.name == "auto" and rec
-            else (
-                C.get_loss(choice.name, s.model_type)
-                if choice.name not in ("auto", MIXED)
-                and any(x.name == choice.name and x.model_type == s.model_type for x in C.LOSSES)
-                else None
-            )
-        )
+        if choice.name == "auto":
+            resolved = [p[0] for p in picks.values() if p is not None]
+        elif choice.name != MIXED and any(
+            x.name == choice.name and x.model_type == s.model_type for x in C.LOSSES
+        ):
+            resolved = [C.get_loss(choice.name, s.model_type)]
+        else:
+            resolved = []
         self.sparse_extras.layout.display = (
-            ""
-            if (s.model_type == C.SPARSE and resolved is not None and "splade_wrapper" in resolved.needs)
-            else "none"
+            "" if s.model_type == C.SPARSE and any("splade_wrapper" in r.needs for r in resolved) else "none"
         )
-        self.about.value = self._about(choice, verdicts, rec, bool(names))
-        self.table.value = self._table(verdicts, choice, rec)
+        self._refusal = self._refusal_for(choice, judged, verdicts)
+        self.about.value = self._about(choice, verdicts, picks, summary, bool(names))
+        shown = rules.auto_verdicts(verdicts, picks) if choice.name == "auto" else verdicts
+        self.table.value = self._table(shown, {r.name for r in resolved})
+        self._on_errors()
 
-    def _about(self, choice, verdicts, rec, has_train) -> str:
+    def _on_errors(self, change=None) -> None:
+        """The panel's error, unless it is the refusal the about box already shows (one reason, one fix)."""
+        text = self.session.errors.get(self.name, "")
+        self.error_box.show("" if text and text == getattr(self, "_refusal", "") else text)
+
+    def _refusal_for(self, choice, judged: list[str], verdicts: dict) -> str:
+        """The run's own refusal of a chosen loss that does not fit (its reason, its fixes, the losses that fit),
+        for the first train dataset it does not fit; "" when it fits."""
+        v = verdicts.get(choice.name)
+        if v is None or v.compatible:
+            return ""
+        s = self.session
+        for name in judged:
+            try:
+                found = next((x for x in s.verdicts(name) if x.name == choice.name), None)
+                if found is not None and not found.compatible:
+                    shape = s.shape(f"train/{name}")
+                    return error_text(rules.refusal(found.loss, found, f"train/{name}", shape, s.model_type))
+            except WorkbenchError:
+                continue
+        return ""
+
+    def _about(self, choice, verdicts, picks, summary, has_train) -> str:
         if not has_train:
             return hint("Add a train dataset in the Data tab first.").value
         if choice.name == MIXED:
@@ -306,23 +339,11 @@ class LossPanel(Panel):
         if not verdicts:
             return hint("Waiting for the data to load to check which losses fit…").value
         if choice.name == "auto":
-            if rec is None:
-                return (
-                    "<div class='wb-error'>No loss fits the columns as mapped. See the reasons below, or use a "
-                    "suggested fix in the Columns tab.</div>"
-                )
-            loss, fix = rec
-            extra = f" It will {esc(fix.text)}." if fix else ""
-            return hint(
-                f"<b>auto</b> uses <b>{esc(loss.name)}</b>: {esc(loss.summary)}{extra} Choose it by name "
-                "to change its settings."
-            ).value
+            return self._about_auto(picks, summary)
         v = verdicts.get(choice.name)
         if v is not None and not v.compatible:
-            return (
-                f"<div class='wb-error'>{esc(choice.name)} does not fit your data: {esc(v.reason)}. Pick a loss "
-                "that fits, or change the columns (the Columns tab suggests fixes).</div>"
-            )
+            text = self._refusal or f"{choice.name} does not fit your data: {v.reason}."
+            return f"<div class='wb-error wb-loss-refusal'>{esc(text)}</div>"
         spec = v.loss if v is not None else None
         notes = "".join(f"<li>{esc(n)}</li>" for n in (v.notes if v else ()))
         return hint(
@@ -330,14 +351,40 @@ class LossPanel(Panel):
             + (f"<ul>{notes}</ul>" if notes else "")
         ).value
 
-    def _table(self, verdicts: dict, choice: LossChoice, rec) -> str:
+    def _about_auto(self, picks: dict, summary: str | None) -> str:
+        """What auto trains with: one loss, or one per train dataset (each fits the dataset it is for)."""
+        if summary is None:
+            none = [n for n, p in picks.items() if p is None]
+            which = f" of {', '.join(repr(n) for n in none)}" if len(picks) > 1 and none else ""
+            return (
+                f"<div class='wb-error'>No loss fits the columns{esc(which)} as mapped. See the reasons below, or "
+                "use a suggested fix in the Columns tab.</div>"
+            )
+        fixes = [(n, p[1]) for n, p in picks.items() if p[1] is not None]
+        several = len(picks) > 1
+        extra = "".join(
+            f" It will {esc(fix.text)}" + (f" in '{esc(n)}'" if several else "") + "." for n, fix in fixes
+        )
+        losses = {p[0].name: p[0] for p in picks.values()}
+        if len(losses) == 1:
+            loss = next(iter(losses.values()))
+            return hint(
+                f"<b>auto</b> uses <b>{esc(loss.name)}</b>: {esc(loss.summary)}{extra} Choose it by name "
+                "to change its settings."
+            ).value
+        each = ", ".join(f"<b>{esc(p[0].name)}</b> for '{esc(n)}'" for n, p in picks.items())
+        return hint(
+            f"<b>auto</b> picks a loss for each train dataset: {each}.{extra} Pick <i>only 'NAME'</i> under "
+            "<b>Loss for</b> to change one of them."
+        ).value
+
+    def _table(self, verdicts: dict, chosen: set[str]) -> str:
         if not verdicts:
             return ""
-        chosen = rec[0].name if choice.name == "auto" and rec else choice.name
         ordered = sorted(verdicts.values(), key=lambda v: (not v.compatible, v.name))
         rows = []
         for v in ordered:
-            cls = ("wb-fits" if v.compatible else "wb-nofit") + (" wb-chosen" if v.name == chosen else "")
+            cls = ("wb-fits" if v.compatible else "wb-nofit") + (" wb-chosen" if v.name in chosen else "")
             mark = (
                 "<span class='wb-ok'>✔ fits</span>"
                 if v.compatible
