@@ -55,16 +55,6 @@ from .losses import (
     verdict,
     verdicts,
 )
-from .recommend import (
-    Pick,
-    auto_summary,
-    auto_verdicts,
-    combined_verdicts,
-    mapped_verdicts,
-    mapping_fixes,
-    recommend,
-    recommend_with_fix,
-)
 from .metrics import (
     MetricVerdict,
     RunVerdict,
@@ -74,6 +64,16 @@ from .metrics import (
     metric_kind,
     run_verdict,
     shows_direction,
+)
+from .recommend import (
+    Pick,
+    auto_summary,
+    auto_verdicts,
+    combined_verdicts,
+    mapped_verdicts,
+    mapping_fixes,
+    recommend,
+    recommend_with_fix,
 )
 
 __all__ = [
