@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -130,29 +131,47 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def app(browser, voila_server):
-    """A fresh page (and so a fresh kernel) showing the app, once its Start button is on screen.
+@contextmanager
+def open_app(browser, server, url, width: int = 1500, height: int = 1000):
+    """A fresh page (and so a fresh kernel) showing the app at ``width`` x ``height``, once Start is on screen.
 
-    At teardown the page is closed the way a user closes the tab (its unload handler asks Voila to shut the kernel
+    At exit the page is closed the way a user closes the tab (its unload handler asks Voila to shut the kernel
     down), and the kernel is waited for: a kernel left running, possibly still training, would take the CPU from
     the next test on a 2-core machine.
     """
-    server, url = voila_server
     before = set(_kernels(server))
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url, wait_until="commit")
     page.locator(".wb-start button, button.wb-start").first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
-    ours = set(_kernels(server)) - before
-    yield page
-    page.close(run_before_unload=True)
-    context.close()
-    deadline = time.monotonic() + 30
-    while ours & set(_kernels(server)) and time.monotonic() < deadline:
-        time.sleep(0.2)  # polling /proc for the kernel to exit: no event to wait on
-    for pid in ours & set(_kernels(server)):
-        os.kill(
-            pid, signal.SIGKILL
-        )  # the shutdown request was lost; do not let it run on under the next test
+    try:
+        yield page
+    finally:
+        ours = set(_kernels(server)) - before
+        if not page.is_closed():
+            page.close(run_before_unload=True)
+        context.close()
+        deadline = time.monotonic() + 30
+        while ours & set(_kernels(server)) and time.monotonic() < deadline:
+            time.sleep(0.2)  # polling /proc for the kernel to exit: no event to wait on
+        for pid in ours & set(_kernels(server)):
+            os.kill(
+                pid, signal.SIGKILL
+            )  # the shutdown request was lost; do not let it run under the next test
+
+
+@pytest.fixture
+def app(browser, voila_server):
+    """The app in a fresh page at 1500 x 1000."""
+    server, url = voila_server
+    with open_app(browser, server, url) as page:
+        yield page
+
+
+@pytest.fixture
+def small_app(browser, voila_server):
+    """The app in a fresh page at 1024 x 768 (a laptop screen)."""
+    server, url = voila_server
+    with open_app(browser, server, url, 1024, 768) as page:
+        yield page

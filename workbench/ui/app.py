@@ -91,7 +91,10 @@ class Workbench(widgets.VBox):
         self.children = (widgets.HTML(CSS), header, self.toolbar, body)
         self.add_class("wb-app")
         if load:
-            session.load_all(warm=True)
+            # A thread-backend run needs sentence-transformers in this kernel: import it while the person reads.
+            session.load_all(warm=session.control.backend == "thread")
+            # After a reload (or from a second page), the run under way in the runs folder is shown at once.
+            session.control.attach_running()
 
     # ---- setup ----
 

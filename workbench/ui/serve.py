@@ -133,6 +133,9 @@ def server_env(config: str | Path | None = None, base: dict | None = None) -> di
     env = dict(os.environ if base is None else base)
     env.setdefault("WORKBENCH_RUNS", str(Path.cwd() / "runs"))
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Runs go to worker processes: they outlive the page, its kernel and the culler, and a page kernel that only
+    # configures runs never imports torch.
+    env.setdefault("WORKBENCH_BACKEND", "process")
     if config:
         env["WORKBENCH_CONFIG"] = str(Path(config).expanduser().resolve())
     return env
