@@ -127,3 +127,14 @@ def test_the_summary_says_when_own_data_is_loading_or_failed(tmp_path):
     assert session.data_summary().startswith("Your data: gone.csv (could not be loaded")
     session.add_dataset("train", "later", dict_spec(scored_pairs(8)), load=False)
     assert "in-memory data (loading…)" in session.data_summary()
+
+
+def test_the_run_plan_trains_on_the_upload_only_and_measures_on_its_held_out_part(demo, tiny_model):
+    from workbench.engine import build
+
+    demo.add_upload("train", "faq.csv", faq_csv(40))
+    demo.model_name = tiny_model
+    plan = build(demo.to_spec())
+    assert list(plan.train) == ["faq"] and list(plan.eval) == ["heldout"]
+    assert plan.train["faq"].num_rows == 36 and plan.eval["heldout"].num_rows == 4
+    assert held_out_rows(demo.datasets, "faq", 40) == plan.eval["heldout"].num_rows
