@@ -193,8 +193,12 @@ def test_hub_unreachable_is_explained(monkeypatch):
     err = _error(
         data.load_raw, DatasetSpec(source="hub", path="nobody-xyz/no-such-dataset"), where="datasets.train.x"
     )
-    assert "no-such-dataset" in err.text and "could not be loaded from the Hub" in err.text
-    assert "online" in err.fix and err.where == "datasets.train.x"
+    # Finding 11: not "is not cached in None", but the id, that the machine is offline and the data not in its
+    # local cache, and the ways out: check the id, go online, or upload the file.
+    assert "'nobody-xyz/no-such-dataset'" in err.message and "None" not in err.text
+    assert "not in this machine's local Hub cache" in err.message and "offline" in err.message
+    assert "check the id" in err.fix and "go online" in err.fix and "upload it" in err.fix
+    assert err.where == "datasets.train.x"
 
 
 def test_holdout(tmp_path):

@@ -141,7 +141,7 @@ def test_dataset_panel_adds_previews_and_removes(session):
 def test_dataset_panel_upload_bad_and_good_files(session):
     panel = DatasetPanel(session)
     panel.split.value = "train"
-    panel._uploaded({"new": [{"name": "data.xlsx", "content": memoryview(b"PK..")}]})
+    panel._uploaded({"new": [{"name": "notes.docx", "content": memoryview(b"PK..")}]})
     assert "unknown file type" in panel.error_box.value and "Traceback" not in panel.error_box.value
     panel._uploaded(
         {"new": [{"name": "mine.csv", "content": memoryview(b"q,a\nhi there,hello\nbye now,see you\n")}]}

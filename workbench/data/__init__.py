@@ -17,6 +17,7 @@ from .demo import (
 from .files import (
     csv_options,
     csv_separator,
+    excel_sheets,
     first_table,
 )
 from .mapping import (
@@ -28,6 +29,7 @@ from .mapping import (
 from .prepare import (
     Prepared,
     category_mapping,
+    check_no_empty,
     drop_empty_rows,
     prepare,
     prepare_recorded,
@@ -64,6 +66,7 @@ from .sources import (
     UPLOAD_SOURCES,
     from_pandas_or_dict,
     from_upload,
+    holdout_size,
     load_raw,
     preview_rows,
     quiet_progress,
@@ -103,15 +106,18 @@ __all__ = [
     "TOPICS",
     "UPLOAD_SOURCES",
     "category_mapping",
+    "check_no_empty",
     "csv_options",
     "csv_separator",
     "dataset_mapping",
     "demo_path",
     "drop_empty_rows",
+    "excel_sheets",
     "first_table",
     "from_pandas_or_dict",
     "from_upload",
     "generate_demo",
+    "holdout_size",
     "inherits_mapping",
     "is_text_type",
     "load_raw",

@@ -1,5 +1,6 @@
 """Reading local files: csv/tsv (separator and decimal commas detected), json/jsonl (record or column layouts),
-parquet, arrow/feather (files and ``save_to_disk`` folders) and SQLite queries. `sources` turns them into datasets.
+parquet, arrow/feather (files and ``save_to_disk`` folders), Excel workbooks (.xlsx: the first or a chosen sheet)
+and SQLite queries. `sources` turns them into datasets.
 """
 
 from __future__ import annotations
@@ -152,3 +153,46 @@ def first_table(path: Path) -> str:
             f"SQLite file '{path.name}' holds no tables.", fix="upload a database with a table."
         )
     return rows[0][0].replace('"', '""')
+
+
+def excel_sheets(path: Path) -> list[str]:
+    """The sheet names of an Excel workbook (.xlsx), in order.
+
+    Raises:
+        WorkbenchError: the file is not a readable .xlsx workbook.
+    """
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise WorkbenchError(
+            "Reading Excel files needs the 'openpyxl' package.",
+            fix="install it (pip install openpyxl), or save the sheet as CSV and use that.",
+        ) from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+    except Exception as exc:  # noqa: BLE001 - a mislabelled or damaged file is the user's input
+        raise WorkbenchError(
+            f"The file '{path.name}' is not a readable Excel workbook ({_root_cause(exc)}).",
+            fix="save it from Excel or LibreOffice as .xlsx (Excel 2007 or later), or as CSV.",
+        ) from None
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _load_excel(path: Path, sheet: str | None):
+    """One sheet of an Excel workbook (the first when ``sheet`` is None) as a pandas DataFrame."""
+    import pandas as pd
+
+    names = excel_sheets(path)
+    if sheet is not None and sheet not in names:
+        raise WorkbenchError(
+            f"Workbook '{path.name}' has no sheet '{sheet}'; its sheets are: {', '.join(names)}.",
+            fix=f"set 'sheet' to one of: {', '.join(names)} (or leave it out for the first sheet).",
+        )
+    frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, engine="openpyxl")
+    # A sheet's formatted but blank rows and unnamed blank columns are read as empty cells: leave them out.
+    frame = frame.dropna(how="all")
+    blank = [c for c in frame.columns if str(c).startswith("Unnamed:") and frame[c].isna().all()]
+    return frame.drop(columns=blank).reset_index(drop=True)

@@ -238,6 +238,20 @@ def _final_columns(out, inputs: list[str], label: str | None, used: list[str]):
     return out.select_columns([name for _, name in final] + (["label"] if label else []))
 
 
+def check_no_empty(ds, inputs: list[str], label: str | None = None) -> None:
+    """Refuse empty inputs or label over EVERY row, in `prepare`'s words (what a run without ``drop_empty`` says).
+
+    A preview prepares only its first rows; it calls this first, so the count it shows is the whole dataset's,
+    the same as the data profile's empty-cell count.
+
+    Raises:
+        WorkbenchError: a used column is null, NaN or blank in some rows (naming the column, the count and rows).
+    """
+    used = [c for c in dict.fromkeys([*inputs, *([label] if label else [])]) if c in ds.column_names]
+    if used:
+        _without_missing(ds.with_format(None).select_columns(used), used, label, drop_empty=False)
+
+
 def drop_empty_rows(ds, columns: list[str]):
     """``ds`` without the rows where any of ``columns`` is null, NaN or blank text (what `prepare` calls empty)."""
     return _drop_missing(ds, list(dict.fromkeys(columns)))

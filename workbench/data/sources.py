@@ -1,4 +1,4 @@
-"""Loading: every supported source (Hub, csv/tsv, json/jsonl, parquet, arrow/feather, SQLite, inline dict or
+"""Loading: every supported source (Hub, csv/tsv, json/jsonl, parquet, arrow/feather, Excel, SQLite, inline dict or
 DataFrame, uploaded bytes, a holdout split of a train set) -> one `datasets.Dataset` (local files are read by
 `files`).
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import WorkbenchError
 from ..spec import DatasetSpec
-from .files import _load_file, _load_sql, _root_cause, first_table
+from .files import _load_excel, _load_file, _load_sql, _root_cause, first_table
 
 if TYPE_CHECKING:
     import datasets
@@ -25,12 +25,15 @@ if TYPE_CHECKING:
 UPLOAD_SOURCES = {
     ".csv": "csv",
     ".tsv": "csv",
+    ".tab": "csv",
     ".json": "json",
     ".jsonl": "json",
     ".ndjson": "json",
     ".parquet": "parquet",
     ".arrow": "arrow",
     ".feather": "arrow",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
     ".db": "sql",
     ".sqlite": "sql",
     ".sqlite3": "sql",
@@ -84,9 +87,36 @@ def _load_hub(spec: DatasetSpec):
 
 
 def _hub_error(spec: DatasetSpec, exc: BaseException) -> WorkbenchError:
+    """What went wrong loading a Hub dataset, in words: offline and not cached, unreachable, not found, other."""
+    import datasets
+
     where = f" (subset '{spec.subset}')" if spec.subset else ""
+    chain, seen = [], exc
+    while seen is not None and len(chain) < 10:
+        chain.append(f"{type(seen).__name__}: {seen}")
+        seen = seen.__cause__ or seen.__context__
+    said = " | ".join(chain)
+    upload = "or save the data as a file and upload it (Source: Upload a file)"
+    if datasets.config.HF_HUB_OFFLINE or "OfflineModeIsEnabled" in said:
+        return WorkbenchError(
+            f"Dataset '{spec.path}'{where} is not in this machine's local Hub cache, and this machine is "
+            "offline (HF_HUB_OFFLINE is set), so it cannot be downloaded.",
+            fix="check the id (e.g. 'sentence-transformers/stsb'); to download it, go online (unset "
+            f"HF_HUB_OFFLINE, restart the app) and add it again; {upload}.",
+        )
+    if any(word in said for word in ("ConnectionError", "ConnectError", "Couldn't reach", "NameResolution")):
+        return WorkbenchError(
+            f"Dataset '{spec.path}'{where} could not be downloaded: the Hub could not be reached (no network?).",
+            fix=f"check the internet connection and add it again, {upload}.",
+        )
+    if "DatasetNotFoundError" in said or "doesn't exist on the Hub" in said:
+        return WorkbenchError(
+            f"Dataset '{spec.path}' was not found on the Hub.",
+            fix="check the id (owner/name, as in the dataset page's address; e.g. 'sentence-transformers/stsb'), "
+            f"log in for a private or gated dataset (HF_TOKEN), {upload}.",
+        )
     return WorkbenchError(
-        f"dataset '{spec.path}'{where} could not be loaded from the Hub: {_root_cause(exc)}.",
+        f"Dataset '{spec.path}'{where} could not be loaded from the Hub: {_root_cause(exc)}.",
         fix="check the id, subset and split, or that you are online (and logged in, for gated or private "
         "datasets); a local folder must exist and hold data files.",
     )
@@ -100,7 +130,8 @@ def load_raw(
     Args:
         spec: The dataset entry. Sources: ``hub`` (a Hub id, or a local folder laid out like a Hub dataset repo),
             ``csv`` (``.tsv`` files and ``;``/tab-separated headers are detected), ``json`` (JSON or JSON Lines),
-            ``parquet``, ``arrow`` (an IPC stream/file or Feather file, or a ``save_to_disk`` folder), ``sql``
+            ``parquet``, ``arrow`` (an IPC stream/file or Feather file, or a ``save_to_disk`` folder), ``excel``
+            (an .xlsx workbook: its first sheet, or the one ``sheet`` names), ``sql``
             (a SQLite file and a query), ``dict`` (inline columns) and ``holdout``.
         train_datasets: Loaded train datasets by name; a ``holdout`` spec returns the held-out part of
             ``train_datasets[spec.of]`` (the same split `split_holdout` makes with the spec's fraction and seed).
@@ -148,6 +179,11 @@ def _load(spec: DatasetSpec, train_datasets):
             raise WorkbenchError(
                 "a 'hub' dataset needs a 'path' (a Hub id like 'sentence-transformers/stsb')."
             )
+        if spec.path.startswith(("/", "./", "../", "~")) and not Path(spec.path).expanduser().exists():
+            raise WorkbenchError(
+                f"Folder '{spec.path}' does not exist.",
+                fix="check the path of the folder laid out like a Hub dataset, or give a Hub id (owner/name).",
+            )
         with quiet_progress():
             ds = _load_hub(spec)
         label = f"dataset '{spec.path}'"
@@ -193,6 +229,8 @@ def _load_local(spec: DatasetSpec):
             raise WorkbenchError("a 'sql' dataset needs a 'query'.", fix='add e.g. "SELECT a, b FROM pairs".')
         return from_pandas_or_dict(_load_sql(path, spec.query)), label
     try:
+        if src == "excel":
+            return from_pandas_or_dict(_load_excel(path, spec.sheet)), label
         with quiet_progress():
             return _load_file(src, path), label
     except WorkbenchError:
@@ -203,6 +241,7 @@ def _load_local(spec: DatasetSpec):
         fix = {
             "csv": "save it as a UTF-8 CSV with a header row and the same number of fields per line",
             "json": "make it a JSON list of records, or JSON Lines (one object per line)",
+            "excel": "save it as an .xlsx workbook whose first row names the columns",
         }.get(src, f"check that it really is a {src} file")
         raise WorkbenchError(
             f"{label} could not be read as {src}: {_root_cause(exc)}.", fix=fix + "."
@@ -229,6 +268,11 @@ def _pick_split(dd, spec: DatasetSpec, label: str):
     )
 
 
+def holdout_size(n_rows: int, fraction: float) -> int:
+    """How many of ``n_rows`` a holdout of ``fraction`` takes (what `split_holdout` and the engine hold out)."""
+    return math.ceil(float(fraction) * n_rows)
+
+
 def split_holdout(
     train: datasets.Dataset, fraction: float, seed: int
 ) -> tuple[datasets.Dataset, datasets.Dataset]:
@@ -245,7 +289,7 @@ def split_holdout(
     n = train.num_rows
     if not 0 < fraction < 1:
         raise WorkbenchError(f"'fraction' must lie between 0 and 1, got {fraction!r}.", fix="use e.g. 0.1.")
-    n_test = math.ceil(fraction * n)
+    n_test = holdout_size(n, fraction)
     if n_test < 1 or n - n_test < 1:
         raise WorkbenchError(
             f"holding out {fraction:g} of {n} rows leaves {n - n_test} train and {n_test} held-out rows.",

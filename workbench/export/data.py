@@ -105,6 +105,18 @@ def _raw_code(ds_spec, prep: B.DatasetPrep, w: Writer) -> list[str]:
     if src == "parquet":
         w.need("datasets", "load_dataset")
         return [f'ds = load_dataset("parquet", data_files={path!r}, split="train")']
+    if src == "excel":
+        w.need("datasets", "Dataset")
+        w.plain("pandas", "pd")
+        sheet = ds_spec.sheet if ds_spec.sheet is not None else 0
+        return [
+            f'frame = pd.read_excel({path!r}, sheet_name={sheet!r}, engine="openpyxl")  # needs openpyxl',
+            "# Blank rows and unnamed blank columns are left out, as the workbench does.",
+            'frame = frame.dropna(how="all")',
+            'blank = [c for c in frame.columns if str(c).startswith("Unnamed:") and frame[c].isna().all()]',
+            "frame = frame.drop(columns=blank).reset_index(drop=True)",
+            "ds = Dataset.from_pandas(frame.rename(columns=str), preserve_index=False)",
+        ]
     if src == "json":
         return _json_code(Path(path), w)
     if src == "arrow":

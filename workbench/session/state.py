@@ -8,11 +8,10 @@ Two kinds of traits live here:
   Runner's worker thread through its listener, :class:`.run_control.SessionBridge`. Container traits are
   replaced, never mutated, because traitlets only notices assignment.
 
-The Session is composed of small objects it hands itself to: ``cache``, a :class:`~.loading.DataCache` (rows,
-profiles and shapes cached by source, and the loading thread, reporting through ``loading`` / ``data_errors`` /
-``data_version``); ``control``, a :class:`~.run_control.RunController` (the Runner; it writes the run traits);
-``actions``, a :class:`~.actions.SessionActions` (copy, push, export, the tokenizer, model facts). The Session's
-own methods for them delegate (``load_all``, ``add_upload``, ``raw``, ``start``, ``stop``, ``wait`` ...).
+Composed of small objects it hands itself to: ``cache``, a :class:`~.loading.DataCache` (rows, profiles and shapes
+by source, and the loading thread, reporting through ``loading`` / ``data_errors`` / ``data_version``); ``control``,
+a :class:`~.run_control.RunController` (the Runner; it writes the run traits); ``actions``, a
+:class:`~.actions.SessionActions` (copy, push, export, model facts); ``demo``, a :class:`~.datasets.DemoChoice`.
 Derived facts (which losses fit, which fixes apply, which evaluators fit) are computed by ``rules`` and
 ``data.dataset_mapping``, never stored. Nothing here imports torch, sentence-transformers or datasets at load.
 """
@@ -34,7 +33,7 @@ from ..engine import RunStatus
 from ..errors import WorkbenchError
 from ..spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from . import actions, config
-from .datasets import DatasetEntry, data_key, demo_entries, new_entry, removed_keys, unique_name
+from .datasets import DatasetEntry, DemoChoice, data_key, demo_entries, new_entry, removed_keys, unique_name
 from .loading import DataCache
 from .paths import new_output_dir, workbench_home
 from .run_control import RunController
@@ -61,6 +60,7 @@ class Session(T.HasTraits):
     model_card = T.Dict()
     datasets = T.Tuple()  # DatasetEntry, in order
     selected = T.Unicode("")  # the key of the dataset the Columns panel edits
+    demo_choice = T.Unicode("")  # replace / add: what the first own dataset did to the demo (DemoChoice)
     loss = T.Any(LossChoice())  # a LossChoice, or {train dataset name: LossChoice}
     evaluators = T.Tuple()  # EvaluatorChoice
     args = T.Dict()  # only the values the person set
@@ -88,6 +88,7 @@ class Session(T.HasTraits):
         self.cache = DataCache(self, background=background, on_loaded=self._suggest_for)
         self.control = RunController(self)
         self.actions = actions.SessionActions(self)
+        self.demo = DemoChoice(self)
         self._edit_lock = threading.RLock()
         # Eval/test sets added here: a fitting evaluator is ticked for each once it has loaded.
         self._auto_evaluate: set[str] = set()
@@ -122,6 +123,7 @@ class Session(T.HasTraits):
                 setattr(self, name, value)
             self.auto_output = False
             self.errors = {}
+        self.demo.reset()
 
     def to_config(self) -> dict:
         """The run configuration as a mapping (the RunSpec/config-file schema)."""
@@ -187,9 +189,7 @@ class Session(T.HasTraits):
 
     def add_upload(self, split: str, filename: str, content: bytes, *, background: bool | None = None):
         """Save an uploaded file under the workbench home, load it and add it as a dataset."""
-        from pathlib import PurePath
-
-        name = self.unique_name(split, PurePath(filename).stem.replace(" ", "_")[:40] or "upload")
+        name = self.unique_name(split, Path(filename).stem.replace(" ", "_")[:40] or "upload")
 
         def added(spec: DatasetSpec) -> None:
             self.clear_error("dataset")
@@ -227,7 +227,17 @@ class Session(T.HasTraits):
             self.selected = entry.key
         if load:
             self.load([entry.key], background=background)
+        self.demo.on_added(entry)
         return entry
+
+    def replace_demo(self, replace: bool = True) -> None:
+        """Replace the demo's datasets with the person's own (the default) or keep them beside (``False``)."""
+        self.demo.choose("replace" if replace else "add")
+
+    def data_summary(self) -> str:
+        """One sentence on the data the run would use (the app's top line), e.g. "Your data: faq.csv (240 rows,
+        24 held out to measure)."."""
+        return self.demo.summary()
 
     def remove_dataset(self, key: str) -> None:
         """Remove a dataset, its evaluators and its per-dataset loss; a train set takes its held-out parts along."""
@@ -366,30 +376,22 @@ class Session(T.HasTraits):
         if key not in self._auto_evaluate:
             return
         self._auto_evaluate.discard(key)
-        if any(ev.dataset == key for ev in self.evaluators):
-            return
+        choice = None if any(ev.dataset == key for ev in self.evaluators) else self._fitting_evaluator(key)
+        if choice is not None:
+            with self._edit_lock:
+                self.evaluators = self.evaluators + (choice,)
+
+    def _fitting_evaluator(self, key: str) -> EvaluatorChoice | None:
         try:
             shape = self.shape(key)
         except WorkbenchError:
-            return
+            return None
         fitting = rules.suggest_evaluators(shape, self.model_type) if shape is not None else []
-        if fitting:
-            with self._edit_lock:
-                self.evaluators = self.evaluators + (EvaluatorChoice(fitting[0].name, dataset=key),)
+        return EvaluatorChoice(fitting[0].name, dataset=key) if fitting else None
 
     def suggested_evaluators(self) -> tuple[EvaluatorChoice, ...]:
-        out = []
-        for entry in self.datasets:
-            if entry.split == "train":
-                continue
-            try:
-                shape = self.shape(entry.key)
-            except WorkbenchError:
-                shape = None
-            fitting = rules.suggest_evaluators(shape, self.model_type) if shape is not None else []
-            if fitting:
-                out.append(EvaluatorChoice(fitting[0].name, dataset=entry.key))
-        return tuple(out)
+        found = (self._fitting_evaluator(e.key) for e in self.datasets if e.split != "train")
+        return tuple(choice for choice in found if choice is not None)
 
     # ---- running: the RunController in .run_control (check, start, stop, resume, attach, wait, events) -------
 

@@ -9,7 +9,7 @@ from typing import Any
 from ..catalog import DENSE, kind
 from ..errors import WorkbenchError, nearest
 
-SOURCES = ("hub", "csv", "json", "parquet", "arrow", "sql", "dict", "holdout")
+SOURCES = ("hub", "csv", "json", "parquet", "arrow", "excel", "sql", "dict", "holdout")
 SPLITS = ("train", "eval", "test")
 POOLING_MODES = ("mean", "cls", "max", "lasttoken", "weightedmean")
 # What a config's model_card may hold (the library's model-card data of the same names).
@@ -133,6 +133,7 @@ class DatasetSpec:
     Attributes:
         source: One of SOURCES. ``hub``: ``path`` is a repo id (or a local folder laid out like one) with
             optional ``subset`` and ``split``. ``csv``/``json``/``parquet``/``arrow``: ``path`` is a file.
+            ``excel``: ``path`` is an .xlsx workbook and ``sheet`` the sheet to read (None: the first one).
             ``sql``: ``path`` is a SQLite file and ``query`` the SELECT. ``dict``: ``data`` holds the columns
             inline. ``holdout``: a ``fraction`` of the train dataset named by ``of`` (eval sets only).
         columns: The ordered input columns (the trainer takes inputs by position). None: inferred.
@@ -148,6 +149,7 @@ class DatasetSpec:
     subset: str | None = None
     split: str | None = None
     query: str | None = None
+    sheet: str | None = None
     data: dict | None = None
     of: str | None = None
     fraction: float | None = None
@@ -167,8 +169,15 @@ class DatasetSpec:
     def _check(self, where: str) -> None:
         """What each source needs, the holdout fraction, and the label range."""
         src = self.source
-        if src in ("hub", "csv", "json", "parquet", "arrow", "sql") and not self.path:
+        if src in ("hub", "csv", "json", "parquet", "arrow", "excel", "sql") and not self.path:
             raise WorkbenchError(f"a '{src}' dataset needs a 'path'.", where=f"{where}.path")
+        if self.sheet is not None and (src != "excel" or not isinstance(self.sheet, str) or not self.sheet):
+            raise WorkbenchError(
+                f"'sheet' names a sheet of an Excel workbook (source 'excel'), got {self.sheet!r} for a "
+                f"'{src}' dataset.",
+                fix="remove 'sheet', or use source 'excel' with an .xlsx file and the sheet's name.",
+                where=f"{where}.sheet",
+            )
         if src == "sql" and not self.query:
             raise WorkbenchError(
                 "a 'sql' dataset needs a 'query'.",

@@ -14,15 +14,14 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..session import Session, autosave_path, error_text, runs_dir, workbench_home
+from ..session import Session, autosave_path, data_key, error_text, runs_dir, workbench_home
 from ..spec import RunSpec
 from .panels import ArgsPanel, ColumnsPanel, DatasetPanel, EvaluatorsPanel, LossPanel, ModelPanel, TrainPanel
 from .widgets import CSS, esc, hint
 
 TOUR = (
     "<b>1</b> pick a model → <b>2</b> add data → <b>3</b> map the columns → <b>4</b> choose a loss → "
-    "<b>5</b> adjust settings → <b>6</b> pick evaluators → <b>Start training</b>. "
-    "The demo (a small model and scored sentence pairs) is ready: press <b>Start training</b> to try it."
+    "<b>5</b> adjust settings → <b>6</b> pick evaluators → <b>Start training</b>."
 )
 
 
@@ -77,13 +76,12 @@ class Workbench(widgets.VBox):
         self.tabs.add_class("wb-tabs")
         self._titles()
         self.tabs.observe(self._tab_opened, "selected_index")
-        session.observe(self._titles, "errors")
+        session.observe(self._titles, ["errors", "data_errors", "datasets"])
         self.train.layout = widgets.Layout(flex="2 1 440px", min_width="0", padding="0 0 0 12px")
         self.toolbar = self._toolbar()
-        header = widgets.HTML(
-            f"<div class='wb-title'><h2>Sentence Workbench</h2><div class='wb-hint'>Fine-tune an "
-            f"embedding model on your own data, without writing code. {TOUR}</div></div>"
-        )
+        header = self.header = widgets.HTML()
+        self._header()
+        session.observe(self._header, ["datasets", "data_version", "data_errors"])
         body = widgets.HBox(
             [self.tabs, self.train],
             layout=widgets.Layout(flex_flow="row wrap", width="100%", align_items="flex-start"),
@@ -111,10 +109,21 @@ class Workbench(widgets.VBox):
                 return session
         return Session.default()
 
+    def _header(self, change=None):
+        """The top line: what the app does, and the data a run would use now (the loader thread may call it)."""
+        self.header.value = (
+            f"<div class='wb-title'><h2>Sentence Workbench</h2><div class='wb-hint'>Fine-tune an embedding model "
+            f"on your own data, without writing code. {TOUR}</div><div class='wb-hint wb-data-summary'>"
+            f"{esc(self.session.data_summary())}</div></div>"
+        )
+
     def _titles(self, change=None):
-        errors = self.session.errors
+        s = self.session
+        marked = set(s.errors) | (
+            {"dataset"} if any(data_key(e.spec) in s.data_errors for e in s.datasets) else set()
+        )
         self.tabs.titles = tuple(
-            f"{i + 1} · {p.title}" + (" ⚠" if p.name in errors else "")
+            f"{i + 1} · {p.title}" + (" ⚠" if p.name in marked else "")
             for i, p in enumerate(self.config_panels)
         )
 

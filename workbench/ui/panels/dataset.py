@@ -1,17 +1,21 @@
 """Step 2, the data: add train / eval / test datasets from any source the engine reads, see them load, and
-preview their first rows with the role inferred for each column."""
+preview their first rows with the role inferred for each column. The first dataset of a person's own replaces
+the demo's (or is added to it: their choice), and an Excel workbook's sheet is picked after it is added."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 import ipywidgets as widgets
 
-from ...data import DEMO_DATASETS, demo_path
+from ...data import DEMO_DATASETS
 from ...errors import WorkbenchError
 from ...session import data_key
 from ...spec import DatasetSpec
-from ..widgets import Panel, esc, hint, html_table, section, short
+from ..widgets import Panel, esc, hint, section
+from .dataset_view import datasets_html, form_spec, preview_html, rows_text
 
 SOURCES = (
     ("Built-in demo data", "demo"),
@@ -19,6 +23,7 @@ SOURCES = (
     ("CSV / TSV file (path on the server)", "csv"),
     ("JSON or JSON Lines file", "json"),
     ("Parquet file", "parquet"),
+    ("Excel workbook (.xlsx)", "excel"),
     ("Arrow / Feather file, or a saved dataset folder", "arrow"),
     ("SQLite database + SQL query", "sql"),
     ("Hugging Face Hub dataset (needs internet)", "hub"),
@@ -34,36 +39,17 @@ SPLIT_LABELS = (
     ("eval: measure during training", "eval"),
     ("test: measure at the end", "test"),
 )
-UPLOAD_TYPES = ".csv,.tsv,.json,.jsonl,.ndjson,.parquet,.arrow,.feather,.db,.sqlite,.sqlite3"
+UPLOAD_TYPES = ".csv,.tsv,.tab,.json,.jsonl,.ndjson,.parquet,.arrow,.feather,.xlsx,.xlsm,.db,.sqlite,.sqlite3"
+DEMO_CHOICE_LABELS = (("Replace the demo with my data", "replace"), ("Add my data to the demo", "add"))
+HOLDOUT_IS_MEASURED = (
+    "A held-out part is set aside to measure the model, so it is an eval or test set, never train. To add a "
+    "train dataset, choose another source first."
+)
 STYLE = {"description_width": "110px"}
 
 
 def _wide() -> widgets.Layout:
     return widgets.Layout(width="560px")
-
-
-def preview_html(ds, profile, n: int = 5) -> str:
-    """The first rows as a table whose header names each column's inferred role and type."""
-    from ... import data
-
-    rows = data.preview_rows(ds, n)
-    header_cells = []
-    for col in profile.columns:
-        header_cells.append(
-            f"{esc(col.name)}<br><small style='font-weight:normal;color:#567'>{esc(col.role)} · "
-            f"{esc(col.dtype)}</small>"
-        )
-    head = "".join(f"<th>{h}</th>" for h in header_cells)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{esc(short(r.get(c.name), 90))}</td>" for c in profile.columns) + "</tr>"
-        for r in rows
-    )
-    return (
-        f'<table class="wb-table wb-preview"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-        f"<div class='wb-hint'>{profile.n_rows} rows. Guessed inputs: "
-        f"{esc(', '.join(profile.guessed_inputs) or 'none')}; guessed label: "
-        f"{esc(profile.guessed_label or 'none')}.</div>"
-    )
 
 
 class DatasetPanel(Panel):
@@ -75,6 +61,10 @@ class DatasetPanel(Panel):
     def __init__(self, session, **kwargs):
         super().__init__(session, **kwargs)
         self._syncing = False
+        # _refresh runs in the UI thread and in the loading thread: one at a time, each reading the latest state.
+        self._refresh_lock = threading.RLock()
+        self._train_wanted = False  # "train" was chosen when Source = "Hold out" forced "eval"
+        self._sheets: dict[str, list[str]] = {}  # workbook path -> its sheet names
         self._build_dataset_list()
         self._build_source_picker()
         self._build_source_fields()
@@ -83,6 +73,7 @@ class DatasetPanel(Panel):
         self._build_preview()
         self._bind()
         self.lockable = [self.remove_btn, self.add_btn, self.upload, self.source, self.split]
+        self.lockable += [self.demo_choice, self.sheet_pick]
         self.finish(self._layout())
         self._show_fields()
         self._refresh()
@@ -98,6 +89,15 @@ class DatasetPanel(Panel):
         self.progress_text = widgets.HTML()
         self.remove_pick = widgets.Dropdown(options=[], description="Remove", style=STYLE)
         self.remove_btn = widgets.Button(description="Remove dataset", button_style="warning")
+        self.demo_choice = widgets.ToggleButtons(
+            options=DEMO_CHOICE_LABELS, value="replace", style={"button_width": "230px"}
+        )
+        self.demo_choice.add_class("wb-replace-demo")
+        self.demo_hint = hint(
+            "You added data of your own. <b>Replace</b> trains and measures on your data only (the demo's "
+            "datasets and their evaluator go); <b>Add</b> keeps the demo's datasets beside yours."
+        )
+        self.demo_box = widgets.VBox([self.demo_hint, self.demo_choice])
 
     def _build_source_picker(self):
         """What the new dataset is for, where it comes from, and its name."""
@@ -107,6 +107,7 @@ class DatasetPanel(Panel):
             description="Use it for",
             style={**STYLE, "button_width": "190px"},
         )
+        self.split_msg = widgets.HTML()
         self.source = widgets.Dropdown(
             options=SOURCES, value="demo", description="Source", style=STYLE, layout=_wide()
         )
@@ -126,6 +127,7 @@ class DatasetPanel(Panel):
         )
         self.hub_subset = widgets.Text(description="Subset", placeholder="optional", style=STYLE)
         self.hub_split = widgets.Text(description="Split", placeholder="train", style=STYLE)
+        self.sheet = widgets.Text(description="Sheet", placeholder="the first sheet", style=STYLE)
         self.query = widgets.Textarea(
             description="SQL query",
             placeholder="SELECT sentence1, sentence2, score FROM pairs",
@@ -153,10 +155,7 @@ class DatasetPanel(Panel):
             layout=widgets.Layout(width="200px"),
         )
         self.upload.add_class("wb-upload")
-        self.upload_hint = hint(
-            "CSV, TSV, JSON, JSON Lines, Parquet, Arrow/Feather or SQLite. It is added as soon "
-            "as it is uploaded."
-        )
+        self.upload_hint = hint("")
 
     def _build_add_form(self):
         """The Add button, which fields each source shows, and the form that holds them all."""
@@ -167,41 +166,36 @@ class DatasetPanel(Panel):
             "csv": [self.path],
             "json": [self.path],
             "parquet": [self.path],
+            "excel": [self.path, self.sheet],
             "arrow": [self.path],
             "sql": [self.path, self.query],
             "hub": [self.path, self.hub_subset, self.hub_split],
             "holdout": [self.of, self.fraction],
         }
         self.form = widgets.VBox(
-            [
-                self.demo,
-                self.upload,
-                self.upload_hint,
-                self.path,
-                self.hub_subset,
-                self.hub_split,
-                self.query,
-                self.of,
-                self.fraction,
-                self.limit,
-            ]
+            [self.demo, self.upload, self.upload_hint, self.path, self.hub_subset, self.hub_split, self.sheet]
+            + [self.query, self.of, self.fraction, self.limit]
         )
 
     def _build_preview(self):
         self.preview_pick = widgets.Dropdown(options=[], description="Preview", style=STYLE)
+        self.sheet_pick = widgets.Dropdown(options=[], description="Sheet", style=STYLE)
+        self.sheet_pick.add_class("wb-sheet")
         self.preview = widgets.HTML()
 
     def _bind(self):
         """Widgets -> actions, and the session's data traits -> _refresh."""
-        self.source.observe(self.guard(self._show_fields), "value")
-        self.split.observe(self.guard(self._show_fields), "value")
+        self.source.observe(self.guard(self._source_changed), "value")
+        self.split.observe(self.guard(self._split_changed), "value")
+        self.demo_choice.observe(self.guard(self._demo_chosen), "value")
+        self.sheet_pick.observe(self.guard(self._sheet_chosen), "value")
         self.add_btn.on_click(self.guard(self._add))
         self.remove_btn.on_click(self.guard(self._remove))
         self.upload.observe(self.guard(self._uploaded), "value")
         self.preview_pick.observe(self.guard(self._pick), "value")
         self.session.observe(
             self.guard(self._refresh),
-            names=["datasets", "data_version", "loading", "data_errors", "selected"],
+            names=["datasets", "data_version", "loading", "data_errors", "selected", "demo_choice"],
         )
 
     def _layout(self) -> list[widgets.Widget]:
@@ -214,23 +208,51 @@ class DatasetPanel(Panel):
             self.table,
             widgets.HBox([self.progress, self.progress_text]),
             widgets.HBox([self.remove_pick, self.remove_btn]),
+            self.demo_box,
             section("Add a dataset"),
             self.split,
+            self.split_msg,
             self.source,
             self.ds_name,
             self.form,
             self.add_btn,
             section("Preview"),
             self.preview_pick,
+            self.sheet_pick,
             self.preview,
         ]
 
     # ---- adding / removing ----
 
+    def _source_changed(self, change):
+        """Hold out forces eval (and says so); leaving it gives back "train" if that was the choice."""
+        self.split_msg.value = ""
+        if change["new"] == "holdout" and self.split.value == "train":
+            self._train_wanted = True
+            self.split.value = "eval"
+            self.split_msg.value = hint(HOLDOUT_IS_MEASURED).value
+        elif change["old"] == "holdout" and self._train_wanted:
+            self._train_wanted = False
+            self.split.value = "train"
+        self._show_fields()
+
+    def _split_changed(self, change):
+        if self.source.value == "holdout" and change["new"] == "train":
+            self.split.value = change["old"] if change["old"] != "train" else "eval"
+            self._train_wanted = True  # given back when the source changes
+            self.split_msg.value = f"<div class='wb-warn'>{esc(HOLDOUT_IS_MEASURED)}</div>"
+            return
+        if change["new"] != "eval" or self.source.value != "holdout":
+            self._train_wanted = False
+            self.split_msg.value = ""
+        self._show_fields()
+
     def _show_fields(self, change=None):
         src = self.source.value
-        if src == "holdout" and self.split.value == "train":
-            self.split.value = "eval"
+        self.upload_hint.value = hint(
+            "CSV, TSV, JSON, JSON Lines, Parquet, Arrow/Feather, Excel (.xlsx) or SQLite. It is added as a "
+            f"<b>{self.split.value}</b> dataset as soon as it is uploaded."
+        ).value
         visible = self.fields.get(src, [])
         for w in self.form.children:
             w.layout.display = (
@@ -245,57 +267,15 @@ class DatasetPanel(Panel):
 
     def spec_from_form(self) -> tuple[str, DatasetSpec]:
         """(name stem, DatasetSpec) for the form's current values; raises WorkbenchError on missing fields."""
-        src = self.source.value
-        limit = None
-        if self.limit.value.strip():
-            try:
-                limit = int(self.limit.value.strip())
-                assert limit > 0
-            except (ValueError, AssertionError):
-                raise WorkbenchError(
-                    "'Only first' must be a positive whole number of rows.",
-                    fix="type e.g. 1000, or leave it empty for all rows.",
-                    where="datasets",
-                ) from None
-        if src == "demo":
-            return self.demo.value, DatasetSpec(source="csv", path=demo_path(self.demo.value), limit=limit)
-        if src == "holdout":
-            if not self.of.value:
-                raise WorkbenchError(
-                    "there is no train dataset to hold a part out of.",
-                    fix="add a train dataset first.",
-                    where="datasets",
-                )
-            return "heldout", DatasetSpec(
-                source="holdout", of=self.of.value, fraction=float(self.fraction.value)
-            )
-        path = self.path.value.strip()
-        if not path:
-            raise WorkbenchError(
-                "no path was given.", fix="type the file's path (or a Hub id) in 'Path'.", where="datasets"
-            )
-        if src == "hub":
-            return (
-                path.rstrip("/").split("/")[-1],
-                DatasetSpec(
-                    source="hub",
-                    path=path,
-                    subset=self.hub_subset.value.strip() or None,
-                    split=self.hub_split.value.strip() or None,
-                    limit=limit,
-                ),
-            )
-        if src == "sql":
-            if not self.query.value.strip():
-                raise WorkbenchError(
-                    "a SQLite source needs a query.",
-                    fix="type e.g. SELECT a, b, score FROM pairs.",
-                    where="datasets",
-                )
-            return Path(path).stem, DatasetSpec(
-                source="sql", path=path, query=self.query.value.strip(), limit=limit
-            )
-        return Path(path).stem, DatasetSpec(source=src, path=path, limit=limit)
+        text = {
+            "path": self.path.value,
+            "subset": self.hub_subset.value,
+            "split": self.hub_split.value,
+            "query": self.query.value,
+            "sheet": self.sheet.value,
+            "limit": self.limit.value,
+        }
+        return form_spec(self.source.value, self.demo.value, self.of.value, float(self.fraction.value), text)
 
     def _add(self, button=None):
         stem, spec = self.spec_from_form()
@@ -309,7 +289,7 @@ class DatasetPanel(Panel):
             )
         self.session.add_dataset(split, name, spec)
         self.session.selected = f"{split}/{name}"
-        self.ds_name.value = self.limit.value = ""  # the next dataset starts with all its rows
+        self.ds_name.value = self.limit.value = self.sheet.value = ""  # the next one starts afresh
         self.ok()
 
     def _remove(self, button=None):
@@ -329,29 +309,32 @@ class DatasetPanel(Panel):
         if not self._syncing and change["new"]:
             self.session.selected = change["new"]
 
+    def _demo_chosen(self, change):
+        if not self._syncing and change["new"] != self.session.demo_choice:
+            self.session.replace_demo(change["new"] == "replace")
+
+    def _sheet_chosen(self, change):
+        """Read another sheet of the previewed workbook (its column mapping starts afresh)."""
+        entry = self.session.entry(self.preview_pick.value or "")
+        if self._syncing or entry is None or not change["new"] or change["new"] == self._sheet_of(entry):
+            return
+        spec = replace(entry.spec, sheet=change["new"], columns=None, label=None, label_range=None)
+        self.session.add_dataset(entry.split, entry.name, spec)
+        self.session.selected = entry.key
+
+    def _sheet_of(self, entry) -> str | None:
+        names = self._sheets.get(entry.spec.path or "") or [None]
+        return entry.spec.sheet or names[0]
+
     # ---- session -> widgets (may run in the loader thread: trait assignments only) ----
 
     def _refresh(self, change=None):
+        with self._refresh_lock:
+            self._refresh_now()
+
+    def _refresh_now(self):
         s = self.session
-        rows, classes = [], []
-        for e in s.datasets:
-            key = data_key(e.spec)
-            prof = s.profiles.get(key)
-            if key in s.loading:
-                state = "loading…"
-            elif key in s.data_errors:
-                state = "error: " + s.data_errors[key]
-            elif prof is not None:
-                state = "ready"
-            else:
-                state = "not loaded"
-            rows.append((e.split, e.name, describe_source(e.spec), prof.n_rows if prof else "", state))
-            classes.append("wb-nofit" if key in s.data_errors else "")
-        self.table.value = (
-            html_table(("split", "name", "source", "rows", "state"), rows, "wb-datasets", classes)
-            if rows
-            else hint("No datasets yet: add one below.").value
-        )
+        self.table.value = datasets_html(s)
         total_loading = len(s.loading)
         self.progress.layout.visibility = "visible" if total_loading else "hidden"
         self.progress.max = max(1, total_loading + 1)
@@ -367,12 +350,14 @@ class DatasetPanel(Panel):
         keys = [e.key for e in s.datasets]
         self._syncing = True
         try:
+            self.demo_box.layout.display = "" if s.demo_choice else "none"
+            self.demo_choice.value = s.demo_choice or "replace"
             for pick in (self.remove_pick, self.preview_pick):
                 old = pick.value
                 pick.options = keys
                 pick.value = old if old in keys else (keys[0] if keys else None)
-            if s.selected in keys:
-                self.preview_pick.value = s.selected
+            if s.selected in keys:  # the dataset shown is the one Remove offers (a failed one included)
+                self.preview_pick.value = self.remove_pick.value = s.selected
             names = [e.name for e in s.entries("train")]
             old = self.of.value
             self.of.options = names
@@ -385,36 +370,44 @@ class DatasetPanel(Panel):
         s = self.session
         key = self.preview_pick.value
         entry = s.entry(key) if key else None
+        self._show_sheets(entry)
         if entry is None:
             self.preview.value = ""
             return
         dk = data_key(entry.spec)
         if dk in s.data_errors:
-            self.preview.value = f'<div class="wb-error">{esc(s.data_errors[dk])}</div>'
+            self.preview.value = (
+                f'<div class="wb-error">{esc(s.data_errors[dk])}</div>'
+                + hint("Fix it and add it again, or remove it with <b>Remove dataset</b> above.").value
+            )
         elif s.dataset(key) is None:
             self.preview.value = hint("Loading…" if dk in s.loading else "Not loaded yet.").value
         else:
             try:
-                self.preview.value = preview_html(s.dataset(key), s.profile(key))
+                prof = s.profile(key)
+                count = rows_text(s, entry, prof.n_rows)
+                self.preview.value = preview_html(
+                    s.dataset(key), prof, count=count if "held" in count else ""
+                )
             except Exception as exc:  # noqa: BLE001 - never a traceback in the page
                 self.preview.value = f'<div class="wb-error">{esc(exc)}</div>'
 
+    def _show_sheets(self, entry) -> None:
+        """The sheet picker, for a workbook with more than one sheet."""
+        from ... import data
 
-def describe_source(spec: DatasetSpec) -> str:
-    if spec.source == "holdout":
-        return f"{spec.fraction:g} held out of train/{spec.of}"
-    if spec.source == "dict":
-        return "in-memory data"
-    if spec.source == "hub":
-        return (
-            "Hub: "
-            + spec.path
-            + (f" ({spec.subset})" if spec.subset else "")
-            + (f" [{spec.split}]" if spec.split else "")
-        )
-    path = spec.path or ""
-    for name, fname in DEMO_DATASETS.items():
-        if path == demo_path(name):
-            return f"demo: {fname}"
-    text = f"{spec.source}: {Path(path).name}"
-    return text + (f" (first {spec.limit})" if spec.limit else "")
+        path = entry.spec.path if entry is not None and entry.spec.source == "excel" else None
+        if path and path not in self._sheets:
+            try:
+                self._sheets[path] = data.excel_sheets(Path(path))
+            except WorkbenchError:
+                self._sheets[path] = []  # the load error says why, in the preview
+        names = self._sheets.get(path or "", [])
+        self.sheet_pick.layout.display = "" if len(names) > 1 else "none"
+        if len(names) > 1:
+            self._syncing = True
+            try:
+                self.sheet_pick.options = names
+                self.sheet_pick.value = self._sheet_of(entry) if self._sheet_of(entry) in names else names[0]
+            finally:
+                self._syncing = False

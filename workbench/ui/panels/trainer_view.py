@@ -46,6 +46,8 @@ def trainer_view_html(ds, inputs, label, rng, trainer_roles, drop_empty: bool) -
     if not inputs:
         return "<div class='wb-error'>No input columns: add at least one text column.</div>"
     try:
+        if not drop_empty:  # empty cells counted over every row, as the Columns tab's count and the run do
+            data.check_no_empty(ds, list(inputs), label)
         head = ds.select(range(min(ds.num_rows, 50)))
         prepared = data.prepare(head, inputs, label, rng, drop_empty=drop_empty)
     except Exception as exc:  # noqa: BLE001 - the mapping's problem, shown where it is made

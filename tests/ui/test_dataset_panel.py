@@ -1,0 +1,134 @@
+"""The Data tab with a person's own data (issue 10): replacing the demo (finding 1), Hold out and the split
+(finding 9), a Hub id that cannot load (finding 11), Excel sheets, the rows that train (finding 18), and one
+empty-cell count (finding 12)."""
+
+from __future__ import annotations
+
+import html
+
+import openpyxl
+import pytest
+from panel_fixtures import dict_spec
+from wb_data import scored_pairs
+
+from workbench.session import Session
+from workbench.ui.app import Workbench
+from workbench.ui.panels import ColumnsPanel, DatasetPanel
+
+
+def faq_csv(n: int = 40) -> bytes:
+    lines = ["question,answer"] + [f"how do I do task {i},press button {i}" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def upload(panel: DatasetPanel, name: str, content: bytes) -> None:
+    panel._uploaded({"new": [{"name": name, "content": memoryview(content)}]})
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch) -> Session:
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    session = Session.default(background=False, output_dir=str(tmp_path / "run"), auto_output=False)
+    session.load_all()
+    return session
+
+
+def test_the_first_upload_offers_replace_or_add_and_the_header_follows(demo):
+    app = Workbench(demo, autosave=False, load=False)
+    panel = app.dataset
+    assert (
+        panel.demo_box.layout.display == "none" and "demo" in app.header.value and "ready" in app.header.value
+    )
+    upload(panel, "faq.csv", faq_csv(240))
+    assert "wb-replace-demo" in panel.demo_choice._dom_classes
+    assert panel.demo_box.layout.display == "" and panel.demo_choice.value == "replace"
+    assert [e.key for e in demo.datasets] == ["train/faq", "eval/heldout"]
+    assert "Your data: faq.csv (240 rows, 24 held out to measure)" in html.unescape(app.header.value)
+    assert "is ready" not in app.header.value
+    # The rows that train: the list and the preview say how many rows of the upload train.
+    assert "216 train + 24 held out" in panel.table.value and "216 train + 24 held out" in panel.preview.value
+    panel.demo_choice.value = "add"
+    assert demo.demo_choice == "add" and demo.entry("train/demo") is not None
+    assert [ev.dataset for ev in demo.evaluators][0] == "eval/dev"
+    assert "The demo data is used too." in app.header.value
+    demo.replace_demo(True)  # the session's choice shows in the widget
+    assert panel.demo_choice.value == "replace" and demo.entry("eval/dev") is None
+
+
+def test_hold_out_says_why_it_cannot_be_train_and_gives_train_back(demo):
+    panel = DatasetPanel(demo)
+    assert panel.split.value == "train"
+    panel.source.value = "holdout"
+    assert panel.split.value == "eval" and "never train" in panel.split_msg.value
+    panel.split_msg.value = ""
+    panel.split.value = "train"  # a click on "train": refused, with the reason
+    assert panel.split.value == "eval" and "never train" in panel.split_msg.value
+    panel.source.value = "upload"
+    assert panel.split.value == "train" and panel.split_msg.value == ""
+    assert "<b>train</b>" in panel.upload_hint.value
+    upload(panel, "faq.csv", faq_csv(20))
+    assert demo.entry("train/faq") is not None and demo.entry("eval/faq") is None
+
+
+def test_an_unknown_hub_id_is_explained_marked_and_removable(demo, monkeypatch):
+    import datasets
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    app = Workbench(demo, autosave=False, load=False)
+    panel = app.dataset
+    assert "⚠" not in app.tabs.titles[1]
+    panel.source.value = "hub"
+    panel.path.value = "someone/no-such-dataset"
+    panel.add_btn.click()
+    preview = html.unescape(panel.preview.value)
+    assert "Loading" not in preview and "offline" in preview and "someone/no-such-dataset" in preview
+    assert "Remove dataset" in preview and "wb-nofit" in panel.table.value
+    assert app.tabs.titles[1].endswith("⚠")  # the Data tab is marked
+    assert "could not be loaded" in html.unescape(app.header.value)
+    demo.selected = "train/no-such-dataset"
+    assert panel.remove_pick.value == "train/no-such-dataset"  # Remove offers the dataset shown
+    panel.remove_btn.click()  # its held-out part goes with it
+    assert not demo.datasets and not app.tabs.titles[1].endswith("⚠")
+
+
+def test_an_uploaded_workbook_offers_its_sheets(demo, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "notes"
+    book.active.append(["note"])
+    book.active.append(["the pairs are on the next sheet"])
+    sheet = book.create_sheet("pairs")
+    scored = scored_pairs(6)
+    sheet.append(["sentence1", "sentence2", "score"])
+    for row in zip(scored["sentence1"], scored["sentence2"], scored["score"], strict=True):
+        sheet.append(list(row))
+    book.save(tmp_path / "book.xlsx")
+    panel = DatasetPanel(demo)
+    upload(panel, "book.xlsx", (tmp_path / "book.xlsx").read_bytes())
+    assert demo.entry("train/book").spec.source == "excel"
+    assert panel.sheet_pick.layout.display == "" and list(panel.sheet_pick.options) == ["notes", "pairs"]
+    assert panel.sheet_pick.value == "notes" and "note<br>" in panel.preview.value
+    panel.sheet_pick.value = "pairs"
+    assert demo.entry("train/book").spec.sheet == "pairs" and "sentence1<br>" in panel.preview.value
+    assert demo.to_spec().train["book"].sheet == "pairs"
+    # A typed path with a sheet that is not there: the message lists the sheets.
+    panel.source.value = "excel"
+    panel.path.value = str(tmp_path / "book.xlsx")
+    panel.sheet.value = "Pairs"
+    panel.split.value = "test"
+    panel.add_btn.click()
+    assert "its sheets are: notes, pairs" in html.unescape(panel.preview.value)
+
+
+def test_empty_cells_are_counted_once_over_every_row(tmp_path):
+    n = 80
+    scored = scored_pairs(n)
+    scored["sentence1"][10] = ""  # in the first 50 rows the trainer preview prepares
+    scored["sentence1"][60] = None  # and one beyond them
+    session = Session(background=False, output_dir=str(tmp_path / "run"), auto_output=False)
+    session.add_dataset("train", "sts", dict_spec(scored))
+    panel = ColumnsPanel(session)
+    assert "'sentence1' in 2 rows" in panel.empty_note.value
+    view = html.unescape(panel.trainer_view.value)
+    assert "missing or empty in 2 rows (row indexes 10, 60" in view
