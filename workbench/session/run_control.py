@@ -35,6 +35,7 @@ from ..errors import WorkbenchError
 from ..spec import RunSpec
 from .heavy import warm_up
 from .paths import new_output_dir
+from .validity import check_fields
 from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text, sentence
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class RunController:
     def check(self) -> RunSpec:
         """The RunSpec to run, after the checks that need no model (raises WorkbenchError with ``where``)."""
         s = self.session
+        check_fields(s)  # a value a field shows as invalid never reaches a run
         spec = s.to_spec()
         if not spec.train:
             raise WorkbenchError(

@@ -19,7 +19,6 @@ Derived facts (which losses fit, which fixes apply, which evaluators fit) are co
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -39,8 +38,6 @@ from .loading import DataCache
 from .paths import new_output_dir, workbench_home
 from .run_control import RunController
 from .wording import STATUSES, error_text, panel_for
-
-log = logging.getLogger("workbench.state")
 
 
 class Session(T.HasTraits):
@@ -67,6 +64,9 @@ class Session(T.HasTraits):
     output_dir = T.Unicode("")
     auto_output = T.Bool(True)  # pick a fresh runs/<timestamp> folder at every Start
     errors = T.Dict()  # panel name -> message shown in that panel
+    invalid = (
+        T.Dict()
+    )  # field key ("args.learning_rate") -> message: a value typed that cannot run; blocks Start
     # ---- data loading (loader thread) ----
     loading = T.Dict()  # data key -> True while loading
     data_errors = T.Dict()  # data key -> message
@@ -94,6 +94,7 @@ class Session(T.HasTraits):
         if not self.output_dir:
             self.output_dir = new_output_dir()
         self.observe(self._autosave, names=list(config.CONFIG_TRAITS))
+        self.observe(self._fresh_folder, names=["auto_output"])
 
     # ---- construction ----------------------------------------------------------------------------------------
 
@@ -121,6 +122,7 @@ class Session(T.HasTraits):
                 setattr(self, name, value)
             self.auto_output = False
             self.errors = {}
+            self.invalid = {}  # every field now shows the spec's values
 
     def to_config(self) -> dict:
         """The run configuration as a mapping (the RunSpec/config-file schema)."""
@@ -142,8 +144,12 @@ class Session(T.HasTraits):
         """Apply a config file (JSON or YAML) and load its datasets in the background."""
         from ..spec import load_config
 
-        self.apply_spec(load_config(path))
+        self.apply_spec(config.checked_spec(load_config(path)))
         self.load_all()
+
+    def _fresh_folder(self, change) -> None:
+        """Ticking "New folder for every run" shows the fresh folder the next run will use."""
+        self.output_dir = new_output_dir() if change["new"] else self.output_dir
 
     def _autosave(self, change=None) -> None:
         if self.autosave is not None:
