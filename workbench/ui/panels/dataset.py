@@ -11,7 +11,7 @@ from ...data import DEMO_DATASETS, demo_path
 from ...errors import WorkbenchError
 from ...session import data_key
 from ...spec import DatasetSpec
-from ..widgets import Panel, esc, hint, html_table, section, short
+from ..widgets import Panel, esc, hide_count, hint, html_table, section, short
 
 SOURCES = (
     ("Built-in demo data", "demo"),
@@ -153,6 +153,7 @@ class DatasetPanel(Panel):
             layout=widgets.Layout(width="200px"),
         )
         self.upload.add_class("wb-upload")
+        hide_count(self.upload)  # its label only, never "(0)"
         self.upload_hint = hint(
             "CSV, TSV, JSON, JSON Lines, Parquet, Arrow/Feather or SQLite. It is added as soon "
             "as it is uploaded."
