@@ -58,6 +58,13 @@ CSS = """
 .wb-app .wb-runbar .wb-status { margin: 0 0 0 10px; }
 .wb-app .wb-blocked { color: #a4000f; font-size: 13px; line-height: 1.3; }
 .wb-app .wb-tabs { min-width: 0; }
+/* Six tab titles fit in the 560 px the tabs get at 1024 px (a long title shrinks last, with an ellipsis). */
+.wb-app .wb-tabs .lm-TabBar-tab { flex: 0 1 auto; min-width: 0; padding: 0 8px; font-size: 13px; }
+/* A box that clips or scrolls makes a sticky child stick inside it (never in view): the app's own box and the
+   output area around it (Voila, JupyterLab) must not; the page's scroller is then what the bar sticks to. */
+.wb-app.widget-box, .wb-app { overflow: visible !important; }
+.jp-OutputArea:has(.wb-runbar), .jp-OutputArea-child:has(.wb-runbar), .jp-OutputArea-output:has(.wb-runbar) {
+  overflow: visible !important; }
 </style>
 """
 

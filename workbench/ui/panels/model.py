@@ -7,7 +7,7 @@ import ipywidgets as widgets
 
 from ... import catalog as C
 from ...errors import WorkbenchError
-from ...session import error_text, field_message
+from ...session import error_text, field_message, sentence
 from ...spec import POOLING_MODES
 from ..widgets import Panel, esc, field_msg, hint, html_table, section
 
@@ -240,7 +240,7 @@ class ModelPanel(Panel):
 
     def _refresh(self):
         s = self.session
-        self.type_help.value = f'<div class="wb-hint">{esc(C.kind(s.model_type).use)}</div>'
+        self.type_help.value = f'<div class="wb-hint">{esc(sentence(C.kind(s.model_type).use))}</div>'
         models = C.base_models_for(s.model_type)
         self.base.options = [m.name for m in models]
         rows = [(m.name + (" (packaged)" if m.packaged else ""), m.size, m.score, m.note) for m in models]
