@@ -513,7 +513,9 @@ def test_check_args_rejects_unknown_name_with_the_nearest():
         "'learning_rat' is not a training argument of SentenceTransformerTrainingArguments"
         in info.value.message
     )
-    assert info.value.fix == "did you mean 'learning_rate'?"
+    assert info.value.fix.startswith("did you mean 'learning_rate'?")
+    others = info.value.fix.partition("Other close names: ")[2]  # the nearest few, not just one
+    assert others and all(name.strip(" '.") in C.arg_fields() for name in others.split(","))
     assert info.value.where == "args.learning_rat"
 
 

@@ -178,7 +178,7 @@ def test_errors_are_routed_to_the_panel_they_belong_to(tmp_path):
     assert panel_for(None) == "train" and panel_for("output_dir") == "train"
     session = make_session(tmp_path)
     assert session.report(WorkbenchError("bad rate", fix="use 2e-5", where="args.learning_rate")) == "args"
-    assert session.errors["args"] == "bad rate Fix: use 2e-5"
+    assert session.errors["args"] == "Bad rate Fix: Use 2e-5"  # shown as sentences
     session.report(KeyError("x\ny"), "columns")
     assert (
         session.errors["columns"].startswith("Something went wrong (KeyError")

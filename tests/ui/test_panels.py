@@ -132,7 +132,7 @@ def test_dataset_panel_adds_previews_and_removes(session):
     panel.source.value = "csv"
     panel.path.value = ""
     panel.add_btn.click()
-    assert "no path" in session.errors["dataset"] and "no path" in panel.error_box.value
+    assert "No path" in session.errors["dataset"] and "No path" in panel.error_box.value
     panel.remove_pick.value = "train/pairs_train"
     panel.remove_btn.click()
     assert session.entry("train/pairs_train") is None and "dataset" not in session.errors
@@ -364,7 +364,7 @@ def test_args_panel_generated_validated_and_bound(session):
     panel.adv_name.value = "dataloader_num_wrkers"
     panel.adv_value.value = "2"
     panel.adv_set.click()
-    assert "did you mean 'dataloader_num_workers'" in html.unescape(panel.adv_msg.value)
+    assert "Did you mean 'dataloader_num_workers'" in html.unescape(panel.adv_msg.value)
     panel.adv_name.value = "dataloader_num_workers"
     panel.adv_set.click()
     assert session.args["dataloader_num_workers"] == 2 and "dataloader_num_workers" in panel.adv_list.value
@@ -407,7 +407,7 @@ def test_evaluators_panel_ticks_fitting_evaluators_and_offers_real_metric_names(
         sim.value
         and not sim.disabled
         and tri.disabled
-        and "needs 3 text columns" in panel.reasons[("TripletEvaluator", "eval/dev")].value
+        and "Needs 3 text columns" in panel.reasons[("TripletEvaluator", "eval/dev")].value
     )
     assert [v for _, v in panel.best.options] == ["__default__", "eval_dev_spearman_cosine"]
     panel.best.value = "eval_dev_spearman_cosine"

@@ -139,6 +139,7 @@ from .params import (
     value_code,
 )
 from .training_args import (
+    ARG_LABELS,
     AT_LEAST_ONE,
     CURATED_ARG_NAMES,
     CURATED_ARGS,
@@ -146,16 +147,21 @@ from .training_args import (
     MORE_THAN_ZERO,
     NOT_NEGATIVE,
     ArgField,
+    ArgLabel,
     arg_fields,
+    arg_label,
     check_args,
     coerce_args,
+    nearest_names,
     range_problem,
     training_args_class,
 )
 
 __all__ = [
+    "ARG_LABELS",
     "AT_LEAST_ONE",
     "ArgField",
+    "ArgLabel",
     "BASE_MODELS",
     "BATCH_DIST",
     "BaseModel",
@@ -262,6 +268,7 @@ __all__ = [
     "USE_DEFAULT",
     "all_loss_keys",
     "arg_fields",
+    "arg_label",
     "base_models_for",
     "build_value",
     "check_args",
@@ -279,6 +286,7 @@ __all__ = [
     "loss_param_kind",
     "losses_for",
     "param_kind",
+    "nearest_names",
     "range_problem",
     "resolve_evaluator",
     "resolve_loss",

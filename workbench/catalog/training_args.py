@@ -12,7 +12,7 @@ import importlib
 import math
 from dataclasses import dataclass
 
-from ..errors import WorkbenchError, nearest
+from ..errors import WorkbenchError
 from .kinds import DENSE
 from .kinds import kind as model_kind
 from .params import coerce_value
@@ -34,6 +34,72 @@ CURATED_ARGS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # fmt: on
 CURATED_ARG_NAMES = tuple(name for _, names in CURATED_ARGS for name in names)
+
+
+@dataclass(frozen=True)
+class ArgLabel:
+    """How the app names a curated training argument for people who do not code (the raw name is the tooltip
+    and the Advanced view).
+
+    Attributes:
+        label: The plain name ("Learning rate").
+        example: A valid value, said in messages ("enter a number such as 2e-5"); empty when the field is a list
+            of choices.
+        basic: Shown in the plain view; the others only in Advanced (or when they hold a value).
+    """
+
+    label: str
+    example: str = ""
+    basic: bool = False
+
+
+# One entry per curated argument (a test asserts they agree with CURATED_ARGS).
+# fmt: off
+ARG_LABELS: dict[str, ArgLabel] = {
+    "num_train_epochs": ArgLabel("Passes over the data", "1", basic=True),
+    "max_steps": ArgLabel("Stop after this many steps", "500", basic=True),
+    "learning_rate": ArgLabel("Learning rate", "2e-5", basic=True),
+    "lr_scheduler_type": ArgLabel("How the learning rate changes"),
+    "warmup_ratio": ArgLabel("Warm-up (share of the run)", "0.1", basic=True),
+    "warmup_steps": ArgLabel("Warm-up steps", "100"),
+    "weight_decay": ArgLabel("Weight decay", "0.01"),
+    "seed": ArgLabel("Random seed", "42", basic=True),
+    "per_device_train_batch_size": ArgLabel("Examples per step", "16", basic=True),
+    "per_device_eval_batch_size": ArgLabel("Examples per step when measuring", "32"),
+    "auto_find_batch_size": ArgLabel("Smaller steps if memory runs out"),
+    "gradient_accumulation_steps": ArgLabel("Steps added up per update", "1"),
+    "gradient_checkpointing": ArgLabel("Save memory (slower)"),
+    "eval_accumulation_steps": ArgLabel("Measuring steps held at once", "1"),
+    "batch_sampler": ArgLabel("How examples are grouped into steps", basic=True),
+    "multi_dataset_batch_sampler": ArgLabel("How several datasets take turns"),
+    "prompts": ArgLabel("Prompts put before the texts", '"query: "'),
+    "fp16": ArgLabel("Half precision (fp16)", basic=True),
+    "bf16": ArgLabel("Half precision (bf16)", basic=True),
+    "optim": ArgLabel("Optimizer"),
+    "eval_strategy": ArgLabel("When to measure during training", basic=True),
+    "eval_steps": ArgLabel("Measure every … steps", "100"),
+    "save_strategy": ArgLabel("When to save checkpoints"),
+    "save_steps": ArgLabel("Save every … steps", "500"),
+    "save_total_limit": ArgLabel("Checkpoints to keep", "2"),
+    "load_best_model_at_end": ArgLabel("Keep the best checkpoint at the end"),
+    "metric_for_best_model": ArgLabel("Best checkpoint by (metric)"),
+    "logging_steps": ArgLabel("Log the loss every … steps", "10"),
+    "report_to": ArgLabel("Send the logs to", "none"),
+    "run_name": ArgLabel("Run name", "my-run"),
+    "log_level": ArgLabel("How much the trainer logs"),
+    "push_to_hub": ArgLabel("Upload to the Hub after training"),
+    "hub_model_id": ArgLabel("Hub repository", "your-name/my-model"),
+    "hub_strategy": ArgLabel("When to upload to the Hub"),
+    "hub_private_repo": ArgLabel("Private Hub repository"),
+}
+# fmt: on
+
+
+def arg_label(name: str) -> ArgLabel:
+    """The plain name of a training argument (its raw name when it is not curated)."""
+    return ARG_LABELS.get(name) or ArgLabel(name)
+
+
 # Arguments the workbench manages itself (never shown as a form field).
 MANAGED_ARGS = (
     "output_dir",
@@ -172,8 +238,15 @@ def coerce_args(args: dict, model_type: str = DENSE) -> dict:
     return out
 
 
+def nearest_names(name: str, candidates, n: int = 3) -> list[str]:
+    """Up to ``n`` valid names closest to ``name`` (best first), for "did you mean" messages."""
+    import difflib
+
+    return difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.5)
+
+
 def check_args(args: dict, model_type: str = DENSE) -> None:
-    """Reject unknown training-argument names, naming the nearest valid one."""
+    """Reject unknown training-argument names, naming the nearest valid ones."""
     fields_ = arg_fields(model_type)
     for name in args:
         if name in MANAGED_ARGS:
@@ -184,11 +257,12 @@ def check_args(args: dict, model_type: str = DENSE) -> None:
                 where=f"args.{name}",
             )
         if name not in fields_:
-            guess = nearest(name, fields_)
+            guesses = nearest_names(name, fields_)
             raise WorkbenchError(
                 f"'{name}' is not a training argument of {training_args_class(model_type).__name__}.",
-                fix=f"did you mean '{guess}'?"
-                if guess
+                fix=f"did you mean '{guesses[0]}'?"
+                + (f" Other close names: {', '.join(repr(g) for g in guesses[1:])}." if guesses[1:] else "")
+                if guesses
                 else "see the TrainingArguments documentation for valid names.",
                 where=f"args.{name}",
             )

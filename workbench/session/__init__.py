@@ -1,6 +1,6 @@
 """The Session: the app's observable state (state), composed of its data cache (loading) and run controller
 (run_control); actions on models and scripts (actions), the config round trip (config), folders (paths),
-wording (wording), dataset entries (datasets) and heavy imports (heavy)."""
+wording (wording), fields that cannot run (validity), dataset entries (datasets) and heavy imports (heavy)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from .config import (
     CONFIG_TRAITS,
     ConfigTraits,
     autosave,
+    checked_spec,
     config_of,
     save_config,
     traits_of,
@@ -68,6 +69,14 @@ from .run_control import (
 from .state import (
     Session,
 )
+from .validity import (
+    OUTPUT_KEY,
+    check_fields,
+    clear_invalid,
+    field_message,
+    mark_invalid,
+    output_problem,
+)
 from .wording import (
     ACTIVE,
     ENDED,
@@ -75,6 +84,7 @@ from .wording import (
     STATUSES,
     STOPPED_EARLY,
     STOPPING,
+    TAB_NAMES,
     describe,
     error_text,
     panel_for,
@@ -98,6 +108,7 @@ __all__ = [
     "ENDED",
     "HEAVY_LOCK",
     "LoadingHost",
+    "OUTPUT_KEY",
     "PANELS",
     "PROPOSED_FRACTION",
     "RunController",
@@ -105,12 +116,16 @@ __all__ = [
     "STATUSES",
     "STOPPED_EARLY",
     "STOPPING",
+    "TAB_NAMES",
     "Session",
     "SessionActions",
     "SessionBridge",
     "autosave",
     "autosave_path",
+    "check_fields",
+    "checked_spec",
     "check_push",
+    "clear_invalid",
     "config_of",
     "copy_destination",
     "copy_model",
@@ -120,10 +135,13 @@ __all__ = [
     "describe",
     "describe_data",
     "error_text",
+    "field_message",
     "held_out_rows",
     "is_demo",
     "new_entry",
+    "mark_invalid",
     "new_output_dir",
+    "output_problem",
     "panel_for",
     "push_model",
     "removed_keys",

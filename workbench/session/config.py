@@ -72,6 +72,22 @@ def traits_of(spec: RunSpec) -> dict[str, Any]:
     }
 
 
+def checked_spec(spec: RunSpec) -> RunSpec:
+    """A loaded RunSpec with its training arguments checked now (names, types, ranges), so that a config naming
+    an unknown argument is refused when it is loaded, not at Start.
+
+    Raises:
+        WorkbenchError: naming the argument and the nearest valid names.
+    """
+    if not spec.args:
+        return spec  # nothing to check: no need to import the library's argument classes
+    from dataclasses import replace
+
+    from .. import catalog as C
+
+    return replace(spec, args=C.coerce_args(spec.args, spec.model.type))
+
+
 def config_of(traits: ConfigTraits) -> dict:
     """The run configuration as a mapping (the RunSpec/config-file schema)."""
     model: dict = {"type": traits.model_type, "name_or_path": traits.model_name or "default"}

@@ -43,6 +43,7 @@ from ..spec import RunSpec
 from .follow import RunFollower
 from .heavy import warm_up
 from .paths import new_output_dir, runs_dir
+from .validity import check_fields
 from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text, sentence
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class RunController:
     def check(self, overwrite: bool = False) -> RunSpec:
         """The RunSpec to run, after the checks that need no model (raises WorkbenchError with ``where``)."""
         s = self.session
+        check_fields(s)  # a value a field shows as invalid never reaches a run
         spec = s.to_spec()
         if not spec.train:
             raise WorkbenchError(
@@ -313,6 +315,45 @@ class RunController:
     def _on_event(self, event) -> None:
         """Apply one run event (a RunEvent, or its dict form) as the Runner's listener would, in this thread."""
         SessionBridge(self.session).handle(event if isinstance(event, RunEvent) else event_from_dict(event))
+
+
+class RunMethods:
+    """The Session's run methods, each handed to its RunController (``self.control``)."""
+
+    runner = property(
+        lambda self: self.control.runner, doc="The Runner of the last thread-backend run, or None."
+    )
+    running = property(
+        lambda self: self.control.running, doc="Whether a run is loading, measuring, training…"
+    )
+
+    def check(self) -> RunSpec:
+        """The RunSpec to run, after the checks that need no model (raises WorkbenchError with ``where``)."""
+        return self.control.check()
+
+    def start(self, overwrite: bool = False):
+        """Start a run of the current configuration (see :meth:`.RunController.start`)."""
+        return self.control.start(overwrite=overwrite)
+
+    def stop(self) -> None:
+        """Ask the run to stop after the current step; the model trained so far is saved, with a checkpoint."""
+        self.control.stop()
+
+    def resume(self, run_dir: str | Path | None = None):
+        """Continue a stopped or failed run in its folder (see :meth:`.RunController.resume`)."""
+        return self.control.resume(run_dir)
+
+    def attach(self, run_dir: str | Path) -> None:
+        """Show a run of the runs folder, following it while it runs (see :meth:`.RunController.attach`)."""
+        self.control.attach(run_dir)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the current run to end; True when it has."""
+        return self.control.wait(timeout)
+
+    def _on_event(self, event: dict) -> None:
+        """Apply one run event (a RunEvent or its dict), as the Runner's listener does in the WORKER thread."""
+        self.control._on_event(event)
 
 
 class SessionBridge(RunListener):

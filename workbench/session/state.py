@@ -18,7 +18,6 @@ Derived facts (which losses fit, which fixes apply, which evaluators fit) are co
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -36,13 +35,11 @@ from . import actions, config
 from .datasets import DatasetEntry, DemoChoice, data_key, demo_entries, new_entry, removed_keys, unique_name
 from .loading import DataCache
 from .paths import new_output_dir, workbench_home
-from .run_control import RunController
+from .run_control import RunController, RunMethods
 from .wording import STATUSES, error_text, panel_for
 
-log = logging.getLogger("workbench.state")
 
-
-class Session(T.HasTraits):
+class Session(RunMethods, T.HasTraits):
     """The state of one workbench: what to train (config traits) and what the current run is doing (run traits).
 
     Args:
@@ -67,6 +64,9 @@ class Session(T.HasTraits):
     output_dir = T.Unicode("")
     auto_output = T.Bool(True)  # pick a fresh runs/<timestamp> folder at every Start
     errors = T.Dict()  # panel name -> message shown in that panel
+    invalid = (
+        T.Dict()
+    )  # field key ("args.learning_rate") -> message: a value typed that cannot run; blocks Start
     # ---- data loading (loader thread) ----
     loading = T.Dict()  # data key -> True while loading
     data_errors = T.Dict()  # data key -> message
@@ -96,6 +96,7 @@ class Session(T.HasTraits):
         if not self.output_dir:
             self.output_dir = new_output_dir()
         self.observe(self._autosave, names=list(config.CONFIG_TRAITS))
+        self.observe(self._fresh_folder, names=["auto_output"])
 
     # ---- construction ----------------------------------------------------------------------------------------
 
@@ -123,6 +124,7 @@ class Session(T.HasTraits):
                 setattr(self, name, value)
             self.auto_output = False
             self.errors = {}
+            self.invalid = {}  # every field now shows the spec's values
         self.demo.reset()
 
     def to_config(self) -> dict:
@@ -145,8 +147,12 @@ class Session(T.HasTraits):
         """Apply a config file (JSON or YAML) and load its datasets in the background."""
         from ..spec import load_config
 
-        self.apply_spec(load_config(path))
+        self.apply_spec(config.checked_spec(load_config(path)))
         self.load_all()
+
+    def _fresh_folder(self, change) -> None:
+        """Ticking "New folder for every run" shows the fresh folder the next run will use."""
+        self.output_dir = new_output_dir() if change["new"] else self.output_dir
 
     def _autosave(self, change=None) -> None:
         if self.autosave is not None:
@@ -392,40 +398,3 @@ class Session(T.HasTraits):
     def suggested_evaluators(self) -> tuple[EvaluatorChoice, ...]:
         found = (self._fitting_evaluator(e.key) for e in self.datasets if e.split != "train")
         return tuple(choice for choice in found if choice is not None)
-
-    # ---- running: the RunController in .run_control (check, start, stop, resume, attach, wait, events) -------
-
-    runner = property(
-        lambda self: self.control.runner, doc="The Runner of the last thread-backend run, or None."
-    )
-    running = property(
-        lambda self: self.control.running, doc="Whether a run is loading, measuring, training…"
-    )
-
-    def check(self) -> RunSpec:
-        """The RunSpec to run, after the checks that need no model (raises WorkbenchError with ``where``)."""
-        return self.control.check()
-
-    def start(self, overwrite: bool = False):
-        """Start a run of the current configuration (see :meth:`.RunController.start`)."""
-        return self.control.start(overwrite=overwrite)
-
-    def stop(self) -> None:
-        """Ask the run to stop after the current step; the model trained so far is saved, with a checkpoint."""
-        self.control.stop()
-
-    def resume(self, run_dir: str | Path | None = None):
-        """Continue a stopped or failed run in its folder (see :meth:`.RunController.resume`)."""
-        return self.control.resume(run_dir)
-
-    def attach(self, run_dir: str | Path) -> None:
-        """Show a run of the runs folder, following it while it runs (see :meth:`.RunController.attach`)."""
-        self.control.attach(run_dir)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the current run to end; True when it has."""
-        return self.control.wait(timeout)
-
-    def _on_event(self, event: dict) -> None:
-        """Apply one run event (a RunEvent or its dict), as the Runner's listener does in the WORKER thread."""
-        self.control._on_event(event)

@@ -10,6 +10,16 @@ STATUSES = tuple(status.value for status in RunStatus)
 ACTIVE = tuple(status.value for status in RunStatus if status.active)
 ENDED = tuple(status.value for status in RunStatus if status.ended)
 PANELS = ("model", "dataset", "columns", "loss", "args", "evaluators", "train")
+# The name of each panel's tab, as a person sees it (messages that send them there).
+TAB_NAMES = {
+    "model": "Model",
+    "dataset": "Data",
+    "columns": "Columns",
+    "loss": "Loss",
+    "args": "Training settings",
+    "evaluators": "Evaluators",
+    "train": "Train",
+}
 # What a run in each status is doing: the one wording of the app's status line, its log and the CLI.
 _DOING = {
     RunStatus.IDLE: "ready. Press Start to train",
@@ -52,12 +62,19 @@ def panel_for(where: str | None, default: str = "train") -> str:
     head = where.split(".")[0].split("[")[0]
     if head == "datasets":
         return "columns" if where.rpartition(".")[2] in MAPPING_FIELDS else "dataset"
-    return {"model": "model", "loss": "loss", "args": "args", "evaluators": "evaluators"}.get(head, default)
+    panels = {
+        "model": "model",
+        "loss": "loss",
+        "args": "args",
+        "evaluators": "evaluators",
+        "output_dir": "train",
+    }
+    return panels.get(head, default)
 
 
 def error_text(exc: BaseException) -> str:
     """One line a person can read: a WorkbenchError's message and fix, or the first line of anything else."""
     if isinstance(exc, WorkbenchError):
-        return exc.message + (f" Fix: {exc.fix}" if exc.fix else "")
+        return sentence(exc.message) + (f" Fix: {sentence(exc.fix)}" if exc.fix else "")
     first = (str(exc).strip().splitlines() or [""])[0]
     return f"Something went wrong ({type(exc).__name__}{': ' + first if first else ''})."

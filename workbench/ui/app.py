@@ -14,10 +14,21 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..session import Session, autosave_path, data_key, error_text, runs_dir, workbench_home
+from ..errors import WorkbenchError
+from ..session import (
+    TAB_NAMES,
+    Session,
+    autosave_path,
+    checked_spec,
+    data_key,
+    error_text,
+    panel_for,
+    runs_dir,
+    workbench_home,
+)
 from ..spec import RunSpec
 from .panels import ArgsPanel, ColumnsPanel, DatasetPanel, EvaluatorsPanel, LossPanel, ModelPanel, TrainPanel
-from .widgets import CSS, esc, hint
+from .widgets import CSS, esc, hide_count, hint
 
 TOUR = (
     "<b>1</b> pick a model → <b>2</b> add data → <b>3</b> map the columns → <b>4</b> choose a loss → "
@@ -70,14 +81,17 @@ class Workbench(widgets.VBox):
         self.evaluators = EvaluatorsPanel(session)
         self.train = TrainPanel(session, plot_interval=plot_interval)
         self.config_panels = [self.model, self.dataset, self.columns, self.loss, self.args, self.evaluators]
+        # Side by side down to 1024 px wide (560 + 380 + the gap fit in the page); narrower, the run column wraps
+        # below while the run bar keeps Start, Stop and the status in view.
         self.tabs = widgets.Tab(
-            children=self.config_panels, layout=widgets.Layout(flex="3 1 620px", min_width="0")
+            children=self.config_panels, layout=widgets.Layout(flex="1 1 560px", min_width="0")
         )
         self.tabs.add_class("wb-tabs")
         self._titles()
         self.tabs.observe(self._tab_opened, "selected_index")
-        session.observe(self._titles, ["errors", "data_errors", "datasets"])
-        self.train.layout = widgets.Layout(flex="2 1 440px", min_width="0", padding="0 0 0 12px")
+        session.observe(self._titles, names=["errors", "invalid", "data_errors", "datasets"])
+        self.train.layout = widgets.Layout(flex="0 1 380px", min_width="0", padding="0 0 0 12px")
+        self.runbar = self._run_bar()
         self.toolbar = self._toolbar()
         header = self.header = widgets.HTML()
         self._header()
@@ -86,7 +100,7 @@ class Workbench(widgets.VBox):
             [self.tabs, self.train],
             layout=widgets.Layout(flex_flow="row wrap", width="100%", align_items="flex-start"),
         )
-        self.children = (widgets.HTML(CSS), header, self.toolbar, body)
+        self.children = (widgets.HTML(CSS), self.runbar, header, self.toolbar, body)
         self.add_class("wb-app")
         if load:
             # A thread-backend run needs sentence-transformers in this kernel: import it while the person reads.
@@ -102,7 +116,7 @@ class Workbench(widgets.VBox):
             from ..spec import load_config
 
             try:
-                return Session.from_spec(load_config(path))
+                return Session.from_spec(checked_spec(load_config(path)))
             except Exception as exc:  # noqa: BLE001 - fall back to the demo, and say why
                 session = Session.default()
                 session.report(f"The config file {path} could not be used: {error_text(exc)}", "train")
@@ -117,11 +131,54 @@ class Workbench(widgets.VBox):
             f"{esc(self.session.data_summary())}</div></div>"
         )
 
+    def _run_bar(self) -> widgets.Widget:
+        """Start, Stop and the status line, taken out of the Train panel into a bar that stays at the top of the
+        page (css ``wb-runbar``: sticky), with a line saying which field blocks Start."""
+        t = self.train
+        moved = (t.start, t.stop, t.runs.resume, t.runs.overwrite, t.status)
+        # The Train panel lays them out itself: take them out of it, so they show once, in the bar.
+        t.children = tuple(
+            c
+            for c in t.children
+            if c not in moved and not (isinstance(c, widgets.Box) and set(c.children) <= set(moved))
+        )
+        self.blocked = widgets.HTML()
+        self.blocked.add_class("wb-blocked")
+        self.session.observe(self._blocked, "invalid")
+        self._blocked()
+        bar = widgets.VBox(
+            [
+                widgets.HBox(
+                    [t.start, t.stop, t.runs.resume, t.runs.overwrite, t.status],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                self.blocked,
+            ]
+        )
+        bar.add_class("wb-runbar")
+        return bar
+
+    def _blocked(self, change=None):
+        """Which field blocks Start (the first, in tab order), and in which tab."""
+        invalid = self.session.invalid
+        if not invalid:
+            self.blocked.value = ""
+            return
+        order = {p.name: i for i, p in enumerate(self.config_panels)}
+        key = min(invalid, key=lambda k: (order.get(panel_for(k), len(order)), k))
+        more = len(invalid) - 1
+        self.blocked.value = (
+            f"<span data-field='{esc(key)}'>Start is blocked until this is fixed "
+            f"({TAB_NAMES[panel_for(key)]} tab): {esc(invalid[key])}"
+            + (f" And {more} more field{'s' if more > 1 else ''}." if more else "")
+            + "</span>"
+        )
+
     def _titles(self, change=None):
         s = self.session
-        marked = set(s.errors) | (
-            {"dataset"} if any(data_key(e.spec) in s.data_errors for e in s.datasets) else set()
-        )
+        marked = set(s.errors) | {panel_for(k) for k in s.invalid}
+        if any(data_key(e.spec) in s.data_errors for e in s.datasets):
+            marked.add("dataset")
         self.tabs.titles = tuple(
             f"{i + 1} · {p.title}" + (" ⚠" if p.name in marked else "")
             for i, p in enumerate(self.config_panels)
@@ -145,11 +202,13 @@ class Workbench(widgets.VBox):
         )
         self.save_btn = widgets.Button(description="Save settings", layout=widgets.Layout(width="130px"))
         self.load_btn = widgets.Button(description="Load settings", layout=widgets.Layout(width="130px"))
-        self.open_file = widgets.FileUpload(
-            accept=".json,.yaml,.yml",
-            multiple=False,
-            description="Open a settings file…",
-            layout=widgets.Layout(width="190px"),
+        self.open_file = hide_count(
+            widgets.FileUpload(
+                accept=".json,.yaml,.yml",
+                multiple=False,
+                description="Open a settings file…",
+                layout=widgets.Layout(width="190px"),
+            )
         )
         self.restore_btn = widgets.Button(
             description="Restore last session",
@@ -228,7 +287,7 @@ class Workbench(widgets.VBox):
     def restore_last(self) -> None:
         """Apply the configuration autosaved by the previous session."""
         if not self.last_session:
-            raise ValueError("there is no earlier session to restore.")
+            raise WorkbenchError("There is no earlier session to restore.")
         spec = RunSpec.from_dict(json.loads(self.last_session))
         self.session.apply_spec(spec)
         # A folder the app picked itself (runs/<date-time>) gets a fresh one at the next Start.

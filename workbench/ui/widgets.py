@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import ipywidgets as widgets
 
 from .. import catalog as C
-from ..session import ACTIVE, Session
+from ..session import ACTIVE, Session, field_message, mark_invalid
 
 CSS = """
 <style>
@@ -41,6 +41,30 @@ CSS = """
 .wb-app .wb-status { font-size: 15px; }
 .wb-app .wb-panel { padding: 6px 4px; }
 .wb-app .wb-card { border: 1px solid #dde; border-radius: 6px; padding: 8px 12px; background: #fff; }
+.wb-app .wb-invalid input, .wb-app input.wb-invalid, .wb-app .wb-invalid select {
+  border-color: #d93025 !important; background: #fdecea; }
+.wb-app .wb-hint code, .wb-app .wb-help code { background: #f1f3f5; padding: 0 3px; border-radius: 3px;
+  font-size: 12px; }
+.wb-app .wb-help { color: #555; font-size: 12.5px; line-height: 1.35; white-space: normal; }
+.wb-app .wb-arg-name { font-weight: 600; }
+.wb-app .wb-arg-raw { color: #666; font-size: 12px; }
+/* FileUpload writes "description (count)" as its text: show only its label (the tooltip), never "(0)". */
+.wb-app .widget-upload.wb-nocount { font-size: 0 !important; }
+.wb-app .widget-upload.wb-nocount > i { display: none; }
+.wb-app .widget-upload.wb-nocount::after { content: attr(title); font-size: 13px; }
+/* Start, Stop and the status stay in view while the page scrolls (1024x768 included). */
+.wb-app .wb-runbar { position: sticky; top: 0; z-index: 20; background: #fff; border-bottom: 1px solid #dde;
+  padding: 4px 0; box-shadow: 0 2px 4px rgba(0, 0, 0, 0.06); }
+.wb-app .wb-runbar .wb-status { margin: 0 0 0 10px; }
+.wb-app .wb-blocked { color: #a4000f; font-size: 13px; line-height: 1.3; }
+.wb-app .wb-tabs { min-width: 0; }
+/* Six tab titles fit in the 560 px the tabs get at 1024 px (a long title shrinks last, with an ellipsis). */
+.wb-app .wb-tabs .lm-TabBar-tab { flex: 0 1 auto; min-width: 0; padding: 0 8px; font-size: 13px; }
+/* A box that clips or scrolls makes a sticky child stick inside it (never in view): the app's own box and the
+   output area around it (Voila, JupyterLab) must not; the page's scroller is then what the bar sticks to. */
+.wb-app.widget-box, .wb-app { overflow: visible !important; }
+.jp-OutputArea:has(.wb-runbar), .jp-OutputArea-child:has(.wb-runbar), .jp-OutputArea-output:has(.wb-runbar) {
+  overflow: visible !important; }
 </style>
 """
 
@@ -84,6 +108,33 @@ def hint(text: str) -> widgets.HTML:
 
 def section(text: str) -> widgets.HTML:
     return widgets.HTML(f'<div class="wb-section">{esc(text)}</div>')
+
+
+def help_html(text: str) -> str:
+    """Help text for a person: escaped, whole (never cut), `code` in backticks shown as code."""
+    parts = " ".join(str(text).split()).split("`")
+    # Odd pieces were between backticks; an unpaired backtick stays as it is.
+    if len(parts) % 2 == 0:
+        parts[-2:] = ["`".join(parts[-2:])]
+    return "".join(f"<code>{esc(p)}</code>" if i % 2 else esc(p) for i, p in enumerate(parts))
+
+
+INVALID = "wb-invalid"
+
+
+def show_invalid(widget: widgets.Widget, invalid: bool) -> None:
+    """Give a field the css class ``wb-invalid`` while it holds a value that cannot run."""
+    if invalid:
+        widget.add_class(INVALID)
+    else:
+        widget.remove_class(INVALID)
+
+
+def hide_count(upload: widgets.FileUpload) -> widgets.FileUpload:
+    """A FileUpload that shows its description without the "(0)" count of files it holds (see the CSS)."""
+    upload.tooltip = upload.tooltip or upload.description
+    upload.add_class("wb-nocount")
+    return upload
 
 
 def field_msg(text: str = "", ok: bool = False) -> str:
@@ -145,10 +196,13 @@ class Panel(widgets.VBox):
         self.session = session
         self.error_box = ErrorBox()
         self.lockable: list[widgets.Widget] = []
+        # Fields this panel checks: key in session.invalid -> (its widget, what puts the stored value back).
+        self.checked: dict[str, tuple[widgets.Widget, Callable[[], None]]] = {}
         self.add_class("wb-panel")
         self.add_class(f"wb-panel-{self.name}")
         session.observe(self._on_errors, "errors")
         session.observe(self._on_status, "status")
+        session.observe(self._on_invalid, "invalid")
 
     def finish(self, children: Sequence[widgets.Widget]) -> None:
         self.children = (self.error_box, *children)
@@ -174,6 +228,23 @@ class Panel(widgets.VBox):
     def ok(self) -> None:
         self.session.clear_error(self.name)
 
+    def check(self, key: str, widget: widgets.Widget, reset: Callable[[], None]) -> None:
+        """Register a field whose bad values are marked (:meth:`mark`) under ``key`` in ``session.invalid``;
+        ``reset`` shows the stored value again when the mark is dropped from outside (a loaded config)."""
+        self.checked[key] = (widget, reset)
+
+    def mark(self, key: str, message: str | None) -> None:
+        """Mark a checked field invalid with ``message`` naming it (None: valid again): css class ``wb-invalid``,
+        and ``session.invalid`` (Start is refused while any field is marked)."""
+        show_invalid(self.checked[key][0], bool(message))
+        mark_invalid(self.session, key, message)
+
+    def _on_invalid(self, change=None) -> None:
+        for key, (widget, reset) in list(self.checked.items()):
+            if key not in self.session.invalid and INVALID in widget._dom_classes:
+                reset()  # may mark it again (a loaded value that is not valid either)
+                show_invalid(widget, key in self.session.invalid)
+
     def _on_errors(self, change=None) -> None:
         self.error_box.show(self.session.errors.get(self.name, ""))
 
@@ -193,16 +264,30 @@ def set_off(widget: widgets.Widget, off: bool, busy: bool = False) -> None:
 
 
 class ParamForm(widgets.VBox):
-    """Widgets for a tuple of catalog ParamSpecs; ``on_change(values)`` gets only the values set by the person.
+    """Widgets for a tuple of catalog ParamSpecs; ``on_change(values)`` gets only the values set by the person,
+    and only while every field holds a valid value.
 
-    Empty text boxes mean "use the default" (shown as placeholder).
+    Empty text boxes mean "use the default" (shown as placeholder). With a ``session`` and a ``key`` (e.g.
+    ``"loss.params"``) a field holding a bad value is marked in ``session.invalid`` as ``"<key>.<name>"`` (Start
+    is refused until it is fixed) and carries the css class ``wb-invalid``.
     """
 
-    def __init__(self, params, values: dict, on_change: Callable[[dict], None], **kwargs):
+    def __init__(
+        self,
+        params,
+        values: dict,
+        on_change: Callable[[dict], None],
+        *,
+        session: Session | None = None,
+        key: str = "",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.params = [p for p in params]
         self.values = dict(values or {})
         self.on_change = on_change
+        self.session = session
+        self.key = key
         self.inputs: dict[str, widgets.Widget] = {}
         self.msgs: dict[str, widgets.HTML] = {}
         rows = []
@@ -215,28 +300,38 @@ class ParamForm(widgets.VBox):
             w.observe(self._changed, "value")
             self.inputs[p.name] = w
             self.msgs[p.name] = widgets.HTML()
-            rows.append(widgets.HBox([w, self.msgs[p.name]]))
+            rows.append(widgets.HBox([w, self.msgs[p.name]], layout=widgets.Layout(flex_flow="row wrap")))
             if p.help:
                 w.layout.width = "420px"
         self.children = rows
 
     def _changed(self, change=None) -> None:
-        values = {}
+        values, bad = {}, False
         for p in self.params:
             w = self.inputs.get(p.name)
             if w is None:
                 continue
-            self.msgs[p.name].value = ""
             kind = C.param_kind(p.kind)
             try:
                 value = kind.read(w)
-            except ValueError:
-                self.msgs[p.name].value = field_msg(f"needs {kind.what}")
-                return
+            except ValueError as exc:
+                problem = str(exc) if str(exc).startswith(("needs", "give")) else f"needs {kind.what}"
+                self._mark(p.name, field_message(p.name, problem, w.value))
+                bad = True
+                continue
+            self._mark(p.name, None)
             if value is not None:
                 values[p.name] = value
+        if bad:
+            return
         self.values = values
         self.on_change(values)
+
+    def _mark(self, name: str, message: str | None) -> None:
+        self.msgs[name].value = field_msg(message or "")
+        show_invalid(self.inputs[name], bool(message))
+        if self.session is not None and self.key:
+            mark_invalid(self.session, f"{self.key}.{name}", message)
 
     def set_disabled(self, disabled: bool) -> None:
         for w in self.inputs.values():

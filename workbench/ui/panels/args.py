@@ -14,7 +14,8 @@ import ipywidgets as widgets
 from ... import catalog as C
 from ... import rules
 from ...errors import WorkbenchError
-from ..widgets import DEFAULT, Panel, esc, field_msg, hint, section
+from ...session import error_text, field_message
+from ..widgets import DEFAULT, INVALID, Panel, esc, field_msg, help_html, hint, section
 
 ON_OFF = (("on", True), ("off", False))
 
@@ -29,7 +30,8 @@ def parse_arg(field: C.ArgField, text: str):
 
 
 class ArgsPanel(Panel):
-    """Training arguments: curated fields up front, anything else under "Advanced"."""
+    """Training arguments by their plain names ("Learning rate"); the Advanced view adds their raw names, the rest
+    of the curated fields and any other argument."""
 
     name = "args"
     title = "Training settings"
@@ -40,6 +42,8 @@ class ArgsPanel(Panel):
         self.fields: dict[str, C.ArgField] = {}
         self.inputs: dict[str, widgets.Widget] = {}
         self.msgs: dict[str, widgets.HTML] = {}
+        self.labels: dict[str, widgets.HTML] = {}
+        self.rows: dict[str, widgets.Widget] = {}
         self.device: dict | None = None
         self._syncing = False
         self.device_info = widgets.HTML()
@@ -71,8 +75,16 @@ class ArgsPanel(Panel):
                 )
             ]
         )
-        self.advanced.set_title(0, "Advanced: any other training argument")
+        self.advanced.set_title(0, "Any other training argument")
         self.advanced.selected_index = None
+        self.show_all = widgets.ToggleButton(
+            value=False,
+            description="Advanced: every setting, by its name",
+            tooltip="Show every curated setting with its TrainingArguments name, and any other argument.",
+            layout=widgets.Layout(width="300px"),
+        )
+        self.show_all.add_class("wb-advanced")
+        self.show_all.observe(self.guard(self._view_changed), "value")
         self.adv_set.on_click(self.guard(self._adv_set))
         self.adv_remove.on_click(self.guard(self._adv_remove))
         session.observe(self.guard(self._args_changed), names=["args"])
@@ -86,12 +98,14 @@ class ArgsPanel(Panel):
                 hint(
                     "Leave a box empty to use the recommended value shown in grey. Hover a name for its meaning."
                 ),
+                self.show_all,
                 self.device_info,
                 self.form,
                 self.advanced,
             ]
         )
         self._render_advanced()
+        self._view_changed()
 
     # ---- building the form (UI thread) ----
 
@@ -122,14 +136,17 @@ class ArgsPanel(Panel):
             )
         ).value
         rows: list[widgets.Widget] = []
-        self.inputs, self.msgs = {}, {}
+        self.inputs, self.msgs, self.labels, self.rows = {}, {}, {}, {}
+        self.checked = {}
         for group, names in C.CURATED_ARGS:
-            rows.append(section(group))
+            heading = section(group)
+            rows.append(heading)
             for name in names:
                 field = self.fields.get(name)
                 if field is None:
                     continue
                 rows.append(self._row(field))
+            self.rows[group] = heading
         self.form.children = rows
         self.adv_name.options = sorted(
             n for n in self.fields if n not in C.CURATED_ARG_NAMES and n not in C.MANAGED_ARGS
@@ -146,13 +163,12 @@ class ArgsPanel(Panel):
         self._args_changed()
         self.refresh_placeholders()
         self._on_status()
+        self._view_changed()
 
     def _row(self, field: C.ArgField) -> widgets.Widget:
         tip = " ".join(field.help.split())
-        label = widgets.HTML(
-            f"<span title='{esc(tip)}' style='cursor:help'><code>{esc(field.name)}</code></span>",
-            layout=widgets.Layout(flex="0 0 250px", width="250px"),
-        )
+        label = widgets.HTML(layout=widgets.Layout(flex="0 0 230px", width="230px"))
+        self.labels[field.name] = label
         if field.type == "bool":
             w = widgets.Dropdown(
                 options=[("default", DEFAULT), *ON_OFF],
@@ -167,7 +183,7 @@ class ArgsPanel(Panel):
             )
         else:
             w = widgets.Text(layout=widgets.Layout(flex="0 0 220px", width="220px"), continuous_update=True)
-        w.tooltip = tip
+        w.tooltip = f"{field.name}: {tip}" if tip else field.name
         w.add_class(f"wb-arg-{field.name}")
         if field.name in ("fp16", "bf16") and self.device is not None and not self.device.get(field.name):
             w._wb_no_hw = True  # not disabled: a loaded config's "on" must be visible and switchable off
@@ -177,13 +193,43 @@ class ArgsPanel(Panel):
             w.options = [(f"off ({why})", DEFAULT), (f"on — cannot train here ({why}): choose off", True)]
         w.observe(self.guard(lambda change, f=field: self._edited(f)), "value")
         self.inputs[field.name] = w
-        msg = widgets.HTML(
-            f"<span class='wb-hint' title='{esc(tip)}'>{esc(tip[:110])}"
-            f"{'…' if len(tip) > 110 else ''}</span>",
-            layout=widgets.Layout(flex="1 1 auto", width="auto"),
-        )
+        self.check(f"args.{field.name}", w, lambda name=field.name: self._sync_field(name))
+        msg = widgets.HTML(self._help(field), layout=widgets.Layout(flex="1 1 240px", min_width="200px"))
         self.msgs[field.name] = msg
-        return widgets.HBox([label, w, msg])
+        row = widgets.HBox(
+            [label, w, msg], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start")
+        )
+        self.rows[field.name] = row
+        return row
+
+    def _label_html(self, field: C.ArgField) -> str:
+        """The field's plain name (its raw name in the tooltip; beside it too in the Advanced view)."""
+        tip = " ".join(field.help.split())
+        plain = C.arg_label(field.name).label
+        raw = f"<br><code class='wb-arg-raw'>{esc(field.name)}</code>" if self.show_all.value else ""
+        return (
+            f"<span class='wb-arg-name' title='{esc(field.name)}: {esc(tip)}' style='cursor:help'>"
+            f"{esc(plain)}</span>{raw}"
+        )
+
+    def _view_changed(self, change=None) -> None:
+        """The plain view shows the basic settings (and any holding a value); Advanced shows them all, named."""
+        advanced = self.show_all.value
+        args, invalid = self.session.args, self.session.invalid
+        extra = any(k not in C.CURATED_ARG_NAMES for k in args)
+        self.advanced.layout.display = "" if advanced or extra else "none"
+        shown_groups = set()
+        for group, names in C.CURATED_ARGS:
+            for name in names:
+                if name not in self.inputs:
+                    continue
+                self.labels[name].value = self._label_html(self.fields[name])
+                show = advanced or C.arg_label(name).basic or name in args or f"args.{name}" in invalid
+                self.rows[name].layout.display = "" if show else "none"
+                if show:
+                    shown_groups.add(group)
+            if group in self.rows:
+                self.rows[group].layout.display = "" if group in shown_groups else "none"
 
     def _type_changed(self, change=None):
         if self.built_for is not None:
@@ -192,10 +238,21 @@ class ArgsPanel(Panel):
     # ---- widget -> session ----
 
     def _help(self, field: C.ArgField) -> str:
-        tip = " ".join(field.help.split())
-        return (
-            f"<span class='wb-hint' title='{esc(tip)}'>{esc(tip[:110])}{'…' if len(tip) > 110 else ''}</span>"
-        )
+        """The library's help for the field, whole, with its `code` shown as code."""
+        return f"<div class='wb-help'>{help_html(field.help)}</div>"
+
+    def _problem(self, field: C.ArgField, text: str) -> tuple[object, str | None]:
+        """(the value typed, None) or (None, a sentence naming the field, what it holds and what it needs)."""
+        plain = C.arg_label(field.name)
+        what = C.param_kind(field.type).what
+        try:
+            value = parse_arg(field, text)
+            C.check_args({field.name: value}, self.session.model_type)
+        except ValueError as exc:
+            return None, field_message(field.name, str(exc), text, plain.label, what, plain.example)
+        except WorkbenchError as exc:
+            return None, f"{plain.label} ({field.name}): {error_text(exc)}"
+        return value, None
 
     def _edited(self, field: C.ArgField) -> None:
         if self._syncing:
@@ -215,20 +272,13 @@ class ArgsPanel(Panel):
                     self._syncing = False
                 return
         else:
-            text = w.value
-            if not text.strip():
-                value = None
-            else:
-                try:
-                    value = parse_arg(field, text)
-                    C.check_args({field.name: value}, self.session.model_type)
-                except ValueError as exc:
-                    msg.value = field_msg(str(exc))
-                    return
-                except WorkbenchError as exc:
-                    msg.value = field_msg(exc.message + (f" {exc.fix}" if exc.fix else ""))
-                    return
+            value, problem = (None, None) if not w.value.strip() else self._problem(field, w.value)
+            if problem:
+                msg.value = field_msg(problem)
+                self.mark(f"args.{field.name}", problem)
+                return
         msg.value = self._help(field)
+        self.mark(f"args.{field.name}", None)
         if value is None:
             args.pop(field.name, None)
         else:
@@ -246,7 +296,7 @@ class ArgsPanel(Panel):
         if not name:
             return
         if name in self.inputs:
-            self.adv_msg.value = field_msg(f"{name} is in the form above: set it there.")
+            self.adv_msg.value = field_msg(f"The setting '{name}' is in the form above: set it there.")
             return
         try:
             C.check_args({name: None}, self.session.model_type)
@@ -255,10 +305,10 @@ class ArgsPanel(Panel):
             if value is not None:
                 C.check_args({name: value}, self.session.model_type)
         except ValueError as exc:
-            self.adv_msg.value = field_msg(f"{name} {exc}")
+            self.adv_msg.value = field_msg(f"The setting '{name}' {exc}.")
             return
         except WorkbenchError as exc:
-            self.adv_msg.value = field_msg(exc.message + (f" {exc.fix}" if exc.fix else ""))
+            self.adv_msg.value = field_msg(error_text(exc))
             return
         args = dict(self.session.args)
         if value is None:
@@ -266,7 +316,7 @@ class ArgsPanel(Panel):
         else:
             args[name] = value
         self.session.args = args
-        self.adv_msg.value = field_msg(f"{name} set.", ok=True)
+        self.adv_msg.value = field_msg(f"The setting '{name}' is set.", ok=True)
 
     def _adv_remove(self, button=None):
         name = self.adv_remove_pick.value
@@ -279,24 +329,36 @@ class ArgsPanel(Panel):
         self._render_advanced()
         if self._syncing:
             return
-        args = self.session.args
+        old = change["old"] if change else {}
+        for name in self.inputs:
+            # A box holding a bad value keeps it (and its mark) until the setting itself changes.
+            if f"args.{name}" in self.session.invalid and old.get(name) == self.session.args.get(name):
+                continue
+            self._sync_field(name)
+        self._view_changed()
+
+    def _sync_field(self, name: str) -> None:
+        """Show the stored value of one field (valid: its mark goes)."""
+        value, w = self.session.args.get(name), self.inputs[name]
+        marked = INVALID in w._dom_classes or f"args.{name}" in self.session.invalid
         self._syncing = True
         try:
-            for name, w in self.inputs.items():
-                value = args.get(name)
-                if isinstance(w, widgets.Dropdown):
-                    values = [v for _, v in w.options]
-                    w.value = value if value is not None and value in values else DEFAULT
-                else:
-                    shown = (
-                        ""
-                        if value is None
-                        else (json.dumps(value) if isinstance(value, (list, dict)) else str(value))
-                    )
-                    if w.value.strip() != shown:
-                        w.value = shown
+            if isinstance(w, widgets.Dropdown):
+                values = [v for _, v in w.options]
+                w.value = value if value is not None and value in values else DEFAULT
+            else:
+                shown = (
+                    ""
+                    if value is None
+                    else (json.dumps(value) if isinstance(value, (list, dict)) else str(value))
+                )
+                if w.value.strip() != shown:
+                    w.value = shown
         finally:
             self._syncing = False
+        if marked:
+            self.msgs[name].value = self._help(self.fields[name])
+            self.mark(f"args.{name}", None)
 
     def _render_advanced(self):
         extra = {k: v for k, v in self.session.args.items() if k not in C.CURATED_ARG_NAMES}

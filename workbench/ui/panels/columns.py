@@ -24,6 +24,8 @@ class ColumnsPanel(Panel):
     def __init__(self, session, **kwargs):
         super().__init__(session, **kwargs)
         self._syncing = False
+        # Dataset key -> (label, rescale range) while "(no label)" is chosen: the range comes back with the label.
+        self._kept_ranges: dict[str, tuple] = {}
         self._build_inputs()
         self._build_label()
         self._build_checks()
@@ -238,6 +240,10 @@ class ColumnsPanel(Panel):
             changes["columns"] = tuple(c for c in inputs if c != new)
         if not new:
             changes["label_range"] = None
+            if label and rng is not None:  # kept, for when this label comes back
+                self._kept_ranges[self.key] = (label, rng)
+        elif rng is None and self._kept_ranges.get(self.key, (None,))[0] == new:
+            changes["label_range"] = self._kept_ranges.pop(self.key)[1]
         self._write(**changes)
 
     def _range_changed(self, change=None):

@@ -14,7 +14,7 @@ from ...data import DEMO_DATASETS
 from ...errors import WorkbenchError
 from ...session import data_key
 from ...spec import DatasetSpec
-from ..widgets import Panel, esc, hint, section
+from ..widgets import Panel, esc, hide_count, hint, section
 from .dataset_view import datasets_html, form_spec, preview_html, rows_text
 
 SOURCES = (
@@ -155,6 +155,7 @@ class DatasetPanel(Panel):
             layout=widgets.Layout(width="200px"),
         )
         self.upload.add_class("wb-upload")
+        hide_count(self.upload)  # its label only, never "(0)"
         self.upload_hint = hint("")
 
     def _build_add_form(self):

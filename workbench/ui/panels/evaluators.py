@@ -9,6 +9,7 @@ from ... import catalog as C
 from ... import rules
 from ...errors import WorkbenchError
 from ...rules import evaluator_name, evaluator_source
+from ...session import sentence
 from ...spec import EvaluatorChoice
 from ..widgets import DEFAULT, Panel, esc, hint, section, set_off
 
@@ -89,7 +90,7 @@ class EvaluatorsPanel(Panel):
         rows: list[widgets.Widget] = []
         evaluators = [ev for ev in C.evaluators_for(s.model_type) if ev.needs != C.E_NONE]
         for entry in entries:
-            rows.append(section(f"{entry.split} set '{entry.name}'"))
+            rows.append(section(sentence(f"{entry.split} set '{entry.name}'")))
             for ev in evaluators:
                 key = (ev.name, entry.key)
                 box = widgets.Checkbox(
@@ -175,13 +176,13 @@ class EvaluatorsPanel(Panel):
                     shape, fits, why = None, False, exc.message
                 else:
                     fits, why = (
-                        rules.evaluator_fits(spec, shape) if shape is not None else (False, "loading…")
+                        rules.evaluator_fits(spec, shape) if shape is not None else (False, "Loading…")
                     )
                 if shape is None and s.dataset(ds_key) is None:
-                    fits, why = False, "waiting for the data to load"
+                    fits, why = False, "Waiting for the data to load."
                 self.reasons[
                     (ev_name, ds_key)
-                ].value = f"<span class='wb-hint {'wb-ok' if fits else ''}'>{esc(why)}</span>"
+                ].value = f"<span class='wb-hint {'wb-ok' if fits else ''}'>{esc(sentence(why))}</span>"
                 set_off(box, not fits and not box.value, busy)
             files = [e for e in s.evaluators if not e.dataset and e.queries]
             self.from_files.value = "".join(

@@ -8,7 +8,7 @@ import ipywidgets as widgets
 from ... import catalog as C
 from ... import rules
 from ...errors import WorkbenchError
-from ...session import error_text
+from ...session import clear_invalid, error_text
 from ...spec import LossChoice
 from ..widgets import Panel, ParamForm, esc, hint, section
 
@@ -209,6 +209,7 @@ class LossPanel(Panel):
         s = self.session
         choice = self.current_choice()
         forms_off = s.running
+        clear_invalid(s, "loss.")  # the forms are rebuilt from the loss's (valid) values
         spec = None
         if choice.name not in ("auto", MIXED):
             try:
@@ -216,7 +217,9 @@ class LossPanel(Panel):
             except WorkbenchError as exc:
                 self.fail(exc)
         self.param_form = (
-            ParamForm(spec.params, choice.params, self._params_changed) if spec and spec.params else None
+            ParamForm(spec.params, choice.params, self._params_changed, session=s, key="loss.params")
+            if spec and spec.params
+            else None
         )
         self.params_box.children = (
             [section(f"{spec.name} settings (empty = default)"), self.param_form] if self.param_form else []
@@ -229,14 +232,24 @@ class LossPanel(Panel):
             self._syncing = False
         mod = C.get_loss(self.modifier.value, C.DENSE) if self.modifier.value else None
         self.modifier_form = (
-            ParamForm(mod.params, (choice.modifier or {}).get("params", {}), self._modifier_params)
+            ParamForm(
+                mod.params,
+                (choice.modifier or {}).get("params", {}),
+                self._modifier_params,
+                session=s,
+                key="loss.modifier.params",
+            )
             if mod
             else None
         )
         self.modifier_box.children = [self.modifier_form] if self.modifier_form else []
         wrap = C.get_loss(self.wrapper.value, C.SPARSE)
         self.wrapper_form = ParamForm(
-            wrap.params, (choice.wrapper or {}).get("params", {}), self._wrapper_params
+            wrap.params,
+            (choice.wrapper or {}).get("params", {}),
+            self._wrapper_params,
+            session=s if s.model_type == C.SPARSE else None,  # shown for sparse models only
+            key="loss.wrapper.params",
         )
         self.wrapper_box.children = [self.wrapper_form]
         for form in (self.param_form, self.modifier_form, self.wrapper_form):

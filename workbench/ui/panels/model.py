@@ -7,10 +7,12 @@ import ipywidgets as widgets
 
 from ... import catalog as C
 from ...errors import WorkbenchError
+from ...session import error_text, field_message, sentence
 from ...spec import POOLING_MODES
 from ..widgets import Panel, esc, field_msg, hint, html_table, section
 
 STYLE = {"description_width": "150px"}
+MAX_LEN = "model.max_seq_length"  # its key in session.invalid
 
 
 def _wide() -> widgets.Layout:
@@ -79,6 +81,7 @@ class ModelPanel(Panel):
             tooltip="Longer texts are cut to this many tokens; shorter is faster.",
         )
         self.max_len_msg = widgets.HTML()
+        self.check(MAX_LEN, self.max_len, self._show_max_len)
 
     def _build_scratch(self):
         """The from-scratch options: the checkbox and the pooling it needs."""
@@ -169,7 +172,7 @@ class ModelPanel(Panel):
         try:
             self.session.actions.check_model(name)
         except Exception as exc:  # noqa: BLE001 - shown beside the field, and the value is still taken
-            self.base_msg.value = field_msg(getattr(exc, "message", str(exc)))
+            self.base_msg.value = field_msg(error_text(exc))
         else:
             self.ok()  # an earlier error about the model (e.g. from Start) no longer holds
         self.session.model_name = name
@@ -177,8 +180,8 @@ class ModelPanel(Panel):
 
     def _max_len_changed(self, change):
         text = change["new"].strip()
-        self.max_len_msg.value = ""
         if not text:
+            self._max_len_problem(None)
             self.session.max_seq_length = None
             return
         try:
@@ -186,16 +189,26 @@ class ModelPanel(Panel):
             if value < 1:
                 raise ValueError
         except ValueError:
-            self.max_len_msg.value = field_msg(
-                "needs a positive whole number, e.g. 128 (empty: the model's own)"
-            )
+            problem = "needs a positive whole number, e.g. 128 (empty: the model's own)"
+            self._max_len_problem(field_message("max_seq_length", problem, text, "Max sequence length"))
             return
         try:
             self.session.actions.check_max_seq_length(value)
         except WorkbenchError as exc:
-            self.max_len_msg.value = field_msg(f"{exc.message} {exc.fix}")
+            self._max_len_problem(f"Max sequence length (max_seq_length): {error_text(exc)}")
             return
+        self._max_len_problem(None)
         self.session.max_seq_length = value
+
+    def _max_len_problem(self, message: str | None) -> None:
+        self.max_len_msg.value = field_msg(message or "")
+        self.mark(MAX_LEN, message)
+
+    def _show_max_len(self) -> None:
+        """The stored max sequence length in its box (after a loaded config drops the box's mark)."""
+        s = self.session
+        self.max_len.value = "" if s.max_seq_length is None else str(s.max_seq_length)
+        self.max_len_msg.value = ""
 
     def _card_changed(self, change=None):
         card = {
@@ -227,7 +240,7 @@ class ModelPanel(Panel):
 
     def _refresh(self):
         s = self.session
-        self.type_help.value = f'<div class="wb-hint">{esc(C.kind(s.model_type).use)}</div>'
+        self.type_help.value = f'<div class="wb-hint">{esc(sentence(C.kind(s.model_type).use))}</div>'
         models = C.base_models_for(s.model_type)
         self.base.options = [m.name for m in models]
         rows = [(m.name + (" (packaged)" if m.packaged else ""), m.size, m.score, m.note) for m in models]

@@ -80,7 +80,8 @@ class TrainPanel(Panel):
         self.log_view.add_class("wb-logbox")
 
     def _build_output(self):
-        """Where the model goes: the output folder, or a new folder per run."""
+        """Where the model goes: the output folder (checked as it is typed: a folder that cannot be made blocks
+        Start), or a new folder per run."""
         self.output = widgets.Text(
             value=self.session.output_dir,
             description="Output folder",
@@ -88,6 +89,16 @@ class TrainPanel(Panel):
             layout=widgets.Layout(width="100%"),
             continuous_update=False,
         )
+        from ...session import OUTPUT_KEY
+
+        self.output.add_class("wb-output-dir")
+        self.output_msg = widgets.HTML()
+
+        def show_stored():  # a loaded config dropped the box's mark: show (and check) the stored folder
+            self.output.value = self.session.output_dir
+            self._output_changed({"new": self.session.output_dir})
+
+        self.check(OUTPUT_KEY, self.output, show_stored)
         self.auto_output = widgets.Checkbox(
             value=self.session.auto_output,
             indent=False,
@@ -220,8 +231,14 @@ class TrainPanel(Panel):
         self.status.value = self._status_html("stopping", STOPPING + "…")
 
     def _output_changed(self, change):
+        from ...session import OUTPUT_KEY, output_problem
+
         value = change["new"].strip()
-        if value and value != self.session.output_dir:
+        problem = output_problem(value)
+        self.output_msg.value = f"<span class='wb-error'>{esc(problem)}</span>" if problem else ""
+        self.output.tooltip = problem or "Where the trained model, its checkpoints and logs are written."
+        self.mark(OUTPUT_KEY, problem)
+        if value and not problem and value != self.session.output_dir:
             self.session.output_dir = value
             self.session.auto_output = False
 
