@@ -84,7 +84,7 @@ def test_default_path_trains_and_saves_the_model(app, app_home):
     plot.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
     first = plot.get_attribute("src")
     _wait_status(page, "training", RUN_TIMEOUT_MS)
-    page.locator(".widget-html", has_text=re.compile(r"step ([3-9]|\d\d) of \d+")).first.wait_for(
+    page.locator(".widget-html", has_text=re.compile(r"[Ss]tep ([3-9]|\d\d) of \d+")).first.wait_for(
         timeout=RUN_TIMEOUT_MS
     )
     now = plot.get_attribute("src")
@@ -144,7 +144,7 @@ def test_stop_mid_run_saves_the_model(app, app_home, tiny_model):
     wait_text(page, ".wb-datasets", "ready", 120_000)
     page.locator("button.wb-start").click()
     _wait_status(page, "training", RUN_TIMEOUT_MS)
-    page.locator(".widget-html", has_text=re.compile(r"step [1-9]\d* of 100000")).first.wait_for(
+    page.locator(".widget-html", has_text=re.compile(r"[Ss]tep [1-9]\d* of 100000")).first.wait_for(
         timeout=120_000
     )
     shot(page, "05-running-before-stop")

@@ -73,7 +73,7 @@ def test_a_reload_mid_run_shows_the_run_and_stop_and_resume_work_from_the_new_pa
         assert (
             page.locator("button.wb-stop").is_enabled() and not page.locator("button.wb-start").is_enabled()
         )
-        page.locator(".widget-html", has_text=re.compile(r"step [1-9]\d* of 100000")).first.wait_for()
+        page.locator(".widget-html", has_text=re.compile(r"[Ss]tep [1-9]\d* of 100000")).first.wait_for()
         shot(page, "20-reloaded-mid-run")
 
         page.locator("button.wb-stop").click()
@@ -89,7 +89,7 @@ def test_a_reload_mid_run_shows_the_run_and_stop_and_resume_work_from_the_new_pa
         resume.wait_for(state="visible")
         resume.click()
         _wait_status(page, "training", RUN_TIMEOUT_MS)
-        later = re.compile(r"step (\d+) of 100000")
+        later = re.compile(r"[Ss]tep (\d+) of 100000")
         progress = page.locator(".widget-html", has_text=later).first
         progress.wait_for()
         assert int(later.search(progress.inner_text()).group(1)) > stopped.step

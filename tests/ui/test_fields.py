@@ -189,7 +189,8 @@ def test_start_stop_and_the_status_sit_in_a_bar_at_the_top(app):
     bar = app.runbar
     assert "wb-runbar" in bar._dom_classes and app.children.index(bar) == 1  # first after the style
     row = bar.children[0]
-    assert list(row.children) == [app.train.start, app.train.stop, app.train.status]
+    t = app.train
+    assert list(row.children) == [t.start, t.stop, t.runs.resume, t.runs.overwrite, t.status]
 
     def inside(box) -> set:
         out = set()

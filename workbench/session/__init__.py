@@ -17,6 +17,9 @@ from .archive import (
     MAX_DOWNLOAD_BYTES,
     model_archive,
 )
+from .bridge import (
+    SessionBridge,
+)
 from .config import (
     CONFIG_TRAITS,
     ConfigTraits,
@@ -63,7 +66,6 @@ from .run_control import (
     BACKEND_ENV,
     BACKENDS,
     RunController,
-    SessionBridge,
     default_backend,
 )
 from .state import (

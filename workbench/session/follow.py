@@ -26,7 +26,7 @@ from ..engine import (
 )
 
 if TYPE_CHECKING:
-    from .run_control import SessionBridge
+    from .bridge import SessionBridge
 
 POLL_S = 0.3  # how often the folder is read
 ALIVE_S = 2.0  # how often the run's process is checked

@@ -24,38 +24,24 @@ from typing import TYPE_CHECKING
 from .. import catalog as C
 from .. import rules
 from ..engine import (
-    BaselineEvent,
-    ErrorEvent,
-    EvalEvent,
-    FinalEvent,
-    LogEvent,
-    NoteEvent,
-    ProgressEvent,
     RunEvent,
-    RunListener,
     RunStatus,
-    SavedEvent,
     StatusEvent,
     event_from_dict,
 )
 from ..errors import WorkbenchError
 from ..spec import RunSpec
+from .bridge import SessionBridge
 from .follow import RunFollower
 from .heavy import warm_up
 from .paths import new_output_dir, runs_dir
 from .validity import check_fields
-from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text, sentence
+from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, sentence
 
 if TYPE_CHECKING:
     from .state import Session
 
 _LOG_LINES = 200
-
-
-def _metrics_line(metrics: dict) -> str:
-    return (
-        ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if isinstance(v, (int, float))) or "(no metrics)"
-    )
 
 
 BACKENDS = ("thread", "process")
@@ -220,6 +206,12 @@ class RunController:
         folder = run_dir or self.session.run_dir
         return read_run(folder) if folder else None
 
+    def forget(self) -> None:
+        """Show no run (the page starts over); every run stays in its folder."""
+        self._cancel_follow()
+        self._reset("")
+        self.session.status = RunStatus.IDLE.value
+
     def _reset(self, run_dir: str) -> None:
         s = self.session
         with s.hold_trait_notifications():
@@ -354,73 +346,3 @@ class RunMethods:
     def _on_event(self, event: dict) -> None:
         """Apply one run event (a RunEvent or its dict), as the Runner's listener does in the WORKER thread."""
         self.control._on_event(event)
-
-
-class SessionBridge(RunListener):
-    """The Runner's listener for a Session: runs in the WORKER thread and only assigns the Session's run traits,
-    replacing container values (traitlets only notices assignment)."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def log_line(self, line: str) -> None:
-        self.session.control.log_line(line)
-
-    def on_status(self, event: StatusEvent) -> None:
-        s, status = self.session, event.status
-        if status is RunStatus.ERROR:
-            s.error = s.error or describe(status)
-            self.log_line(f"Error: {s.error}")
-        elif status is RunStatus.STOPPED and not s.saved_path:
-            self.log_line(STOPPED_EARLY)
-        else:
-            self.log_line(sentence(describe(status)))
-        s.status = status.value
-
-    def on_error(self, event: ErrorEvent) -> None:
-        s = self.session
-        if event.fixable:
-            exc = WorkbenchError(event.message, event.fix, event.where)
-            s.error = error_text(exc)
-            s.report(exc, "train")
-        else:
-            s.error = event.message
-
-    def on_progress(self, event: ProgressEvent) -> None:
-        self.session.progress = event.to_dict()
-
-    def on_log(self, event: LogEvent) -> None:
-        s = self.session
-        s.history = s.history + (event.to_dict(),)
-        if "loss" in event.values:
-            self.log_line(f"step {event.step}: training loss {event.values['loss']:.4g}")
-
-    def on_eval(self, event: EvalEvent) -> None:
-        s = self.session
-        s.history = s.history + (event.to_dict(),)
-        shown = {k: v for k, v in event.metrics.items() if isinstance(v, (int, float))}
-        self.log_line(
-            f"step {event.step}: "
-            + ", ".join(
-                f"{k} {v:.4g}" for k, v in shown.items() if not k.endswith(("_runtime", "per_second"))
-            )
-        )
-
-    def on_baseline(self, event: BaselineEvent) -> None:
-        s = self.session
-        s.primary = dict(event.primary)
-        s.baseline = dict(event.metrics)
-        self.log_line("Before training: " + _metrics_line(s.baseline))
-
-    def on_final(self, event: FinalEvent) -> None:
-        s = self.session
-        s.final = dict(event.metrics)
-        self.log_line("After training: " + _metrics_line(s.final))
-
-    def on_saved(self, event: SavedEvent) -> None:
-        s = self.session
-        s.saved_path = str(event.path)
-        self.log_line(f"Model saved to {s.saved_path}")
-
-    def on_note(self, event: NoteEvent) -> None:
-        self.log_line(str(event.text))

@@ -219,12 +219,29 @@ class Workbench(widgets.VBox):
         self.reset_btn = widgets.Button(
             description="Start over with the demo", layout=widgets.Layout(width="190px")
         )
+        self.reset_btn.add_class("wb-reset")
+        self.reset_yes = widgets.Button(description="Yes, start over", button_style="warning")
+        self.reset_yes.add_class("wb-reset-yes")
+        self.reset_no = widgets.Button(description="Cancel")
+        self.reset_ask = widgets.HBox(
+            [
+                hint(
+                    "Start over with the demo? Your datasets and settings are replaced (the current ones stay "
+                    "available through 'Restore last session'); your runs stay in their folders."
+                ),
+                self.reset_yes,
+                self.reset_no,
+            ],
+            layout=widgets.Layout(display="none", flex_flow="row wrap", align_items="center"),
+        )
         self.toolbar_msg = widgets.HTML()
+        self.reset_yes.on_click(self._guarded(lambda b: self.reset_to_demo()))
+        self.reset_no.on_click(lambda b: setattr(self.reset_ask.layout, "display", "none"))
         self.save_btn.on_click(self._guarded(self.save_settings))
         self.load_btn.on_click(self._guarded(lambda b: self.load_settings(self.config_path.value)))
         self.open_file.observe(self._guarded(self._opened), "value")
         self.restore_btn.on_click(self._guarded(lambda b: self.restore_last()))
-        self.reset_btn.on_click(self._guarded(lambda b: self.reset_to_demo()))
+        self.reset_btn.on_click(lambda b: setattr(self.reset_ask.layout, "display", ""))
         self._locked = [self.load_btn, self.open_file, self.restore_btn, self.reset_btn]
         self.session.observe(self._lock, "status")
         return widgets.VBox(
@@ -237,6 +254,7 @@ class Workbench(widgets.VBox):
                     [self.restore_btn, self.reset_btn, self.toolbar_msg],
                     layout=widgets.Layout(flex_flow="row wrap"),
                 ),
+                self.reset_ask,
             ]
         )
 
@@ -296,8 +314,16 @@ class Workbench(widgets.VBox):
         self.toolbar_msg.value = "<span class='wb-ok'>Restored the last session.</span>"
 
     def reset_to_demo(self) -> None:
+        """The demo configuration and a clean run view; the replaced settings stay restorable."""
+        self.reset_ask.layout.display = "none"
+        self.last_session = json.dumps(self.session.to_config())  # 'Restore last session' brings them back
+        self.session.control.forget()
+        self.train.forget()
         demo = Session.default()
         self.session.apply_spec(demo.to_spec())
         self.session.auto_output = True
         self.session.load_all()
-        self.toolbar_msg.value = hint("Back to the demo settings.").value
+        self._lock()
+        self.toolbar_msg.value = hint(
+            "Back to the demo settings. 'Restore last session' brings back the ones you had."
+        ).value

@@ -216,6 +216,14 @@ class TrainPanel(Panel):
         self.progress.value = 0.0
         self.progress_text.value = ""
 
+    def forget(self) -> None:
+        """Clear the run view, the exported script and the keep-the-model messages (starting over)."""
+        self.reset_view()
+        self.script.value, self.script.layout.display = "", "none"
+        for msg in (self.export_msg, self.copy_msg, self.push_msg, self.runs.download_msg):
+            msg.value = ""
+        self.ok()
+
     def _start(self, button=None):
         self.reset_view()
         self.ok()
@@ -358,7 +366,7 @@ class TrainPanel(Panel):
             self.progress.value = min(1.0, step / total)
         eta = p.get("eta_s")
         self.progress_text.value = (
-            f"<span class='wb-hint'>step {step} of {total} · {_duration(p.get('elapsed_s'))} "
+            f"<span class='wb-hint'>Step {step} of {total} · {_duration(p.get('elapsed_s'))} "
             f"so far{' · about ' + _duration(eta) + ' left' if eta is not None else ''}"
             "</span>"
         )
