@@ -111,6 +111,28 @@ def voila_server(app_home):
         log.close()
 
 
+@pytest.fixture(autouse=True)
+def no_run_left_going(app_home):
+    """After each test, no run of the app's runs folder is still going: a worker left training (a test that failed
+    before its Stop) would take the CPU from the next test and lock its page on that run."""
+    yield
+    from workbench.engine import list_runs, read_run, request_stop
+
+    live = [r for r in list_runs(app_home / "runs") if r.active]
+    for run in live:
+        request_stop(run.path)
+    deadline = time.monotonic() + 120
+    while live and time.monotonic() < deadline:
+        live = [r for r in live if (info := read_run(r.path)) is not None and info.active]
+        time.sleep(0.5)  # other processes' files: nothing to wait on
+    for run in live:
+        if run.pid:
+            try:
+                os.kill(run.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 @pytest.fixture
 def server_kernels(voila_server):
     """A function giving the PIDs of the Voila server's kernels at the moment it is called."""

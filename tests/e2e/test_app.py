@@ -65,6 +65,12 @@ def _wait_status(page, statuses, timeout_ms: int) -> None:
     page.locator(selector).first.wait_for(state="attached", timeout=timeout_ms)
 
 
+def show_every_setting(page) -> None:
+    """The Training settings tab's Advanced view: every curated setting (the plain view shows the basic ones)."""
+    page.locator(".wb-advanced").first.click()
+    page.locator(".wb-arg-eval_steps input").wait_for(state="visible", timeout=30_000)
+
+
 def _run_dirs(home: Path) -> set[Path]:
     runs = home / "runs"
     return set(runs.iterdir()) if runs.is_dir() else set()
@@ -139,6 +145,7 @@ def test_stop_mid_run_saves_the_model(app, app_home, tiny_model):
     steps = page.locator(".wb-arg-max_steps input")
     steps.wait_for(timeout=180_000)
     steps.fill("100000")
+    show_every_setting(page)
     page.locator(".wb-arg-eval_steps input").fill("50000")
     page.locator(".wb-arg-per_device_train_batch_size input").fill("4")
     wait_text(page, ".wb-datasets", "ready", 120_000)

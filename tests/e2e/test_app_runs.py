@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import open_app
-from test_app import RUN_TIMEOUT_MS, _status, _wait_status, open_tab, shot, wait_text
+from test_app import RUN_TIMEOUT_MS, _status, _wait_status, open_tab, shot, show_every_setting, wait_text
 
 from workbench.engine import EventFollower, read_run
 
@@ -27,6 +27,7 @@ def use_tiny_model(page, tiny_model: str, max_steps: int) -> None:
     steps = page.locator(".wb-arg-max_steps input")
     steps.wait_for(timeout=180_000)
     steps.fill(str(max_steps))
+    show_every_setting(page)
     page.locator(".wb-arg-eval_steps input").fill("50000")
     page.locator(".wb-arg-per_device_train_batch_size input").fill("4")
     wait_text(page, ".wb-datasets", "ready", 120_000)

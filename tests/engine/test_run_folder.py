@@ -120,12 +120,14 @@ def test_a_run_whose_process_died_is_a_failure_that_can_resume(tmp_path):
     status = json.loads((run / "status.json").read_text())
     status["pid"] = int(dead.stdout)  # a process that has ended
     (run / "status.json").write_text(json.dumps(status))
-    (run / "config.json").write_text(
-        json.dumps({"model": {"name_or_path": "m"}, "datasets": [{"name": "faq"}]})
-    )
+    config = {
+        "model": {"name_or_path": "m"},
+        "datasets": {"train": {"faq": {"source": "csv", "path": "/d/faq.csv"}}},
+    }
+    (run / "config.json").write_text(json.dumps(config))
     info = read_run(run)
     assert info.status == "error" and info.died and info.checkpoint_step == 5 and info.resumable
-    assert "ended without finishing" in info.error
+    assert "ended without finishing" in info.error and info.data == "faq (faq.csv)"
     assert resume_from(info) is True
     assert [r.name for r in list_runs(tmp_path / "runs")] == ["r1"]
 
@@ -162,3 +164,38 @@ def test_the_follower_reads_whole_lines_only_and_starts_over_on_a_new_file(tmp_p
     replacement.write_text('{"type": "status", "status": "loading"}\n')
     os.replace(replacement, events)
     assert [e.status for e in follower.poll()] == [RunStatus.LOADING]
+
+
+def test_a_reused_pid_is_not_the_run_s_process(tmp_path):
+    folder = RunFolder(tmp_path / "r", backend="process")
+    folder.handle(StatusEvent(RunStatus.TRAINING))
+    folder.close()
+    status = json.loads((tmp_path / "r" / "status.json").read_text())
+    assert status["pid"] == os.getpid() and status["pid_started"] is not None
+    status["pid_started"] -= 1  # this pid, but a process started at another time: the machine restarted
+    (tmp_path / "r" / "status.json").write_text(json.dumps(status))
+    info = read_run(tmp_path / "r")
+    assert info.died and info.status == "error"
+
+
+def test_a_summary_with_an_unknown_status_does_not_break_the_list(tmp_path):
+    run = tmp_path / "runs" / "odd"
+    run.mkdir(parents=True)
+    (run / "summary.json").write_text(json.dumps({"status": "exploded", "baseline": {}, "final": {}}))
+    (listed,) = list_runs(tmp_path / "runs")
+    assert listed.status == "error"
+
+
+def test_the_status_file_is_written_before_the_event_that_ends_the_run(tmp_path):
+    folder = RunFolder(tmp_path / "r")
+    seen = []
+    real = folder._write_event
+
+    def write_event(event):
+        seen.append(json.loads((tmp_path / "r" / "status.json").read_text())["status"])
+        real(event)
+
+    folder._write_event = write_event
+    folder.handle(StatusEvent(RunStatus.FINISHED))
+    folder.close()
+    assert seen == ["finished"]

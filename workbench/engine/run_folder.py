@@ -65,6 +65,15 @@ def read_status(run_dir: str | Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def process_started(pid: int) -> int | None:
+    """When a process started (clock ticks since boot, from /proc): with the pid, it names one process for good
+    (a pid is reused after a restart)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def process_alive(status: dict) -> bool:
     """Whether the process a ``status.json`` names still runs: by its pid on this host, by its heartbeat elsewhere."""
     pid = status.get("pid")
@@ -75,6 +84,9 @@ def process_alive(status: dict) -> bool:
             return False
         except PermissionError:
             return True  # it exists, as another user's process
+        started = status.get("pid_started")
+        if started is not None and process_started(pid) not in (None, started):
+            return False  # the pid now belongs to another process (the machine restarted)
         return not _zombie(pid)
     beat = status.get("heartbeat")
     return isinstance(beat, (int, float)) and time.time() - beat < STALE_S
@@ -107,6 +119,7 @@ class RunFolder(RunListener):
         self.status = {
             "status": RunStatus.LOADING.value,
             "pid": os.getpid(),
+            "pid_started": process_started(os.getpid()),
             "host": socket.gethostname(),
             "backend": backend,
             "started": earlier.get("started", now),
@@ -128,8 +141,9 @@ class RunFolder(RunListener):
     # ---- listener ----
 
     def handle(self, event: RunEvent) -> None:
-        self._write_event(event)
+        # status.json first: a reader that sees an ending in events.jsonl finds status.json already ended.
         super().handle(event)
+        self._write_event(event)
 
     def on_status(self, event: StatusEvent) -> None:
         with self._lock:

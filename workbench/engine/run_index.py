@@ -21,10 +21,15 @@ DIED = "the run's process ended without finishing (stopped by the system, killed
 
 
 def runs_root(root: str | Path | None = None) -> Path:
-    """The folder runs are listed from: ``root``, else ``$WORKBENCH_RUNS``, else ``./runs``."""
+    """Where runs go and are listed from: ``root``, else ``$WORKBENCH_RUNS``, else ``$WORKBENCH_HOME/runs`` when
+    that is set, else ``./runs`` (the app, the CLI and a notebook agree)."""
     if root:
         return Path(root).expanduser()
-    return Path(os.environ.get("WORKBENCH_RUNS") or Path.cwd() / "runs")
+    if os.environ.get("WORKBENCH_RUNS"):
+        return Path(os.environ["WORKBENCH_RUNS"]).expanduser()
+    if os.environ.get("WORKBENCH_HOME"):
+        return Path(os.environ["WORKBENCH_HOME"]).expanduser() / "runs"
+    return Path.cwd() / "runs"
 
 
 def last_checkpoint(run_dir: str | Path) -> tuple[Path, int] | None:
@@ -85,10 +90,12 @@ class RunInfo:
 
     @property
     def resumable(self) -> bool:
-        """Stopped or failed, with something to continue from (a checkpoint), or stopped before training."""
-        if self.status == RunStatus.STOPPED.value:
-            return True
-        return self.status == RunStatus.ERROR.value and self.checkpoint_step is not None
+        """Stopped or failed, with a checkpoint to continue from, or stopped before training (it starts again)."""
+        try:
+            resume_from(self)
+        except ValueError:
+            return False
+        return True
 
     def to_dict(self) -> dict:
         return {**asdict(self), "resumable": self.resumable}
@@ -103,10 +110,13 @@ def _json(path: Path) -> dict:
 
 
 def _describe_data(config: dict) -> str:
+    """The train datasets of a config, by name, with the file each comes from (``faq (faq.csv)``)."""
+    train = (config.get("datasets") or {}).get("train") or {}
     names = []
-    for entry in config.get("datasets") or ():
-        if isinstance(entry, dict) and entry.get("split", "train") == "train":
-            names.append(str(entry.get("name") or entry.get("path") or "?"))
+    for name, entry in train.items() if isinstance(train, dict) else ():
+        path = entry.get("path") if isinstance(entry, dict) else None
+        file = Path(str(path)).name if path else ""
+        names.append(f"{name} ({file})" if file and file != name else str(name))
     return ", ".join(names)
 
 
@@ -125,7 +135,9 @@ def read_run(run_dir: str | Path) -> RunInfo | None:
     except ValueError:
         value = RunStatus.ERROR.value
     # An ended summary of THIS attempt wins over a status.json the process never got to finish writing.
-    if summary.get("status") and (not status or (status.get("ended") and summary.get("status") != value)):
+    if summary.get("status") in {s.value for s in RunStatus if s.ended} and (
+        not status or (status.get("ended") and summary["status"] != value)
+    ):
         value = summary["status"]
     checkpoint = last_checkpoint(run_dir)
     info = RunInfo(
@@ -186,6 +198,8 @@ def resume_from(info: RunInfo) -> bool | None:
         raise ValueError(f"run {info.name} is still going ({info.status}); it can be stopped, not resumed")
     if info.status == RunStatus.FINISHED.value:
         raise ValueError(f"run {info.name} finished; start a new run to train more")
+    if info.status not in (RunStatus.STOPPED.value, RunStatus.ERROR.value):
+        raise ValueError(f"run {info.name} has not run yet")
     if info.checkpoint_step is not None:
         return True
     if info.saved or info.step:

@@ -230,7 +230,8 @@ class Runner:
                 except Exception as exc:  # noqa: BLE001 - never lose a trained model: save, then report
                     outcome = RunStatus.ERROR
                     self._fail(exc, out)
-            if outcome != RunStatus.ERROR and self.should_stop():
+            done = getattr(trainer.state, "global_step", 0) >= getattr(trainer.state, "max_steps", 0) > 0
+            if outcome != RunStatus.ERROR and self.should_stop() and not done:  # a Stop after the last step
                 outcome = RunStatus.STOPPED
             if outcome == RunStatus.ERROR and not getattr(trainer.state, "global_step", 0):
                 self._note(

@@ -23,7 +23,6 @@ RUN_ARTIFACTS = (
     "error.log",
     "events.jsonl",
     "status.json",
-    "STOP",
 )
 
 

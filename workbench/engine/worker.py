@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from ..spec import RunSpec
-from .run_folder import STATUS, WORKER_LOG, read_status, write_json_atomic
+from .run_folder import STATUS, WORKER_LOG, process_started, read_status, write_json_atomic
 
 ATTEMPT_ENV = "WORKBENCH_ATTEMPT_STARTED"  # when the page asked for this attempt (a Stop after it counts)
 
@@ -31,8 +31,9 @@ def start_worker(spec: RunSpec, resume: bool = False, env: dict | None = None) -
     """Start ``spec`` in a worker process; its folder is ``spec.output_dir``.
 
     Args:
-        spec: The run (already checked; its output_dir is the run folder).
-        resume: Continue the stopped or failed run in that folder (``workbench train --resume``).
+        spec: The run (already checked; its output_dir is the run folder). A resumed run's spec says where it
+            resumes from (``resume_from_checkpoint``), so the worker runs it as it is.
+        resume: This attempt continues the run in that folder: its log and its start time are kept.
         env: The worker's environment (default: this process's).
 
     Returns:
@@ -48,7 +49,7 @@ def start_worker(spec: RunSpec, resume: bool = False, env: dict | None = None) -
     worker_env.setdefault("TOKENIZERS_PARALLELISM", "false")
     with open(out / WORKER_LOG, "a" if resume else "w", encoding="utf8") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            worker_command(config, resume),
+            worker_command(config),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -64,6 +65,7 @@ def start_worker(spec: RunSpec, resume: bool = False, env: dict | None = None) -
         {
             "status": "loading",
             "pid": proc.pid,
+            "pid_started": process_started(proc.pid),
             "host": socket.gethostname(),
             "backend": "process",
             "started": earlier.get("started", started),
@@ -83,7 +85,8 @@ def worker_failure(run_dir: str | Path) -> str:
         lines = (Path(run_dir) / WORKER_LOG).read_text(encoding="utf8", errors="replace").splitlines()
     except OSError:
         return ""
-    said = [line.strip() for line in lines if line.startswith(("error:", "fix:"))]
+    said = [line.strip() for line in lines if line.startswith(("error:", "fix:"))][-2:]
     if said:
-        return " ".join(said[-2:])
+        words = [line.split(":", 1)[1].strip() for line in said]
+        return " ".join(w[:1].upper() + w[1:] for w in words)
     return next((line.strip() for line in reversed(lines) if line.strip()), "")

@@ -7,12 +7,14 @@ changes.
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from pathlib import Path
 
 from ..errors import WorkbenchError
 
-MAX_DOWNLOAD_BYTES = 600 * 1024 * 1024  # larger models are better pushed to the Hub or copied on the server
+MAX_DOWNLOAD_BYTES = 300 * 1024 * 1024  # larger models are better pushed to the Hub or copied on the server
 
 
 def model_archive(saved_path: str | Path) -> Path:
@@ -34,9 +36,8 @@ def model_archive(saved_path: str | Path) -> Path:
     target = folder.parent / f"{folder.parent.name}-model.zip"
     newest = max((p.stat().st_mtime for p in files), default=0.0)
     if not target.is_file() or target.stat().st_mtime < newest:
-        tmp = target.with_suffix(".zip.part")
-        made = shutil.make_archive(
-            str(tmp.with_suffix("")), "zip", root_dir=folder.parent, base_dir=folder.name
-        )
+        # A name of its own per writer: two pages downloading at once never write into one file.
+        part = target.with_name(f".{target.stem}.{os.getpid()}.{threading.get_ident()}")
+        made = shutil.make_archive(str(part), "zip", root_dir=folder.parent, base_dir=folder.name)
         Path(made).replace(target)
     return target

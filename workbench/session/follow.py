@@ -10,6 +10,7 @@ resumed; a worker that exits before writing any run events ends as an error with
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -17,9 +18,12 @@ from typing import TYPE_CHECKING
 
 from ..engine import (
     DIED,
+    BaselineEvent,
     ErrorEvent,
     EventFollower,
+    FinalEvent,
     RunStatus,
+    SavedEvent,
     StatusEvent,
     read_run,
     worker_failure,
@@ -30,6 +34,14 @@ if TYPE_CHECKING:
 
 POLL_S = 0.3  # how often the folder is read
 ALIVE_S = 2.0  # how often the run's process is checked
+
+
+def _json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class RunFollower(threading.Thread):
@@ -63,10 +75,10 @@ class RunFollower(threading.Thread):
             while not self._cancel.is_set():
                 if self._feed():
                     return
-                if self._gone():
-                    self._feed()  # what it wrote just before it went
-                    if not self.ended.is_set():
-                        self._end_as_lost()
+                state = self._check()
+                if state is not None:
+                    if not self._feed():  # what it wrote just before it went
+                        self._end_as_lost() if state == "lost" else self._end_from_summary()
                     return
                 self._cancel.wait(POLL_S)
         finally:
@@ -96,16 +108,36 @@ class RunFollower(threading.Thread):
         info = read_run(self.run_dir)
         return info is not None and info.active
 
-    def _gone(self) -> bool:
-        """Whether the process writing the run has ended (checked every ALIVE_S)."""
+    def _check(self) -> str | None:
+        """``"lost"`` once the process writing the run is gone, ``"ended"`` when the folder says the run is over
+        (an older run with no events of its own), else None (checked every ALIVE_S)."""
         if self.proc is not None and self.proc.poll() is not None:
-            return True
+            return "lost"
         now = time.monotonic()
         if now - self._last_check < ALIVE_S:
-            return False
+            return None
         self._last_check = now
         info = read_run(self.run_dir)
-        return info is not None and info.died
+        if info is None or info.active:
+            return None
+        return "lost" if info.died else "ended"
+
+    def _end_from_summary(self) -> None:
+        """Show an ended run whose folder has no events: its summary's metrics and model, and its status."""
+        info = read_run(self.run_dir)
+        summary = _json(self.run_dir / "summary.json")
+        if summary.get("baseline"):
+            self.bridge.handle(
+                BaselineEvent(metrics=summary["baseline"], primary=summary.get("primary_metrics") or {})
+            )
+        if summary.get("model_path"):
+            self.bridge.handle(SavedEvent(str(summary["model_path"])))
+        if summary.get("final"):
+            self.bridge.handle(FinalEvent(metrics=summary["final"]))
+        if info is not None and info.error:
+            self.bridge.handle(ErrorEvent(info.error, kind="RunError"))
+        status = RunStatus(info.status) if info is not None else RunStatus.ERROR
+        self.bridge.handle(StatusEvent(status))
 
     def _end_as_lost(self) -> None:
         info = read_run(self.run_dir)

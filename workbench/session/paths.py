@@ -13,22 +13,29 @@ def workbench_home() -> Path:
 
 
 def runs_dir() -> Path:
-    """Where new runs go: ``$WORKBENCH_RUNS``, else ``$WORKBENCH_HOME/runs`` when set, else ``./runs``."""
-    if os.environ.get("WORKBENCH_RUNS"):
-        return Path(os.environ["WORKBENCH_RUNS"])
-    if os.environ.get("WORKBENCH_HOME"):
-        return Path(os.environ["WORKBENCH_HOME"]) / "runs"
-    return Path.cwd() / "runs"
+    """Where new runs go: ``$WORKBENCH_RUNS``, else ``$WORKBENCH_HOME/runs`` when set, else ``./runs`` (the rule
+    ``workbench runs`` lists by: :func:`workbench.engine.runs_root`)."""
+    from ..engine import runs_root
+
+    return runs_root()
 
 
 def autosave_path() -> Path:
     return workbench_home() / "autosave.json"
 
 
-def new_output_dir() -> str:
-    """A fresh ``runs/<timestamp>`` folder name (not created)."""
+def new_output_dir(create: bool = False) -> str:
+    """A fresh ``runs/<timestamp>`` folder name; with ``create``, the folder is made, so that two pages pressing
+    Start in the same second never share one."""
     base = runs_dir() / time.strftime("%Y%m%d-%H%M%S")
     path, k = base, 2
-    while path.exists():
+    while True:
+        if not create and not path.exists():
+            return str(path)
+        if create:
+            try:
+                path.mkdir(parents=True)
+                return str(path)
+            except FileExistsError:
+                pass
         path, k = Path(f"{base}-{k}"), k + 1
-    return str(path)

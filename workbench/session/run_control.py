@@ -131,7 +131,7 @@ class RunController:
         if self.running:
             raise WorkbenchError("a run is already going.", fix="wait for it to end, or press Stop.")
         if s.auto_output:
-            s.output_dir = new_output_dir()
+            s.output_dir = new_output_dir(create=True)
         spec = self.check(overwrite=overwrite)
         self._reset(spec.output_dir)
         return self._launch(spec)
@@ -162,7 +162,8 @@ class RunController:
             ) from None
         spec = spec.replace(output_dir=str(folder), resume_from_checkpoint=resume, overwrite=resume is None)
         s.apply_spec(spec.replace(resume_from_checkpoint=None, overwrite=False))
-        s.auto_output = False
+        # Start training after this makes a new run (a new folder), as it did before, unless the folder was typed.
+        s.auto_output = folder.parent == runs_dir()
         self._reset(str(folder))
         self._replay(folder)  # the plot continues: the earlier attempt's curve first
         self.log_line(

@@ -22,7 +22,7 @@ TAB_NAMES = {
 }
 # What a run in each status is doing: the one wording of the app's status line, its log and the CLI.
 _DOING = {
-    RunStatus.IDLE: "ready. Press Start to train",
+    RunStatus.IDLE: "ready. Press Start training",
     RunStatus.LOADING: "loading the model and the data",
     RunStatus.BASELINE: "measuring the model before training (baseline)",
     RunStatus.TRAINING: "training: the model is learning from your data",

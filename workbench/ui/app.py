@@ -84,13 +84,13 @@ class Workbench(widgets.VBox):
         # Side by side down to 1024 px wide (560 + 380 + the gap fit in the page); narrower, the run column wraps
         # below while the run bar keeps Start, Stop and the status in view.
         self.tabs = widgets.Tab(
-            children=self.config_panels, layout=widgets.Layout(flex="1 1 560px", min_width="0")
+            children=self.config_panels, layout=widgets.Layout(flex="3 1 560px", min_width="0")
         )
         self.tabs.add_class("wb-tabs")
         self._titles()
         self.tabs.observe(self._tab_opened, "selected_index")
         session.observe(self._titles, names=["errors", "invalid", "data_errors", "datasets"])
-        self.train.layout = widgets.Layout(flex="0 1 380px", min_width="0", padding="0 0 0 12px")
+        self.train.layout = widgets.Layout(flex="2 1 380px", min_width="0", padding="0 0 0 12px")
         self.runbar = self._run_bar()
         self.toolbar = self._toolbar()
         header = self.header = widgets.HTML()
@@ -242,7 +242,7 @@ class Workbench(widgets.VBox):
         self.open_file.observe(self._guarded(self._opened), "value")
         self.restore_btn.on_click(self._guarded(lambda b: self.restore_last()))
         self.reset_btn.on_click(lambda b: setattr(self.reset_ask.layout, "display", ""))
-        self._locked = [self.load_btn, self.open_file, self.restore_btn, self.reset_btn]
+        self._locked = [self.load_btn, self.open_file, self.restore_btn, self.reset_btn, self.reset_yes]
         self.session.observe(self._lock, "status")
         return widgets.VBox(
             [
@@ -316,12 +316,21 @@ class Workbench(widgets.VBox):
     def reset_to_demo(self) -> None:
         """The demo configuration and a clean run view; the replaced settings stay restorable."""
         self.reset_ask.layout.display = "none"
+        if self.session.running:
+            raise WorkbenchError(
+                "A run is going.", fix="stop it, or wait for it to end, before starting over."
+            )
         self.last_session = json.dumps(self.session.to_config())  # 'Restore last session' brings them back
         self.session.control.forget()
         self.train.forget()
         demo = Session.default()
-        self.session.apply_spec(demo.to_spec())
-        self.session.auto_output = True
+        # The autosave keeps the replaced settings (a reload still offers them) until the next change.
+        autosave, self.session.autosave = self.session.autosave, None
+        try:
+            self.session.apply_spec(demo.to_spec())
+            self.session.auto_output = True
+        finally:
+            self.session.autosave = autosave
         self.session.load_all()
         self._lock()
         self.toolbar_msg.value = hint(

@@ -197,5 +197,4 @@ class RunsView:
         if s.status in ACTIVE:
             self.offer_overwrite(False)
         self.download_msg.value = ""
-        if change is None or change["name"] == "run_dir" or s.status in ENDED or s.status == "loading":
-            self.refresh_list()
+        self.refresh_list()  # a handful of status changes per run: the list follows each

@@ -1,0 +1,40 @@
+"""The trained model as a zip the browser downloads: made once, remade when the model changes, refused with a
+clear message when there is no model or it is too large."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from workbench.errors import WorkbenchError
+from workbench.session import archive, model_archive
+
+
+def test_the_model_zip_holds_final_and_is_remade_when_the_model_changes(tmp_path):
+    final = tmp_path / "run1" / "final"
+    final.mkdir(parents=True)
+    (final / "modules.json").write_text("[]")
+    path = model_archive(final)
+    assert path.name == "run1-model.zip"
+    with zipfile.ZipFile(path) as z:
+        assert z.namelist() == ["final/", "final/modules.json"]
+    (final / "model.safetensors").write_bytes(b"x" * 10)
+    import os
+
+    os.utime(final / "model.safetensors", (path.stat().st_mtime + 5,) * 2)
+    with zipfile.ZipFile(model_archive(final)) as z:
+        assert "final/model.safetensors" in z.namelist()
+    assert [p.name for p in (tmp_path / "run1").iterdir() if p.name.startswith(".")] == []  # no parts left
+
+
+def test_no_model_or_a_too_large_one_is_refused_in_words(tmp_path, monkeypatch):
+    with pytest.raises(WorkbenchError, match="no saved model yet"):
+        model_archive("")
+    final = tmp_path / "r" / "final"
+    final.mkdir(parents=True)
+    (final / "model.safetensors").write_bytes(b"x" * 2048)
+    monkeypatch.setattr(archive, "MAX_DOWNLOAD_BYTES", 1024)
+    with pytest.raises(WorkbenchError, match="too large to download") as refused:
+        model_archive(final)
+    assert "Hub" in refused.value.fix
