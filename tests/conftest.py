@@ -77,3 +77,14 @@ def fails_at_the_third_step(monkeypatch):
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(SentenceTransformerTrainer, "training_step", training_step)
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch):
+    """The demo Session (its datasets loaded, in the calling thread), with its home in a temp folder."""
+    from workbench.session import Session
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    session = Session.default(background=False, output_dir=str(tmp_path / "run"), auto_output=False)
+    session.load_all()
+    return session

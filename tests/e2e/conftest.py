@@ -80,10 +80,11 @@ def _kernels(server: subprocess.Popen) -> list[int]:
 @pytest.fixture(scope="session")
 def voila_server(app_home):
     """A Voila server for the app, as `workbench app` starts it, with its home and runs in a temp folder."""
-    from workbench.ui.serve import app_notebook, server_env, voila_command
+    from workbench.ui.serve import served_notebook, server_env, voila_command
 
     port = _free_port()
-    env = server_env(base=dict(os.environ))
+    notebook = served_notebook(app_home)  # as `workbench app` serves it: its folder is Voila's root
+    env = server_env(base=dict(os.environ), notebook=notebook)
     env.update(
         WORKBENCH_HOME=str(app_home),
         WORKBENCH_RUNS=str(app_home / "runs"),
@@ -93,7 +94,7 @@ def voila_server(app_home):
     )
     log = open(app_home / "voila.log", "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
-        voila_command(app_notebook(), port=port, cull_idle_timeout=600, cull_interval=60),
+        voila_command(notebook, port=port, cull_idle_timeout=600, cull_interval=60),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -171,9 +172,12 @@ def open_app(browser, server, url, width: int = 1500, height: int = 1000):
         yield page
     finally:
         ours = set(_kernels(server)) - before
-        if not page.is_closed():
-            page.close(run_before_unload=True)
-        context.close()
+        try:
+            if not page.is_closed():
+                page.close(run_before_unload=True)
+            context.close()
+        except Exception:  # noqa: BLE001 - a crashed page: the test's own error is the one to see
+            pass
         deadline = time.monotonic() + 30
         while ours & set(_kernels(server)) and time.monotonic() < deadline:
             time.sleep(0.2)  # polling /proc for the kernel to exit: no event to wait on

@@ -136,19 +136,24 @@ def test_incompatible_mapping_is_blocked_with_its_reason(app):
     shot(page, "04-incompatible-mapping-blocked")
 
 
-def test_stop_mid_run_saves_the_model(app, app_home, tiny_model):
-    page = app
+def use_tiny_model(page, tiny_model: str, max_steps: int) -> None:
+    """The tiny test model, ``max_steps`` steps of 4 examples, no evaluation during training."""
     base = page.locator(".wb-model-base input")
     base.fill(tiny_model)
     base.press("Enter")
     open_tab(page, "Training settings")
     steps = page.locator(".wb-arg-max_steps input")
     steps.wait_for(timeout=180_000)
-    steps.fill("100000")
+    steps.fill(str(max_steps))
     show_every_setting(page)
     page.locator(".wb-arg-eval_steps input").fill("50000")
     page.locator(".wb-arg-per_device_train_batch_size input").fill("4")
     wait_text(page, ".wb-datasets", "ready", 120_000)
+
+
+def test_stop_mid_run_saves_the_model(app, app_home, tiny_model):
+    page = app
+    use_tiny_model(page, tiny_model, 100_000)
     page.locator("button.wb-start").click()
     _wait_status(page, "training", RUN_TIMEOUT_MS)
     page.locator(".widget-html", has_text=re.compile(r"[Ss]tep [1-9]\d* of 100000")).first.wait_for(

@@ -11,26 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import open_app
-from test_app import RUN_TIMEOUT_MS, _status, _wait_status, open_tab, shot, show_every_setting, wait_text
+from test_app import RUN_TIMEOUT_MS, _status, _wait_status, shot, use_tiny_model
 
 from workbench.engine import EventFollower, read_run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
-
-
-def use_tiny_model(page, tiny_model: str, max_steps: int) -> None:
-    """The tiny test model, ``max_steps`` steps of 4 examples, no evaluation during training."""
-    base = page.locator(".wb-model-base input")
-    base.fill(tiny_model)
-    base.press("Enter")
-    open_tab(page, "Training settings")
-    steps = page.locator(".wb-arg-max_steps input")
-    steps.wait_for(timeout=180_000)
-    steps.fill(str(max_steps))
-    show_every_setting(page)
-    page.locator(".wb-arg-eval_steps input").fill("50000")
-    page.locator(".wb-arg-per_device_train_batch_size input").fill("4")
-    wait_text(page, ".wb-datasets", "ready", 120_000)
 
 
 def shown_run(page) -> str:

@@ -26,14 +26,6 @@ def faq_csv(n: int = 40) -> bytes:
     return buf.getvalue().encode()
 
 
-@pytest.fixture
-def demo(tmp_path, monkeypatch) -> Session:
-    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
-    session = Session.default(background=False, output_dir=str(tmp_path / "run"), auto_output=False)
-    session.load_all()
-    return session
-
-
 def test_the_demo_alone_offers_nothing_and_says_it_is_ready(demo):
     assert demo.demo_choice == "" and set(demo_keys(demo.datasets)) == {"train/demo", "eval/dev"}
     assert demo.data_summary().startswith("The demo") and "ready" in demo.data_summary()

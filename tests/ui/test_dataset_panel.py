@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 
 import openpyxl
-import pytest
 from panel_fixtures import dict_spec
 from wb_data import scored_pairs
 
@@ -23,14 +22,6 @@ def faq_csv(n: int = 40) -> bytes:
 
 def upload(panel: DatasetPanel, name: str, content: bytes) -> None:
     panel._uploaded({"new": [{"name": name, "content": memoryview(content)}]})
-
-
-@pytest.fixture
-def demo(tmp_path, monkeypatch) -> Session:
-    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
-    session = Session.default(background=False, output_dir=str(tmp_path / "run"), auto_output=False)
-    session.load_all()
-    return session
 
 
 def test_the_first_upload_offers_replace_or_add_and_the_header_follows(demo):

@@ -56,13 +56,18 @@ def write_json_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def read_status(run_dir: str | Path) -> dict:
-    """The run's ``status.json`` ({} when there is none or it cannot be read)."""
+def read_json(path: str | Path) -> dict:
+    """A run folder's JSON file as a dict ({} when it is missing, torn or not an object)."""
     try:
-        data = json.loads((Path(run_dir) / STATUS).read_text(encoding="utf8"))
+        data = json.loads(Path(path).read_text(encoding="utf8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def read_status(run_dir: str | Path) -> dict:
+    """The run's ``status.json`` ({} when there is none or it cannot be read)."""
+    return read_json(Path(run_dir) / STATUS)
 
 
 def process_started(pid: int) -> int | None:

@@ -7,14 +7,13 @@ but whose process is gone (killed, machine restarted) is reported as an error, w
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .events import RunStatus
-from .run_folder import process_alive, read_status
+from .run_folder import process_alive, read_json, read_status
 
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 DIED = "the run's process ended without finishing (stopped by the system, killed, or the machine restarted)"
@@ -101,14 +100,6 @@ class RunInfo:
         return {**asdict(self), "resumable": self.resumable}
 
 
-def _json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _describe_data(config: dict) -> str:
     """The train datasets of a config, by name, with the file each comes from (``faq (faq.csv)``)."""
     train = (config.get("datasets") or {}).get("train") or {}
@@ -123,9 +114,9 @@ def _describe_data(config: dict) -> str:
 def read_run(run_dir: str | Path) -> RunInfo | None:
     """The run a folder holds (None when the folder holds no workbench run)."""
     run_dir = Path(run_dir)
-    config = _json(run_dir / "config.json")
+    config = read_json(run_dir / "config.json")
     status = read_status(run_dir)
-    summary = _json(run_dir / "summary.json")
+    summary = read_json(run_dir / "summary.json")
     if not config and not status and not summary:
         return None
     config = config or summary.get("config") or {}

@@ -14,8 +14,13 @@ from .actions import (
     write_script,
 )
 from .archive import (
+    DOWNLOAD_PATTERN,
+    DOWNLOADS_ENV,
     MAX_DOWNLOAD_BYTES,
+    MAX_INLINE_BYTES,
+    download_href,
     model_archive,
+    publish,
 )
 from .bridge import (
     SessionBridge,
@@ -96,7 +101,12 @@ from .wording import (
 __all__ = [
     "BACKENDS",
     "BACKEND_ENV",
+    "DOWNLOADS_ENV",
+    "DOWNLOAD_PATTERN",
     "MAX_DOWNLOAD_BYTES",
+    "MAX_INLINE_BYTES",
+    "download_href",
+    "publish",
     "RunFollower",
     "default_backend",
     "model_archive",

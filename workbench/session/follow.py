@@ -10,7 +10,6 @@ resumed; a worker that exits before writing any run events ends as an error with
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ from ..engine import (
     RunStatus,
     SavedEvent,
     StatusEvent,
+    read_json,
     read_run,
     worker_failure,
 )
@@ -34,14 +34,6 @@ if TYPE_CHECKING:
 
 POLL_S = 0.3  # how often the folder is read
 ALIVE_S = 2.0  # how often the run's process is checked
-
-
-def _json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 class RunFollower(threading.Thread):
@@ -125,7 +117,7 @@ class RunFollower(threading.Thread):
     def _end_from_summary(self) -> None:
         """Show an ended run whose folder has no events: its summary's metrics and model, and its status."""
         info = read_run(self.run_dir)
-        summary = _json(self.run_dir / "summary.json")
+        summary = read_json(self.run_dir / "summary.json")
         if summary.get("baseline"):
             self.bridge.handle(
                 BaselineEvent(metrics=summary["baseline"], primary=summary.get("primary_metrics") or {})

@@ -131,8 +131,16 @@ class RunController:
         if self.running:
             raise WorkbenchError("a run is already going.", fix="wait for it to end, or press Stop.")
         if s.auto_output:
-            s.output_dir = new_output_dir(create=True)
+            s.output_dir = new_output_dir()
         spec = self.check(overwrite=overwrite)
+        if (
+            s.auto_output
+        ):  # made only now (a refused Start leaves no folder), and never shared with another page
+            try:
+                Path(spec.output_dir).mkdir(parents=True)
+            except FileExistsError:
+                s.output_dir = new_output_dir(create=True)
+                spec = spec.replace(output_dir=s.output_dir)
         self._reset(spec.output_dir)
         return self._launch(spec)
 

@@ -24,7 +24,7 @@ import sys
 import threading
 from pathlib import Path
 
-from ..session import workbench_home
+from ..session import DOWNLOAD_PATTERN, DOWNLOADS_ENV, workbench_home
 
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
@@ -53,6 +53,21 @@ def app_notebook() -> Path:
     target = workbench_home() / "app.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(entry_notebook(), indent=1), encoding="utf-8")
+    return target
+
+
+def served_notebook(home: str | Path | None = None) -> Path:
+    """The entry notebook ``workbench app`` serves: ``<workbench home>/served/app.ipynb``.
+
+    Its folder is Voila's root, so nothing of the repository is reachable through ``/voila/files/``; only the
+    trained models a page offers for download (``served/downloads/<token>/<run>-model.zip``) are, by the
+    allowlist in :func:`voila_command`.
+    """
+    target = Path(home or workbench_home()) / "served" / "app.ipynb"
+    text = json.dumps(entry_notebook(), indent=1)
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     return target
 
 
@@ -122,15 +137,22 @@ def voila_command(
         "--MappingKernelManager.cull_connected=False",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_UPLOAD_BYTES}}}",
         *(f"--Voila.config_file_paths={path}" for path in config_paths),  # first one wins
+        # The only files served besides the page: a model zip a page offers for download (an unguessable token).
+        f"--VoilaConfiguration.file_allowlist=['{DOWNLOAD_PATTERN}']",
     ]
     if not open_browser:
         cmd.append("--no-browser")
     return cmd
 
 
-def server_env(config: str | Path | None = None, base: dict | None = None) -> dict:
-    """The server's environment: runs go to ./runs of the folder the app was started from (not the notebook's)."""
+def server_env(
+    config: str | Path | None = None, base: dict | None = None, notebook: str | Path | None = None
+) -> dict:
+    """The server's environment: runs go to ./runs of the folder the app was started from (not the notebook's);
+    downloads go to ``downloads/`` beside the served ``notebook``."""
     env = dict(os.environ if base is None else base)
+    if notebook is not None:
+        env[DOWNLOADS_ENV] = str(Path(notebook).resolve().parent / "downloads")
     env.setdefault("WORKBENCH_RUNS", str(Path.cwd() / "runs"))
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     # Runs go to worker processes: they outlive the page, its kernel and the culler, and a page kernel that only
@@ -156,7 +178,7 @@ def serve(
     Args:
         port: Port to listen on.
         host: Interface to listen on (127.0.0.1: this machine only).
-        notebook: The entry notebook (default: :func:`app_notebook`).
+        notebook: The entry notebook (default: :func:`served_notebook`).
         open_browser: Open a browser tab on start.
         config: A config file (JSON/YAML, RunSpec schema) the app starts from instead of the demo.
         cull_idle_timeout: Seconds before an idle kernel (closed page) is shut down.
@@ -165,10 +187,10 @@ def serve(
     Returns:
         Voila's exit code (0 after Ctrl+C).
     """
-    nb = Path(notebook) if notebook else app_notebook()
+    nb = Path(notebook) if notebook else served_notebook()
     cmd = voila_command(nb, port, host, open_browser, cull_idle_timeout, cull_interval)
     print(f"Sentence Workbench: open http://{host}:{port}/ in your browser (Ctrl+C stops it).", flush=True)
-    proc = subprocess.Popen(cmd, env=server_env(config))
+    proc = subprocess.Popen(cmd, env=server_env(config, notebook=nb))
 
     def on_term(signum, frame):  # `kill` / a process manager: take the server (and its kernels) down too
         raise KeyboardInterrupt

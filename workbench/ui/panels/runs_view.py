@@ -7,12 +7,11 @@ Reads runs only through the Session (``session.control.runs()`` / ``info()``); t
 
 from __future__ import annotations
 
-import base64
 import time
 
 import ipywidgets as widgets
 
-from ...session import ACTIVE, ENDED, describe, error_text, model_archive
+from ...session import ACTIVE, ENDED, describe, download_href, error_text, model_archive
 from ..widgets import esc, hint, run_in_thread, section
 
 MAX_ROWS = 12
@@ -172,17 +171,23 @@ class RunsView:
         self.download_msg.value = hint("Packing the model…").value
 
         def done(path):
-            b64 = base64.b64encode(path.read_bytes()).decode("ascii")
+            href = download_href(path)  # in this worker thread: a link to the served file, or a data URL
             size = path.stat().st_size / 2**20
             self.download_msg.value = (
-                f"<a class='wb-download-link' download='{esc(path.name)}' href='data:application/zip;base64,"
-                f"{b64}'>Save {esc(path.name)} ({size:.1f} MB)</a>"
+                f"<a class='wb-download-link' download='{esc(path.name)}' href='{esc(href)}'>"
+                f"Save {esc(path.name)} ({size:.1f} MB)</a>"
             )
 
         def failed(exc):
             self.download_msg.value = f"<span class='wb-error'>{esc(error_text(exc))}</span>"
 
-        run_in_thread(lambda: model_archive(saved), done, failed)
+        def guarded(fn, *args):
+            try:
+                fn(*args)
+            except Exception as exc:  # noqa: BLE001 - shown beside the button
+                failed(exc)
+
+        run_in_thread(lambda: model_archive(saved), lambda path: guarded(done, path), failed)
 
     def _status_changed(self, change=None):
         s = self.session
