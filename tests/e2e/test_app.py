@@ -164,7 +164,7 @@ def test_stop_mid_run_saves_the_model(app, app_home, tiny_model):
     _wait_status(page, ("stopped", "finished", "error"), 300_000)
     status = _status(page)
     assert "stopped" in status and "final" in status, status
-    saved = Path(re.search(r"The model is in (\S+)", status).group(1))
+    saved = Path(re.search(r"The model is in (\S+?)\.?(?:\s|$)", status).group(1))
     assert (saved / "modules.json").is_file()
     wait_text(page, ".wb-results", "Model saved to")
     shot(page, "06-stopped")

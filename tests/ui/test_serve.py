@@ -152,3 +152,23 @@ def test_a_served_page_can_shut_its_kernel_down_and_xsrf_is_still_checked(served
         opener.open(f"{url}api/kernels/{kernel_id}", timeout=30)
     assert gone.value.code == 404
     assert "Kernel shutdown: " + kernel_id in log_path.read_text()
+
+
+def test_the_served_notebook_has_a_folder_of_its_own_and_only_model_zips_are_served(tmp_path):
+    import ast
+
+    from workbench.session import DOWNLOAD_PATTERN
+    from workbench.ui.serve import served_notebook, server_env
+
+    notebook = served_notebook(tmp_path)
+    assert notebook == tmp_path / "served" / "app.ipynb"
+    assert json.loads(notebook.read_text()) == entry_notebook()
+    (allow,) = [a.split("=", 1)[1] for a in voila_command(notebook) if "file_allowlist" in a]
+    patterns = ast.literal_eval(allow)
+    assert patterns == [DOWNLOAD_PATTERN]
+    assert re.fullmatch(patterns[0], "downloads/AbC_-9/run-model.zip")
+    for refused in ("app.ipynb", "downloads/x/../../secret.zip", "downloads/x/model.py", "other/x/m.zip"):
+        assert not re.fullmatch(patterns[0], refused), refused
+    env = server_env(base={}, notebook=notebook)
+    assert env["WORKBENCH_DOWNLOADS"] == str(tmp_path / "served" / "downloads")
+    assert env["WORKBENCH_BACKEND"] == "process"

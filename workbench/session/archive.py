@@ -2,7 +2,7 @@
 
 A person using the hosted app cannot reach the server's disk, so the app offers the saved model (and the
 exported script) through the browser. The zip is written next to the model once and reused until the model
-changes. Served by ``workbench app``, the page links to it through Voila's file handler (:func:`publish`: a link
+changes. Served by ``workbench app``, the page links to it through Voila's file handler (:func:`publish`: a hard link
 under ``$WORKBENCH_DOWNLOADS/<token>/``, the only files the server hands out); elsewhere (JupyterLab, Colab) a
 model small enough travels inside the page as a data URL (:func:`download_href`).
 """
@@ -64,9 +64,9 @@ def publish(path: Path, folder: str | Path | None = None) -> str | None:
     token = secrets.token_urlsafe(16)
     (root / token).mkdir()
     link = root / token / path.name
-    try:
-        link.symlink_to(path.resolve())
-    except OSError:
+    try:  # a hard link (the file server refuses a symbolic link that leads out of its folder)
+        os.link(path, link)
+    except OSError:  # another file system: a copy
         shutil.copyfile(path, link)
     return f"voila/files/downloads/{token}/{path.name}"
 

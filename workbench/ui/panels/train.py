@@ -329,7 +329,7 @@ class TrainPanel(Panel):
         if status == "error" and s.error:
             text = s.error
         elif status in ("finished", "stopped") and s.saved_path:
-            text += f" The model is in {s.saved_path}"
+            text += f" The model is in {s.saved_path}."
         elif status == "stopped":
             text = STOPPED_EARLY[0].lower() + STOPPED_EARLY[1:]  # the log's line, as the status line
         if status in ("stopped", "error") and self.runs.resume.layout.display != "none":
