@@ -114,7 +114,7 @@ class RunsView:
         self.rows, self.row_html, self.row_open = [], [], []
         for i in range(MAX_ROWS):
             html = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
-            button = widgets.Button(description="Open", layout=widgets.Layout(width="80px"))
+            button = widgets.Button(description="Open", layout=widgets.Layout(width="64px", flex="0 0 64px"))
             button.add_class("wb-attach")
             button.on_click(self.panel.guard(lambda b, i=i: self.paths[i] and self.open_run(self.paths[i])))
             row = widgets.HBox(
