@@ -495,7 +495,9 @@ def test_train_panel_runs_stops_and_exports_with_a_tiny_model(tmp_path, tiny_mod
     assert panel.progress.value > 0 and "Step" in panel.progress_text.value
     panel.stop.click()
     wait_for(lambda: session.status in ("stopped", "finished", "error"), 120, what="the run to stop")
-    assert session.status == "stopped" and "stopped" in panel.status.value
+    # The status trait is set first; the panel's line follows in the same (run) thread, a moment later.
+    wait_for(lambda: "data-status='stopped'" in panel.status.value, 30, what="the status line")
+    assert session.status == "stopped"
     assert Path(session.saved_path, "modules.json").is_file() and not config_panel.choose.disabled
     wait_for(lambda: panel.after.layout.display == "", 10, what="the results")
     panel.copy_dest.value = str(tmp_path / "copy")
