@@ -30,6 +30,7 @@ from .common import (
     SOURCES,
     report_error,
 )
+from .mine import cmd_mine
 from .runs import cmd_runs, cmd_stop
 from .train import cmd_train
 
@@ -108,6 +109,34 @@ def _parser() -> _Parser:
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=cmd_check)
 
+    mine = sub.add_parser("mine", help="add hard negatives to (query, positive) pairs; writes a new file")
+    mine.add_argument(
+        "data_file", help="the (query, positive) pairs: csv/tsv, json/jsonl, parquet, arrow, xlsx, SQLite"
+    )
+    mine.add_argument("--columns", required=True, help="the query and the positive column: QUERY,POSITIVE")
+    mine.add_argument("--out", required=True, help="the file to write: .csv, .jsonl or .parquet")
+    mine.add_argument(
+        "--corpus", help="a file of more candidate texts (its first column, or --corpus-column)"
+    )
+    mine.add_argument("--corpus-column", help="the corpus file's text column")
+    mine.add_argument("--negatives", type=int, default=3, help="negatives per query (default 3; 10 or fewer)")
+    mine.add_argument(
+        "--format",
+        choices=("triplet", "n-tuple", "labeled-pair", "labeled-list"),
+        help="the rows to write (default: n-tuple for several negatives, else triplet)",
+    )
+    mine.add_argument(
+        "--model", help="the model that scores candidates (default: the packaged all-MiniLM-L6-v2)"
+    )
+    mine.add_argument("--preset", default="safe", choices=("safe", "hardest", "varied"), help="default: safe")
+    mine.add_argument("--range-min", type=int, help="skip this many most similar candidates")
+    mine.add_argument("--range-max", type=int, help="consider only this many most similar candidates")
+    mine.add_argument(
+        "--relative-margin", type=float, help="skip candidates within this share of the positive"
+    )
+    mine.add_argument("--max-score", type=float, help="skip candidates scored above this")
+    mine.set_defaults(func=cmd_mine)
+
     export = sub.add_parser("export", help="print a standalone Python script that performs the same run")
     export.add_argument("config", help="the run's JSON/YAML config file")
     export.add_argument("-o", "--output", help="write the script to this file instead of printing it")
@@ -142,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
-        report_error("no command was given.", fix="use one of: train, runs, stop, check, export, app.")
+        report_error("no command was given.", fix="use one of: train, runs, stop, check, mine, export, app.")
         return EXIT_BAD_INPUT
     args.error_log = None
     try:

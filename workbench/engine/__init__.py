@@ -47,6 +47,10 @@ from .losses import (
     make_loss,
     make_losses,
 )
+from .mining import (
+    MiningResult,
+    mine,
+)
 from .models import (
     build_model,
     check_max_seq_length,
@@ -136,6 +140,8 @@ from .worker import (
 )
 
 __all__ = [
+    "MiningResult",
+    "mine",
     "EVENTS",
     "STATUS",
     "STOP",

@@ -65,6 +65,13 @@ from .metrics import (
     run_verdict,
     shows_direction,
 )
+from .mining import (
+    MINING_FORMATS,
+    MINING_PARAMETERS,
+    MINING_PRESETS,
+    mining_format,
+    mining_parameters,
+)
 from .recommend import (
     Pick,
     auto_summary,
@@ -77,6 +84,11 @@ from .recommend import (
 )
 
 __all__ = [
+    "MINING_FORMATS",
+    "MINING_PARAMETERS",
+    "MINING_PRESETS",
+    "mining_format",
+    "mining_parameters",
     "DEFAULT_REASONS",
     "Fix",
     "Guard",
