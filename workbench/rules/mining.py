@@ -88,7 +88,7 @@ def mining_parameters(preset: str = "safe", pool_size: int | None = None, **over
         )
     if params.get("sampling_strategy") not in ("top", "random"):
         raise WorkbenchError(
-            f"sampling_strategy must be 'top' or 'random', got {params.get('sampling_strategy')!r}.",
+            f"the sampling strategy (sampling_strategy) must be 'top' or 'random', got {params.get('sampling_strategy')!r}.",
             fix="'top' takes the most similar candidates; 'random' picks among them.",
             where="sampling_strategy",
         )
@@ -96,7 +96,9 @@ def mining_parameters(preset: str = "safe", pool_size: int | None = None, **over
         value = params.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise WorkbenchError(
-                f"{key} must be a whole number of at least 0, got {value!r}.", fix="e.g. 10.", where=key
+                f"the value of {key} must be a whole number of at least 0, got {value!r}.",
+                fix="e.g. 10.",
+                where=key,
             )
     if pool_size is not None:
         # The candidates left after skipping range_min must hold num_negatives (and the positive itself).

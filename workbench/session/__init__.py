@@ -61,6 +61,12 @@ from .loading import (
     DataCache,
     LoadingHost,
 )
+from .mining import (
+    estimate_seconds,
+    faiss_available,
+    mine_for,
+    output_format_for,
+)
 from .paths import (
     autosave_path,
     new_output_dir,
@@ -99,6 +105,10 @@ from .wording import (
 )
 
 __all__ = [
+    "estimate_seconds",
+    "faiss_available",
+    "mine_for",
+    "output_format_for",
     "BACKENDS",
     "BACKEND_ENV",
     "DOWNLOADS_ENV",

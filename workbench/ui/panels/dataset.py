@@ -16,6 +16,7 @@ from ...session import data_key
 from ...spec import DatasetSpec
 from ..widgets import Panel, esc, hide_count, hint, section
 from .dataset_view import datasets_html, form_spec, preview_html, rows_text
+from .mining import MiningBox
 
 SOURCES = (
     ("Built-in demo data", "demo"),
@@ -74,6 +75,10 @@ class DatasetPanel(Panel):
         self._bind()
         self.lockable = [self.remove_btn, self.add_btn, self.upload, self.source, self.split]
         self.lockable += [self.demo_choice, self.sheet_pick]
+        self.mining = MiningBox(self)
+        self.mining_fold = widgets.Accordion(children=[self.mining], selected_index=None)
+        self.mining_fold.set_title(0, "Make it harder: mine hard negatives")
+        self.mining_fold.add_class("wb-mining-fold")
         self.finish(self._layout())
         self._show_fields()
         self._refresh()
@@ -221,6 +226,7 @@ class DatasetPanel(Panel):
             self.preview_pick,
             self.sheet_pick,
             self.preview,
+            self.mining_fold,
         ]
 
     # ---- adding / removing ----
