@@ -1,0 +1,27 @@
+"""The hard-negative wizard in Chromium: upload (question, answer) pairs, open "Make it harder", mine with the tiny
+model, see what it did and the mined rows listed as a new train dataset. Screenshot in test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+from test_app import shot, use_tiny_model, wait_text
+from test_own_data import faq_csv, upload
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+
+
+def test_the_wizard_mines_hard_negatives_for_an_uploaded_file(app, tmp_path, tiny_model):
+    page = app
+    use_tiny_model(page, tiny_model, max_steps=10)
+    upload(page, faq_csv(tmp_path))
+    wait_text(page, ".wb-datasets", "faq", 120_000)
+    page.locator(".wb-mining-fold").get_by_text("Make it harder: mine hard negatives").first.click()
+    page.locator(".wb-mining .wb-mine").wait_for(state="visible", timeout=30_000)
+    page.locator(".wb-mining .widget-toggle-button", has_text="hardest").first.click()
+    page.locator(".wb-mining .wb-mine").click()
+    result = page.locator(".wb-mine-result", has_text="queries got hard negatives")
+    result.wait_for(timeout=300_000)
+    assert "faq-hard-negatives" in result.inner_text()
+    wait_text(page, ".wb-datasets", "faq-hard-negatives", 60_000)
+    page.locator(".wb-mining img").first.wait_for(state="visible")
+    shot(page, "40-hard-negatives-mined")
