@@ -22,16 +22,21 @@ FIELDS = (
     ("model", lambda r: r["model"].rstrip("/").rsplit("/", 1)[-1]),
     ("data", "data"),
     ("loss", "loss"),
-    ("epochs", "epochs"),
+    ("epochs", lambda r: default(r["epochs"])),
     ("max steps", "max_steps"),
-    ("learning rate", "learning_rate"),
-    ("batch size", "batch_size"),
+    ("learning rate", lambda r: default(r["learning_rate"])),
+    ("batch size", lambda r: default(r["batch_size"])),
     ("steps done", lambda r: f"{r['steps']}/{r['planned_steps'] or '?'}"),
     ("primary metric", "metric"),
     ("before -> after", lambda r: before_after(r["before"], r["after"])),
     ("verdict", "verdict"),
     ("wall time", lambda r: wall_time(r["wall_time_s"])),
 )
+
+
+def default(value) -> str:
+    """A key setting the config leaves out ran with the workbench's default."""
+    return "default" if value is None else str(value)
 
 
 def before_after(before: float | None, after: float | None) -> str:

@@ -128,7 +128,7 @@ class ComparePanel(Panel):
         self.infos: dict = {}  # run folder -> RunInfo, as of the last refresh
         self._syncing = False
         self._drawn = 0  # numbers each drawing, so that a slow one never replaces a newer plot
-        self.list_box = widgets.VBox(layout=widgets.Layout(overflow_x="auto", width="100%"))
+        self.list_box = widgets.VBox(layout=widgets.Layout(overflow="auto", width="100%"))
         self.list_box.add_class("wb-compare-runs")
         self._build_rows()
         self.refresh_btn = widgets.Button(description="Refresh", layout=widgets.Layout(width="100px"))
@@ -237,7 +237,9 @@ class ComparePanel(Panel):
         """Show the ticked runs: the settings that differ at once, the plot from a drawing thread."""
         runs = [self.infos[p] for p in self.selected if p in self.infos]
         names = [r.name for r in runs]
+        kept = self.load_from.value if self.load_from.value in self.selected else None
         self.load_from.options = [(name, r.path) for name, r in zip(names, runs, strict=True)]
+        self.load_from.value = kept or (runs[-1].path if runs else None)  # else the run ticked last
         self.load.disabled = not runs or self.session.running
         self._drawn += 1
         if len(runs) < 2:
