@@ -1,5 +1,5 @@
-"""The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``check DATA_FILE``, ``export CONFIG``
-and ``app``.
+"""The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``compare RUN_A RUN_B``, ``check DATA_FILE``,
+``export CONFIG`` and ``app``.
 
 Problems with the user's input print ``error: ...`` and ``fix: ...`` on stderr and exit with code 2, never a
 traceback; unexpected failures print one line and exit with code 1 (``WORKBENCH_DEBUG=1`` shows the traceback).
