@@ -21,22 +21,20 @@ from ..compare_plot import render_png, run_curves
 from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
 
 MAX_ROWS = 20
-# The table's columns: (header, width). The run column holds its date under its name, the metric column the
-# metric's name under its values, the settings column passes / steps over learning rate and batch size.
+# The table's columns: (header, width), about 750 px in all (a row scrolls sideways in a narrower tab). Each cell
+# has a second line: the run's date, the metric's name, the data, the key settings.
 COLUMNS = (
-    ("Run", 150),
-    ("Verdict", 100),
-    ("Before → after", 140),
-    ("Model", 120),
-    ("Data", 120),
-    ("Loss", 140),
-    ("Settings", 150),
-    ("Time", 70),
+    ("Run", 125),
+    ("Verdict", 95),
+    ("Before → after", 115),
+    ("Model · data", 120),
+    ("Loss · settings", 200),
+    ("Time", 60),
 )
 GRID = (
     "display:grid;grid-template-columns:"
     + " ".join(f"{w}px" for _, w in COLUMNS)
-    + ";column-gap:8px;align-items:start;font-size:12.5px;line-height:1.3"
+    + ";column-gap:6px;align-items:start;font-size:12.5px;line-height:1.3"
 )
 CELL = "overflow:hidden;text-overflow:ellipsis;white-space:nowrap"
 VERDICT_COLORS = {"Better": "#0b6b2c", "Worse": "#a4000f", "About the same": "#555"}
@@ -89,10 +87,8 @@ def row_html(row: dict) -> str:
         _cell(row["run"], when(row["started"]), ";font-weight:bold"),
         _cell(verdict, "", f";color:{color};font-weight:bold" if row["verdict"] else ""),
         _cell(metric or "—", row["metric"]),
-        _cell(row["model"].rstrip("/").rsplit("/", 1)[-1] or "?"),
-        _cell(row["data"] or "?"),
-        _cell(row["loss"] or "?"),
-        _cell(*settings_lines(row)),
+        _cell(row["model"].rstrip("/").rsplit("/", 1)[-1] or "?", row["data"] or "?"),
+        _cell(row["loss"] or "?", " · ".join(settings_lines(row))),
         _cell(duration(row["wall_time_s"])),
     )
     return (
@@ -184,7 +180,11 @@ class ComparePanel(Panel):
             check.add_class("wb-compare-check")
             check.observe(lambda change, i=i: self._ticked(i, change["new"]), "value")
             html = widgets.HTML(layout=widgets.Layout(flex="0 0 auto"))
-            row = widgets.HBox([check, html], layout=widgets.Layout(align_items="flex-start", display="none"))
+            # as wide as its cells: the list scrolls sideways as one, never each row on its own
+            row = widgets.HBox(
+                [check, html],
+                layout=widgets.Layout(align_items="flex-start", width="max-content", display="none"),
+            )
             row.add_class("wb-compare-item")
             self.rows.append(row)
             self.row_html.append(html)
