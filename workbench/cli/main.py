@@ -1,5 +1,5 @@
-"""The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``check DATA_FILE``, ``export CONFIG``
-and ``app``.
+"""The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``compare RUN_A RUN_B``, ``check DATA_FILE``,
+``export CONFIG`` and ``app``.
 
 Problems with the user's input print ``error: ...`` and ``fix: ...`` on stderr and exit with code 2, never a
 traceback; unexpected failures print one line and exit with code 1 (``WORKBENCH_DEBUG=1`` shows the traceback).
@@ -30,6 +30,7 @@ from .common import (
     SOURCES,
     report_error,
 )
+from .compare import cmd_compare
 from .mine import cmd_mine
 from .runs import cmd_runs, cmd_stop
 from .train import cmd_train
@@ -81,6 +82,12 @@ def _parser() -> _Parser:
     )
     stop.add_argument("run_dir", help="the run's folder (as `workbench runs` lists it)")
     stop.set_defaults(func=cmd_stop)
+
+    compare = sub.add_parser("compare", help="runs side by side: their metrics and the settings that differ")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="two or more run folders (or run names)")
+    compare.add_argument("--root", help="the runs folder run names are looked up in (default: as `runs`)")
+    compare.add_argument("--json", action="store_true", help="print the rows and the differences as JSON")
+    compare.set_defaults(func=cmd_compare)
 
     check = sub.add_parser("check", help="which losses and evaluators fit a data file, and why (not)")
     check.add_argument(
@@ -171,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
-        report_error("no command was given.", fix="use one of: train, runs, stop, check, mine, export, app.")
+        report_error(
+            "no command was given.", fix="use one of: train, runs, stop, compare, check, mine, export, app."
+        )
         return EXIT_BAD_INPUT
     args.error_log = None
     try:

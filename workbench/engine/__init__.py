@@ -110,11 +110,15 @@ from .run_folder import (
 )
 from .run_index import (
     DIED,
+    KEY_ARGS,
+    VERDICT_WORDS,
     RunInfo,
+    describe_loss,
     last_checkpoint,
     list_runs,
     read_run,
     resume_from,
+    run_history,
     runs_root,
 )
 from .runner import (
@@ -155,11 +159,15 @@ __all__ = [
     "stop_requested",
     "write_json_atomic",
     "DIED",
+    "KEY_ARGS",
+    "VERDICT_WORDS",
     "RunInfo",
+    "describe_loss",
     "last_checkpoint",
     "list_runs",
     "read_run",
     "resume_from",
+    "run_history",
     "runs_root",
     "ATTEMPT_ENV",
     "start_worker",

@@ -12,11 +12,22 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .events import RunStatus
-from .run_folder import process_alive, read_json, read_status
+from .. import rules
+from ..rules import metrics as M
+from .events import RunStatus, from_json_line
+from .run_folder import EVENTS, process_alive, read_json, read_status
 
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 DIED = "the run's process ended without finishing (stopped by the system, killed, or the machine restarted)"
+# The training arguments a runs table shows (when the config sets them; otherwise the workbench's defaults ran).
+KEY_ARGS = ("num_train_epochs", "max_steps", "learning_rate", "per_device_train_batch_size")
+# A run's verdict on its primary metrics, in one word (rules.run_verdict's outcomes).
+VERDICT_WORDS = {
+    M.WIN: "Better",
+    M.MARGINAL: "About the same",
+    M.NO_CHANGE: "About the same",
+    M.REGRESSION: "Worse",
+}
 
 
 def runs_root(root: str | Path | None = None) -> Path:
@@ -61,6 +72,10 @@ class RunInfo:
         checkpoint_step: The step of the newest checkpoint (None: none).
         backend / pid: Who runs it (``thread``: a kernel; ``process``: ``workbench train``).
         error: The error text, if any. saved: The saved model folder, if any.
+        loss: The loss, in words (``CoSENTLoss``; ``faq: MultipleNegativesRankingLoss, sts: CoSENTLoss``).
+        settings: The :data:`KEY_ARGS` the config sets (the rest ran with the workbench's defaults).
+        wall_time_s: Seconds the run took (its summary's, else ended - started; None: not ended).
+        verdict: ``Better`` / ``About the same`` / ``Worse`` on the primary metrics ("" when not measured).
     """
 
     path: str
@@ -82,6 +97,10 @@ class RunInfo:
     error: str = ""
     saved: str = ""
     notes: list[str] = field(default_factory=list)
+    loss: str = ""
+    settings: dict = field(default_factory=dict)
+    wall_time_s: float | None = None
+    verdict: str = ""
 
     @property
     def active(self) -> bool:
@@ -99,6 +118,40 @@ class RunInfo:
     def to_dict(self) -> dict:
         return {**asdict(self), "resumable": self.resumable}
 
+    def config(self) -> dict:
+        """The run's configuration (its ``config.json``, else the one its summary holds; {} when neither)."""
+        folder = Path(self.path)
+        return read_json(folder / "config.json") or read_json(folder / "summary.json").get("config") or {}
+
+    def history(self) -> list[dict]:
+        """The run's ``log`` and ``eval`` events in order, as dicts (the form a Session's ``history`` holds),
+        from every attempt its ``events.jsonl`` records; unreadable lines are skipped."""
+        return run_history(self.path)
+
+    def comparison_row(self) -> dict:
+        """The run as one row of a runs table: date, model, data, loss, key settings, primary metric before ->
+        after, verdict word and wall time (``workbench compare --json`` prints these)."""
+        return {
+            "run": self.name,
+            "path": self.path,
+            "status": self.status,
+            "started": self.started,
+            "model": self.model,
+            "data": self.data,
+            "loss": self.loss,
+            "epochs": self.settings.get("num_train_epochs"),
+            "max_steps": self.settings.get("max_steps"),
+            "learning_rate": self.settings.get("learning_rate"),
+            "batch_size": self.settings.get("per_device_train_batch_size"),
+            "steps": self.step,
+            "planned_steps": self.max_steps,
+            "metric": self.metric,
+            "before": self.baseline,
+            "after": self.final,
+            "verdict": self.verdict,
+            "wall_time_s": self.wall_time_s,
+        }
+
 
 def _describe_data(config: dict) -> str:
     """The train datasets of a config, by name, with the file each comes from (``faq (faq.csv)``)."""
@@ -109,6 +162,60 @@ def _describe_data(config: dict) -> str:
         file = Path(str(path)).name if path else ""
         names.append(f"{name} ({file})" if file and file != name else str(name))
     return ", ".join(names)
+
+
+def describe_loss(config: dict) -> str:
+    """A config's loss in words: its name (``auto`` when the workbench picks it), with its modifier / wrapper
+    around it, or ``dataset: name`` per train dataset."""
+
+    def one(choice) -> str:
+        if isinstance(choice, str):
+            return choice
+        if not isinstance(choice, dict):
+            return ""
+        name = str(choice.get("name") or "auto")
+        for outer in ("modifier", "wrapper"):
+            if isinstance(choice.get(outer), dict) and choice[outer].get("name"):
+                name = f"{choice[outer]['name']}({name})"
+        return name
+
+    loss = config.get("loss", "auto")
+    if isinstance(loss, dict) and loss and "name" not in loss:
+        return ", ".join(f"{name}: {one(choice)}" for name, choice in loss.items())
+    return one(loss)
+
+
+def run_history(run_dir: str | Path) -> list[dict]:
+    """The ``log`` and ``eval`` events of a run folder's ``events.jsonl`` in order, as dicts."""
+    try:
+        lines = (Path(run_dir) / EVENTS).read_text(encoding="utf8").splitlines()
+    except OSError:
+        return []
+    history = []
+    for line in lines:
+        try:
+            event = from_json_line(line)
+        except ValueError:
+            continue  # a torn last line, or an event type of a newer version
+        if event.type in ("log", "eval"):
+            history.append(event.to_dict())
+    return history
+
+
+def _comparison(info: RunInfo, config: dict, summary: dict) -> None:
+    """The loss, key settings, wall time and verdict word of a run."""
+    info.loss = describe_loss(config)
+    args = config.get("args") if isinstance(config.get("args"), dict) else {}
+    info.settings = {k: args[k] for k in KEY_ARGS if k in args}
+    wall = summary.get("wall_time_s")
+    if isinstance(wall, (int, float)):
+        info.wall_time_s = float(wall)
+    elif info.started and info.ended:
+        info.wall_time_s = max(0.0, float(info.ended) - float(info.started))
+    judged = rules.run_verdict(
+        summary.get("baseline") or {}, summary.get("final") or {}, summary.get("primary_metrics") or {}
+    )
+    info.verdict = VERDICT_WORDS.get(judged.outcome, "") if judged else ""
 
 
 def read_run(run_dir: str | Path) -> RunInfo | None:
@@ -154,6 +261,7 @@ def read_run(run_dir: str | Path) -> RunInfo | None:
         except OSError:
             info.started = None
     _primary(info, summary)
+    _comparison(info, config, summary)
     if RunStatus(info.status).active and status and not process_alive(status):
         info.status, info.died = RunStatus.ERROR.value, True
         info.error = info.error or DIED

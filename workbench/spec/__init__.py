@@ -3,6 +3,13 @@ contract; a RunSpec never holds a Hub token."""
 
 from __future__ import annotations
 
+from .diff import (
+    NOT_SET,
+    RUN_ONLY_KEYS,
+    config_diff,
+    flatten_config,
+    shown_value,
+)
 from .parts import (
     MODEL_CARD_FIELDS,
     POOLING_MODES,
@@ -33,6 +40,11 @@ __all__ = [
     "SOURCES",
     "SPLITS",
     "check_dataset_name",
+    "NOT_SET",
+    "RUN_ONLY_KEYS",
+    "config_diff",
+    "flatten_config",
+    "shown_value",
     "load_config",
     "resolve_paths",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .args import ArgsPanel
 from .columns import ColumnsPanel
+from .compare import ComparePanel
 from .dataset import DatasetPanel
 from .evaluators import EvaluatorsPanel
 from .loss import LossPanel
@@ -18,4 +19,5 @@ __all__ = [
     "ArgsPanel",
     "EvaluatorsPanel",
     "TrainPanel",
+    "ComparePanel",
 ]

@@ -1,0 +1,295 @@
+"""The "Compare runs" tab: every run of the runs folder as a row of a table (date, model, data, loss, key settings,
+primary metric before → after, verdict, time); tick two or more to overlay their curves and see the settings that
+differ; "Load these settings" makes a run's configuration the start of a new run (in a new folder).
+
+Reads runs only through the Session (``session.control.runs()`` gives RunInfo records, whose ``config()`` and
+``history()`` read the run folder); the ui never imports the engine. The rows are made once, in the UI thread: a
+refresh (also from a run's thread, when a run ends) and the plot's drawing thread only assign traits.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import ipywidgets as widgets
+
+from ...errors import WorkbenchError
+from ...session import ENDED
+from ...spec import config_diff, shown_value
+from ..compare_plot import render_png, run_curves
+from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
+
+MAX_ROWS = 20
+# The table's columns: (header, width), about 750 px in all (a row scrolls sideways in a narrower tab). Each cell
+# has a second line: the run's date, the metric's name, the data, the key settings.
+COLUMNS = (
+    ("Run", 125),
+    ("Verdict", 95),
+    ("Before → after", 115),
+    ("Model · data", 120),
+    ("Loss · settings", 200),
+    ("Time", 60),
+)
+GRID = (
+    "display:grid;grid-template-columns:"
+    + " ".join(f"{w}px" for _, w in COLUMNS)
+    + ";column-gap:6px;align-items:start;font-size:12.5px;line-height:1.3"
+)
+CELL = "overflow:hidden;text-overflow:ellipsis;white-space:nowrap"
+VERDICT_COLORS = {"Better": "#0b6b2c", "Worse": "#a4000f", "About the same": "#555"}
+
+
+def when(stamp) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp)) if stamp else "?"
+
+
+def duration(seconds) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(round(float(seconds)))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def settings_lines(row: dict) -> tuple[str, str]:
+    """A row's key settings in two short lines: passes / steps, then learning rate and batch size ("default" for
+    what the config leaves to the workbench)."""
+    first = []
+    if row["epochs"] is not None:
+        first.append(f"{row['epochs']:g} pass{'es' if row['epochs'] != 1 else ''}")
+    if row["max_steps"] is not None and row["max_steps"] > 0:
+        first.append(f"max {row['max_steps']} steps")
+    lr = "default" if row["learning_rate"] is None else f"{row['learning_rate']:g}"
+    batch = "default" if row["batch_size"] is None else str(row["batch_size"])
+    return " · ".join(first) or "default passes", f"lr {lr} · batch {batch}"
+
+
+def _cell(main: str, below: str = "", style: str = "") -> str:
+    title = esc(f"{main} {below}".strip())
+    sub = f"<div class='wb-hint' style='{CELL};font-size:11.5px'>{esc(below)}</div>" if below else ""
+    return f"<div title='{title}'><div style='{CELL}{style}'>{esc(main)}</div>{sub}</div>"
+
+
+def header_html() -> str:
+    cells = "".join(f"<div style='{CELL}'><b>{esc(name)}</b></div>" for name, _ in COLUMNS)
+    return f"<div class='wb-compare-head' style='{GRID}'>{cells}</div>"
+
+
+def row_html(row: dict) -> str:
+    """One run as a row of the table (css hook ``wb-compare-row`` with ``data-run``)."""
+    metric = ""
+    if row["before"] is not None or row["after"] is not None:
+        show = lambda v: "?" if v is None else f"{v:.3f}"  # noqa: E731 - a one-line formatter
+        metric = f"{show(row['before'])} → {show(row['after'])}"
+    verdict = row["verdict"] or ("" if row["status"] == "finished" else row["status"])
+    color = VERDICT_COLORS.get(row["verdict"], "#555")
+    cells = (
+        _cell(row["run"], when(row["started"]), ";font-weight:bold"),
+        _cell(verdict, "", f";color:{color};font-weight:bold" if row["verdict"] else ""),
+        _cell(metric or "—", row["metric"]),
+        _cell(row["model"].rstrip("/").rsplit("/", 1)[-1] or "?", row["data"] or "?"),
+        _cell(row["loss"] or "?", " · ".join(settings_lines(row))),
+        _cell(duration(row["wall_time_s"])),
+    )
+    return (
+        f"<div class='wb-compare-row' data-run='{esc(row['run'])}' data-status='{esc(row['status'])}' "
+        f"style='{GRID}'>{''.join(cells)}</div>"
+    )
+
+
+def diff_html(names: list[str], configs: list[dict]) -> str:
+    """The settings that differ between runs as a table (css hook ``wb-config-diff``): setting | run A | run B."""
+    rows = config_diff(configs)
+    if not rows:
+        return hint("These runs have the same settings (apart from their folders).").value
+    table = html_table(
+        ("Setting", *names),
+        [(key, *(shown_value(v) for v in values)) for key, values in rows],
+        "wb-config-diff",
+    )
+    count = f"{len(rows)} setting{'s' if len(rows) != 1 else ''} differ{'s' if len(rows) == 1 else ''}"
+    return f"<div class='wb-hint'>{count}:</div>{table}"
+
+
+class ComparePanel(Panel):
+    """Runs side by side: the runs table, their curves overlaid, the settings that differ, and "Load these
+    settings"."""
+
+    name = "compare"
+    title = "Compare runs"
+
+    def __init__(self, session, **kwargs):
+        super().__init__(session, **kwargs)
+        self.selected: list[str] = []  # ticked run folders, in the order they were ticked
+        self.infos: dict = {}  # run folder -> RunInfo, as of the last refresh
+        self._syncing = False
+        self._drawn = 0  # numbers each drawing, so that a slow one never replaces a newer plot
+        self.list_box = widgets.VBox(layout=widgets.Layout(overflow="auto", width="100%"))
+        self.list_box.add_class("wb-compare-runs")
+        self._build_rows()
+        self.refresh_btn = widgets.Button(description="Refresh", layout=widgets.Layout(width="100px"))
+        self.refresh_btn.add_class("wb-compare-refresh")
+        self.list_msg = widgets.HTML()
+        self.plot = widgets.Image(
+            format="png", layout=widgets.Layout(width="100%", max_width="640px", display="none")
+        )
+        self.plot.add_class("wb-compare-plot")
+        self.plot_msg = widgets.HTML()
+        self.diff = widgets.HTML()
+        self.diff.add_class("wb-compare-diff")
+        self.load_from = widgets.Dropdown(description="Settings of", layout=widgets.Layout(width="300px"))
+        self.load_from.add_class("wb-load-from")
+        self.load = widgets.Button(
+            description="Load these settings",
+            layout=widgets.Layout(width="170px"),
+            tooltip="Make this run's settings the ones of a new run (in a new folder); the run stays as it is.",
+        )
+        self.load.add_class("wb-load-settings")
+        self.load_msg = widgets.HTML()
+        self.lockable = [self.load]
+        self.refresh_btn.on_click(self.guard(lambda b: self.refresh()))
+        self.load.on_click(self.guard(lambda b: self.load_settings(self.load_from.value)))
+        session.observe(self._status_changed, "status")
+        self.finish(
+            [
+                section("Your runs"),
+                hint("Tick two or more runs to see their curves together and the settings that differ."),
+                self.list_box,
+                widgets.HBox([self.refresh_btn, self.list_msg]),
+                section("Curves"),
+                self.plot_msg,
+                self.plot,
+                section("Settings that differ"),
+                self.diff,
+                widgets.HBox(
+                    [self.load_from, self.load],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                self.load_msg,
+            ]
+        )
+        self.refresh()
+
+    # ---- the runs table ----
+
+    def _build_rows(self) -> None:
+        self.paths: list[str | None] = [None] * MAX_ROWS
+        self.rows, self.row_html, self.checks = [], [], []
+        for i in range(MAX_ROWS):
+            check = widgets.Checkbox(indent=False, layout=widgets.Layout(width="28px", flex="0 0 28px"))
+            check.add_class("wb-compare-check")
+            check.observe(lambda change, i=i: self._ticked(i, change["new"]), "value")
+            html = widgets.HTML(layout=widgets.Layout(flex="0 0 auto"))
+            # as wide as its cells: the list scrolls sideways as one, never each row on its own
+            row = widgets.HBox(
+                [check, html],
+                layout=widgets.Layout(align_items="flex-start", width="max-content", display="none"),
+            )
+            row.add_class("wb-compare-item")
+            self.rows.append(row)
+            self.row_html.append(html)
+            self.checks.append(check)
+        self.list_box.children = (
+            widgets.HTML(header_html(), layout=widgets.Layout(margin="0 0 0 32px")),
+            *self.rows,
+        )
+
+    def refresh(self) -> None:
+        """Read the runs folder again (also when a run ends); ticked runs stay ticked while they are listed."""
+        try:
+            runs = self.session.control.runs()[:MAX_ROWS]
+        except OSError as exc:
+            self.list_msg.value = f"<span class='wb-error'>Could not read the runs folder: {esc(exc)}</span>"
+            return
+        self.infos = {info.path: info for info in runs}
+        kept = [p for p in self.selected if p in self.infos]
+        self._syncing = True
+        try:
+            for i in range(MAX_ROWS):
+                info = runs[i] if i < len(runs) else None
+                self.paths[i] = info.path if info else None
+                self.checks[i].value = info is not None and info.path in kept
+                if info is None:
+                    self.rows[i].layout.display = "none"
+                    continue
+                self.row_html[i].value = row_html(info.comparison_row())
+                self.rows[i].layout.display = ""
+        finally:
+            self._syncing = False
+        self.list_msg.value = "" if runs else hint("No runs yet: train one in the Train panel.").value
+        self.selected = kept
+        self.compare()
+
+    def _ticked(self, i: int, on: bool) -> None:
+        path = self.paths[i]
+        if self._syncing or path is None:
+            return
+        self.selected = [p for p in self.selected if p != path] + ([path] if on else [])
+        self.compare()
+
+    def _status_changed(self, change) -> None:
+        if change["new"] in ENDED:
+            self.refresh()  # the run that ended gets its row (in the run's thread: trait assignments only)
+
+    # ---- the comparison ----
+
+    def compare(self) -> None:
+        """Show the ticked runs: the settings that differ at once, the plot from a drawing thread."""
+        runs = [self.infos[p] for p in self.selected if p in self.infos]
+        names = [r.name for r in runs]
+        kept = self.load_from.value if self.load_from.value in self.selected else None
+        self.load_from.options = [(name, r.path) for name, r in zip(names, runs, strict=True)]
+        self.load_from.value = kept or (runs[-1].path if runs else None)  # else the run ticked last
+        self.load.disabled = not runs or self.session.running
+        self._drawn += 1
+        if len(runs) < 2:
+            self.plot.layout.display = "none"
+            self.plot_msg.value = hint("Tick two or more runs.").value
+            self.diff.value = hint("Tick two or more runs to see the settings that differ.").value
+            return
+        self.diff.value = diff_html(names, [r.config() for r in runs])
+        self.plot_msg.value = hint("Drawing…").value
+        seq = self._drawn
+
+        def draw() -> bytes:
+            curves = [run_curves(r.name, r.history(), r.metric, r.baseline) for r in runs]
+            return render_png(curves)
+
+        def done(png: bytes) -> None:
+            if seq == self._drawn:
+                self.plot.value = png
+                self.plot.layout.display = ""
+                self.plot_msg.value = ""
+
+        def failed(exc) -> None:
+            if seq == self._drawn:
+                self.plot_msg.value = f"<span class='wb-error'>Could not draw the curves: {esc(exc)}</span>"
+
+        self.draw_thread = run_in_thread(draw, done, failed, name="workbench-compare-plot")
+
+    def load_settings(self, run_dir: str | None) -> None:
+        """Make a run's ``config.json`` the Session's configuration, with a fresh output folder (the run it came
+        from is never written to); its datasets load in the background."""
+        if not run_dir:
+            raise WorkbenchError(
+                "No run is ticked.", fix="tick the run whose settings you want, then press Load."
+            )
+        if self.session.running:
+            raise WorkbenchError(
+                "A run is going.",
+                fix="wait for it to end, or stop it, before loading another run's settings.",
+            )
+        config = Path(run_dir) / "config.json"
+        if not config.is_file():
+            raise WorkbenchError(
+                f"Run {Path(run_dir).name} has no config.json to load settings from.",
+                fix="pick another run: this one was not started by the workbench, or its folder was edited.",
+            )
+        self.session.load_config(config)
+        self.session.auto_output = True  # the next Start writes runs/<date-time>, never the old run's folder
+        self.ok()
+        self.load_msg.value = (
+            f"<span class='wb-ok'>Loaded the settings of run {esc(Path(run_dir).name)}.</span> "
+            + "<span class='wb-hint'>Change what you like, then press Start training: the new run gets its own "
+            "folder.</span>"
+        )
