@@ -19,9 +19,16 @@ def test_the_wizard_mines_hard_negatives_for_an_uploaded_file(app, tmp_path, tin
     page.locator(".wb-mining .wb-mine").wait_for(state="visible", timeout=30_000)
     page.locator(".wb-mining .widget-toggle-button", has_text="hardest").first.click()
     page.locator(".wb-mining .wb-mine").click()
-    result = page.locator(".wb-mine-result", has_text="queries got hard negatives")
-    result.wait_for(timeout=300_000)
-    assert "faq-hard-negatives" in result.inner_text()
+    result = page.locator(".wb-mine-result")
+    try:  # done when the line says what it did (or why not)
+        page.wait_for_function(
+            "() => { const el = document.querySelector('.wb-mine-result');"
+            " return el && el.innerText.trim() && !el.innerText.includes('Embedding'); }",
+            timeout=300_000,
+        )
+    finally:
+        shot(page, "40-hard-negatives-mined")
+    text = result.inner_text()
+    assert "queries got hard negatives" in text and "faq-hard-negatives" in text, text
     wait_text(page, ".wb-datasets", "faq-hard-negatives", 60_000)
     page.locator(".wb-mining img").first.wait_for(state="visible")
-    shot(page, "40-hard-negatives-mined")
