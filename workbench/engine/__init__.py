@@ -1,9 +1,17 @@
 """The engine: RunSpec -> Plan (plan, datasets, runs, losses, evaluators, models) -> Runner (runner, streaming),
-typed run events (events), and the quality verdicts (quality, items). Everything that needs torch, imported lazily
+typed run events (events), the quality verdicts (quality, items), and base vs trained model on a corpus
+(playground, corpus). Everything that needs torch, imported lazily
 inside functions."""
 
 from __future__ import annotations
 
+from .corpus import (
+    CorpusChoice,
+    corpus_choices,
+    corpus_hash,
+    file_corpus,
+    load_corpus,
+)
 from .datasets import (
     DatasetPrep,
     LabelPrep,
@@ -77,6 +85,15 @@ from .plan import (
     settle_args,
     size_cross_encoder,
 )
+from .playground import (
+    BASE,
+    TRAINED,
+    Comparison,
+    Hit,
+    Playground,
+    run_spec,
+    trained_model_path,
+)
 from .quality import (
     AP,
     KINDS,
@@ -136,6 +153,18 @@ from .worker import (
 )
 
 __all__ = [
+    "BASE",
+    "TRAINED",
+    "Comparison",
+    "CorpusChoice",
+    "Hit",
+    "Playground",
+    "corpus_choices",
+    "corpus_hash",
+    "file_corpus",
+    "load_corpus",
+    "run_spec",
+    "trained_model_path",
     "EVENTS",
     "STATUS",
     "STOP",
