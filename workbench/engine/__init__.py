@@ -11,6 +11,7 @@ from .corpus import (
     corpus_hash,
     file_corpus,
     load_corpus,
+    pick_columns,
 )
 from .datasets import (
     DatasetPrep,
@@ -163,6 +164,7 @@ __all__ = [
     "corpus_hash",
     "file_corpus",
     "load_corpus",
+    "pick_columns",
     "run_spec",
     "trained_model_path",
     "EVENTS",

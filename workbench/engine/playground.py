@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -90,17 +91,17 @@ def run_spec(run_dir: str | Path) -> RunSpec:
 
 
 def trained_model_path(run_dir: str | Path) -> Path:
-    """The folder of the model a run saved (``final/``, or the summary's ``model_path``).
+    """The folder of the model a run saved: its ``final/`` (the runner always saves there; the summary's absolute
+    ``model_path`` would still name the old place of a moved folder).
 
     Raises:
         WorkbenchError: the run saved no model (yet).
     """
     folder = Path(run_dir).expanduser()
+    path = folder / "final"
+    if path.is_dir() and any((path / f).is_file() for f in ("modules.json", "config.json")):
+        return path
     info = read_run(folder)
-    for candidate in (info.saved if info else "", folder / "final"):
-        path = Path(candidate) if candidate else None
-        if path and path.is_dir() and any((path / f).is_file() for f in ("modules.json", "config.json")):
-            return path
     state = f" (it is {info.status})" if info else ""
     raise WorkbenchError(
         f"run '{folder.name}' has no trained model{state}: there is no final/ folder with a model in it.",
@@ -217,9 +218,12 @@ class Playground:
 
             with np.load(path) as data:
                 return torch.sparse_coo_tensor(
-                    torch.from_numpy(data["indices"]), torch.from_numpy(data["values"]), tuple(data["shape"])
+                    torch.from_numpy(data["indices"]),
+                    torch.from_numpy(data["values"]),
+                    tuple(data["shape"]),
+                    check_invariants=True,
                 ).coalesce()
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, RuntimeError):
             return None  # a torn cache file: encode again
 
     def _encode(self, role: str, texts: list[str], path: Path, progress: Progress | None):
@@ -316,7 +320,9 @@ class Playground:
         else:
             q = encode([query], convert_to_tensor=True, show_progress_bar=False).cpu()
             corpus = torch.from_numpy(corpus)
-        found = semantic_search(q, corpus, top_k=len(texts), score_function=model.similarity)[0]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta", UserWarning)
+            found = semantic_search(q, corpus, top_k=len(texts), score_function=model.similarity)[0]
         return [(h["corpus_id"], h["score"]) for h in found], q
 
     def _hit_tokens(self, role: str, texts: list[str], hits: list[Hit]) -> None:
