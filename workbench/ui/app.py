@@ -27,7 +27,16 @@ from ..session import (
     workbench_home,
 )
 from ..spec import RunSpec
-from .panels import ArgsPanel, ColumnsPanel, DatasetPanel, EvaluatorsPanel, LossPanel, ModelPanel, TrainPanel
+from .panels import (
+    ArgsPanel,
+    ColumnsPanel,
+    DatasetPanel,
+    EvaluatorsPanel,
+    LossPanel,
+    ModelPanel,
+    PlaygroundPanel,
+    TrainPanel,
+)
 from .widgets import CSS, esc, hide_count, hint
 
 TOUR = (
@@ -81,10 +90,12 @@ class Workbench(widgets.VBox):
         self.evaluators = EvaluatorsPanel(session)
         self.train = TrainPanel(session, plot_interval=plot_interval)
         self.config_panels = [self.model, self.dataset, self.columns, self.loss, self.args, self.evaluators]
+        self.playground = PlaygroundPanel(session)  # "Try it": after the settings, never locked by a run
         # Side by side down to 1024 px wide (560 + 380 + the gap fit in the page); narrower, the run column wraps
         # below while the run bar keeps Start, Stop and the status in view.
         self.tabs = widgets.Tab(
-            children=self.config_panels, layout=widgets.Layout(flex="3 1 560px", min_width="0")
+            children=[*self.config_panels, self.playground],
+            layout=widgets.Layout(flex="3 1 560px", min_width="0"),
         )
         self.tabs.add_class("wb-tabs")
         self._titles()
@@ -182,10 +193,10 @@ class Workbench(widgets.VBox):
         self.tabs.titles = tuple(
             f"{i + 1} · {p.title}" + (" ⚠" if p.name in marked else "")
             for i, p in enumerate(self.config_panels)
-        )
+        ) + (self.playground.title,)
 
     def _tab_opened(self, change):
-        if change["new"] is not None and self.config_panels[change["new"]] is self.args:
+        if change["new"] is not None and self.tabs.children[change["new"]] is self.args:
             try:
                 self.args.ensure_form()
             except Exception as exc:  # noqa: BLE001 - shown in the panel, never as a traceback

@@ -8,6 +8,7 @@ from .dataset import DatasetPanel
 from .evaluators import EvaluatorsPanel
 from .loss import LossPanel
 from .model import ModelPanel
+from .playground import PlaygroundPanel
 from .train import TrainPanel
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "ArgsPanel",
     "EvaluatorsPanel",
     "TrainPanel",
+    "PlaygroundPanel",
 ]
