@@ -3,6 +3,7 @@ in a background thread, uploaded corpora, and following the run the page shows."
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -123,3 +124,15 @@ def test_with_no_finished_run_a_search_says_what_to_do(tmp_path, monkeypatch):
     assert play.runs == () and play.run_dir == ""
     with pytest.raises(WorkbenchError, match="no finished run"):
         play.search("a cat")
+
+
+def test_the_shown_run_is_offered_once_the_page_saw_it_end_before_its_status_file_says_so(runs, tmp_path):
+    late = shutil.copytree(runs / "20260101-000000", runs / "20260104-000000")
+    status = json.loads((late / "status.json").read_text())
+    (late / "status.json").write_text(json.dumps({**status, "status": "saving", "ended": None}))
+    session = make_session(tmp_path)
+    play = PlaygroundSession(session, background=False)
+    assert str(late) not in [path for _, path in play.runs]
+    session.run_dir = str(late)
+    session.status = "finished"
+    assert play.run_dir == str(late) and str(late) in [path for _, path in play.runs]

@@ -82,9 +82,11 @@ class PlaygroundSession(T.HasTraits):
 
     def refresh_runs(self) -> None:
         """List the runs with a trained model again; keep the run compared, else take the shown or newest one."""
-        runs = []
-        for info in self.session.control.runs():
-            if info.status not in WITH_MODEL:
+        runs, s = [], self.session
+        # The shown run counts as soon as the page saw it end (its status.json may be a moment behind).
+        shown_ended = s.run_dir if s.status in ENDED else None
+        for info in s.control.runs():
+            if info.status not in WITH_MODEL and info.path != shown_ended:
                 continue
             try:
                 trained_model_path(info.path)
@@ -95,7 +97,7 @@ class PlaygroundSession(T.HasTraits):
         paths = [path for _, path in runs]
         if self.run_dir in paths:
             return
-        shown = self.session.run_dir
+        shown = s.run_dir
         if shown in paths:
             self.use_run(shown)
         elif paths:
