@@ -84,3 +84,16 @@ def test_the_workbench_has_a_try_it_tab_after_the_settings(panel, tmp_path):
     assert app.tabs.titles[-1] == "Try it" and app.tabs.children[-1] is app.playground
     app.tabs.selected_index = len(app.tabs.children) - 1  # opening it is not opening a settings tab
     assert app.playground.run.value == panel.play.run_dir
+
+
+def test_a_new_run_in_the_list_does_not_change_the_run_picked(root, tmp_path, monkeypatch):
+    runs = shutil.copytree(root, tmp_path / "runs")
+    monkeypatch.setenv("WORKBENCH_RUNS", str(runs))
+    session = make_session(tmp_path)
+    panel = PlaygroundPanel(session, PlaygroundSession(session, background=False))
+    older = str(runs / "20260101-000000")
+    panel.run.value = older
+    shutil.copytree(runs / "20260102-000000", runs / "20260103-000000")
+    panel.refresh.click()
+    assert panel.run.options[0][1] == str(runs / "20260103-000000")
+    assert panel.play.run_dir == older and panel.run.value == older

@@ -93,6 +93,7 @@ class PlaygroundPanel(widgets.VBox):
         super().__init__(**kwargs)
         self.session = session
         self.play = play = playground or PlaygroundSession(session)
+        self._binding = False  # True while the panel itself sets the pickers (not a person's choice)
         self.add_class("wb-panel")
         self.add_class("wb-panel-playground")
         wide = {"description_width": "70px"}
@@ -187,16 +188,28 @@ class PlaygroundPanel(widgets.VBox):
     def do_search(self) -> None:
         self.play.search(self.query.value, self.k.value)
 
+    def _set(self, fn) -> None:
+        """Set pickers from the state: a Dropdown given new options picks one itself, which is no choice."""
+        self._binding = True
+        try:
+            fn()
+        finally:
+            self._binding = False
+
     def _runs_changed(self, change=None):
         runs = self.play.runs
-        self.run.options = list(runs)
         paths = [path for _, path in runs]
-        self.run.value = self.play.run_dir if self.play.run_dir in paths else None
+
+        def bind():
+            self.run.options = list(runs)
+            self.run.value = self.play.run_dir if self.play.run_dir in paths else None
+
+        self._set(bind)
         self.empty.layout.display = "none" if runs else ""
 
     def _run_changed(self, change=None):
         if self.run.value != self.play.run_dir and self.play.run_dir in [p for _, p in self.play.runs]:
-            self.run.value = self.play.run_dir
+            self._set(lambda: setattr(self.run, "value", self.play.run_dir))
         cross = self.play.model_type == "cross-encoder"
         self.search.description = "Rerank" if cross else "Search"
         self.search.tooltip = (
@@ -206,15 +219,18 @@ class PlaygroundPanel(widgets.VBox):
         )
 
     def _run_picked(self, change):
-        if change["new"] and change["new"] != self.play.run_dir:
+        if not self._binding and change["new"] and change["new"] != self.play.run_dir:
             self._guard(self.play.use_run)(change["new"])
 
     def _corpora_changed(self, change=None):
-        self.corpus.options = list(self.play.corpora)
-        self.corpus.value = self.play.corpus or None
+        def bind():
+            self.corpus.options = list(self.play.corpora)
+            self.corpus.value = self.play.corpus or None
+
+        self._set(bind)
 
     def _corpus_picked(self, change):
-        if change["new"] and change["new"] != self.play.corpus:
+        if not self._binding and change["new"] and change["new"] != self.play.corpus:
             self.play.corpus = change["new"]
 
     def _uploaded(self, change):
