@@ -20,6 +20,8 @@ STYLE = """<style>
 .wb-app .wb-try-down { color: #a4000f; font-weight: 600; white-space: nowrap; }
 .wb-app .wb-try-same { color: #888; }
 .wb-app .wb-try-tokens { color: #555; font-size: 12px; }
+.wb-app table.wb-try-table td:nth-child(1), .wb-app table.wb-try-table td:nth-child(3),
+  .wb-app table.wb-try-table td:nth-child(4) { white-space: nowrap; }
 </style>"""
 ROLE_TITLES = {"base": "Base model", "trained": "Trained model"}
 
@@ -97,7 +99,7 @@ class PlaygroundPanel(widgets.VBox):
         self.add_class("wb-panel")
         self.add_class("wb-panel-playground")
         wide = {"description_width": "70px"}
-        self.run = widgets.Dropdown(description="Run", style=wide, layout=widgets.Layout(width="100%"))
+        self.run = widgets.Dropdown(description="Run", style=wide, layout=widgets.Layout(flex="1 1 auto"))
         self.refresh = widgets.Button(description="Refresh", layout=widgets.Layout(width="90px"))
         self.corpus = widgets.Dropdown(
             description="Corpus", style=wide, layout=widgets.Layout(flex="1 1 auto")
