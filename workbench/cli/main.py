@@ -34,6 +34,7 @@ from .compare import cmd_compare
 from .mine import cmd_mine
 from .runs import cmd_runs, cmd_stop
 from .train import cmd_train
+from .try_cmd import add_parser as add_try_parser
 
 __all__ = ["cmd_app", "cmd_export", "main"]
 
@@ -148,6 +149,8 @@ def _parser() -> _Parser:
     export.add_argument("config", help="the run's JSON/YAML config file")
     export.add_argument("-o", "--output", help="write the script to this file instead of printing it")
     export.set_defaults(func=cmd_export)
+
+    add_try_parser(sub)
 
     app = sub.add_parser("app", help="serve the workbench app in the browser")
     app.add_argument("--port", type=int, default=8866, help="port to serve on (default: 8866)")

@@ -1,9 +1,18 @@
 """The engine: RunSpec -> Plan (plan, datasets, runs, losses, evaluators, models) -> Runner (runner, streaming),
-typed run events (events), and the quality verdicts (quality, items). Everything that needs torch, imported lazily
+typed run events (events), the quality verdicts (quality, items), and base vs trained model on a corpus
+(playground, corpus). Everything that needs torch, imported lazily
 inside functions."""
 
 from __future__ import annotations
 
+from .corpus import (
+    CorpusChoice,
+    corpus_choices,
+    corpus_hash,
+    file_corpus,
+    load_corpus,
+    pick_columns,
+)
 from .datasets import (
     DatasetPrep,
     LabelPrep,
@@ -81,6 +90,15 @@ from .plan import (
     settle_args,
     size_cross_encoder,
 )
+from .playground import (
+    BASE,
+    TRAINED,
+    Comparison,
+    Hit,
+    Playground,
+    run_spec,
+    trained_model_path,
+)
 from .quality import (
     AP,
     KINDS,
@@ -146,6 +164,19 @@ from .worker import (
 __all__ = [
     "MiningResult",
     "mine",
+    "BASE",
+    "TRAINED",
+    "Comparison",
+    "CorpusChoice",
+    "Hit",
+    "Playground",
+    "corpus_choices",
+    "corpus_hash",
+    "file_corpus",
+    "load_corpus",
+    "pick_columns",
+    "run_spec",
+    "trained_model_path",
     "EVENTS",
     "STATUS",
     "STOP",

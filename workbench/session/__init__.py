@@ -1,6 +1,7 @@
 """The Session: the app's observable state (state), composed of its data cache (loading) and run controller
 (run_control); actions on models and scripts (actions), the config round trip (config), folders (paths),
-wording (wording), fields that cannot run (validity), dataset entries (datasets) and heavy imports (heavy)."""
+wording (wording), fields that cannot run (validity), dataset entries (datasets), heavy imports (heavy)
+and the 'Try it' tab's state (playground)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,10 @@ from .paths import (
     runs_dir,
     workbench_home,
 )
+from .playground import (
+    PlaygroundSession,
+    run_label,
+)
 from .run_control import (
     BACKEND_ENV,
     BACKENDS,
@@ -109,6 +114,8 @@ __all__ = [
     "faiss_available",
     "mine_for",
     "output_format_for",
+    "PlaygroundSession",
+    "run_label",
     "BACKENDS",
     "BACKEND_ENV",
     "DOWNLOADS_ENV",

@@ -35,6 +35,7 @@ from .panels import (
     EvaluatorsPanel,
     LossPanel,
     ModelPanel,
+    PlaygroundPanel,
     TrainPanel,
 )
 from .widgets import CSS, esc, hide_count, hint
@@ -90,8 +91,9 @@ class Workbench(widgets.VBox):
         self.evaluators = EvaluatorsPanel(session)
         self.train = TrainPanel(session, plot_interval=plot_interval)
         self.config_panels = [self.model, self.dataset, self.columns, self.loss, self.args, self.evaluators]
+        self.playground = PlaygroundPanel(session)  # "Try it": after the settings, never locked by a run
         self.compare = ComparePanel(session)
-        self.more_panels = [self.compare]  # tabs after the numbered steps
+        self.more_panels = [self.playground, self.compare]  # tabs after the numbered steps
         # Side by side down to 1024 px wide (560 + 380 + the gap fit in the page); narrower, the run column wraps
         # below while the run bar keeps Start, Stop and the status in view.
         self.tabs = widgets.Tab(

@@ -9,6 +9,7 @@ from .dataset import DatasetPanel
 from .evaluators import EvaluatorsPanel
 from .loss import LossPanel
 from .model import ModelPanel
+from .playground import PlaygroundPanel
 from .train import TrainPanel
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "EvaluatorsPanel",
     "TrainPanel",
     "ComparePanel",
+    "PlaygroundPanel",
 ]
