@@ -87,6 +87,8 @@ from .quality import (
     bootstrap_delta,
     higher_is_better,
     metric_value,
+    read_items,
+    run_verdict_of,
     summary_verdicts,
     verdict,
 )
@@ -227,7 +229,9 @@ __all__ = [
     "prepare_eval_sets",
     "quiet_loading",
     "quiet_progress",
+    "read_items",
     "recorded_delta",
+    "run_verdict_of",
     "resolve_model_path",
     "score_eval_sets_by_loss",
     "settle_args",

@@ -56,13 +56,10 @@ from .losses import (
     verdicts,
 )
 from .metrics import (
-    MetricVerdict,
-    RunVerdict,
     at_ceiling,
     direction,
     judge,
     metric_kind,
-    run_verdict,
     shows_direction,
 )
 from .recommend import (
@@ -75,8 +72,11 @@ from .recommend import (
     recommend,
     recommend_with_fix,
 )
+from .run_warnings import leak_warning, leaked_rows, overfit_warning
+from .run_outcome import ItemMove, MetricVerdict, RunVerdict, meaning, movers, run_verdict, verdict_of
 
 __all__ = [
+    "ItemMove",
     "DEFAULT_REASONS",
     "Fix",
     "Guard",
@@ -112,6 +112,11 @@ __all__ = [
     "half_precision_supported",
     "in_batch_negatives_need_a_batch",
     "judge",
+    "leak_warning",
+    "leaked_rows",
+    "meaning",
+    "movers",
+    "overfit_warning",
     "mapped_verdicts",
     "mapping_fixes",
     "merge_args",
@@ -133,5 +138,6 @@ __all__ = [
     "takes_classes",
     "two_rows_per_class",
     "verdict",
+    "verdict_of",
     "verdicts",
 ]
