@@ -178,6 +178,7 @@ class MetricVerdict:
     n_items: int | None = None
     gained: tuple[ItemMove, ...] = ()
     lost: tuple[ItemMove, ...] = ()
+    kind: str | None = None  # of the per-item scores: spearman / ap (pair similarities) or mean (item values)
 
     @property
     def delta(self) -> float:
@@ -255,6 +256,7 @@ class RunVerdict:
                     "outcome": m.outcome,
                     "ci95": list(m.ci) if m.ci is not None else None,
                     "n_items": m.n_items,
+                    "kind": m.kind,
                     "gained": [move(x) for x in m.gained],
                     "lost": [move(x) for x in m.lost],
                 }
@@ -305,7 +307,10 @@ def run_verdict(
             outcome = judge(b, f, ci, higher_is_better=direction(key) >= 0)
         gained, lost = movers(record) if boot else ((), ())
         n = boot["n_items"] if boot else None
-        judged.append(MetricVerdict(evaluator, key, b, f, outcome, at_ceiling(key, b), ci, n, gained, lost))
+        kind = record.get("kind") if boot else None
+        judged.append(
+            MetricVerdict(evaluator, key, b, f, outcome, at_ceiling(key, b), ci, n, gained, lost, kind)
+        )
     if not judged:
         return None
     outcomes = {v.outcome for v in judged}
