@@ -60,3 +60,20 @@ def test_eval_rows_also_in_the_train_data_are_a_leak(make_config):
     assert items["kind"] == "mean" and len(items["rank_baseline"]) == len(items["baseline"]) == 8
     assert all(r is None or r >= 1 for r in items["rank_baseline"] + items["rank_final"])
     assert summary["warnings"][0]["text"] in summary["verdict"]["hints"]
+
+
+def test_a_rising_eval_loss_over_many_passes_is_overfitting(make_config):
+    from workbench.engine import build, run_warnings
+    from workbench.spec import RunSpec
+
+    plan = build(RunSpec.from_dict(make_config({"sts": inline(scored_pairs(16))}, loss="CosineSimilarityLoss")))
+    history = [
+        {"loss": 0.3, "epoch": 0.5},
+        {"eval_loss": 0.30, "epoch": 1.0},
+        {"eval_loss": 0.25, "epoch": 2.0},
+        {"eval_loss": 0.40, "epoch": 5.0},
+    ]
+    (warning,) = run_warnings(plan, history, 5.0)
+    assert warning["kind"] == "overfit" and "5 passes over 16 rows" in warning["text"]
+    assert "Fix: fewer epochs (about 2)" in warning["text"]
+    assert run_warnings(plan, history[:3], 2.0) == []  # still falling: no warning

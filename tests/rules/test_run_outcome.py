@@ -125,6 +125,8 @@ def test_what_a_metric_means():
     assert rules.meaning("eval_dev_cosine_ndcg@10").startswith("nDCG:")
     assert rules.meaning("dev_cosine_accuracy").startswith("Accuracy:")
     assert rules.meaning("dev_cosine_ap").startswith("Average precision:")
+    assert rules.meaning("dev_average_precision") == rules.meaning("dev_cosine_ap")
+    assert rules.meaning("dev_cosine_precision").startswith("Precision:")
     assert rules.meaning("dev_something_odd") == ""
 
 

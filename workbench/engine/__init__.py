@@ -89,6 +89,7 @@ from .quality import (
     metric_value,
     read_items,
     run_verdict_of,
+    run_warnings,
     summary_verdicts,
     verdict,
 )
@@ -232,6 +233,7 @@ __all__ = [
     "read_items",
     "recorded_delta",
     "run_verdict_of",
+    "run_warnings",
     "resolve_model_path",
     "score_eval_sets_by_loss",
     "settle_args",

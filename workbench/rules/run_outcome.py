@@ -67,7 +67,9 @@ REGRESSION_HINT = (
 def meaning(key: str) -> str:
     """What the metric ``key`` means, in one sentence (empty when the table has no row for it)."""
     found = words(key)
-    return MEANINGS.get(found[-1], "") if found else ""
+    if found[-2:] == ["average", "precision"]:  # the cross-encoders' name for AP
+        return MEANINGS["ap"]
+    return MEANINGS.get(found[-1], "")
 
 
 def measures(kind: str | None, key: str) -> bool:
