@@ -16,7 +16,16 @@ from .errors import WorkbenchError
 from .spec import RunSpec, load_config
 
 __version__ = "0.1.0"
-__all__ = ["Workbench", "Session", "RunSpec", "load_config", "train", "verdict", "WorkbenchError", "__version__"]
+__all__ = [
+    "Workbench",
+    "Session",
+    "RunSpec",
+    "load_config",
+    "train",
+    "verdict",
+    "WorkbenchError",
+    "__version__",
+]
 
 
 def __getattr__(name: str):

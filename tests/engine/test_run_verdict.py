@@ -66,7 +66,9 @@ def test_a_rising_eval_loss_over_many_passes_is_overfitting(make_config):
     from workbench.engine import build, run_warnings
     from workbench.spec import RunSpec
 
-    plan = build(RunSpec.from_dict(make_config({"sts": inline(scored_pairs(16))}, loss="CosineSimilarityLoss")))
+    plan = build(
+        RunSpec.from_dict(make_config({"sts": inline(scored_pairs(16))}, loss="CosineSimilarityLoss"))
+    )
     history = [
         {"loss": 0.3, "epoch": 0.5},
         {"eval_loss": 0.30, "epoch": 1.0},

@@ -111,7 +111,12 @@ PRIMARY = {"dev": "dev_cosine_ap"}
     [
         (0.747, 0.80, "win", "Better on your eval data: dev_cosine_ap 0.7470 → 0.8000 (+0.0530; no per-item"),
         (0.747, 0.749, "marginal", "About the same on your eval data: dev_cosine_ap 0.7470 → 0.7490"),
-        (0.747, 0.747, "no change", "About the same on your eval data: dev_cosine_ap 0.7470 before and after."),
+        (
+            0.747,
+            0.747,
+            "no change",
+            "About the same on your eval data: dev_cosine_ap 0.7470 before and after.",
+        ),
         (0.747, 0.70, "regression", "Worse on your eval data: dev_cosine_ap 0.7470 → 0.7000"),
     ],
 )

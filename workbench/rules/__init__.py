@@ -72,8 +72,8 @@ from .recommend import (
     recommend,
     recommend_with_fix,
 )
-from .run_warnings import leak_warning, leaked_rows, overfit_warning
 from .run_outcome import ItemMove, MetricVerdict, RunVerdict, meaning, movers, run_verdict, verdict_of
+from .run_warnings import leak_warning, leaked_rows, overfit_warning
 
 __all__ = [
     "ItemMove",

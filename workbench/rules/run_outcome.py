@@ -194,7 +194,10 @@ class MetricVerdict:
     def change(self) -> str:
         """``metric 0.6000 → 0.7000 (+0.1000; 95 % interval +0.0500 to +0.1500, 40 items)``."""
         if self.outcome == NO_CHANGE:
-            return f"{self.metric} {_number(self.final)} before and after"
+            same = f"{self.metric} {_number(self.final)} before and after"
+            if self.ci is None:
+                return same
+            return f"{same} (95 % interval {self.ci[0]:+.4f} to {self.ci[1]:+.4f}, {self.n_items} items)"
         how = f"{self.delta:+.4f}"
         if self.ci is not None:
             how += f"; 95 % interval {self.ci[0]:+.4f} to {self.ci[1]:+.4f}"
