@@ -193,3 +193,20 @@ def test_bootstrap_intervals_are_deterministic():
         bootstrap_delta(SPEARMAN, record["baseline"], record["final"], record["gold"], n_boot=50)["n_boot"]
         == 50
     )
+
+
+def test_an_unchanged_metric_still_shows_its_interval():
+    scores = [0.1, 0.4, 0.3, 0.9, 0.5, 0.2]
+    record = {"metric": "dev_cosine_accuracy", "kind": MEAN, "baseline": scores, "final": scores}
+    mean = sum(scores) / len(scores)
+    verdict = rules.run_verdict(
+        {"dev_cosine_accuracy": mean},
+        {"dev_cosine_accuracy": mean},
+        {"dev": "dev_cosine_accuracy"},
+        {"dev": record},
+    )
+    assert verdict.outcome == "no change" and verdict.headline == (
+        f"About the same on your eval data: dev_cosine_accuracy {mean:.4f} before and after "
+        "(95 % interval +0.0000 to +0.0000, 6 items)."
+    )
+    assert verdict.metrics[0].gained == () and verdict.metrics[0].lost == ()
