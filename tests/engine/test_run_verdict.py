@@ -79,3 +79,23 @@ def test_a_rising_eval_loss_over_many_passes_is_overfitting(make_config):
     assert warning["kind"] == "overfit" and "5 passes over 16 rows" in warning["text"]
     assert "Fix: fewer epochs (about 2)" in warning["text"]
     assert run_warnings(plan, history[:3], 2.0) == []  # still falling: no warning
+
+
+def test_an_evaluator_already_wrapped_in_an_item_recorder_is_not_wrapped_twice(make_config):
+    """make quality wraps its evaluator itself: the run records into that recorder instead of failing."""
+    from workbench.engine import ItemRecorder, Runner, build, recorded_delta
+    from workbench.spec import RunSpec
+
+    cfg = make_config(
+        {"sts": inline(scored_pairs(16))},
+        eval={"dev": inline(_other_pairs(8))},
+        loss="CosineSimilarityLoss",
+        evaluators=[{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/dev"}],
+    )
+    plan = build(RunSpec.from_dict(cfg))
+    recorder = plan.evaluators[0].instance = ItemRecorder(plan.evaluators[0].instance)
+    summary = Runner(plan).run_blocking()
+    assert summary["status"] == "finished", summary.get("error")
+    assert len(recorder.records) >= 2 and recorded_delta(recorder, n_boot=50)["n_items"] == 8
+    items = json.loads((Path(cfg["output_dir"]) / "items.json").read_text())["dev"]
+    assert items["final"] == [float(v) for v in recorder.records[-1]["scores"]]

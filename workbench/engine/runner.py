@@ -66,9 +66,12 @@ def _evaluate(plan: Plan, model, items: dict | None = None, splits=("eval", "tes
     metrics: dict[str, float] = {}
     for ev in plan.evaluators:
         if ev.split in splits:
-            recorder = ItemRecorder(ev.instance) if items is not None else None
-            result = (recorder or ev.instance)(model)
-            if recorder is not None and recorder.records:
+            recorder = None
+            if items is not None:  # an evaluator already wrapped (make quality's) records for both
+                recorder = ev.instance if type(ev.instance) is ItemRecorder else ItemRecorder(ev.instance)
+            seen = len(recorder.records) if recorder is not None else 0
+            result = (recorder if recorder is not None else ev.instance)(model)
+            if recorder is not None and len(recorder.records) > seen:
                 items[ev.name] = recorder.records[-1]
             if isinstance(result, dict):
                 metrics.update({k: float(v) for k, v in result.items() if isinstance(v, (int, float))})
