@@ -150,4 +150,4 @@ def _cells(html: str, table_class: str) -> list[list[str]]:
         re.findall(r"<td>(.*?)</td>", row, re.S)
         for row in re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S)
     ]
-    return [r for r in rows if r]
+    return [[re.sub(r"<[^>]+>", "", c) for c in r] for r in rows if r]

@@ -120,6 +120,11 @@ def run_files(run_dir: str | Path | None) -> tuple[dict, list]:
     return (items if isinstance(items, dict) else {}), (warnings if isinstance(warnings, list) else [])
 
 
+# What "gained" means for an item, by the kind of per-item scores (`workbench.rules.run_outcome.item_gains`).
+_GAIN_MEANS = {
+    "spearman": " (a pair gains when its similarity ranks nearer to where your score ranks it)",
+    "ap": " (a pair gains when its similarity moves towards its label)",
+}
 _ITEM_HEADERS = {
     "spearman": ("pair", "your score", "similarity before", "after"),
     "ap": ("pair", "your label", "similarity before", "after"),
@@ -142,13 +147,27 @@ def _moves_table(metric: rules.MetricVerdict, title: str, moves) -> str:
         header += ["rank of the relevant document"]
     rows = []
     for m in moves:
-        row = [esc(m.text), *([_number(m.gold)] if with_gold else []), _number(m.before), _number(m.after)]
+        numbers = [*([m.gold] if with_gold else []), m.before, m.after]
+        row = [_item_text(m.text), *(_nowrap(_number(v)) for v in numbers)]
         if ranked:
-            row.append(f"{_rank(m.rank_before)} → {_rank(m.rank_after)}")
+            row.append(_nowrap(f"{_rank(m.rank_before)} → {_rank(m.rank_after)}"))
         rows.append(tuple(row))
     return f"<div class='wb-hint' style='margin-top:6px'>{esc(title)}</div>" + html_table(
         tuple(header), rows, "wb-items", raw=True
     )
+
+
+_ITEM_CHARS = 90
+
+
+def _item_text(text: str) -> str:
+    """An item's text, cut to one or two lines in the table; the whole text in its tooltip."""
+    short = text if len(text) <= _ITEM_CHARS else text[: _ITEM_CHARS - 1] + "…"
+    return f"<span title='{esc(text)}' style='font-size:90%'>{esc(short)}</span>"
+
+
+def _nowrap(text: str) -> str:
+    return f"<span style='white-space:nowrap'>{esc(text)}</span>"
 
 
 def _rank(rank) -> str:
@@ -181,7 +200,8 @@ def verdict_html(
     lines += [f"<div class='wb-hint' style='margin-top:4px'>{esc(h)}</div>" for h in verdict.hints]
     for m in verdict.metrics:
         name = f" ({m.evaluator})" if len(verdict.metrics) > 1 else ""
-        lines.append(_moves_table(m, f"Eval items that gained most{name}:", m.gained))
+        why = _GAIN_MEANS.get(m.kind or "", "")
+        lines.append(_moves_table(m, f"Eval items that gained most{name}{why}:", m.gained))
         lines.append(_moves_table(m, f"Eval items that lost most{name}:", m.lost))
     return (
         f"<div class='wb-verdict' data-verdict='{esc(verdict.outcome)}' data-word='{esc(verdict.word)}' "
