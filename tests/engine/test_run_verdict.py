@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from wb_data import PAIRS, inline, positive_pairs, scored_pairs
 
 from workbench.engine import run_verdict_of, train
+from workbench.errors import WorkbenchError
 
 
 def _other_pairs(n: int) -> dict:
@@ -44,6 +46,12 @@ def test_a_run_writes_per_item_scores_and_its_verdict(make_config):
     assert verdict["meaning"].startswith("Spearman correlation")
     assert summary["warnings"] == []
     assert run_verdict_of(out).to_dict() == verdict  # Python reads the same verdict from the folder
+    import workbench
+
+    assert workbench.verdict(out).headline == verdict["headline"]
+    with pytest.raises(WorkbenchError, match="summary.json is missing") as err:
+        run_verdict_of(out / "final")
+    assert err.value.where == "run_dir"
 
 
 def test_eval_rows_also_in_the_train_data_are_a_leak(make_config):

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import rules
+from ..errors import WorkbenchError
 
 # The bootstrap is numpy-only and lives in the rules: the app's page kernel judges a run as the engine does.
 from ..rules.bootstrap import (  # noqa: F401 - re-exported
@@ -213,9 +214,17 @@ def run_verdict_of(run_dir: str | Path) -> rules.RunVerdict | None:
     """The verdict of a finished run from its folder: Better / About the same / Worse on your eval data, with the
     95 % interval of each primary metric's change (``.headline``, ``.meaning``, ``.metrics[i].gained / .lost``,
     ``.hints``; ``.to_dict()`` for JSON). None when the run has no primary metric before and after.
+
+    Raises:
+        WorkbenchError: the folder holds no readable summary.json (not a run folder, or a run not ended yet).
     """
+    path = Path(run_dir).expanduser() / "summary.json"
     try:
-        summary = json.loads((Path(run_dir) / "summary.json").read_text(encoding="utf8"))
-    except (OSError, ValueError):
-        return None
+        summary = json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError) as exc:
+        raise WorkbenchError(
+            f"No verdict for {run_dir}: {path.name} is missing or unreadable ({type(exc).__name__}).",
+            fix="pass the folder of a run that has ended (it writes summary.json at its end).",
+            where="run_dir",
+        ) from exc
     return rules.verdict_of(summary if isinstance(summary, dict) else {}, read_items(run_dir))
