@@ -6,6 +6,7 @@ Public API (imported lazily so that ``import workbench`` stays cheap and the app
 - ``Session``: the observable state the panels bind to.
 - ``RunSpec`` / ``load_config``: the run configuration (JSON/YAML file).
 - ``train``: run a config to the end, blocking; returns the summary.
+- ``verdict``: a finished run's verdict from its folder (Better / About the same / Worse, with its interval).
 - ``WorkbenchError``: every problem a person can fix, with the fix.
 """
 
@@ -15,7 +16,16 @@ from .errors import WorkbenchError
 from .spec import RunSpec, load_config
 
 __version__ = "0.1.0"
-__all__ = ["Workbench", "Session", "RunSpec", "load_config", "train", "WorkbenchError", "__version__"]
+__all__ = [
+    "Workbench",
+    "Session",
+    "RunSpec",
+    "load_config",
+    "train",
+    "verdict",
+    "WorkbenchError",
+    "__version__",
+]
 
 
 def __getattr__(name: str):
@@ -31,4 +41,8 @@ def __getattr__(name: str):
         from .engine import train
 
         return train
+    if name == "verdict":  # the verdict of a finished run, from its folder
+        from .engine import run_verdict_of
+
+        return run_verdict_of
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")

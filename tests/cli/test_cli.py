@@ -253,7 +253,10 @@ def test_train_end_to_end_refuse_then_overwrite(tiny_model, tmp_path, capsys):
     line = next(row for row in stdout.splitlines() if row.startswith("dev_spearman_cosine"))
     assert f"{summary['baseline']['dev_spearman_cosine']:.4f}" in line
     assert f"{summary['final']['dev_spearman_cosine']:.4f}" in line
-    assert line.split()[-1] in ("win", "marginal", "regression")
+    assert line.endswith(("Better", "About the same", "Worse"))
+    # The verdict in one line, with the interval from the per-item scores the run wrote, and what it means.
+    assert stdout.startswith(f"{summary['verdict']['verdict']} on your eval data: dev_spearman_cosine")
+    assert "95 % interval" in stdout.splitlines()[0] and "Spearman correlation" in stdout
     assert f"model saved to {out / 'final'}" in stdout
     assert "2/2 steps" in err and "note: loss 'auto' for 'sts': CosineSimilarityLoss" in err
 
@@ -441,9 +444,10 @@ def test_summary_table_cases():
         "steps": 3,
     }
     table = cli.summary_table(finished)
-    assert "dev_a" in table and "+0.1000" in table and "win" in table and "model saved to /x/final" in table
+    assert "dev_a" in table and "+0.1000" in table and "model saved to /x/final" in table
+    assert table.startswith("Better on your eval data: dev_a 0.5000 → 0.6000 (+0.1000; no per-item scores")
     worse = cli.summary_table({**finished, "final": {"dev_a": 0.4}})
-    assert "regression" in worse
+    assert worse.startswith("Worse on your eval data") and "- Keep the base model" in worse
     bare = cli.summary_table({"status": "finished", "baseline": {}, "final": {}, "model_path": "/x/final"})
     assert "no evaluator ran" in bare
     stopped = cli.summary_table({"status": "stopped", "baseline": {"dev_a": 0.5}, "final": {}, "steps": 0})

@@ -164,11 +164,11 @@ def test_bootstrap_is_deterministic_and_checks_its_input():
     assert bootstrap_delta(SPEARMAN, base, final, gold, n_boot=100, seed=7) == bootstrap_delta(
         SPEARMAN, base, final, gold, n_boot=100, seed=7
     )
-    with pytest.raises(ValueError, match="equal length"):
+    with pytest.raises(ValueError, match="(?i)equal length"):
         bootstrap_delta(SPEARMAN, base, final[:-1], gold)
-    with pytest.raises(ValueError, match="gold"):
+    with pytest.raises(ValueError, match="(?i)gold"):
         bootstrap_delta(SPEARMAN, base, final, gold[:-1])
-    with pytest.raises(ValueError, match="unknown kind"):
+    with pytest.raises(ValueError, match="(?i)unknown kind"):
         bootstrap_delta("median", base, final)
 
 

@@ -10,7 +10,8 @@ import wb_metrics as W
 
 from workbench import catalog as C
 from workbench.rules import at_ceiling, direction, judge, metric_kind, run_verdict, shows_direction
-from workbench.rules.metrics import CEILING_HINT, METRIC_KINDS
+from workbench.rules.metrics import METRIC_KINDS
+from workbench.rules.run_outcome import CEILING_HINT
 
 KINDS = {
     "threshold": ("dev_dot_accuracy_threshold", "eval_dev_f1_threshold", "dev_cosine_f1_threshold"),
@@ -108,10 +109,15 @@ PRIMARY = {"dev": "dev_cosine_ap"}
 @pytest.mark.parametrize(
     ("before", "after", "outcome", "headline"),
     [
-        (0.747, 0.80, "win", "Win: "),
-        (0.747, 0.749, "marginal", "Marginal: "),
-        (0.747, 0.747, "no change", "No change: "),
-        (0.747, 0.70, "regression", "Regression: "),
+        (0.747, 0.80, "win", "Better on your eval data: dev_cosine_ap 0.7470 → 0.8000 (+0.0530; no per-item"),
+        (0.747, 0.749, "marginal", "About the same on your eval data: dev_cosine_ap 0.7470 → 0.7490"),
+        (
+            0.747,
+            0.747,
+            "no change",
+            "About the same on your eval data: dev_cosine_ap 0.7470 before and after.",
+        ),
+        (0.747, 0.70, "regression", "Worse on your eval data: dev_cosine_ap 0.7470 → 0.7000"),
     ],
 )
 def test_run_verdict_in_plain_words(before, after, outcome, headline):

@@ -3,6 +3,7 @@ out, a hint for an eval set at the ceiling, and the verdict in plain words (``wb
 
 from __future__ import annotations
 
+import json
 import re
 
 import wb_metrics as W
@@ -59,13 +60,21 @@ def test_an_eval_set_at_the_ceiling_gets_a_hint_not_fifteen_rows_of_no_change():
     )
 
 
-def test_the_verdict_says_win_marginal_no_change_or_regression():
+def test_the_verdict_says_better_about_the_same_or_worse():
     primary = {"dev": "dev_average_precision"}
     base = W.CE_CLASSIFICATION
-    for after, word in ((0.95, "Win:"), (0.852, "Marginal:"), (0.85, "No change:"), (0.70, "Regression:")):
+    for after, word in (
+        (0.95, "Better"),
+        (0.852, "About the same"),
+        (0.85, "About the same"),
+        (0.70, "Worse"),
+    ):
         html = verdict_html(base, {**base, "dev_average_precision": after}, primary)
         assert html.startswith("<div class='wb-verdict' data-verdict=")
-        assert f">{word}</b>" in html, word
+        assert (
+            f"data-word='{word}'" in html and f">{word}</b> on your eval data: dev_average_precision" in html
+        )
+        assert "Average precision: how well" in html  # what the metric means
     assert "lower learning rate" in verdict_html(base, {**base, "dev_average_precision": 0.70}, primary)
     assert verdict_html(base, {}, primary) == ""  # the run ended before the final evaluation
 
@@ -85,4 +94,60 @@ def test_the_train_panel_shows_the_verdict_after_a_run(tmp_path):
     ):
         session._on_event(event)
     assert "class='wb-verdict' data-verdict='win'" in panel.results.value
-    assert "Better on dev_spearman_cosine 0.5000 → 0.7000 (+0.2000)." in panel.results.value
+    assert ">Better</b> on your eval data: dev_spearman_cosine 0.5000 → 0.7000 (+0.2000; no per-item" in (
+        panel.results.value
+    )
+
+
+RECORD = {
+    "metric": "dev_spearman_cosine",
+    "kind": "spearman",
+    "texts": [f"pair {i} | other {i}" for i in range(8)],
+    "gold": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 0.1, 0.9],
+    "baseline": [0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.6, 0.4],
+    "final": [0.1, 0.2, 0.4, 0.6, 0.8, 0.95, 0.15, 0.9],
+}
+
+
+def test_the_train_panel_shows_the_interval_the_items_that_moved_and_the_warnings(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "items.json").write_text(json.dumps({"dev": RECORD}))
+    warning = {
+        "kind": "leak",
+        "text": "Leak: 8 of 8 rows of the eval set 'dev' (100 %) are also in the train data.",
+    }
+    (run / "summary.json").write_text(json.dumps({"warnings": [warning]}))
+    session = make_session(tmp_path)
+    panel = TrainPanel(session, plot_interval=0.0)
+    session.run_dir = str(run)
+    for event in (
+        {
+            "type": "baseline",
+            "metrics": {"dev_spearman_cosine": 0.0952},
+            "primary": {"dev": "dev_spearman_cosine"},
+        },
+        {"type": "saved", "path": str(run / "final")},
+        {"type": "final", "metrics": {"dev_spearman_cosine": 1.0}},
+        {"type": "status", "status": "finished"},
+    ):
+        session._on_event(event)
+    html = panel.results.value
+    line = re.search(r"<div class='wb-verdict-line'>(.*?)</div>", html).group(1)
+    assert re.fullmatch(
+        r"<b style='color:#\w+'>(Better|About the same)</b> on your eval data: dev_spearman_cosine 0\.0952 → "
+        r"1\.0000 \(\+0\.9048; 95 % interval [+-]\d\.\d{4} to \+\d\.\d{4}, 8 items\)\.",
+        line,
+    ), line
+    assert warning["text"].replace("'", "&#x27;") in html
+    gained = _cells(html, "wb-items")
+    assert gained[0][0] == "pair 0 | other 0" and gained[0][1:] == ["0.0000", "0.9000", "0.1000"]
+
+
+def _cells(html: str, table_class: str) -> list[list[str]]:
+    match = re.search(rf'<table class="wb-table {table_class}">(.*?)</table>', html, re.S)
+    rows = [
+        re.findall(r"<td>(.*?)</td>", row, re.S)
+        for row in re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S)
+    ]
+    return [[re.sub(r"<[^>]+>", "", c) for c in r] for r in rows if r]

@@ -31,7 +31,7 @@ from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, repo
 
 def cmd_train(args) -> int:
     """``workbench train CONFIG``: build the plan, run it with a progress bar, print the summary table."""
-    from ..engine import ATTEMPT_ENV, Runner, build, check_output_dir
+    from ..engine import ATTEMPT_ENV, Runner, build, check_output_dir, read_items
 
     spec = _spec_with_flags(args)
     if getattr(args, "resume", False):
@@ -67,7 +67,7 @@ def cmd_train(args) -> int:
             + "rerun with WORKBENCH_DEBUG=1 or read error.log in the output folder for the traceback.",
         )
         return EXIT_FAILED
-    print(summary_table(summary))
+    print(summary_table(summary, read_items(spec.output_dir)))
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
@@ -209,17 +209,22 @@ def _metrics_text(metrics: dict, wanted) -> str:
     )
 
 
-def summary_table(summary: dict) -> str:
-    """The run's outcome: baseline -> final per primary metric with a verdict, and where the model went."""
+def summary_table(summary: dict, items: dict | None = None) -> str:
+    """The run's outcome: the verdict in one line (Better / About the same / Worse on your eval data, with the 95 %
+    interval from the run's per-item scores ``items``), what the metric means, baseline -> final per primary
+    metric, the warnings, the eval items that gained and lost most, and where the model went."""
+    from .. import rules
+
     baseline, final = summary.get("baseline") or {}, summary.get("final") or {}
-    primary = summary.get("primary_metrics") or {}
-    rows = _verdict_rows(baseline, final, primary)
+    verdict = rules.verdict_of(summary, items)
     lines = []
-    if rows:
-        width = max(len("metric"), *(len(r[0]) for r in rows))
-        lines.append(f"{'metric':<{width}}  {'baseline':>9}  {'final':>9}  {'change':>9}  verdict")
-        for metric, base, fin, delta, verdict in rows:
-            lines.append(f"{metric:<{width}}  {base:>9.4f}  {fin:>9.4f}  {delta:>+9.4f}  {verdict}")
+    if verdict is not None:
+        lines += [verdict.headline, *([verdict.meaning] if verdict.meaning else []), ""]
+        lines += _verdict_rows(verdict)
+        lines += [f"- {hint}" for hint in verdict.hints]
+        for m in verdict.metrics:
+            lines += _moves_lines(f"gained most ({m.evaluator})", m.gained)
+            lines += _moves_lines(f"lost most ({m.evaluator})", m.lost)
     elif baseline and not final:
         lines.append("no final metrics: the run ended before the final evaluation.")
     elif any(note.startswith("no evaluator fits") for note in summary.get("notes") or ()):
@@ -231,6 +236,8 @@ def summary_table(summary: dict) -> str:
         lines.append(
             "no evaluator ran: add an eval or test dataset (or a holdout) to compare before and after."
         )
+    if verdict is None:  # the warnings still name their fix
+        lines += [f"- {w.get('text', '')}" for w in summary.get("warnings") or () if isinstance(w, dict)]
     status = summary.get("status")
     if status == RunStatus.STOPPED:
         lines.append(
@@ -244,8 +251,37 @@ def summary_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _verdict_rows(baseline: dict, final: dict, primary: dict) -> list[tuple]:
-    from ..engine import summary_verdicts
+def _verdict_rows(verdict) -> list[str]:
+    rows = [
+        (
+            m.metric,
+            f"{m.baseline:.4f}",
+            f"{m.final:.4f}",
+            f"{m.delta:+.4f}",
+            f"{m.ci[0]:+.4f} to {m.ci[1]:+.4f}" if m.ci else "-",
+            m.word,
+        )
+        for m in verdict.metrics
+    ]
+    head = ("metric", "baseline", "final", "change", "95 % interval", "verdict")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
+    lines = []
+    for row in [head, *rows]:
+        cells = [f"{row[0]:<{widths[0]}}", *(f"{c:>{w}}" for c, w in zip(row[1:-1], widths[1:], strict=True))]
+        lines.append("  ".join(cells) + f"  {row[-1]}")
+    return lines
 
-    judged = summary_verdicts(baseline, final, primary)
-    return [(v["metric"], v["baseline"], v["final"], v["delta"], v["verdict"]) for v in judged.values()]
+
+def _moves_lines(title: str, moves) -> list[str]:
+    """A short table of eval items that moved: before -> after (your score, the relevant document's rank)."""
+    if not moves:
+        return []
+    lines = [f"eval items that {title}:"]
+    for m in moves:
+        gold = f"  your score {m.gold:g}" if m.gold is not None else ""
+        rank = ""
+        if m.rank_before is not None or m.rank_after is not None:
+            rank = f"  rank {m.rank_before or '-'} -> {m.rank_after or '-'}"
+        text = m.text if len(m.text) <= 70 else m.text[:69] + "…"
+        lines.append(f"  {m.before:.4f} -> {m.after:.4f}{gold}{rank}  {text}")
+    return lines

@@ -51,24 +51,43 @@ def item_scores(evaluator, model, cache: dict | None = None) -> dict[str, Any]:
         )
         if preds.ndim > 1:
             raise TypeError(f"{name} with {preds.shape[1]} outputs has no per-pair score to bootstrap")
+        texts = [_pair_text(*p) for p in pairs]
         if name == "CrossEncoderClassificationEvaluator":
-            return {"kind": AP, "scores": preds, "gold": np.asarray(evaluator.labels, dtype=float)}
+            gold = np.asarray(evaluator.labels, dtype=float)
+            return {"kind": AP, "scores": preds, "gold": gold, "texts": texts}
         if name == "CrossEncoderCorrelationEvaluator":
-            return {"kind": SPEARMAN, "scores": preds, "gold": np.asarray(evaluator.scores, dtype=float)}
+            gold = np.asarray(evaluator.scores, dtype=float)
+            return {"kind": SPEARMAN, "scores": preds, "gold": gold, "texts": texts}
     base_name = name.removeprefix("Sparse")
     if base_name in ("EmbeddingSimilarityEvaluator", "BinaryClassificationEvaluator"):
         sims = _pair_scores(
             model, evaluator.sentences1, evaluator.sentences2, sparse=name != base_name, cache=cache
         )
+        texts = [_pair_text(a, b) for a, b in zip(evaluator.sentences1, evaluator.sentences2, strict=True)]
         if base_name == "EmbeddingSimilarityEvaluator":
-            return {"kind": SPEARMAN, "scores": sims, "gold": np.asarray(evaluator.scores, dtype=float)}
-        return {"kind": AP, "scores": sims, "gold": np.asarray(evaluator.labels, dtype=float)}
+            gold = np.asarray(evaluator.scores, dtype=float)
+            return {"kind": SPEARMAN, "scores": sims, "gold": gold, "texts": texts}
+        gold = np.asarray(evaluator.labels, dtype=float)
+        return {"kind": AP, "scores": sims, "gold": gold, "texts": texts}
     if base_name == "TripletEvaluator":
         sparse = name != base_name
         pos = _pair_scores(model, evaluator.anchors, evaluator.positives, sparse=sparse, cache=cache)
         neg = _pair_scores(model, evaluator.anchors, evaluator.negatives, sparse=sparse, cache=cache)
-        return {"kind": MEAN, "scores": (pos > neg).astype(float), "gold": None}
+        texts = [_pair_text(a, p) for a, p in zip(evaluator.anchors, evaluator.positives, strict=True)]
+        return {"kind": MEAN, "scores": (pos > neg).astype(float), "gold": None, "texts": texts}
     raise TypeError(f"no per-item scores for {name}")
+
+
+TEXT_CHARS = 160  # an item's text in items.json: enough to recognise it in a table
+
+
+def _clip(text) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1] + "…"
+
+
+def _pair_text(*texts) -> str:
+    return " | ".join(_clip(t) for t in texts)
 
 
 def _pair_scores(
@@ -117,6 +136,7 @@ class ItemRecorder:
     def __init__(self, evaluator):
         self.__dict__["_inner"] = evaluator
         self.__dict__["records"] = []
+        self.__dict__["errors"] = []  # why a call recorded no per-item scores (an evaluator of another kind)
 
     @property
     def __class__(self):
@@ -174,10 +194,11 @@ class ItemRecorder:
                 delattr(inner, patched)
         eval_s = time.monotonic() - started
         started = time.monotonic()
-        if ir:
-            record = self._ir_record(rankings)
-        else:
-            record = item_scores(inner, model, cache)
+        try:
+            record = self._ir_record(rankings) if ir else item_scores(inner, model, cache)
+        except Exception as exc:  # noqa: BLE001 - per-item scores are extra: never lose the evaluation for them
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+            return result
         record["extra_s"] = time.monotonic() - started
         record["eval_s"] = eval_s
         self.records.append(record)
@@ -191,18 +212,55 @@ class ItemRecorder:
             raise TypeError(f"{type(inner).__name__} did not hand its ranking to compute_metrics")
         k = max(getattr(inner, "ndcg_at_k", [10]))
         ranking = rankings[0]  # one per similarity function; the model's own comes first
-        values = []
+        values, ranks = [], []
         for qid, hits in zip(inner.queries_ids, ranking, strict=True):
-            top = sorted(hits, key=lambda h: (-h["score"], h["corpus_id"]))
-            values.append(ndcg_at_k([h["corpus_id"] for h in top], inner.relevant_docs[qid], k))
-        return {"kind": MEAN, "scores": np.asarray(values, dtype=float), "gold": None, "metric": f"ndcg@{k}"}
+            top = [h["corpus_id"] for h in sorted(hits, key=lambda h: (-h["score"], h["corpus_id"]))]
+            relevant = inner.relevant_docs[qid]
+            values.append(ndcg_at_k(top, relevant, k))
+            # The rank of the first relevant document among the hits the evaluator kept (None: below them).
+            ranks.append(next((r + 1 for r, cid in enumerate(top) if cid in relevant), None))
+        return {
+            "kind": MEAN,
+            "scores": np.asarray(values, dtype=float),
+            "gold": None,
+            "metric": f"ndcg@{k}",
+            "texts": [_clip(q) for q in getattr(inner, "queries", [])] or None,
+            "ranks": ranks,
+        }
 
 
 def recorded_delta(recorder: ItemRecorder, *, n_boot: int = N_BOOT, seed: int = 0) -> dict[str, Any]:
     """The paired bootstrap between an ItemRecorder's first (baseline) and last (final) record."""
     if len(recorder.records) < 2:
-        raise ValueError("the recorder needs a baseline and a final call")
+        why = f" ({recorder.errors[-1]})" if recorder.errors else ""
+        raise ValueError(f"the recorder needs a baseline and a final call{why}")
     first, last = recorder.records[0], recorder.records[-1]
     return bootstrap_delta(
         first["kind"], first["scores"], last["scores"], first["gold"], n_boot=n_boot, seed=seed
     )
+
+
+def items_record(metric: str, baseline: dict, final: dict | None = None) -> dict[str, Any]:
+    """One evaluator's entry of ``<run>/items.json`` from an :class:`ItemRecorder`'s records at baseline and at
+    the end (``final`` None: the run ended before its final evaluation).
+
+    Returns:
+        ``{"metric", "kind", "texts", "gold", "baseline", "final", "rank_baseline"?, "rank_final"?}`` in plain
+        JSON types, as `workbench.rules.run_outcome` reads it.
+    """
+
+    def floats(values) -> list[float] | None:
+        return None if values is None else [float(v) for v in values]
+
+    entry: dict[str, Any] = {
+        "metric": metric,
+        "kind": baseline["kind"],
+        "texts": list(baseline.get("texts") or []) or None,
+        "gold": floats(baseline.get("gold")),
+        "baseline": floats(baseline["scores"]),
+        "final": floats(final["scores"]) if final is not None else None,
+    }
+    if "ranks" in baseline:
+        entry["rank_baseline"] = list(baseline["ranks"])
+        entry["rank_final"] = list(final["ranks"]) if final is not None else None
+    return entry

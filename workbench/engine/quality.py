@@ -19,19 +19,29 @@ final), so that the model trained in place is scored before and after. Heavy imp
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from .. import rules
+from ..errors import WorkbenchError
+
+# The bootstrap is numpy-only and lives in the rules: the app's page kernel judges a run as the engine does.
+from ..rules.bootstrap import (  # noqa: F401 - re-exported
+    AP,
+    KINDS,
+    MEAN,
+    N_BOOT,
+    SPEARMAN,
+    bootstrap_delta,
+    metric_value,
+)
 from ..rules.metrics import MARGIN, direction, judge
 
-N_BOOT = 2000
-
-# Kinds of per-item data for bootstrap_delta.
-SPEARMAN = "spearman"  # items = pairs: model scores + gold scores; metric = Spearman rank correlation
-AP = "ap"  # items = pairs: model scores + 0/1 labels; metric = average precision
-MEAN = "mean"  # items carry their own value (triplet correct 0/1, per-query nDCG@10); metric = the mean
-KINDS = (SPEARMAN, AP, MEAN)
+log = logging.getLogger("workbench.run")
 
 
 def higher_is_better(metric: str) -> bool:
@@ -120,117 +130,101 @@ def summary_verdicts(
     return out
 
 
-# ---- paired bootstrap -------------------------------------------------------------------------------------------
+# ---- the run's verdict: items.json, warnings, summary -----------------------------------------------------------
+
+ITEMS = "items.json"
 
 
-def _rowwise_pearson(a, b):
-    import numpy as np
-
-    a = a - a.mean(axis=1, keepdims=True)
-    b = b - b.mean(axis=1, keepdims=True)
-    denom = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, (a * b).sum(axis=1) / denom, np.nan)
-
-
-def metric_value(kind: str, scores, gold=None) -> float:
-    """The metric of one model on all items: Spearman(scores, gold), AP(gold, scores) or mean(scores)."""
-    import numpy as np
-
-    scores = np.asarray(scores, dtype=float)
-    if kind == MEAN:
-        return float(scores.mean())
-    gold = np.asarray(gold, dtype=float)
-    if kind == SPEARMAN:
-        from scipy.stats import spearmanr
-
-        return float(spearmanr(gold, scores)[0])
-    if kind == AP:
-        from sklearn.metrics import average_precision_score
-
-        return float(average_precision_score(gold.astype(int), scores))
-    raise ValueError(f"unknown kind '{kind}'; use one of {KINDS}")
-
-
-def bootstrap_delta(
-    kind: str, baseline, final, gold=None, *, n_boot: int = N_BOOT, seed: int = 0, alpha: float = 0.05
-) -> dict[str, Any]:
-    """Paired bootstrap of ``metric(final) - metric(baseline)`` over the test items.
-
-    Each resample draws the items with replacement and computes the metric for both models on the same draw, so
-    the interval reflects how much the difference depends on which test items happen to be there.
+def write_items(out: Path, primary: dict[str, str], baseline: dict, final: dict) -> dict[str, dict]:
+    """Write ``<run>/items.json``: per evaluator, its per-item scores at baseline and at the end.
 
     Args:
-        kind: ``"spearman"`` (STS: per-pair model scores, ``gold`` = gold scores), ``"ap"`` (binary pairs:
-            per-pair model scores, ``gold`` = 0/1 labels) or ``"mean"`` (per-item values such as triplet
-            correctness or per-query nDCG@10; ``gold`` unused).
-        baseline: Per-item scores / values of the baseline model.
-        final: Per-item scores / values of the final model, for the same items in the same order.
-        gold: The gold scores or labels (``spearman`` / ``ap``).
-        n_boot: Number of resamples.
-        seed: Random seed (the result is deterministic for a seed).
-        alpha: 1 - the confidence level.
+        out: The run folder.
+        primary: Evaluator name -> its primary metric key.
+        baseline: Evaluator name -> its :class:`~workbench.engine.items.ItemRecorder` record at baseline.
+        final: The same at the end (empty when the run ended before its final evaluation).
 
     Returns:
-        ``{"baseline", "final", "delta", "ci95": [lo, hi], "n_items", "n_boot"}`` (metrics on all items; the
-        interval from the resamples).
+        The file's content (empty, and no file written, when no evaluator recorded per-item scores).
     """
-    import numpy as np
+    from .items import items_record
 
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind '{kind}'; use one of {KINDS}")
-    base = np.asarray(baseline, dtype=float)
-    fin = np.asarray(final, dtype=float)
-    if base.shape != fin.shape or base.ndim != 1:
-        raise ValueError(
-            f"baseline and final must be 1-d and of equal length, got {base.shape} and {fin.shape}"
-        )
-    n = len(base)
-    if n < 2:
-        raise ValueError("the bootstrap needs at least 2 items")
-    if kind != MEAN:
-        gold = np.asarray(gold, dtype=float)
-        if gold.shape != base.shape:
-            raise ValueError(f"gold must match the scores' length {n}, got {gold.shape}")
-    rng = np.random.default_rng(seed)
-    deltas = np.empty(n_boot)
-    # Chunks keep the (resamples x items) matrices small for large test sets.
-    chunk = max(1, min(n_boot, 2_000_000 // n))
-    for start in range(0, n_boot, chunk):
-        idx = rng.integers(0, n, size=(min(chunk, n_boot - start), n))
-        deltas[start : start + len(idx)] = _resampled_deltas(kind, base, fin, gold, idx)
-    deltas = deltas[~np.isnan(deltas)]
-    lo, hi = np.percentile(deltas, [100 * alpha / 2, 100 * (1 - alpha / 2)])
-    b_all, f_all = metric_value(kind, base, gold), metric_value(kind, fin, gold)
-    return {
-        "baseline": b_all,
-        "final": f_all,
-        "delta": f_all - b_all,
-        "ci95": [float(lo), float(hi)],
-        "n_items": int(n),
-        "n_boot": int(len(deltas)),
+    content = {
+        name: items_record(primary.get(name, ""), record, final.get(name))
+        for name, record in baseline.items()
+        if name in primary
     }
+    if content:
+        try:
+            (Path(out) / ITEMS).write_text(json.dumps(content), encoding="utf8")
+        except OSError as exc:
+            log.error("could not write %s: %s", ITEMS, exc)
+    return content
 
 
-def _resampled_deltas(kind: str, base, fin, gold, idx):
-    import numpy as np
+def _input_rows(dp) -> list[tuple]:
+    ds = dp.dataset
+    if ds is None or not hasattr(ds, "column_names"):
+        return []
+    columns = [c for c in ds.column_names if c != "label"][: len(dp.inputs) or None]
+    if not columns:
+        return []
+    return list(zip(*(ds[c] for c in columns), strict=True))
 
-    if kind == MEAN:
-        return fin[idx].mean(axis=1) - base[idx].mean(axis=1)
-    if kind == SPEARMAN:
-        from scipy.stats import rankdata
 
-        g = rankdata(gold[idx], axis=1)
-        return _rowwise_pearson(rankdata(fin[idx], axis=1), g) - _rowwise_pearson(
-            rankdata(base[idx], axis=1), g
-        )
-    from sklearn.metrics import average_precision_score
+def run_warnings(plan, log_history: list[dict], epochs: float | None) -> list[dict]:
+    """The run's warnings that name a fix (`workbench.rules.run_warnings`): eval rows also in the train data, and
+    the eval loss rising over many passes on few rows.
 
-    out = np.empty(len(idx))
-    for i, row in enumerate(idx):
-        labels = gold[row].astype(int)
-        if labels.min() == labels.max():  # a resample with one class only has no AP
-            out[i] = np.nan
-            continue
-        out[i] = average_precision_score(labels, fin[row]) - average_precision_score(labels, base[row])
-    return out
+    Args:
+        plan: The run's Plan (its train and eval/test datasets).
+        log_history: The trainer's ``state.log_history`` (each evaluation's ``eval_loss`` / ``eval_<name>_loss``).
+        epochs: The passes over the train data the run made (``state.epoch``).
+    """
+    found: list[dict] = []
+    train_rows = [row for dp in plan.of_split("train") for row in _input_rows(dp)]
+    for dp in [*plan.of_split("eval"), *plan.of_split("test")]:
+        rows = _input_rows(dp)
+        warning = rules.leak_warning(dp.name, len(rules.leaked_rows(train_rows, rows)), len(rows))
+        if warning:
+            found.append(warning)
+    series: dict[str, list[tuple[float, float]]] = {}
+    for entry in log_history or ():
+        for key, value in entry.items():
+            if key.startswith("eval_") and key.endswith("loss") and isinstance(value, (int, float)):
+                series.setdefault(key, []).append((float(entry.get("epoch") or 0.0), float(value)))
+    for points in series.values():
+        warning = rules.overfit_warning(points, epochs, plan.train_rows)
+        if warning:
+            found.append(warning)
+            break  # one is enough: the fix is the same
+    return found
+
+
+def read_items(run_dir: str | Path) -> dict[str, dict]:
+    """A run folder's items.json (empty when the run wrote none or it cannot be read)."""
+    try:
+        data = json.loads((Path(run_dir) / ITEMS).read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def run_verdict_of(run_dir: str | Path) -> rules.RunVerdict | None:
+    """The verdict of a finished run from its folder: Better / About the same / Worse on your eval data, with the
+    95 % interval of each primary metric's change (``.headline``, ``.meaning``, ``.metrics[i].gained / .lost``,
+    ``.hints``; ``.to_dict()`` for JSON). None when the run has no primary metric before and after.
+
+    Raises:
+        WorkbenchError: the folder holds no readable summary.json (not a run folder, or a run not ended yet).
+    """
+    path = Path(run_dir).expanduser() / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError) as exc:
+        raise WorkbenchError(
+            f"No verdict for {run_dir}: {path.name} is missing or unreadable ({type(exc).__name__}).",
+            fix="pass the folder of a run that has ended (it writes summary.json at its end).",
+            where="run_dir",
+        ) from exc
+    return rules.verdict_of(summary if isinstance(summary, dict) else {}, read_items(run_dir))

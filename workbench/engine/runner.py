@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .. import catalog as C
+from .. import rules
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
 from .evaluators import metric_key
@@ -35,9 +36,11 @@ from .events import (
     StatusEvent,
     notify,
 )
+from .items import ItemRecorder
 from .losses import make_losses
 from .models import quiet_loading
 from .plan import Plan, build
+from .quality import run_warnings, write_items
 from .run_folder import RunFolder, stop_requested
 from .runs import RUN_ARTIFACTS, MetricsFile
 from .streaming import streaming_callback
@@ -57,11 +60,19 @@ def _as_spec(config) -> RunSpec | Plan:
     return load_config(config)
 
 
-def _evaluate(plan: Plan, model, splits=("eval", "test")) -> dict[str, float]:
+def _evaluate(plan: Plan, model, items: dict | None = None, splits=("eval", "test")) -> dict[str, float]:
+    """Run the evaluators on ``model``; with ``items``, also record each one's per-item scores into it (by
+    evaluator name) for the verdict's bootstrap."""
     metrics: dict[str, float] = {}
     for ev in plan.evaluators:
         if ev.split in splits:
-            result = ev.instance(model)
+            recorder = None
+            if items is not None:  # an evaluator already wrapped (make quality's) records for both
+                recorder = ev.instance if type(ev.instance) is ItemRecorder else ItemRecorder(ev.instance)
+            seen = len(recorder.records) if recorder is not None else 0
+            result = (recorder if recorder is not None else ev.instance)(model)
+            if recorder is not None and len(recorder.records) > seen:
+                items[ev.name] = recorder.records[-1]
             if isinstance(result, dict):
                 metrics.update({k: float(v) for k, v in result.items() if isinstance(v, (int, float))})
             else:
@@ -203,6 +214,8 @@ class Runner:
         outcome = RunStatus.FINISHED
         baseline: dict = {}
         final: dict = {}
+        self._items: tuple[dict, dict] = ({}, {})  # per-item scores at baseline and at the end
+        self._history: tuple[list, float | None] = ([], None)  # the trainer's log history and passes made
         model_path = None
         try:
             self._set_status(RunStatus.LOADING)
@@ -215,7 +228,7 @@ class Runner:
                 self._note(note)
             model = self.model = self._build_model(plan)
             self._set_status(RunStatus.BASELINE)
-            baseline = _evaluate(plan, model)
+            baseline = _evaluate(plan, model, self._items[0])
             self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
             self._emit(BaselineEvent(metrics=baseline, primary=self.primary_metrics))
             if self.should_stop():  # stopped before training: there is nothing new to save
@@ -230,6 +243,7 @@ class Runner:
                 except Exception as exc:  # noqa: BLE001 - never lose a trained model: save, then report
                     outcome = RunStatus.ERROR
                     self._fail(exc, out)
+            self._history = (list(trainer.state.log_history), getattr(trainer.state, "epoch", None))
             done = getattr(trainer.state, "global_step", 0) >= getattr(trainer.state, "max_steps", 0) > 0
             if outcome != RunStatus.ERROR and self.should_stop() and not done:  # a Stop after the last step
                 outcome = RunStatus.STOPPED
@@ -245,7 +259,7 @@ class Runner:
             model_path = str(out / "final")
             self._emit(SavedEvent(model_path))
             if outcome != RunStatus.ERROR:
-                final = _evaluate(plan, trainer.model)
+                final = _evaluate(plan, trainer.model, self._items[1])
                 self._emit(FinalEvent(metrics=final))
         except Exception as exc:  # noqa: BLE001 - reported as status "error"
             outcome = RunStatus.ERROR
@@ -366,6 +380,13 @@ class Runner:
         }
         if self.error:
             summary["error"] = self.error
+        try:  # the verdict is extra: a failure here must not lose the summary
+            items = write_items(out, self.primary_metrics, *self._items)
+            summary["warnings"] = run_warnings(plan, *self._history)
+            judged = rules.verdict_of(summary, items)
+            summary["verdict"] = judged.to_dict() if judged is not None else None
+        except Exception as exc:  # noqa: BLE001
+            log.error("could not judge the run: %s", exc)
         self.summary = summary
         try:
             (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf8")

@@ -22,6 +22,7 @@ RUN_ARTIFACTS = (
     "config.json",
     "error.log",
     "events.jsonl",
+    "items.json",
     "status.json",
 )
 

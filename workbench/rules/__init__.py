@@ -56,13 +56,10 @@ from .losses import (
     verdicts,
 )
 from .metrics import (
-    MetricVerdict,
-    RunVerdict,
     at_ceiling,
     direction,
     judge,
     metric_kind,
-    run_verdict,
     shows_direction,
 )
 from .mining import (
@@ -82,6 +79,8 @@ from .recommend import (
     recommend,
     recommend_with_fix,
 )
+from .run_outcome import ItemMove, MetricVerdict, RunVerdict, meaning, movers, run_verdict, verdict_of
+from .run_warnings import leak_warning, leaked_rows, overfit_warning
 
 __all__ = [
     "MINING_FORMATS",
@@ -89,6 +88,7 @@ __all__ = [
     "MINING_PRESETS",
     "mining_format",
     "mining_parameters",
+    "ItemMove",
     "DEFAULT_REASONS",
     "Fix",
     "Guard",
@@ -124,6 +124,11 @@ __all__ = [
     "half_precision_supported",
     "in_batch_negatives_need_a_batch",
     "judge",
+    "leak_warning",
+    "leaked_rows",
+    "meaning",
+    "movers",
+    "overfit_warning",
     "mapped_verdicts",
     "mapping_fixes",
     "merge_args",
@@ -145,5 +150,6 @@ __all__ = [
     "takes_classes",
     "two_rows_per_class",
     "verdict",
+    "verdict_of",
     "verdicts",
 ]

@@ -9,16 +9,15 @@ key's ending (the evaluator's name comes first and is the user's, so only the en
 :func:`direction` says which way is better where that is known.
 
 A run's verdict on its primary metrics is one of ``win`` / ``marginal`` / ``no change`` / ``regression``
-(:func:`run_verdict`); :func:`judge` is the margin / confidence-interval rule both it and the bootstrap verdicts
-of ``make quality`` use.
+(`workbench.rules.run_outcome.run_verdict`, in words Better / About the same / Worse); :func:`judge` is the margin /
+confidence-interval rule both it and the bootstrap verdicts of ``make quality`` use.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 QUALITY = "quality"
 LOSS = "loss"
@@ -75,10 +74,16 @@ def metric_kind(key: str) -> str:
         return OTHER
     if name.endswith(_LOSS_ENDINGS):
         return LOSS
-    words = _AT_K.sub("", name).split("_")
-    while len(words) > 1 and words[-1] in _MODIFIERS:
-        words.pop()
-    return QUALITY if words[-1] in _QUALITY_WORDS else OTHER
+    return QUALITY if words(key)[-1] in _QUALITY_WORDS else OTHER
+
+
+def words(key: str) -> list[str]:
+    """The words of a metric key with ``eval_``, ``@k`` and the trailing modifiers (similarity function,
+    averaging) taken off: ``eval_dev_spearman_cosine`` -> ``["dev", "spearman"]``."""
+    found = _AT_K.sub("", _name(key)).split("_")
+    while len(found) > 1 and found[-1] in _MODIFIERS:
+        found.pop()
+    return found
 
 
 def direction(key: str) -> int:
@@ -136,100 +141,3 @@ def judge(
         return WIN if good_lo > 0 else REGRESSION if good_hi < 0 else MARGINAL
     good = sign * (final - baseline)
     return WIN if good >= margin else REGRESSION if good <= -margin else MARGINAL
-
-
-@dataclass(frozen=True)
-class MetricVerdict:
-    """The change of one evaluator's primary metric."""
-
-    evaluator: str
-    metric: str
-    baseline: float
-    final: float
-    outcome: str  # WIN, MARGINAL, NO_CHANGE or REGRESSION
-    ceiling: bool  # already at its best before training
-
-    @property
-    def delta(self) -> float:
-        return self.final - self.baseline
-
-    @property
-    def sentence(self) -> str:
-        change = f"{self.metric} {self.baseline:.4f} → {self.final:.4f} ({self.delta:+.4f})"
-        if self.outcome == WIN:
-            return f"Better on {change}."
-        if self.outcome == REGRESSION:
-            return f"Worse on {change}."
-        if self.outcome == NO_CHANGE:
-            return f"No change on {self.metric} ({self.final:.4f} before and after)."
-        return f"Within the noise on {change}: a change under {MARGIN:g} is not worth a word."
-
-
-@dataclass(frozen=True)
-class RunVerdict:
-    """The run's verdict in plain words, from its evaluators' primary metrics.
-
-    Attributes:
-        outcome: ``win`` (better on some primary metric and worse on none), ``regression`` (worse on one),
-            ``marginal`` (changes within the margin) or ``no change``.
-        headline: One sentence for a person.
-        metrics: One :class:`MetricVerdict` per evaluator with figures on both sides.
-        hints: What to do about it (an eval set at the ceiling, a regression).
-    """
-
-    outcome: str
-    headline: str
-    metrics: tuple[MetricVerdict, ...]
-    hints: tuple[str, ...]
-
-
-_HEADLINES = {
-    WIN: "Win: the trained model is better than the base model.",
-    MARGINAL: "Marginal: the change is too small to call; the trained model is about as good as the base model.",
-    NO_CHANGE: "No change: the trained model scores the same as the base model.",
-    REGRESSION: "Regression: the run made the model worse.",
-}
-CEILING_HINT = (
-    "Already perfect before training ({metrics}): this eval set cannot show an improvement; use a harder one."
-)
-REGRESSION_HINT = (
-    "Keep the base model, or try a lower learning rate, fewer passes over the data or another loss."
-)
-
-
-def run_verdict(
-    baseline: Mapping[str, float], final: Mapping[str, float], primary: Mapping[str, str] | Sequence[str]
-) -> RunVerdict | None:
-    """Judge a run on its evaluators' primary metrics (the margin rule: a run has no confidence interval).
-
-    Args:
-        baseline: The metrics before training.
-        final: The metrics after training.
-        primary: Evaluator name -> its primary metric key (the session's ``primary``), or just the keys.
-
-    Returns:
-        The verdict, or None when no primary metric was measured on both sides.
-    """
-    pairs = primary.items() if isinstance(primary, Mapping) else [(key, key) for key in primary]
-    judged = []
-    for evaluator, key in pairs:
-        b, f = (baseline or {}).get(key), (final or {}).get(key)
-        if not isinstance(b, (int, float)) or not isinstance(f, (int, float)):
-            continue
-        b, f = float(b), float(f)
-        if abs(f - b) < UNCHANGED:
-            outcome = NO_CHANGE
-        else:
-            outcome = judge(b, f, higher_is_better=direction(key) >= 0)
-        judged.append(MetricVerdict(evaluator, key, b, f, outcome, at_ceiling(key, b)))
-    if not judged:
-        return None
-    outcomes = {v.outcome for v in judged}
-    overall = next(o for o in (REGRESSION, WIN, MARGINAL, NO_CHANGE) if o in outcomes)
-    hints = []
-    ceiling = [v.metric for v in judged if v.ceiling]
-    if ceiling:
-        hints.append(CEILING_HINT.format(metrics=", ".join(f"{m} = 1.0" for m in ceiling)))
-    if overall == REGRESSION:
-        hints.append(REGRESSION_HINT)
-    return RunVerdict(overall, _HEADLINES[overall], tuple(judged), tuple(hints))

@@ -1,5 +1,6 @@
-"""A run's results as HTML: the verdict in plain words (win / marginal / no change / regression), what to do about
-it, and the before -> after table.
+"""A run's results as HTML: the verdict in plain words (Better / About the same / Worse on your eval data, with the
+95 % interval, from `workbench.rules.run_outcome`), what to do about it, the eval items that moved most, and the
+before -> after table.
 
 What each metric is and which way is better comes from `workbench.rules.metrics`: only quality scores and losses
 get a better / worse arrow; the sparsity figures are listed for information (fewer active dimensions is a
@@ -9,7 +10,9 @@ and after training are folded into one row, under the hint that such an eval set
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from .. import rules
 from ..rules import metrics as M
@@ -99,23 +102,121 @@ def results_table(baseline: dict, final: dict, primary: Mapping[str, str] | Sequ
     return "".join(parts)
 
 
-def verdict_html(baseline: dict, final: dict, primary: Mapping[str, str] | Sequence[str]) -> str:
-    """The run's verdict (``class="wb-verdict"``, ``data-verdict`` = win / marginal / no change / regression) with
-    one sentence per evaluator and the hints; empty when no primary metric was measured before and after."""
-    verdict = rules.run_verdict(baseline or {}, final or {}, primary)
-    if verdict is None:
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return None
+
+
+def run_files(run_dir: str | Path | None) -> tuple[dict, list]:
+    """A run folder's per-item scores (items.json) and warnings (summary.json), for :func:`results_html`; empty
+    when the run wrote none (an older run, a run still going)."""
+    if not run_dir:
+        return {}, []
+    items = _read_json(Path(run_dir) / "items.json")
+    summary = _read_json(Path(run_dir) / "summary.json")
+    warnings = summary.get("warnings") if isinstance(summary, dict) else None
+    return (items if isinstance(items, dict) else {}), (warnings if isinstance(warnings, list) else [])
+
+
+# What "gained" means for an item, by the kind of per-item scores (`workbench.rules.run_outcome.item_gains`).
+_GAIN_MEANS = {
+    "spearman": " (a pair gains when its similarity ranks nearer to where your score ranks it)",
+    "ap": " (a pair gains when its similarity moves towards its label)",
+}
+_ITEM_HEADERS = {
+    "spearman": ("pair", "your score", "similarity before", "after"),
+    "ap": ("pair", "your label", "similarity before", "after"),
+    "mean": ("item", "", "score before", "after"),
+}
+
+
+def _moves_table(metric: rules.MetricVerdict, title: str, moves) -> str:
+    """One table of eval items that moved (``wb-items``): the text, your score, before -> after, and for
+    retrieval the rank of the first relevant document."""
+    if not moves:
         return ""
-    color, background = _COLORS[verdict.outcome]
-    word, _, rest = verdict.headline.partition(": ")
-    lines = [f"<div><b style='color:{color}'>{esc(word)}:</b> {esc(rest)}</div>"]
-    lines += [f"<div>{esc(m.sentence)}</div>" for m in verdict.metrics]
-    lines += [f"<div class='wb-hint' style='margin-top:4px'>{esc(h)}</div>" for h in verdict.hints]
-    return (
-        f"<div class='wb-verdict' data-verdict='{esc(verdict.outcome)}' style='border-left:4px solid {color};"
-        f"background:{background};padding:6px 10px;margin:6px 0;border-radius:3px'>{''.join(lines)}</div>"
+    ranked = any(m.rank_before is not None or m.rank_after is not None for m in moves)
+    head = list(_ITEM_HEADERS.get(metric.kind or "mean", _ITEM_HEADERS["mean"]))
+    if ranked:
+        head = ["query", "", "nDCG before", "after"]
+    with_gold = any(m.gold is not None for m in moves)
+    header = [head[0], *([head[1]] if with_gold else []), head[2], head[3]]
+    if ranked:
+        header += ["rank of the relevant document"]
+    rows = []
+    for m in moves:
+        numbers = [*([m.gold] if with_gold else []), m.before, m.after]
+        row = [_item_text(m.text), *(_nowrap(_number(v)) for v in numbers)]
+        if ranked:
+            row.append(_nowrap(f"{_rank(m.rank_before)} → {_rank(m.rank_after)}"))
+        rows.append(tuple(row))
+    return f"<div class='wb-hint' style='margin-top:6px'>{esc(title)}</div>" + html_table(
+        tuple(header), rows, "wb-items", raw=True
     )
 
 
-def results_html(baseline: dict, final: dict, primary: Mapping[str, str] | Sequence[str] = ()) -> str:
-    """The verdict above the results table (either may be empty)."""
-    return verdict_html(baseline, final, primary) + results_table(baseline, final, primary)
+_ITEM_CHARS = 90
+
+
+def _item_text(text: str) -> str:
+    """An item's text, cut to one or two lines in the table; the whole text in its tooltip."""
+    short = text if len(text) <= _ITEM_CHARS else text[: _ITEM_CHARS - 1] + "…"
+    return f"<span title='{esc(text)}' style='font-size:90%'>{esc(short)}</span>"
+
+
+def _nowrap(text: str) -> str:
+    return f"<span style='white-space:nowrap'>{esc(text)}</span>"
+
+
+def _rank(rank) -> str:
+    return "not found" if rank is None else str(rank)
+
+
+def verdict_html(
+    baseline: dict,
+    final: dict,
+    primary: Mapping[str, str] | Sequence[str],
+    items: Mapping[str, Mapping] | None = None,
+    warnings: Sequence = (),
+) -> str:
+    """The run's verdict (``class="wb-verdict"``, ``data-verdict`` = win / marginal / no change / regression,
+    ``data-word`` = Better / About the same / Worse): the one line with the 95 % interval, what the metric means,
+    one sentence per evaluator when there are several, the warnings and hints, and the eval items that gained and
+    lost most. Empty when no primary metric was measured before and after."""
+    verdict = rules.run_verdict(baseline or {}, final or {}, primary, items, warnings)
+    if verdict is None:
+        return ""
+    color, background = _COLORS[verdict.outcome]
+    rest = verdict.headline.removeprefix(verdict.word)
+    lines = [
+        f"<div class='wb-verdict-line'><b style='color:{color}'>{esc(verdict.word)}</b>{esc(rest)}</div>"
+    ]
+    if verdict.meaning:
+        lines.append(f"<div class='wb-hint'>{esc(verdict.meaning)}</div>")
+    if len(verdict.metrics) > 1:
+        lines += [f"<div>{esc(m.sentence)}</div>" for m in verdict.metrics]
+    lines += [f"<div class='wb-hint' style='margin-top:4px'>{esc(h)}</div>" for h in verdict.hints]
+    for m in verdict.metrics:
+        name = f" ({m.evaluator})" if len(verdict.metrics) > 1 else ""
+        why = _GAIN_MEANS.get(m.kind or "", "")
+        lines.append(_moves_table(m, f"Eval items that gained most{name}{why}:", m.gained))
+        lines.append(_moves_table(m, f"Eval items that lost most{name}:", m.lost))
+    return (
+        f"<div class='wb-verdict' data-verdict='{esc(verdict.outcome)}' data-word='{esc(verdict.word)}' "
+        f"style='border-left:4px solid {color};background:{background};padding:6px 10px;margin:6px 0;"
+        f"border-radius:3px'>{''.join(lines)}</div>"
+    )
+
+
+def results_html(
+    baseline: dict,
+    final: dict,
+    primary: Mapping[str, str] | Sequence[str] = (),
+    run_dir: str | Path | None = None,
+) -> str:
+    """The verdict above the results table (either may be empty); with ``run_dir``, the verdict reads the run's
+    per-item scores and warnings from its folder."""
+    items, warnings = run_files(run_dir)
+    return verdict_html(baseline, final, primary, items, warnings) + results_table(baseline, final, primary)

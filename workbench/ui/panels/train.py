@@ -388,7 +388,7 @@ class TrainPanel(Panel):
             if s.status == "error":
                 self.results.value = ""
             return
-        table = results_html(s.baseline, s.final, s.primary)
+        table = results_html(s.baseline, s.final, s.primary, s.run_dir)
         self.results.value = (
             f"<div class='wb-card'><b>Model saved to</b> <code>{esc(s.saved_path)}</code>"
             + (f"<div style='margin-top:6px'>{table}</div>" if table else "")
