@@ -93,3 +93,11 @@ def test_every_listed_run_carries_its_row(tmp_path):
     make_run(tmp_path, "b")
     rows = {info.name: info.comparison_row()["loss"] for info in list_runs(tmp_path)}
     assert rows == {"a": "AnglELoss", "b": "CoSENTLoss"}
+
+
+def test_the_run_s_own_verdict_wins_over_the_margin_rule(tmp_path):
+    out = make_run(tmp_path / "runs", "r1")
+    summary = json.loads((out / "summary.json").read_text())
+    summary["verdict"] = {"verdict": "About the same", "outcome": "marginal", "headline": "About the same: …"}
+    (out / "summary.json").write_text(json.dumps(summary))
+    assert read_run(out).verdict == "About the same"

@@ -212,6 +212,10 @@ def _comparison(info: RunInfo, config: dict, summary: dict) -> None:
         info.wall_time_s = float(wall)
     elif info.started and info.ended:
         info.wall_time_s = max(0.0, float(info.ended) - float(info.started))
+    recorded = summary.get("verdict")  # the run's own verdict (with its interval), when it wrote one
+    if isinstance(recorded, dict) and recorded.get("verdict"):
+        info.verdict = str(recorded["verdict"])
+        return
     judged = rules.run_verdict(
         summary.get("baseline") or {}, summary.get("final") or {}, summary.get("primary_metrics") or {}
     )
