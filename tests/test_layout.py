@@ -178,3 +178,10 @@ def test_modules_stay_readable():
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
     assert not long, f"split these modules along a seam (over {MAX_MODULE_LINES} lines): {long}"
+
+
+def test_test_files_have_unique_names():
+    """pytest imports test modules by their file name (the folders have no __init__): two test files of one name
+    stop the whole run at collection."""
+    names = [p.name for p in Path(__file__).resolve().parent.rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
