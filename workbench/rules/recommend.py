@@ -10,6 +10,8 @@ from .. import catalog as C
 from ..data import shapes as S
 from .losses import Fix, Verdict, takes_classes, verdict, verdicts
 
+# The fixes that build an unsupervised loss's inputs from a plain corpus (they also choose that loss).
+CORPUS_FIXES = ("derive", "pair_copy")
 # What auto resolves to for one train dataset: (loss, the fix it applies or None), or None when nothing fits.
 Pick = tuple[C.LossSpec, Fix | None] | None
 
@@ -125,7 +127,8 @@ def mapping_fixes(
     Returns:
         A chosen loss that does not fit: its fixes. ``auto``: the fix it applies itself, and for whole-number
         scores read as scores the fix that treats them as classes; when no loss fits, the distinct fixes of the
-        recommended losses in the catalog's order.
+        recommended losses in the catalog's order, then those that build the unsupervised losses' pairs from a
+        plain text column (TSDAE's damaged sentences, contrastive tension's sentence pairs).
     """
     if choice != "auto":
         v = next((v for v in found if v.name == choice), None)
@@ -143,6 +146,8 @@ def mapping_fixes(
                 if f.text not in seen:
                     seen.add(f.text)
                     out.append(f)
+    # A plain corpus fits no recommended loss: offer the fixes that build the unsupervised losses' pairs.
+    out += [f for v in found for f in v.fixes if f.kind in CORPUS_FIXES and f.text not in seen]
     return out if limit is None else out[:limit]
 
 
