@@ -25,9 +25,15 @@ def recommend(shape: S.DataShape, model_type: str) -> C.LossSpec | None:
 def recommend_with_fix(shape: S.DataShape, model_type: str) -> Pick:
     """Like :func:`recommend`, also returning the rescale fix "auto" applies (ratings 1–5 → 0–1) or None.
 
-    A score label is read as scores: a loss that takes classes is never picked for it (whole-number scores are
+    Inputs built for one loss (``derive``: TSDAE's damaged sentences) pick that loss. A score label is read as
+    scores: a loss that takes classes is never picked for it (whole-number scores are
     classes only when the person chooses such a loss: :func:`mapping_fixes` offers it).
     """
+    made = next((d for d in C.DERIVATIONS if d.name == shape.derive), None)
+    if made is not None and model_type == C.DENSE:  # pairs built for one loss: that loss
+        loss = C.get_loss(made.loss, model_type)
+        if verdict(loss, shape).compatible:
+            return loss, None
     judged = [C.get_loss(name, model_type) for name in C.RECOMMENDED[model_type]]
     if shape.label_role == S.SCORE:
         judged = [loss for loss in judged if not takes_classes(loss)]

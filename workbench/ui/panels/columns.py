@@ -269,16 +269,18 @@ class ColumnsPanel(Panel):
         if i >= len(self._fixes):
             return
         fix = self._fixes[i]
-        if (
-            fix.loss is not None
-        ):  # "treat as classes": choose a loss that reads the label so, for this dataset
+        if fix.loss is not None:  # "treat as classes", or a plain corpus's pairs: the loss they are for
             train = self.session.entries("train")
             name = self.key.partition("/")[2]
             self.session.set_loss(LossChoice(fix.loss), None if len(train) == 1 else name)
-            return
+            if fix.kind == "use_loss":
+                return
         inputs, label, rng = self._current()
         new_inputs, new_label, new_range = fix.apply(inputs, label, rng)
-        self._write(columns=tuple(new_inputs), label=new_label or "", label_range=new_range)
+        changes = {"columns": tuple(new_inputs), "label": new_label or "", "label_range": new_range}
+        if fix.derive is not None:
+            changes["derive"] = fix.derive or None
+        self._write(**changes)
 
     def _exact(self, button=None):
         name = self.session.model_name
