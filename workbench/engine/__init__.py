@@ -47,6 +47,12 @@ from .losses import (
     make_loss,
     make_losses,
 )
+from .matryoshka import (
+    dims_summary,
+    evaluate_by_dim,
+    save_truncate_dim,
+    trained_dims,
+)
 from .models import (
     build_model,
     check_max_seq_length,
@@ -136,6 +142,10 @@ from .worker import (
 )
 
 __all__ = [
+    "dims_summary",
+    "evaluate_by_dim",
+    "save_truncate_dim",
+    "trained_dims",
     "EVENTS",
     "STATUS",
     "STOP",

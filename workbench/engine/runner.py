@@ -22,6 +22,7 @@ from .. import catalog as C
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
 from .evaluators import metric_key
+from .matryoshka import dims_summary, evaluate_by_dim, trained_dims
 from .events import (
     BaselineEvent,
     CallbackListener,
@@ -204,6 +205,7 @@ class Runner:
         baseline: dict = {}
         final: dict = {}
         model_path = None
+        dims, by_dim = [], {}
         try:
             self._set_status(RunStatus.LOADING)
             if self.plan is None:
@@ -217,6 +219,8 @@ class Runner:
             self._set_status(RunStatus.BASELINE)
             baseline = _evaluate(plan, model)
             self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
+            dims = trained_dims(plan, model)  # Matryoshka: each trained size measured too
+            by_dim = {"baseline": evaluate_by_dim(plan, model, dims, self.primary_metrics)} if dims else {}
             self._emit(BaselineEvent(metrics=baseline, primary=self.primary_metrics))
             if self.should_stop():  # stopped before training: there is nothing new to save
                 outcome = RunStatus.STOPPED
@@ -246,6 +250,8 @@ class Runner:
             self._emit(SavedEvent(model_path))
             if outcome != RunStatus.ERROR:
                 final = _evaluate(plan, trainer.model)
+                if dims:
+                    by_dim["final"] = evaluate_by_dim(plan, trainer.model, dims, self.primary_metrics)
                 self._emit(FinalEvent(metrics=final))
         except Exception as exc:  # noqa: BLE001 - reported as status "error"
             outcome = RunStatus.ERROR
@@ -253,7 +259,7 @@ class Runner:
                 self._fail(exc, out)
         finally:
             if out is not None and self.plan is not None and self._metrics is not None:
-                self._write_summary(out, outcome, baseline, final, model_path, started)
+                self._write_summary(out, outcome, baseline, final, model_path, started, dims, by_dim)
             if self._metrics is not None:
                 self._metrics.close()
                 self._metrics = None
@@ -349,7 +355,7 @@ class Runner:
         return trainer
 
     def _write_summary(
-        self, out: Path, outcome: RunStatus, baseline: dict, final: dict, model_path, started
+        self, out: Path, outcome: RunStatus, baseline: dict, final: dict, model_path, started, dims, by_dim
     ) -> None:
         plan = self.plan
         summary = {
@@ -364,6 +370,10 @@ class Runner:
             "notes": list(plan.notes),
             "config": plan.spec.to_dict(),
         }
+        if dims:
+            summary["matryoshka"] = dims_summary(
+                dims, by_dim.get("baseline", {}), by_dim.get("final", {}), self.primary_metrics
+            )
         if self.error:
             summary["error"] = self.error
         self.summary = summary

@@ -265,7 +265,7 @@ def _corpus_check(loss: C.LossSpec, shape: S.DataShape):
             return None
         text = f"use '{col}' twice: (sentence, sentence) pairs for {loss.name}"
         fix = Fix("pair_copy", text, inputs=(col, col), loss=loss.name)
-        return f"needs (sentence, sentence) pairs; you mapped 1 text column ('{col}')", (fix,), ()
+        return f"needs {loss.formats[0].describe()}; you mapped 1 text column ('{col}')", (fix,), ()
     if shape.derive == derivation.name:
         if n == 2:
             return None, (), (f"{derivation.text.format(col=repr(col))} (derive: '{derivation.name}')",)
@@ -274,7 +274,7 @@ def _corpus_check(loss: C.LossSpec, shape: S.DataShape):
         "derive", derivation.text.format(col=f"'{col}'"), (col, col), loss=loss.name, derive=derivation.name
     )
     if n == 1:
-        return f"needs (damaged, original) pairs; you mapped 1 text column ('{col}')", (fix,), ()
+        return f"needs {loss.formats[0].describe()}; you mapped 1 text column ('{col}')", (fix,), ()
     if n == 2 and shape.inputs[1] == col:
         return (
             f"the damaged and the original sentence are both '{col}': there is nothing to repair",
