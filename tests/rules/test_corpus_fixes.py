@@ -21,7 +21,9 @@ def _verdict(shape, name):
 
 def test_tsdae_on_a_plain_corpus_offers_deletion_noise_pairs():
     v = _verdict(CORPUS, "DenoisingAutoEncoderLoss")
-    assert not v.compatible and v.reason.startswith("needs 2 text columns (damaged_sentence, original_sentence)")
+    assert not v.compatible and v.reason.startswith(
+        "needs 2 text columns (damaged_sentence, original_sentence)"
+    )
     (fix,) = v.fixes
     assert (fix.kind, fix.inputs, fix.derive, fix.loss) == (
         "derive",
