@@ -22,7 +22,6 @@ from .. import catalog as C
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
 from .evaluators import metric_key
-from .matryoshka import dims_summary, evaluate_by_dim, trained_dims
 from .events import (
     BaselineEvent,
     CallbackListener,
@@ -37,6 +36,7 @@ from .events import (
     notify,
 )
 from .losses import make_losses
+from .matryoshka import dims_summary, evaluate_by_dim, trained_dims
 from .models import quiet_loading
 from .plan import Plan, build
 from .run_folder import RunFolder, stop_requested

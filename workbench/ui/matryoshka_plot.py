@@ -47,7 +47,7 @@ def draw_dims(matryoshka: dict, *, width: float = 6.4, height: float = 3.0, dpi:
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     dims = sorted(int(d) for d in matryoshka.get("dims") or ())
-    for i, (name, key, points) in enumerate(dim_rows(matryoshka)):
+    for i, (_, key, points) in enumerate(dim_rows(matryoshka)):
         color = COLORS[i % len(COLORS)]
         for pos, (style, label) in ((1, ("--", "before")), (2, ("-", "after"))):
             xy = [(p[0], p[pos]) for p in points if p[pos] is not None]
