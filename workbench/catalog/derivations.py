@@ -76,7 +76,9 @@ class Derivation:
     def code(self, seed: int) -> tuple[list[str], list[str]]:
         """The script's helper functions (their source, as the run calls them) and the lines that apply them to
         ``ds``."""
-        helpers = [inspect.getsource(self.noise), inspect.getsource(damage_first_input)]
+        helpers = [
+            inspect.getsource(fn) + "\n" for fn in (self.noise, damage_first_input)
+        ]  # PEP 8: 2 blank lines
         what = self.text.format(col="the text column")
         lines = [
             f"# {what[0].upper()}{what[1:]}.",
