@@ -61,6 +61,7 @@ class Derivation:
         inputs: The input roles it builds, in order (``"damaged"``, ``"original"``).
         text: What it does, in plain words (``{col}``: the text column).
         noise: The function applied to each text of the first input.
+        detail: What the noise does to a text, in plain words.
     """
 
     name: str
@@ -68,6 +69,7 @@ class Derivation:
     inputs: tuple[str, ...]
     text: str
     noise: Callable[[str], str]
+    detail: str = ""
 
     def apply(self, ds, seed: int):
         """The prepared dataset ``ds`` (its first two columns the text column twice) as the loss's inputs."""
@@ -92,8 +94,9 @@ DERIVATIONS: tuple[Derivation, ...] = (
         DERIVE_TSDAE,
         "DenoisingAutoEncoderLoss",
         ("damaged", "original"),
-        "build (damaged, original) pairs from {col} with TSDAE's deletion noise (60 % of the words deleted)",
+        "build (damaged, original) pairs from {col} with TSDAE's deletion noise",
         tsdae_noise,
+        "60 % of the words of each text deleted, at least one kept",
     ),
 )
 

@@ -263,12 +263,13 @@ def _corpus_check(loss: C.LossSpec, shape: S.DataShape):
     if derivation is None:  # (sentence, sentence): the column mapped twice
         if n != 1:
             return None
-        text = f"use '{col}' twice: (sentence, sentence) pairs for {loss.name}"
+        text = f"use '{col}' twice: (sentence, sentence) pairs for contrastive tension"
         fix = Fix("pair_copy", text, inputs=(col, col), loss=loss.name)
         return f"needs {loss.formats[0].describe()}; you mapped 1 text column ('{col}')", (fix,), ()
     if shape.derive == derivation.name:
         if n == 2:
-            return None, (), (f"{derivation.text.format(col=repr(col))} (derive: '{derivation.name}')",)
+            note = f"{derivation.text.format(col=repr(col))}: {derivation.detail}"
+            return None, (), (f"{note} (derive: '{derivation.name}')",)
         return None
     fix = Fix(
         "derive", derivation.text.format(col=f"'{col}'"), (col, col), loss=loss.name, derive=derivation.name
