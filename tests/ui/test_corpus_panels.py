@@ -33,6 +33,10 @@ def test_one_click_builds_tsdae_pairs_and_chooses_its_loss(tmp_path):
     assert session.loss_for("corpus").name == "DenoisingAutoEncoderLoss"
     assert next(v for v in session.verdicts("corpus") if v.name == "DenoisingAutoEncoderLoss").compatible
     assert "deletion noise" in html.unescape(loss.about.value)
+    # The Columns tab shows the derivation; unticking it uses the rows as mapped.
+    assert panel.derive.value and panel.derive.layout.display == ""
+    panel.derive.value = False
+    assert session.entry("train/corpus").spec.derive is None and panel.derive.layout.display == "none"
 
 
 def test_one_click_maps_the_column_twice_for_contrastive_tension(tmp_path):
