@@ -64,6 +64,24 @@ def test_a_matryoshka_run_measures_each_trained_size(make_config):
     assert sizes["baseline"][name]["32"] != pytest.approx(sizes["baseline"][name]["64"])
 
 
+def test_each_size_is_measured_with_the_librarys_truncate_dim(make_config, tiny_model):
+    from sentence_transformers import SentenceTransformer
+
+    from workbench.engine import evaluate_by_dim
+
+    plan = build(_matryoshka_config(make_config, {"name": "MatryoshkaLoss"}))
+    model = SentenceTransformer(tiny_model, device="cpu")
+    (ev,) = plan.evaluators
+    key = f"{ev.name}_spearman_cosine"
+    got = evaluate_by_dim(plan, model, [64, 32, 16], {ev.name: key})[ev.name]
+    for dim in (64, 32, 16):
+        with model.truncate_sentence_embeddings(dim):  # the library's own way to cut the embeddings
+            assert got[str(dim)] == pytest.approx(ev.instance(model)[key])
+    assert ev.instance.truncate_dim is None  # the run's evaluator is left as it was
+    # The full size is the run's own measurement, not measured again.
+    assert evaluate_by_dim(plan, model, [64], {ev.name: key}, {key: 0.5})[ev.name] == {"64": 0.5}
+
+
 def test_a_run_without_matryoshka_has_no_sizes(make_config):
     cfg = make_config({"pairs": inline(positive_pairs(12))}, loss="MultipleNegativesRankingLoss")
     assert "matryoshka" not in Runner(build(RunSpec.from_dict(cfg))).run_blocking()

@@ -35,7 +35,9 @@ def trained_dims(plan, model) -> list[int]:
     return sorted(dims, reverse=True)
 
 
-def evaluate_by_dim(plan, model, dims: list[int], primary: dict[str, str]) -> dict[str, dict[str, float]]:
+def evaluate_by_dim(
+    plan, model, dims: list[int], primary: dict[str, str], measured: dict | None = None
+) -> dict[str, dict[str, float]]:
     """Each eval/test evaluator's primary metric at each size: ``{evaluator name: {str(dim): value}}``.
 
     Args:
@@ -43,13 +45,20 @@ def evaluate_by_dim(plan, model, dims: list[int], primary: dict[str, str]) -> di
         model: The model to measure (not changed: each size runs a copy of the evaluator).
         dims: The sizes (`trained_dims`).
         primary: The evaluators' primary metric keys, by name (the run's ``primary_metrics``).
+        measured: The run's own metrics of this model at its full size: that size is not measured again.
     """
+    from .models import embedding_dimension
+
+    full = embedding_dimension(model)
     out: dict[str, dict[str, float]] = {}
     for ev in plan.evaluators:
         key = primary.get(ev.name)
         if key is None or not hasattr(ev.instance, "truncate_dim"):
             continue
         for dim in dims:
+            if dim == full and isinstance((measured or {}).get(key), (int, float)):
+                out.setdefault(ev.name, {})[str(dim)] = float(measured[key])
+                continue
             scaled = copy.copy(ev.instance)
             scaled.truncate_dim = int(dim)
             result = scaled(model)

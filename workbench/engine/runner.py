@@ -220,7 +220,11 @@ class Runner:
             baseline = _evaluate(plan, model)
             self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
             dims = trained_dims(plan, model)  # Matryoshka: each trained size measured too
-            by_dim = {"baseline": evaluate_by_dim(plan, model, dims, self.primary_metrics)} if dims else {}
+            by_dim = (
+                {"baseline": evaluate_by_dim(plan, model, dims, self.primary_metrics, baseline)}
+                if dims
+                else {}
+            )
             self._emit(BaselineEvent(metrics=baseline, primary=self.primary_metrics))
             if self.should_stop():  # stopped before training: there is nothing new to save
                 outcome = RunStatus.STOPPED
@@ -251,7 +255,7 @@ class Runner:
             if outcome != RunStatus.ERROR:
                 final = _evaluate(plan, trainer.model)
                 if dims:
-                    by_dim["final"] = evaluate_by_dim(plan, trainer.model, dims, self.primary_metrics)
+                    by_dim["final"] = evaluate_by_dim(plan, trainer.model, dims, self.primary_metrics, final)
                 self._emit(FinalEvent(metrics=final))
         except Exception as exc:  # noqa: BLE001 - reported as status "error"
             outcome = RunStatus.ERROR
