@@ -8,6 +8,7 @@ from .base_models import (
     BaseModel,
     base_models_for,
 )
+from .derivations import DERIVATIONS, DERIVE_NAMES, DERIVE_TSDAE, Derivation, derivation
 from .evaluators import (
     E_CLASSES,
     E_IR,
@@ -283,6 +284,11 @@ __all__ = [
     "kind",
     "label_cast",
     "label_cast_for",
+    "DERIVATIONS",
+    "DERIVE_NAMES",
+    "DERIVE_TSDAE",
+    "Derivation",
+    "derivation",
     "loss_param_kind",
     "losses_for",
     "param_kind",

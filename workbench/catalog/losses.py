@@ -248,8 +248,9 @@ LOSSES: tuple[LossSpec, ...] = (
         ParamSpec("matryoshka_weights", "float_list", None, help="Weight per size (default all 1)."),
     ), summary="Train embeddings that stay good when truncated to smaller sizes."),
     LossSpec("Matryoshka2dLoss", DENSE, "modifier", (), (
-        ParamSpec("matryoshka_dims", "int_list", None, required=True),
-        ParamSpec("matryoshka_weights", "float_list", None),
+        ParamSpec("matryoshka_dims", "int_list", None, help="Embedding sizes to train, largest first "
+                  "(default: the model's size halved down to 32).", required=True),
+        ParamSpec("matryoshka_weights", "float_list", None, help="Weight per size (default all 1)."),
         ParamSpec("n_layers_per_step", "int", 1), ParamSpec("n_dims_per_step", "int", 1),
     ), summary="Matryoshka over both embedding size and number of layers."),
     LossSpec("AdaptiveLayerLoss", DENSE, "modifier", (), (

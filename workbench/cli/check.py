@@ -103,14 +103,17 @@ def cmd_check(args) -> int:
     profile = data.profile(ds)
     mapped = _mapping(args, profile)
     inputs, label = mapped.inputs, mapped.label
-    shape = data.shape_of(profile, inputs, label, label_range, ds=ds)
+    derive = _derive(getattr(args, "derive", None))
+    shape = data.shape_of(profile, inputs, label, label_range, ds=ds, derive=derive)
     verdicts = rules.mapped_verdicts(shape, args.model_type, mapped.label_guessed)  # a guessed label binds
     recommended = rules.recommend_with_fix(shape, args.model_type)
     evaluators = rules.suggest_evaluators(shape, args.model_type)
     problem = None
     if inputs:
         try:
-            data.prepare(ds, inputs, label, label_range, drop_empty=args.drop_empty)
+            prepared = data.prepare(ds, inputs, label, label_range, drop_empty=args.drop_empty)
+            if derive is not None:
+                data.derive_inputs(prepared.select(range(min(8, prepared.num_rows))), derive)
         except WorkbenchError as err:
             problem = err
     else:
@@ -140,8 +143,23 @@ def cmd_check(args) -> int:
     return EXIT_OK
 
 
+def _derive(name: str | None) -> str | None:
+    """``--derive``: a `catalog.DERIVATIONS` name, or None."""
+    from .. import catalog as C
+
+    if name is None or name == "":
+        return None
+    if name not in C.DERIVE_NAMES:
+        raise WorkbenchError(
+            f"--derive must be one of: {', '.join(C.DERIVE_NAMES)}; got '{name}'.",
+            fix="use e.g. --columns text,text --derive tsdae for TSDAE on a plain text column.",
+        )
+    return name
+
+
 def _fix_dict(fix) -> dict:
     return {
+        "derive": fix.derive,
         "kind": fix.kind,
         "text": fix.text,
         "inputs": list(fix.inputs) if fix.inputs is not None else None,
@@ -155,6 +173,7 @@ def _check_report(
     args, source, path, ds, profile, mapped, label_range, verdicts, recommended, evaluators, problem
 ) -> dict:
     inputs, label, label_guessed = mapped.inputs, mapped.label, mapped.label_guessed
+    mapped_derive = _derive(getattr(args, "derive", None))
     return {
         "file": path,
         "source": source,
@@ -179,6 +198,7 @@ def _check_report(
         "label": label,
         "label_guessed": label_guessed,
         "label_range": list(label_range) if label_range else None,
+        "derive": mapped_derive,
         "losses": [
             {
                 "name": v.name,
@@ -203,6 +223,8 @@ def _flags(fix: dict) -> str:
         flags.append(f"--columns {','.join(fix['inputs'])}")
     if fix["label"] is not None:
         flags.append(f"--label {fix['label']}" if fix["label"] else "--label ''")
+    if fix.get("derive"):
+        flags.append(f"--derive {fix['derive']}")
     if fix["label_range"]:
         flags.append(f"--label-range {fix['label_range'][0]:g},{fix['label_range'][1]:g}")
     return " ".join(flags)
@@ -240,8 +262,9 @@ def _check_text(report: dict, args) -> str:
         lines.append(f"  {'fits' if v['compatible'] else 'no  '}  {v['name']:<{name_width}}  {reason}")
         for fix in v["fixes"] if not v["compatible"] else ():
             flags = _flags(fix)
+            loss = f"; loss {fix['loss']}" if fix["loss"] and fix["kind"] != "use_loss" else ""
             lines.append(
-                f"  {'':4}  {'':<{name_width}}  fix: {fix['text']}" + (f"  ({flags})" if flags else "")
+                f"  {'':4}  {'':<{name_width}}  fix: {fix['text']}" + (f"  ({flags}{loss})" if flags else "")
             )
     rec = report["recommended"]
     if rec:

@@ -110,6 +110,11 @@ def _parser() -> _Parser:
         action="store_true",
         help='leave out rows with an empty input or label (the config\'s "drop_empty": true)',
     )
+    check.add_argument(
+        "--derive",
+        help='build the inputs from a plain text column before training (the config\'s "derive"): '
+        "'tsdae' damages the first input with TSDAE's deletion noise",
+    )
     check.add_argument("--source", choices=SOURCES, help="how to read the file (default: from its extension)")
     check.add_argument("--query", help="the SELECT for a SQLite file (default: every row of its first table)")
     check.add_argument("--split", help="the split to read (Hub datasets, save_to_disk folders)")

@@ -14,6 +14,7 @@ from .demo import (
     demo_path,
     generate_demo,
 )
+from .derive import derive_inputs
 from .files import (
     csv_options,
     csv_separator,
@@ -128,4 +129,5 @@ __all__ = [
     "quiet_progress",
     "shape_of",
     "split_holdout",
+    "derive_inputs",
 ]

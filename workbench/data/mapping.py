@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .shapes import DataProfile
 
 # The fields of a DatasetSpec that map its columns (the rest describes where its rows come from).
-MAPPING_FIELDS = ("columns", "label", "label_range", "drop_empty")
+MAPPING_FIELDS = ("columns", "label", "label_range", "drop_empty", "derive")
 
 
 class Mapping(NamedTuple):

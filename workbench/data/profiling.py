@@ -324,6 +324,7 @@ def shape_of(
     label: str | None,
     label_range=None,
     ds: datasets.Dataset | None = None,
+    derive: str | None = None,
 ) -> DataShape:
     """Describe what the trainer sees for a chosen mapping (what losses are judged against).
 
@@ -334,6 +335,7 @@ def shape_of(
         label_range: Declared ``(low, high)`` label scale, or None.
         ds: The dataset itself; when given, class counts, exact label range and duplicates are computed over at
             most 100k rows.
+        derive: ``DatasetSpec.derive``: how the inputs are built from the mapped columns (None: as mapped).
 
     Raises:
         WorkbenchError: A column is not in the data.
@@ -365,6 +367,7 @@ def shape_of(
         has_duplicates=has_dupes,
         unmapped=tuple(c for c in profile.names if c not in inputs and c != label),
         unmapped_roles=tuple(c.role for c in profile.columns if c.name not in inputs and c.name != label),
+        derive=derive,
         **fields,
     )
 

@@ -150,6 +150,8 @@ class DataShape:
         has_duplicates: Whether the first input column repeats values (in-batch-negative losses care).
         unmapped: Columns present in the data but not mapped (they are dropped at preparation).
         unmapped_roles: Their roles, same order (empty when unknown).
+        derive: The derivation that builds the loss's inputs from the mapped columns (``DatasetSpec.derive``:
+            ``"tsdae"`` damages the first input), or None.
     """
 
     inputs: tuple[str, ...]
@@ -166,6 +168,7 @@ class DataShape:
     has_duplicates: bool = False
     unmapped: tuple[str, ...] = field(default_factory=tuple)
     unmapped_roles: tuple[str, ...] = field(default_factory=tuple)
+    derive: str | None = None
 
     @property
     def n_inputs(self) -> int:

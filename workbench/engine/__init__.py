@@ -56,6 +56,12 @@ from .losses import (
     make_loss,
     make_losses,
 )
+from .matryoshka import (
+    dims_summary,
+    evaluate_by_dim,
+    save_truncate_dim,
+    trained_dims,
+)
 from .mining import (
     MiningResult,
     mine,
@@ -180,6 +186,10 @@ __all__ = [
     "pick_columns",
     "run_spec",
     "trained_model_path",
+    "dims_summary",
+    "evaluate_by_dim",
+    "save_truncate_dim",
+    "trained_dims",
     "EVENTS",
     "STATUS",
     "STOP",

@@ -48,6 +48,8 @@ class DatasetPrep:
         loaded_split: The loaded dataset's split (``Dataset.split``: the one a Hub dataset was read from), taken
             before any holdout; None for a holdout.
         drop_empty: Rows with an empty input or label were dropped before the label was cast.
+        derive: The `catalog.DERIVATIONS` entry applied to the prepared rows (``DatasetSpec.derive``), or None.
+        seed: The seed of the derivation's noise.
     """
 
     inputs: tuple[str, ...]
@@ -55,6 +57,8 @@ class DatasetPrep:
     columns: tuple[str, ...]
     loaded_split: str | None = None
     drop_empty: bool = False
+    derive: str | None = None
+    seed: int = 42
 
 
 def _train_classes_for(raw, profile, label, ds_spec: DatasetSpec, train_classes: dict) -> dict | None:
@@ -87,10 +91,13 @@ def _prepare(
     key: str,
     notes: list[str],
     category_map: dict | None = None,
+    derive: str | None = None,
+    seed: int = 42,
 ) -> tuple[Any, DatasetPrep]:
     """`data.prepare` one dataset, and record what it did (the exported script writes the same steps out).
 
     ``category_map``: the text-class ids to use (a train set's, for an eval/test set); None numbers them here.
+    ``derive``: the `catalog.DERIVATIONS` entry that then builds the loss's inputs (with ``seed``), or None.
     """
     if drop_empty:
         before = raw.num_rows
@@ -107,7 +114,12 @@ def _prepare(
     label_prep = _label_prep(label, label_range, prepared) if label is not None else None
     split = str(loaded_split) if loaded_split is not None else None
     columns = tuple(prepared.dataset.column_names)
-    return prepared.dataset, DatasetPrep(tuple(inputs), label_prep, columns, split, drop_empty)
+    out = prepared.dataset
+    if derive is not None:
+        out = data.derive_inputs(out, derive, seed)
+        notes.append(f"{key}: {C.derivation(derive).text.format(col=repr(inputs[0]))}")
+    prep = DatasetPrep(tuple(inputs), label_prep, columns, split, drop_empty, derive, seed)
+    return out, prep
 
 
 def _label_prep(label: str, label_range, prepared: data.Prepared) -> LabelPrep:

@@ -361,7 +361,9 @@ def _map(plan: Plan, dp: DatasetPlan) -> None:
         source = plan.dataset("train", dp.spec.of)
         train = Mapping(source.inputs, source.label, source.label_range, source.label_guessed)
     dp.inputs, dp.label, dp.label_range, dp.label_guessed = dataset_mapping(dp.spec, dp.profile, train=train)
-    dp.shape = data.shape_of(dp.profile, dp.inputs, dp.label, dp.label_range, ds=dp.raw)
+    dp.shape = data.shape_of(
+        dp.profile, dp.inputs, dp.label, dp.label_range, ds=dp.raw, derive=dp.spec.derive
+    )
 
 
 def _prepare_set(plan: Plan, dp: DatasetPlan, drop_empty: bool, category_map: dict | None = None) -> None:
@@ -376,6 +378,8 @@ def _prepare_set(plan: Plan, dp: DatasetPlan, drop_empty: bool, category_map: di
         dp.key,
         plan.notes,
         category_map,
+        dp.spec.derive,
+        dp.spec.seed,
     )
 
 

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .. import catalog as C
-from .. import rules
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
 from .evaluators import metric_key
@@ -38,12 +37,13 @@ from .events import (
 )
 from .items import ItemRecorder
 from .losses import make_losses
+from .matryoshka import evaluate_by_dim, trained_dims
 from .models import quiet_loading
 from .plan import Plan, build
-from .quality import run_warnings, write_items
 from .run_folder import RunFolder, stop_requested
 from .runs import RUN_ARTIFACTS, MetricsFile
 from .streaming import streaming_callback
+from .summary import write_summary
 
 log = logging.getLogger("workbench.run")
 
@@ -217,6 +217,7 @@ class Runner:
         self._items: tuple[dict, dict] = ({}, {})  # per-item scores at baseline and at the end
         self._history: tuple[list, float | None] = ([], None)  # the trainer's log history and passes made
         model_path = None
+        dims, by_dim = [], {}
         try:
             self._set_status(RunStatus.LOADING)
             if self.plan is None:
@@ -230,6 +231,12 @@ class Runner:
             self._set_status(RunStatus.BASELINE)
             baseline = _evaluate(plan, model, self._items[0])
             self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
+            dims = trained_dims(plan, model)  # Matryoshka: each trained size measured too
+            by_dim = (
+                {"baseline": evaluate_by_dim(plan, model, dims, self.primary_metrics, baseline)}
+                if dims
+                else {}
+            )
             self._emit(BaselineEvent(metrics=baseline, primary=self.primary_metrics))
             if self.should_stop():  # stopped before training: there is nothing new to save
                 outcome = RunStatus.STOPPED
@@ -260,6 +267,8 @@ class Runner:
             self._emit(SavedEvent(model_path))
             if outcome != RunStatus.ERROR:
                 final = _evaluate(plan, trainer.model, self._items[1])
+                if dims:
+                    by_dim["final"] = evaluate_by_dim(plan, trainer.model, dims, self.primary_metrics, final)
                 self._emit(FinalEvent(metrics=final))
         except Exception as exc:  # noqa: BLE001 - reported as status "error"
             outcome = RunStatus.ERROR
@@ -267,7 +276,7 @@ class Runner:
                 self._fail(exc, out)
         finally:
             if out is not None and self.plan is not None and self._metrics is not None:
-                self._write_summary(out, outcome, baseline, final, model_path, started)
+                write_summary(self, out, outcome, baseline, final, model_path, started, dims, by_dim)
             if self._metrics is not None:
                 self._metrics.close()
                 self._metrics = None
@@ -361,37 +370,6 @@ class Runner:
             if type(cb).__name__ in _PRINTERS:
                 trainer.remove_callback(cb)
         return trainer
-
-    def _write_summary(
-        self, out: Path, outcome: RunStatus, baseline: dict, final: dict, model_path, started
-    ) -> None:
-        plan = self.plan
-        summary = {
-            "status": outcome.value,
-            "baseline": baseline,
-            "final": final,
-            "primary_metrics": self.primary_metrics,
-            "model_path": model_path,
-            "train_rows": plan.train_rows,
-            "steps": self.steps,
-            "wall_time_s": round(time.monotonic() - started, 2),
-            "notes": list(plan.notes),
-            "config": plan.spec.to_dict(),
-        }
-        if self.error:
-            summary["error"] = self.error
-        try:  # the verdict is extra: a failure here must not lose the summary
-            items = write_items(out, self.primary_metrics, *self._items)
-            summary["warnings"] = run_warnings(plan, *self._history)
-            judged = rules.verdict_of(summary, items)
-            summary["verdict"] = judged.to_dict() if judged is not None else None
-        except Exception as exc:  # noqa: BLE001
-            log.error("could not judge the run: %s", exc)
-        self.summary = summary
-        try:
-            (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf8")
-        except OSError as exc:
-            log.error("could not write summary.json: %s", exc)
 
 
 def train(config, on_event: Callable[[dict], None] | None = None) -> dict:

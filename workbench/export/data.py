@@ -226,6 +226,12 @@ def _mapping_code(key: str, prep: B.DatasetPrep, w: Writer) -> list[str]:
                 "# Inputs named like a label column (label, score, ...) are renamed so they stay inputs."
             )
         lines.append(f"ds = ds.rename_columns({renames!r})")
+    if prep.derive is not None:  # the catalog entry the run applied, as its code
+        helpers, derive_lines = C.derivation(prep.derive).code(prep.seed)
+        for helper in helpers:
+            w.helper(helper)
+        lines.append(f"ds = ds.select_columns({list(prep.columns)!r})")
+        lines += derive_lines
     lines.append(f"prepared[{split!r}][{name!r}] = ds.select_columns({list(prep.columns)!r})")
     return lines
 

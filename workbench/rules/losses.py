@@ -22,12 +22,15 @@ class Fix:
     """A one-click change to the column mapping (or, for ``use_loss``, to the loss) that makes the data train.
 
     Attributes:
-        kind: reorder | drop_inputs | set_label | unset_label | rescale | add_input | use_loss.
+        kind: reorder | drop_inputs | set_label | unset_label | rescale | add_input | use_loss | derive |
+            pair_copy (a plain corpus: the text column mapped twice, as (sentence, sentence) pairs).
         text: What the fix does, in plain words.
         inputs: The new input columns (None: unchanged).
         label: The new label column ("" = no label; None: unchanged).
         label_range: The new label range (None: unchanged).
-        loss: The loss to choose for the dataset (``use_loss`` only; the mapping stays as it is).
+        loss: The loss to choose for the dataset (``use_loss``: the mapping stays as it is; ``derive`` and
+            ``pair_copy``: the loss the new mapping is for).
+        derive: The dataset's new ``derive`` (a `catalog.DERIVATIONS` name; "" = none; None: unchanged).
     """
 
     kind: str
@@ -36,6 +39,7 @@ class Fix:
     label: str | None = None
     label_range: tuple[float, float] | None = None
     loss: str | None = None
+    derive: str | None = None
 
     def apply(self, inputs, label, label_range):
         """The mapping (inputs, label, label_range) after this fix."""
@@ -241,7 +245,50 @@ _LABEL_CHECKS = {
 }
 
 
+# The loss a derivation builds inputs for -> the derivation (TSDAE: DenoisingAutoEncoderLoss).
+DERIVED = {d.loss: d for d in C.DERIVATIONS}
+# The loss that trains on a plain corpus's text column mapped twice: (sentence, sentence) pairs.
+PAIR_COPY_LOSS = "ContrastiveTensionLossInBatchNegatives"
+
+
+def _corpus_check(loss: C.LossSpec, shape: S.DataShape):
+    """For the unsupervised losses: a plain corpus (one text column, no label) and the fix that builds the pairs
+    they read, as (reason, fixes, notes); None when the general checks apply."""
+    derivation = DERIVED.get(loss.name)
+    if loss.name != PAIR_COPY_LOSS and derivation is None:
+        return None
+    if shape.label is not None or not shape.inputs or shape.input_roles[0] not in (S.TEXT, S.CATEGORY):
+        return None
+    col, n = shape.inputs[0], shape.n_inputs
+    if derivation is None:  # (sentence, sentence): the column mapped twice
+        if n != 1:
+            return None
+        text = f"use '{col}' twice: (sentence, sentence) pairs for contrastive tension"
+        fix = Fix("pair_copy", text, inputs=(col, col), loss=loss.name)
+        return f"needs {loss.formats[0].describe()}; you mapped 1 text column ('{col}')", (fix,), ()
+    if shape.derive == derivation.name:
+        if n == 2:
+            note = f"{derivation.text.format(col=repr(col))}: {derivation.detail}"
+            return None, (), (f"{note} (derive: '{derivation.name}')",)
+        return None
+    fix = Fix(
+        "derive", derivation.text.format(col=f"'{col}'"), (col, col), loss=loss.name, derive=derivation.name
+    )
+    if n == 1:
+        return f"needs {loss.formats[0].describe()}; you mapped 1 text column ('{col}')", (fix,), ()
+    if n == 2 and shape.inputs[1] == col:
+        return (
+            f"the damaged and the original sentence are both '{col}': there is nothing to repair",
+            (fix,),
+            (),
+        )
+    return None
+
+
 def _check_format(loss: C.LossSpec, fmt: C.DataFormat, shape: S.DataShape, model_type: str):
+    corpus = _corpus_check(loss, shape)
+    if corpus is not None:
+        return corpus
     problem = _check_inputs(fmt, shape, model_type)
     if problem:
         return problem[0], problem[1], ()
@@ -302,6 +349,9 @@ def _blocker(loss: C.LossSpec, shape: S.DataShape) -> str | None:
 
 def _extra_notes(loss: C.LossSpec, shape: S.DataShape) -> list[str]:
     notes = []
+    if shape.derive and shape.derive in C.DERIVE_NAMES and loss.name not in DERIVED:
+        made = C.derivation(shape.derive)
+        notes.append(f"the first input is damaged for {made.loss} (derive: '{made.name}'), not read as it is")
     if loss.sampler == C.ND:
         notes.append("uses in-batch negatives: the no-duplicates batch sampler is switched on")
     if loss.sampler == C.GBL:

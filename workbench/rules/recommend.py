@@ -10,6 +10,8 @@ from .. import catalog as C
 from ..data import shapes as S
 from .losses import Fix, Verdict, takes_classes, verdict, verdicts
 
+# The fixes that build an unsupervised loss's inputs from a plain corpus (they also choose that loss).
+CORPUS_FIXES = ("derive", "pair_copy")
 # What auto resolves to for one train dataset: (loss, the fix it applies or None), or None when nothing fits.
 Pick = tuple[C.LossSpec, Fix | None] | None
 
@@ -23,9 +25,15 @@ def recommend(shape: S.DataShape, model_type: str) -> C.LossSpec | None:
 def recommend_with_fix(shape: S.DataShape, model_type: str) -> Pick:
     """Like :func:`recommend`, also returning the rescale fix "auto" applies (ratings 1–5 → 0–1) or None.
 
-    A score label is read as scores: a loss that takes classes is never picked for it (whole-number scores are
+    Inputs built for one loss (``derive``: TSDAE's damaged sentences) pick that loss. A score label is read as
+    scores: a loss that takes classes is never picked for it (whole-number scores are
     classes only when the person chooses such a loss: :func:`mapping_fixes` offers it).
     """
+    made = next((d for d in C.DERIVATIONS if d.name == shape.derive), None)
+    if made is not None and model_type == C.DENSE:  # pairs built for one loss: that loss
+        loss = C.get_loss(made.loss, model_type)
+        if verdict(loss, shape).compatible:
+            return loss, None
     judged = [C.get_loss(name, model_type) for name in C.RECOMMENDED[model_type]]
     if shape.label_role == S.SCORE:
         judged = [loss for loss in judged if not takes_classes(loss)]
@@ -125,7 +133,8 @@ def mapping_fixes(
     Returns:
         A chosen loss that does not fit: its fixes. ``auto``: the fix it applies itself, and for whole-number
         scores read as scores the fix that treats them as classes; when no loss fits, the distinct fixes of the
-        recommended losses in the catalog's order.
+        recommended losses in the catalog's order, then those that build the unsupervised losses' pairs from a
+        plain text column (TSDAE's damaged sentences, contrastive tension's sentence pairs).
     """
     if choice != "auto":
         v = next((v for v in found if v.name == choice), None)
@@ -143,6 +152,8 @@ def mapping_fixes(
                 if f.text not in seen:
                     seen.add(f.text)
                     out.append(f)
+    # A plain corpus fits no recommended loss: offer the fixes that build the unsupervised losses' pairs.
+    out += [f for v in found for f in v.fixes if f.kind in CORPUS_FIXES and f.text not in seen]
     return out if limit is None else out[:limit]
 
 

@@ -293,7 +293,11 @@ class Session(RunMethods, T.HasTraits):
         if entry is None:
             return None
         inputs, label, rng, _ = self.mapping(key)
-        return self.cache.shape(entry, inputs, label, rng)
+        shape = self.cache.shape(entry, inputs, label, rng)
+        derive = (
+            entry.spec.derive
+        )  # how the inputs are built from the mapped columns (a plain corpus's pairs)
+        return replace(shape, derive=derive) if shape is not None and derive else shape
 
     # ---- losses ------------------------------------------------------------------------------------------------
 

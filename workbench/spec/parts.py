@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from ..catalog import DENSE, kind
+from ..catalog import DENSE, DERIVE_NAMES, kind
 from ..errors import WorkbenchError, nearest
 
 SOURCES = ("hub", "csv", "json", "parquet", "arrow", "excel", "sql", "dict", "holdout")
@@ -142,6 +142,9 @@ class DatasetSpec:
         limit: Keep only the first N rows (None: all).
         drop_empty: Drop the rows whose inputs or label are empty (null, NaN, blank text) instead of stopping
             with an error that names the column and rows.
+        derive: Build a loss's inputs from the mapped text column(s) before training: ``"tsdae"`` damages the
+            first input with TSDAE's deletion noise ((damaged, original) pairs for DenoisingAutoEncoderLoss; see
+            `catalog.DERIVATIONS`). None: the rows are used as mapped.
     """
 
     source: str
@@ -159,6 +162,7 @@ class DatasetSpec:
     label_range: tuple[float, float] | None = None
     limit: int | None = None
     drop_empty: bool = False
+    derive: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict, where: str) -> DatasetSpec:
@@ -199,6 +203,12 @@ class DatasetSpec:
                     fix="use e.g. 0.1.",
                     where=f"{where}.fraction",
                 )
+        if self.derive is not None and self.derive not in DERIVE_NAMES:
+            raise WorkbenchError(
+                f"unknown derive {self.derive!r}.",
+                fix=f"use one of: {', '.join(DERIVE_NAMES)}, or leave it out.",
+                where=f"{where}.derive",
+            )
         if self.label_range is not None:
             lo_hi = self.label_range
             if (

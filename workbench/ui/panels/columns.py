@@ -44,6 +44,7 @@ class ColumnsPanel(Panel):
             self.low,
             self.high,
             self.drop_empty,
+            self.derive,
             *self.fix_buttons,
         ]
         self.finish(self._layout())
@@ -101,6 +102,14 @@ class ColumnsPanel(Panel):
             layout=widgets.Layout(width="auto"),
         )
         self.drop_empty.add_class("wb-drop-empty")
+        # Shown while the pairs are derived (a Columns fix sets it): unticked, the rows are used as mapped.
+        self.derive = widgets.Checkbox(
+            value=False,
+            description="Damage the first input with TSDAE's deletion noise (derive: tsdae)",
+            indent=False,
+            layout=widgets.Layout(width="auto", display="none"),
+        )
+        self.derive.add_class("wb-derive")
         self.fix_text = widgets.HTML()
         self.fix_buttons = [
             widgets.Button(
@@ -129,6 +138,7 @@ class ColumnsPanel(Panel):
         for w in (self.rescale, self.low, self.high):
             w.observe(self.guard(self._range_changed), "value")
         self.drop_empty.observe(self.guard(self._drop_empty_changed), "value")
+        self.derive.observe(self.guard(self._derive_changed), "value")
         for i, b in enumerate(self.fix_buttons):
             b.on_click(self.guard(lambda btn, i=i: self.apply_fix(i)))
         self.exact_btn.on_click(self.guard(self._exact))
@@ -159,6 +169,7 @@ class ColumnsPanel(Panel):
             self.dropped,
             self.empty_note,
             self.drop_empty,
+            self.derive,
             self.fix_text,
             widgets.HBox(self.fix_buttons, layout=widgets.Layout(flex_flow="row wrap")),
             section("What the trainer will see"),
@@ -264,21 +275,27 @@ class ColumnsPanel(Panel):
         if not self._syncing:
             self._write(drop_empty=bool(change["new"]))
 
+    def _derive_changed(self, change):
+        if not self._syncing and not change["new"]:
+            self._write(derive=None)
+
     def apply_fix(self, i: int) -> None:
         """Apply the i-th suggested fix to the mapping."""
         if i >= len(self._fixes):
             return
         fix = self._fixes[i]
-        if (
-            fix.loss is not None
-        ):  # "treat as classes": choose a loss that reads the label so, for this dataset
+        if fix.loss is not None:  # "treat as classes", or a plain corpus's pairs: the loss they are for
             train = self.session.entries("train")
             name = self.key.partition("/")[2]
             self.session.set_loss(LossChoice(fix.loss), None if len(train) == 1 else name)
-            return
+            if fix.kind == "use_loss":
+                return
         inputs, label, rng = self._current()
         new_inputs, new_label, new_range = fix.apply(inputs, label, rng)
-        self._write(columns=tuple(new_inputs), label=new_label or "", label_range=new_range)
+        changes = {"columns": tuple(new_inputs), "label": new_label or "", "label_range": new_range}
+        if fix.derive is not None:
+            changes["derive"] = fix.derive or None
+        self._write(**changes)
 
     def _exact(self, button=None):
         name = self.session.model_name
@@ -368,6 +385,8 @@ class ColumnsPanel(Panel):
         """Empty cells in the used columns: the count per column, and whether the run drops those rows or stops."""
         entry = self.session.entry(self.key)
         self.drop_empty.value = bool(entry is not None and entry.spec.drop_empty)
+        self.derive.value = bool(entry is not None and entry.spec.derive)
+        self.derive.layout.display = "" if self.derive.value else "none"
         used = list(dict.fromkeys([*inputs, *([label] if label else [])]))
         empty = {c: prof.column(c).n_missing for c in used if c in prof.names and prof.column(c).n_missing}
         if not empty:

@@ -404,9 +404,14 @@ class LossPanel(Panel):
                 else "<span class='wb-error-text'>✘ no</span>"
             )
             summary = v.loss.summary if v.loss is not None else ""
+            fix = (
+                f"<div class='wb-fix'>Fix in the Columns tab: {esc(v.fixes[0].text)}</div>"
+                if v.fixes and not v.compatible
+                else ""
+            )
             rows.append(
                 f"<tr class='{cls}' data-loss='{esc(v.name)}'><td>{esc(v.name)}</td><td>{mark}</td>"
-                f"<td>{esc(v.reason)}</td><td>{esc(summary)}</td></tr>"
+                f"<td>{esc(v.reason)}{fix}</td><td>{esc(summary)}</td></tr>"
             )
         head = "<tr><th>Loss</th><th>Fits?</th><th>Why</th><th>What it does</th></tr>"
         return (
