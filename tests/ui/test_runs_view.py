@@ -114,3 +114,29 @@ def test_a_fixed_folder_holding_a_model_offers_overwrite(tmp_path, runs):
     with pytest.raises(WorkbenchError):
         session.start()
     assert os.path.isdir(runs / "r1-finished" / "final")  # nothing was touched
+
+
+def test_a_matryoshka_run_shows_quality_by_size_and_saves_a_size(tmp_path, runs):
+    out = _run(runs, "r3-matryoshka", "finished")
+    (out / "final" / "config_sentence_transformers.json").write_text(json.dumps({"prompts": {}}))
+    (out / "final" / "modules.json").write_text("[]")
+    summary = json.loads((out / "summary.json").read_text())
+    summary["matryoshka"] = {
+        "dims": [64, 32],
+        "bytes_per_vector": {"64": 256, "32": 128},
+        "primary_metrics": PRIMARY,
+        "baseline": {"dev": {"64": 0.5, "32": 0.45}},
+        "final": {"dev": {"64": 0.7, "32": 0.66}},
+    }
+    (out / "summary.json").write_text(json.dumps(summary))
+    session = make_session(tmp_path)
+    panel = TrainPanel(session)
+    assert panel.runs.dims.layout.display == "none"
+    session.attach(out)
+    assert session.wait(30) and session.status == "finished"
+    dims = panel.runs.dims
+    assert dims.layout.display == "" and dims.image.value[:4] == b"\x89PNG" and "0.66" in dims.table.value
+    dims.size.value = 32
+    dims.save.click()
+    saved = json.loads((out / "final" / "config_sentence_transformers.json").read_text())
+    assert saved["truncate_dim"] == 32 and "Saved" in dims.status.value

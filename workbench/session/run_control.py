@@ -221,6 +221,20 @@ class RunController:
         self._reset("")
         self.session.status = RunStatus.IDLE.value
 
+    def summary(self) -> dict:
+        """The shown run's summary.json ({} before it ends)."""
+        from ..engine import read_json
+
+        return read_json(Path(self.session.run_dir) / "summary.json") if self.session.run_dir else {}
+
+    def save_truncate_dim(self, dim: int) -> str:
+        """Save an embedding size with the trained model (Matryoshka): it then encodes to ``dim`` dimensions."""
+        from ..engine import save_truncate_dim
+
+        if not self.session.saved_path:
+            raise WorkbenchError("There is no saved model yet: train first.")
+        return str(save_truncate_dim(self.session.saved_path, dim))
+
     def _reset(self, run_dir: str) -> None:
         s = self.session
         with s.hold_trait_notifications():

@@ -12,6 +12,7 @@ import time
 import ipywidgets as widgets
 
 from ...session import ACTIVE, ENDED, describe, download_href, error_text, model_archive
+from ..matryoshka_plot import DimensionPlot
 from ..widgets import esc, hint, run_in_thread, section
 
 MAX_ROWS = 12
@@ -83,6 +84,7 @@ class RunsView:
         )
         self.download.add_class("wb-download")
         self.download_msg = widgets.HTML()
+        self.dims = DimensionPlot(on_save=self._save_dim)  # Matryoshka runs: quality at each size
         self.list_box = widgets.VBox()
         self.list_box.add_class("wb-runs")
         self.refresh = widgets.Button(description="Refresh", layout=widgets.Layout(width="100px"))
@@ -189,6 +191,9 @@ class RunsView:
 
         run_in_thread(lambda: model_archive(saved), lambda path: guarded(done, path), failed)
 
+    def _save_dim(self, dim: int) -> None:
+        self.session.control.save_truncate_dim(dim)
+
     def _status_changed(self, change=None):
         s = self.session
         info = None
@@ -202,4 +207,5 @@ class RunsView:
         if s.status in ACTIVE:
             self.offer_overwrite(False)
         self.download_msg.value = ""
+        self.dims.show(s.control.summary().get("matryoshka") if s.status in ENDED and s.saved_path else None)
         self.refresh_list()  # a handful of status changes per run: the list follows each

@@ -194,6 +194,7 @@ class TrainPanel(Panel):
             widgets.HBox([self.progress, self.progress_text]),
             self.plot.widget,
             self.results,
+            self.runs.dims,
             self.after,
             section("What happened"),
             self.log_view,
