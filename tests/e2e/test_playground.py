@@ -28,13 +28,17 @@ def test_try_it_shows_base_and_trained_top_k_for_a_typed_query(app, tiny_model):
     use_tiny_model(page, tiny_model, 8)
     page.locator("button.wb-start").click()
     _wait_status(page, "finished", RUN_TIMEOUT_MS)
+    name = page.locator(".wb-run-row.wb-run-shown").first.get_attribute("data-run")
     _open_try_it(page)
     run = page.locator(".wb-panel-playground select").first
-    page.wait_for_function(
-        "el => el.selectedIndex >= 0 && el.options[el.selectedIndex].text.length > 0",
-        arg=run.element_handle(),
-        timeout=60_000,
-    )
+    try:  # the run just finished is the one offered (not an older run of the runs folder)
+        page.wait_for_function(
+            "([el, name]) => el.selectedIndex >= 0 && el.options[el.selectedIndex].text.startsWith(name)",
+            arg=[run.element_handle(), name],
+            timeout=60_000,
+        )
+    finally:
+        shot(page, "41-try-it-run-offered")
     corpus = page.locator(".wb-panel-playground select").nth(1)
     assert "eval/" in corpus.locator("option:checked").inner_text()
     page.locator(".wb-try-query input").fill("a man is playing the guitar")

@@ -98,3 +98,22 @@ def test_a_new_run_in_the_list_does_not_change_the_run_picked(root, tmp_path, mo
     panel.refresh.click()
     assert panel.run.options[0][1] == str(runs / "20260103-000000")
     assert panel.play.run_dir == older and panel.run.value == older
+
+
+def test_another_run_with_other_corpora_switches_without_an_error(panel, root, tmp_path):
+    import json
+
+    other = root / "20260103-000000"
+    if not other.exists():
+        shutil.copytree(root / "20260101-000000", other)
+        config = json.loads((other / "config.json").read_text())
+        config["datasets"]["train"] = {"faq": config["datasets"]["train"]["pairs"]}
+        (other / "config.json").write_text(json.dumps(config))
+    panel.play.refresh_runs()
+    panel.run.value = str(root / "20260101-000000")
+    assert panel.corpus.value == "train/pairs · all texts"
+    panel.run.value = str(other)  # its corpora are not the first run's: the picked label goes with them
+    assert panel.play.error == "" and "wb-error" not in panel.status.value
+    assert (
+        panel.corpus.options == ("train/faq · all texts",) and panel.corpus.value == "train/faq · all texts"
+    )

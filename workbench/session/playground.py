@@ -124,13 +124,15 @@ class PlaygroundSession(T.HasTraits):
         if run_dir not in self._playgrounds:
             self._playgrounds[run_dir] = Playground(run_dir)  # reads the folder only: no torch yet
         pg = self._playgrounds[run_dir]
-        self.run_dir, self.model_type = run_dir, pg.model_type
-        self._sources = {c.label: c for c in corpus_choices(pg.spec)}
-        self._sources.update(self._files)
-        self.corpora = tuple(self._sources)
-        if self.corpus not in self._sources:
-            self.corpus = self.corpora[0] if self.corpora else ""
-        self.result, self.pair_result, self.error, self.message = {}, {}, "", ""
+        sources = {c.label: c for c in corpus_choices(pg.spec)}
+        sources.update(self._files)
+        with self.hold_trait_notifications():  # the run, its corpora and the corpus picked change as one
+            self.run_dir, self.model_type = run_dir, pg.model_type
+            self._sources = sources
+            self.corpora = tuple(sources)
+            if self.corpus not in sources:
+                self.corpus = self.corpora[0] if self.corpora else ""
+            self.result, self.pair_result, self.error, self.message = {}, {}, "", ""
 
     def playground(self) -> Playground:
         if not self.run_dir:

@@ -226,8 +226,10 @@ class PlaygroundPanel(widgets.VBox):
 
     def _corpora_changed(self, change=None):
         def bind():
-            self.corpus.options = list(self.play.corpora)
-            self.corpus.value = self.play.corpus or None
+            corpora = list(self.play.corpora)
+            self.corpus.options = corpora
+            # corpora and corpus change one after the other: the label may not be among the new ones yet.
+            self.corpus.value = self.play.corpus if self.play.corpus in corpora else None
 
         self._set(bind)
 
