@@ -28,6 +28,8 @@ PANELS = {
     "Loss": "loss",
     "Training settings": "args",
     "Evaluators": "evaluators",
+    "Try it": "playground",
+    "Compare runs": "compare",
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import open_app
-from test_app import shot
+from test_app import open_tab, shot
 from wb_files import sts_csv
 from wb_runs import make_run, run_config
 
@@ -26,15 +26,7 @@ def test_two_runs_ticked_show_their_curves_and_the_settings_that_differ(browser,
     )
     server, url = voila_server
     with open_app(browser, server, url) as page:
-        tab = page.locator(".lm-TabBar-tab", has_text="Compare runs").first
-        panel = page.locator(".wb-panel-compare")
-        for _ in range(12):  # a click that lands while the page is still busy is re-sent
-            tab.click()
-            try:
-                panel.wait_for(state="visible", timeout=5000)
-                break
-            except Exception:  # noqa: BLE001 - not shown yet: click again
-                continue
+        open_tab(page, "Compare runs")
         for name in ("cmp-a", "cmp-b"):
             row = page.locator(".wb-compare-item", has=page.locator(f".wb-compare-row[data-run='{name}']"))
             row.wait_for(state="visible", timeout=60_000)

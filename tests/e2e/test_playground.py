@@ -4,23 +4,9 @@ model's and the trained model's top-k side by side, each text with its score and
 from __future__ import annotations
 
 import pytest
-from test_app import RUN_TIMEOUT_MS, _wait_status, shot, use_tiny_model
+from test_app import RUN_TIMEOUT_MS, _wait_status, open_tab, shot, use_tiny_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
-
-
-def _open_try_it(page, timeout_ms: int = 60_000) -> None:
-    """Click the Try it tab until its panel shows (a click that lands while the page is busy is re-sent)."""
-    panel = page.locator(".wb-panel-playground")
-    tab = page.locator(".lm-TabBar-tab", has_text="Try it").first
-    for _ in range(max(1, timeout_ms // 5000)):
-        tab.click()
-        try:
-            panel.wait_for(state="visible", timeout=5000)
-            return
-        except Exception:  # noqa: BLE001 - not shown yet: click again
-            continue
-    panel.wait_for(state="visible", timeout=1000)
 
 
 def test_try_it_shows_base_and_trained_top_k_for_a_typed_query(app, tiny_model):
@@ -29,7 +15,7 @@ def test_try_it_shows_base_and_trained_top_k_for_a_typed_query(app, tiny_model):
     page.locator("button.wb-start").click()
     _wait_status(page, "finished", RUN_TIMEOUT_MS)
     name = page.locator(".wb-run-row.wb-run-shown").first.get_attribute("data-run")
-    _open_try_it(page)
+    open_tab(page, "Try it")
     run = page.locator(".wb-panel-playground select").first
     try:  # the run just finished is the one offered (not an older run of the runs folder)
         page.wait_for_function(
