@@ -46,6 +46,7 @@ def test_mine_writes_n_tuples_and_says_what_it_did(tiny_model, tmp_path, capsys)
         (["--columns", "question,answer", "--format", "labeled-list", "--out", "x.csv"], ["CSV file cannot"]),
         (["--columns", "question,answer", "--out", "x.txt"], [".csv, .jsonl, .parquet"]),
         (["--columns", "question,answer", "--model", "MODEL_IS_A_FOLDER"], ["could not be loaded"]),
+        (["--columns", "question,answer", "--cross-encoder", "MODEL_IS_A_FOLDER"], ["could not be loaded"]),
     ],
 )
 def test_mine_bad_input(extra, words, tiny_model, tmp_path, capsys):
@@ -58,3 +59,27 @@ def test_mine_bad_input(extra, words, tiny_model, tmp_path, capsys):
         extra += ["--model", tiny_model]
     rc, _, err = run_cli(capsys, "mine", data, *extra)
     assert_bad_input(rc, err, *words)
+
+
+def test_mine_rescores_with_a_cross_encoder(tiny_model, tmp_path, capsys):
+    out = tmp_path / "mined.csv"
+    rc, stdout, err = run_cli(
+        capsys, "mine", _pairs(tmp_path), "--columns", "question,answer", "--negatives", "1", "--preset",
+        "hardest", "--model", tiny_model, "--cross-encoder", tiny_model, "--out", out,
+    )  # fmt: skip
+    assert rc == 0, err
+    assert (
+        out.read_text().splitlines()[0] == "question,answer,negative"
+        and "queries got hard negatives" in stdout
+    )
+
+
+@pytest.mark.skipif(
+    __import__("importlib.util").util.find_spec("faiss") is not None, reason="faiss is installed"
+)
+def test_mine_with_faiss_missing_says_how_to_get_it(tiny_model, tmp_path, capsys):
+    rc, _, err = run_cli(
+        capsys, "mine", _pairs(tmp_path), "--columns", "question,answer", "--model", tiny_model, "--faiss",
+        "--out", tmp_path / "m.jsonl",
+    )  # fmt: skip
+    assert_bad_input(rc, err, "faiss", "pip install faiss-cpu")

@@ -148,6 +148,8 @@ def _parser() -> _Parser:
         "--relative-margin", type=float, help="skip candidates within this share of the positive"
     )
     mine.add_argument("--max-score", type=float, help="skip candidates scored above this")
+    mine.add_argument("--cross-encoder", help="a cross-encoder (name or path) that rescores the candidates")
+    mine.add_argument("--faiss", action="store_true", help="search with faiss (large pools; needs faiss-cpu)")
     mine.set_defaults(func=cmd_mine)
 
     export = sub.add_parser("export", help="print a standalone Python script that performs the same run")

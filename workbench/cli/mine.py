@@ -102,6 +102,20 @@ def cmd_mine(args) -> int:
     ds = _read(args.data_file, "data")
     corpus = _corpus(args)
     model = build_model(ModelSpec(name_or_path=args.model or "default"))
+    scorer = None
+    if getattr(args, "cross_encoder", None):
+        from ..catalog import CROSS
+
+        scorer = build_model(ModelSpec(type=CROSS, name_or_path=args.cross_encoder))
+    if getattr(args, "faiss", False):
+        import importlib.util
+
+        if importlib.util.find_spec("faiss") is None:
+            raise WorkbenchError(
+                "--faiss needs the faiss library, which is not installed.",
+                fix="pip install faiss-cpu, or leave out --faiss.",
+                where="--faiss",
+            )
     overrides = {k: getattr(args, k) for k in ("range_min", "range_max", "relative_margin", "max_score")}
     print(f"mining with {args.model or 'the packaged all-MiniLM-L6-v2'} ...", file=sys.stderr)
     result = mine(
@@ -113,6 +127,8 @@ def cmd_mine(args) -> int:
         preset=args.preset,
         output_format=output_format,
         num_negatives=args.negatives,
+        cross_encoder=scorer,
+        use_faiss=getattr(args, "faiss", False),
         **overrides,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
