@@ -1,5 +1,5 @@
-"""The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``compare RUN_A RUN_B``, ``check DATA_FILE``,
-``export CONFIG`` and ``app``.
+"""The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``compare RUN_A RUN_B``, ``try RUN_DIR``,
+``check DATA_FILE``, ``mine DATA``, ``export CONFIG`` and ``app``.
 
 Problems with the user's input print ``error: ...`` and ``fix: ...`` on stderr and exit with code 2, never a
 traceback; unexpected failures print one line and exit with code 1 (``WORKBENCH_DEBUG=1`` shows the traceback).
@@ -189,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         report_error(
-            "no command was given.", fix="use one of: train, runs, stop, compare, check, mine, export, app."
+            "no command was given.",
+            fix="use one of: train, runs, stop, compare, try, check, mine, export, app.",
         )
         return EXIT_BAD_INPUT
     args.error_log = None
