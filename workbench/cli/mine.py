@@ -35,17 +35,11 @@ def _out_path(text: str, output_format: str) -> Path:
 
 
 def _read(path: str, where: str):
-    """A data file's rows (any source `workbench check` reads)."""
+    """A data file's rows (any file type the workbench reads)."""
     from .. import data
-    from ..spec import DatasetSpec
-    from .check import _source_for
 
-    file = Path(path).expanduser()
-    if not file.exists():
-        raise WorkbenchError(f"{where} file '{file}' does not exist.", fix="check the path.", where=where)
-    source = _source_for(str(file))
-    query = f'SELECT * FROM "{data.first_table(file)}"' if source == "sql" else None
-    return data.load_raw(DatasetSpec(source=source, path=str(file.resolve()), query=query), where=where)
+    spec = data.file_spec(Path(path).expanduser(), f"{where} file", where=where)
+    return data.load_raw(spec, where=where)
 
 
 def _corpus(args) -> list[str] | None:

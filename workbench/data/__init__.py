@@ -16,9 +16,12 @@ from .demo import (
 )
 from .derive import derive_inputs
 from .files import (
+    UPLOAD_ACCEPT,
+    UPLOAD_SOURCES,
     csv_options,
     csv_separator,
     excel_sheets,
+    file_spec,
     first_table,
 )
 from .mapping import (
@@ -64,7 +67,6 @@ from .shapes import (
     DataShape,
 )
 from .sources import (
-    UPLOAD_SOURCES,
     from_pandas_or_dict,
     from_upload,
     holdout_size,
@@ -105,7 +107,9 @@ __all__ = [
     "TEXT_LIST",
     "TEXT_NAMES",
     "TOPICS",
+    "UPLOAD_ACCEPT",
     "UPLOAD_SOURCES",
+    "file_spec",
     "category_mapping",
     "check_no_empty",
     "csv_options",

@@ -9,6 +9,45 @@ import re
 from pathlib import Path
 
 from ..errors import WorkbenchError
+from ..spec import DatasetSpec
+
+UPLOAD_SOURCES = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".parquet": "parquet",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".db": "sql",
+    ".sqlite": "sql",
+    ".sqlite3": "sql",
+}
+UPLOAD_ACCEPT = ",".join(UPLOAD_SOURCES)  # a file chooser's accept filter: every type the workbench reads
+
+
+def file_spec(path: Path, what: str = "file", where: str | None = None) -> DatasetSpec:
+    """The DatasetSpec that reads a local file by its extension (a SQLite file: its first table).
+
+    Raises:
+        WorkbenchError: the file does not exist, or its extension names no format the workbench reads.
+    """
+    if not path.exists():
+        raise WorkbenchError(f"{what} '{path}' does not exist.", fix="check the path.", where=where)
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix not in UPLOAD_SOURCES:
+        raise WorkbenchError(
+            f"cannot read {what} '{path}': unknown file type '{suffix or '(none)'}'.",
+            fix=f"give a file of one of these types: {', '.join(UPLOAD_SOURCES)}.",
+            where=where,
+        )
+    source = UPLOAD_SOURCES[suffix]
+    query = f'SELECT * FROM "{first_table(path)}"' if source == "sql" else None
+    return DatasetSpec(source=source, path=str(path.resolve()), query=query)
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -16,28 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import WorkbenchError
 from ..spec import DatasetSpec
-from .files import _load_excel, _load_file, _load_sql, _root_cause, first_table
+from .files import UPLOAD_SOURCES, _load_excel, _load_file, _load_sql, _root_cause, first_table
 
 if TYPE_CHECKING:
     import datasets
 
 # Upload extensions -> DatasetSpec source.
-UPLOAD_SOURCES = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".tab": "csv",
-    ".json": "json",
-    ".jsonl": "json",
-    ".ndjson": "json",
-    ".parquet": "parquet",
-    ".arrow": "arrow",
-    ".feather": "arrow",
-    ".xlsx": "excel",
-    ".xlsm": "excel",
-    ".db": "sql",
-    ".sqlite": "sql",
-    ".sqlite3": "sql",
-}
 
 
 @contextlib.contextmanager

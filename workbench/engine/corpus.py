@@ -92,18 +92,7 @@ def source_for(path: Path) -> DatasetSpec:
     Raises:
         WorkbenchError: the file does not exist, or its extension names no format the workbench reads.
     """
-    if not path.exists():
-        raise WorkbenchError(f"corpus file '{path}' does not exist.", fix="check the path.", where="corpus")
-    suffix = path.suffix.lower()
-    if path.is_dir() or suffix not in data.UPLOAD_SOURCES:
-        raise WorkbenchError(
-            f"cannot read '{path}' as a corpus: unknown file type '{suffix or '(none)'}'.",
-            fix=f"give a file of one of these types: {', '.join(data.UPLOAD_SOURCES)}.",
-            where="corpus",
-        )
-    source = data.UPLOAD_SOURCES[suffix]
-    query = f'SELECT * FROM "{data.first_table(path)}"' if source == "sql" else None
-    return DatasetSpec(source=source, path=str(path.resolve()), query=query)
+    return data.file_spec(path, "corpus file", where="corpus")
 
 
 def file_corpus(path: str | Path, column: str | None = None) -> tuple[list[str], list[str]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from ...data import DEMO_DATASETS
+from ...data import DEMO_DATASETS, UPLOAD_ACCEPT
 from ...errors import WorkbenchError
 from ...session import data_key
 from ...spec import DatasetSpec
@@ -40,7 +40,6 @@ SPLIT_LABELS = (
     ("eval: measure during training", "eval"),
     ("test: measure at the end", "test"),
 )
-UPLOAD_TYPES = ".csv,.tsv,.tab,.json,.jsonl,.ndjson,.parquet,.arrow,.feather,.xlsx,.xlsm,.db,.sqlite,.sqlite3"
 DEMO_CHOICE_LABELS = (("Replace the demo with my data", "replace"), ("Add my data to the demo", "add"))
 HOLDOUT_IS_MEASURED = (
     "A held-out part is set aside to measure the model, so it is an eval or test set, never train. To add a "
@@ -153,7 +152,7 @@ class DatasetPanel(Panel):
     def _build_upload(self):
         """The upload button (a file is added as soon as it arrives) and its hint."""
         self.upload = widgets.FileUpload(
-            accept=UPLOAD_TYPES,
+            accept=UPLOAD_ACCEPT,
             multiple=False,
             description="Choose file…",
             button_style="info",

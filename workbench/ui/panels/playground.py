@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from ...data import UPLOAD_ACCEPT
 from ...session import PlaygroundSession, error_text
 from ..widgets import esc, hide_count, hint, section
 
@@ -106,7 +107,7 @@ class PlaygroundPanel(widgets.VBox):
         )
         self.upload = hide_count(
             widgets.FileUpload(
-                accept=".csv,.tsv,.json,.jsonl,.parquet,.arrow,.xlsx,.sqlite,.db",
+                accept=UPLOAD_ACCEPT,
                 multiple=False,
                 description="Use a file…",
                 layout=widgets.Layout(width="120px"),
