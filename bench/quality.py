@@ -10,6 +10,8 @@ training pairs, a corpus sample) go to a temporary folder outside the repository
     python bench/quality.py --only stsb-auto    # one case (repeatable; also --case stsb-auto)
     python bench/quality.py --limit-train 500   # quick mode: at most 500 training rows per case
     python bench/quality.py --list              # the cases
+    python bench/quality.py --case scifact-dense --case scifact-mined --versus scifact-dense,scifact-mined
+                                                # ...and the two trained models against each other
 
 Run it alone on the machine: two trainings at once on 2 cores slow each other down about 5x.
 """
@@ -446,6 +448,21 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
         "load": {"before": load_before, "after": _load()},
         "config": rel(path),
     }
+    # The final model's per-item scores, so two cases on the same test items can be compared (--versus).
+    last = recorder.records[-1]
+    items_path = WORK / f"{name}.items.json"
+    items_path.write_text(
+        json.dumps(
+            {
+                "kind": last["kind"],
+                "metric": key,
+                "scores": [float(v) for v in last["scores"]],
+                "gold": None if last.get("gold") is None else [float(v) for v in last["gold"]],
+            }
+        ),
+        encoding="utf8",
+    )
+    entry["final_items"] = rel(items_path)
     mismatch = max(abs(boot["baseline"] - baseline), abs(boot["final"] - final))
     if mismatch > 1e-3:
         entry["warning"] = f"per-item scores disagree with the evaluator by {mismatch:.4f}"
@@ -455,6 +472,42 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
         flush=True,
     )
     return entry
+
+
+def versus(cases: dict, a: str, b: str, n_boot: int = 2000) -> dict:
+    """The paired bootstrap of two trained models on the same test items: ``metric(b) - metric(a)``.
+
+    Both cases must have been run (their final per-item scores recorded) on the same items in the same order.
+    """
+    from workbench.engine import higher_is_better, verdict
+    from workbench.rules.bootstrap import bootstrap_delta
+
+    items = {}
+    for name in (a, b):
+        entry = cases.get(name) or {}
+        path = ROOT / entry.get("final_items", "-")
+        if not path.is_file():
+            raise ValueError(f"{name}: no per-item final scores recorded; run it first (--case {name})")
+        items[name] = json.loads(path.read_text(encoding="utf8"))
+    ia, ib = items[a], items[b]
+    if ia["metric"] != ib["metric"] or len(ia["scores"]) != len(ib["scores"]) or ia["gold"] != ib["gold"]:
+        raise ValueError(f"{a} and {b} were not measured on the same test items with the same metric")
+    boot = bootstrap_delta(ia["kind"], ia["scores"], ib["scores"], ia["gold"], n_boot=n_boot)
+    judged = verdict(
+        boot["baseline"], boot["final"], boot["ci95"], higher_is_better(ia["metric"]), metric=ia["metric"]
+    )
+    return {
+        "a": a,
+        "b": b,
+        "metric": ia["metric"],
+        "a_final": boot["baseline"],
+        "b_final": boot["final"],
+        "delta": boot["delta"],
+        "ci95": boot["ci95"],
+        "n_items": boot["n_items"],
+        "verdict": judged["verdict"],
+        "dates": [cases[a]["date"], cases[b]["date"]],
+    }
 
 
 def table_row(entry: dict) -> str:
@@ -490,6 +543,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples")
     parser.add_argument("--out", default=str(OUT_JSON), help="where to write the results")
+    parser.add_argument(
+        "--versus",
+        action="append",
+        metavar="A,B",
+        help="after the runs, compare two cases' trained models on their shared test items (repeatable)",
+    )
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument(
         "--table",
@@ -517,7 +576,8 @@ def main(argv=None) -> int:
     results = json.loads(out.read_text(encoding="utf8")) if out.is_file() else {}
     cases = results.setdefault("cases", {})
     failed = []
-    for name in args.only or list(CASES):
+    # --versus alone compares cases already run; with --case it runs them first.
+    for name in args.only or ([] if args.versus else list(CASES)):
         try:
             entry = run_case(name, args.limit_train, args.n_boot)
         except Exception as exc:  # noqa: BLE001 - one failing case must not lose the others
@@ -533,6 +593,22 @@ def main(argv=None) -> int:
         cases[name] = entry
         results["updated"] = entry["date"]
         out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf8")
+    for pair in args.versus or []:
+        a, _, b = pair.partition(",")
+        try:
+            result = versus(cases, a.strip(), b.strip(), args.n_boot)
+        except (ValueError, KeyError) as exc:
+            print(f"!! versus {pair}: {exc}", file=sys.stderr, flush=True)
+            failed.append(f"versus {pair}")
+            continue
+        results.setdefault("versus", {})[f"{result['a']} vs {result['b']}"] = result
+        out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf8")
+        print(
+            f"   {result['b']} vs {result['a']} ({result['metric']}): {result['a_final']:.4f} -> "
+            f"{result['b_final']:.4f} ({result['delta']:+.4f}, CI {result['ci95'][0]:+.4f}..{result['ci95'][1]:+.4f})"
+            f" {result['verdict']}",
+            flush=True,
+        )
     regressions = [n for n in (args.only or CASES) if cases.get(n, {}).get("verdict") == "regression"]
     if regressions:
         print(f"regression: {', '.join(regressions)}", file=sys.stderr)

@@ -135,3 +135,27 @@ def test_percentile():
     assert percentile([1, 2, 3, 4], 50) == 2.5
     assert percentile(list(range(101)), 95) == 95
     assert percentile([], 50) is None
+
+
+def test_quality_versus_pairs_two_trained_models_on_the_same_items(tmp_path, monkeypatch):
+    import quality
+
+    monkeypatch.setattr(quality, "ROOT", tmp_path)
+    rng = __import__("numpy").random.default_rng(0)
+    a = rng.uniform(0.5, 0.9, 200)
+    cases = {}
+    for name, scores in (("a", a), ("b", a + 0.05), ("c", a[:150])):
+        path = tmp_path / f"{name}.items.json"
+        path.write_text(
+            json.dumps({"kind": "mean", "metric": "ndcg@10", "scores": list(scores), "gold": None})
+        )
+        cases[name] = {"final_items": path.name, "date": "2026-12-02"}
+    better = quality.versus(cases, "a", "b", n_boot=200)
+    assert better["delta"] == pytest.approx(0.05)
+    assert better["ci95"][0] > 0 and better["verdict"] == "win"
+    same = quality.versus(cases, "a", "a", n_boot=200)
+    assert same["delta"] == 0 and same["verdict"] != "win"
+    with pytest.raises(ValueError, match="same test items"):
+        quality.versus(cases, "a", "c")
+    with pytest.raises(ValueError, match="run it first"):
+        quality.versus(cases, "a", "missing")

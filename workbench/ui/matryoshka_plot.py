@@ -68,7 +68,8 @@ def draw_dims(matryoshka: dict, *, width: float = 6.4, height: float = 3.0, dpi:
     ax.tick_params(labelsize=7.5)
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7, loc="lower right")
+        # Below the axes: inside, the legend hid the points of the largest sizes.
+        fig.legend(fontsize=7, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 
@@ -111,7 +112,11 @@ class DimensionPlot(widgets.VBox):
         self.image = widgets.Image(format="png")
         self.table = widgets.HTML()
         self.size = widgets.Dropdown(description="Size to save", options=[])
-        self.save = widgets.Button(description="Save this size with the model", button_style="info")
+        self.save = widgets.Button(
+            description="Save this size with the model",
+            button_style="info",
+            layout=widgets.Layout(width="auto"),
+        )
         self.status = widgets.HTML()
         self.save.on_click(self._save)
         controls = widgets.HBox([self.size, self.save])
