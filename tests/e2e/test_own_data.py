@@ -114,3 +114,68 @@ def test_an_invalid_learning_rate_blocks_start_on_a_small_screen(small_app, app_
     rate.press("Tab")
     page.locator(".wb-invalid").first.wait_for(state="detached", timeout=30_000)
     assert page.locator(".wb-blocked").inner_text().strip() == ""
+
+
+def test_one_walk_with_an_own_file_on_a_laptop_screen(browser, voila_server, app_home, tiny_model, tmp_path):
+    """One page session as a new user lives it, at 1024 x 768: upload a file, type a wrong value and fix it,
+    Start, reload mid-run, Stop, Resume to the end, read the verdict, download the model; a second page sees it."""
+    from conftest import open_app
+    from test_app import use_tiny_model
+    from test_app_runs import shown_run
+
+    server, url = voila_server
+    with open_app(browser, server, url, 1024, 768) as page:
+        wait_text(page, ".wb-datasets", "ready", 120_000)
+        upload(page, faq_csv(tmp_path))
+        wait_text(page, ".wb-data-summary", "faq.csv", 120_000)
+        open_tab(page, "Model")
+        use_tiny_model(page, tiny_model, 40)
+        steps = page.locator(".wb-arg-max_steps input")
+        steps.fill("forty")
+        steps.press("Tab")
+        wait_text(page, ".wb-blocked", "steps", 30_000)
+        page.locator("button.wb-start").click()
+        assert "idle" in _status(page)
+        shot(page, "34-walk-wrong-value")
+        steps.fill("40")
+        steps.press("Tab")
+        page.locator(".wb-invalid").first.wait_for(state="detached", timeout=30_000)
+
+        before = _run_dirs(app_home)
+        page.locator("button.wb-start").click()
+        _wait_status(page, "training", RUN_TIMEOUT_MS)
+        name = shown_run(page)
+        (run,) = _run_dirs(app_home) - before
+        assert run.name == name
+        page.reload(wait_until="commit")
+        page.locator("button.wb-start").wait_for(state="visible", timeout=180_000)
+        _wait_status(page, "training", 30_000)
+        shot(page, "35-walk-reloaded")
+        page.locator("button.wb-stop").click()
+        _wait_status(page, ("stopped", "finished", "error"), 300_000)
+        assert "stopped" in _status(page), _status(page)
+        page.locator("button.wb-resume").click()
+        _wait_status(page, ("finished", "error"), RUN_TIMEOUT_MS)
+        assert "finished" in _status(page), _status(page)
+        config = json.loads((run / "config.json").read_text())
+        assert list(config["datasets"]["train"]) == ["faq"]  # still the own file after the reload and Resume
+        summary = json.loads((run / "summary.json").read_text())
+        assert summary["steps"] == 40
+        verdict = page.locator(".wb-verdict")
+        verdict.wait_for(state="visible", timeout=60_000)
+        wait_text(page, ".wb-data-summary", "faq.csv (40 rows, 4 held out", 60_000)  # the resumed run's data
+        shot(page, "36-walk-finished")
+        page.locator("button.wb-download").click()
+        link = page.locator("a.wb-download-link")
+        link.wait_for(state="visible", timeout=120_000)
+        with page.expect_download() as download:
+            link.click()
+        saved = tmp_path / "walk-model.zip"
+        download.value.save_as(str(saved))
+        with zipfile.ZipFile(saved) as z:
+            assert any(n.endswith("final/modules.json") for n in z.namelist())
+    with open_app(browser, server, url, 1024, 768) as second:
+        row = second.locator(f".wb-run-row[data-run='{name}']")
+        row.wait_for(state="attached", timeout=60_000)
+        assert row.get_attribute("data-status") == "finished"
+        shot(second, "37-walk-second-page")

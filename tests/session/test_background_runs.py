@@ -82,6 +82,8 @@ def test_a_worker_run_is_attached_after_a_reload_stopped_there_and_resumed(
     config.write_text(config.read_text().replace('"max_steps": 2000', f'"max_steps": {stopped_at + 3}'))
     reloaded.resume(page.run_dir)
     assert reloaded.to_spec().train, "the page now holds the resumed run's configuration"
+    assert reloaded.dataset("train/sts") is not None, "...and has loaded its data"
+    assert "loading" not in reloaded.data_summary(), reloaded.data_summary()
     assert reloaded.wait(180), reloaded.log
     assert reloaded.status == "finished", reloaded.error
     steps = _loss_steps(reloaded)

@@ -170,6 +170,7 @@ class RunController:
             ) from None
         spec = spec.replace(output_dir=str(folder), resume_from_checkpoint=resume, overwrite=resume is None)
         s.apply_spec(spec.replace(resume_from_checkpoint=None, overwrite=False))
+        s.load_all()  # the page shows the run's data (its top line said "loading…" for good without this)
         # Start training after this makes a new run (a new folder), as it did before, unless the folder was typed.
         s.auto_output = folder.parent == runs_dir()
         self._reset(str(folder))
