@@ -60,7 +60,7 @@ def test_a_worker_run_is_listed_stopped_from_the_cli_and_resumed(tiny_model, tmp
 
     rc, table, err = run_cli(capsys, "runs", "--root", tmp_path / "runs")
     assert rc == 0, err
-    assert f"stopped, resume from step {info.checkpoint_step}" in table and "sts" in table
+    assert f"stopped, can resume from step {info.checkpoint_step}" in table and "sts" in table
 
     rc, stdout, err = run_cli(
         capsys, "train", config, "--resume", "--max-steps", str(info.step + 2), "--quiet"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..engine import RunInfo, list_runs, read_run, request_stop, resume_from, runs_root
 from ..errors import WorkbenchError
-from ..session import describe
+from ..session import describe, run_state
 from .common import EXIT_OK
 
 
@@ -25,20 +25,6 @@ def _metric(info: RunInfo) -> str:
     return f"{info.metric} {base} -> {final}"
 
 
-def _state(info: RunInfo) -> str:
-    if info.died:
-        return "failed (process gone)" + (
-            f", resume from step {info.checkpoint_step}" if info.checkpoint_step is not None else ""
-        )
-    if info.status in ("stopped", "error") and info.resumable:
-        return info.status + (
-            f", resume from step {info.checkpoint_step}"
-            if info.checkpoint_step is not None
-            else ", resumable"
-        )
-    return info.status
-
-
 def cmd_runs(args) -> int:
     """``workbench runs [--json] [--root DIR]``: every run, newest first."""
     root = runs_root(args.root)
@@ -52,7 +38,7 @@ def cmd_runs(args) -> int:
     rows = [
         (
             r.name,
-            _state(r),
+            run_state(r),
             _when(r.started),
             f"{r.step}/{r.max_steps or '?'}",
             r.model.rsplit("/", 1)[-1] or "?",

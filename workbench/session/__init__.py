@@ -106,6 +106,7 @@ from .wording import (
     describe,
     error_text,
     panel_for,
+    run_state,
     sentence,
 )
 
@@ -176,6 +177,7 @@ __all__ = [
     "removed_keys",
     "runs_dir",
     "save_config",
+    "run_state",
     "sentence",
     "source_name",
     "traits_of",

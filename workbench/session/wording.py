@@ -78,3 +78,18 @@ def error_text(exc: BaseException) -> str:
         return sentence(exc.message) + (f" Fix: {sentence(exc.fix)}" if exc.fix else "")
     first = (str(exc).strip().splitlines() or [""])[0]
     return f"Something went wrong ({type(exc).__name__}{': ' + first if first else ''})."
+
+
+def run_state(info) -> str:
+    """A run's state in words, with where it can resume from (the runs list of the app and of the CLI)."""
+    if info.died:
+        text = "failed (its process ended)"
+    elif info.status in ACTIVE:
+        text = f"running: {describe(info.status, ellipsis='')}"
+    else:
+        text = {"finished": "finished", "stopped": "stopped", "error": "failed"}.get(info.status, info.status)
+    if info.resumable:
+        text += (
+            f", can resume from step {info.checkpoint_step}" if info.checkpoint_step else ", can start again"
+        )
+    return text

@@ -11,7 +11,7 @@ import time
 
 import ipywidgets as widgets
 
-from ...session import ACTIVE, ENDED, describe, download_href, error_text, model_archive
+from ...session import ACTIVE, ENDED, download_href, error_text, model_archive, run_state
 from ..matryoshka_plot import DimensionPlot
 from ..widgets import esc, hint, run_in_thread, section
 
@@ -23,21 +23,6 @@ def _when(stamp) -> str:
         return "?"
     today = time.strftime("%Y-%m-%d") == time.strftime("%Y-%m-%d", time.localtime(stamp))
     return time.strftime("%H:%M" if today else "%d %b %H:%M", time.localtime(stamp))
-
-
-def run_state(info) -> str:
-    """A run's state in words, with where it can resume from."""
-    if info.died:
-        text = "failed (its process ended)"
-    elif info.status in ACTIVE:
-        text = f"running: {describe(info.status, ellipsis='')}"
-    else:
-        text = {"finished": "finished", "stopped": "stopped", "error": "failed"}.get(info.status, info.status)
-    if info.resumable:
-        text += (
-            f", can resume from step {info.checkpoint_step}" if info.checkpoint_step else ", can start again"
-        )
-    return text
 
 
 def run_row_html(info, shown: bool = False) -> str:
