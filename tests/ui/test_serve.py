@@ -13,11 +13,23 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from workbench.ui.serve import VOILA_CONFIG, entry_notebook, voila_command, voila_config_dir
+from workbench.ui.serve import (
+    SERVER_TOKEN_ENV,
+    TOKEN_ENV,
+    VOILA_CONFIG,
+    app_url,
+    entry_notebook,
+    is_loopback,
+    server_env,
+    server_token,
+    voila_command,
+    voila_config_dir,
+)
 
 SERVER_TIMEOUT = 120  # voila + a kernel on a busy 2-core machine
 
@@ -90,22 +102,22 @@ def _listens(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    """A one-cell notebook served with the app's Voila command line; yields (url, log file)."""
-    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+@contextmanager
+def _serving(tmp_path, source: str = "1 + 1", host: str = "127.0.0.1", token: str = ""):
+    """A one-cell notebook served with the app's Voila command line and environment; yields (url, log file)."""
     notebook = entry_notebook()
-    notebook["cells"][0]["source"] = "1 + 1"
+    notebook["cells"][0]["source"] = source
     (tmp_path / "page.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
     port = _free_port()
     log_path = tmp_path / "voila.log"
+    env = server_env(base={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter")}, token=token)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            voila_command(tmp_path / "page.ipynb", port=port),
+            voila_command(tmp_path / "page.ipynb", port=port, host=host),
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=str(tmp_path),
-            env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter")},  # no user config
+            env=env,  # no user config
         )
         try:
             deadline = time.monotonic() + SERVER_TIMEOUT
@@ -120,6 +132,14 @@ def served(tmp_path, monkeypatch):
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """A one-cell notebook served with the app's Voila command line; yields (url, log file)."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    with _serving(tmp_path) as served:
+        yield served
 
 
 def _shutdown(opener, url: str, kernel_id: str, xsrf: str | None) -> int:
@@ -172,3 +192,71 @@ def test_the_served_notebook_has_a_folder_of_its_own_and_only_model_zips_are_ser
     env = server_env(base={}, notebook=notebook)
     assert env["WORKBENCH_DOWNLOADS"] == str(tmp_path / "served" / "downloads")
     assert env["WORKBENCH_BACKEND"] == "process"
+
+
+def test_a_token_is_required_beyond_loopback_and_generated_when_none_is_given():
+    assert (
+        is_loopback("127.0.0.1")
+        and is_loopback("localhost")
+        and is_loopback("::1")
+        and is_loopback("127.1.2.3")
+    )
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("my-server")
+    assert server_token("127.0.0.1", env={}) == ""  # loopback keeps today's no-token default
+    assert server_token("127.0.0.1", "s3cret", env={}) == "s3cret"
+    generated = server_token("0.0.0.0", env={})
+    assert len(generated) >= 24 and generated != server_token("0.0.0.0", env={})
+    assert server_token("0.0.0.0", env={TOKEN_ENV: "from-env"}) == "from-env"
+    assert server_token("0.0.0.0", "given", env={TOKEN_ENV: "from-env"}) == "given"
+    with pytest.raises(ValueError, match="empty token"):
+        server_token("0.0.0.0", "  ", env={})
+    assert app_url("127.0.0.1", 8866) == "http://127.0.0.1:8866/"
+    assert app_url("0.0.0.0", 80, "abc") == f"http://{socket.gethostname()}:80/?token=abc"
+
+
+def test_the_token_reaches_voila_only_through_its_config_and_never_the_kernels(tmp_path, monkeypatch):
+    env = server_env(base={TOKEN_ENV: "typed", "PATH": "/bin"}, token="t0k")
+    assert env[SERVER_TOKEN_ENV] == "t0k" and TOKEN_ENV not in env
+    assert not any("t0k" in arg for arg in voila_command("app.ipynb", host="0.0.0.0"))  # `ps` shows no token
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    monkeypatch.setenv(SERVER_TOKEN_ENV, "t0k")
+    assert _load_voila_config(voila_config_dir()).Voila.token == "t0k"
+    assert (
+        SERVER_TOKEN_ENV not in os.environ
+    )  # popped: kernels and worker runs inherit the server's environment
+
+
+def test_a_server_beyond_loopback_refuses_requests_without_the_token(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    source = (
+        "import os\nprint('kernel sees', sorted(k for k in os.environ if 'TOKEN' in k and 'WORKBENCH' in k))"
+    )
+    with _serving(tmp_path, source, host="0.0.0.0", token="team-s3cret") as (url, _):
+        for path in ("", "voila/render/page.ipynb", "api/kernels", "voila/files/page.ipynb", "?token=wrong"):
+            try:
+                response = urllib.request.urlopen(url + path, timeout=SERVER_TIMEOUT)
+                landed, body = response.url, response.read().decode()
+            except urllib.error.HTTPError as refused:
+                landed, body = f"HTTP {refused.code}", ""
+            # Refused outright, or sent to the login page that asks for the token: never the app or its data.
+            assert "/login" in landed or landed.startswith(("HTTP 401", "HTTP 403")), (path, landed)
+            assert "kernel sees" not in body and '"id":' not in body
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(url + "?token=team-s3cret", timeout=SERVER_TIMEOUT).read().decode()
+        assert "kernel sees []" in page, page[-2000:]  # the app's kernel never holds the token
+        kernel_id = re.findall(r"kernelId\": [\"']([0-9a-f-]+)", page)[0]
+        assert (
+            opener.open(f"{url}api/kernels/{kernel_id}", timeout=30).status == 200
+        )  # the login cookie carries on
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{url}api/kernels/{kernel_id}", timeout=30)  # ...and nothing else does
+
+
+def test_the_cli_refuses_an_empty_token_beyond_loopback(capsys, monkeypatch):
+    from workbench.cli import main
+
+    monkeypatch.setattr("workbench.ui.serve.serve", lambda **kw: pytest.fail("served without a token"))
+    assert main(["app", "--host", "0.0.0.0", "--token", ""]) == 2
+    err = capsys.readouterr().err
+    assert "--token" in err and "fix:" in err

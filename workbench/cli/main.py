@@ -161,7 +161,16 @@ def _parser() -> _Parser:
 
     app = sub.add_parser("app", help="serve the workbench app in the browser")
     app.add_argument("--port", type=int, default=8866, help="port to serve on (default: 8866)")
-    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1; any other address requires a token)",
+    )
+    app.add_argument(
+        "--token",
+        help="the token every request must carry (default: $WORKBENCH_TOKEN; generated and printed when --host "
+        "is not loopback; none on loopback)",
+    )
     app.set_defaults(func=cmd_app)
     return parser
 
@@ -276,7 +285,7 @@ def cmd_app(args) -> int:
             f"--port must be between 1 and 65535, got {args.port}.", fix="use e.g. --port 8866."
         )
     try:
-        from ..ui.serve import serve
+        from ..ui.serve import serve, server_token
     except ModuleNotFoundError as exc:
         if exc.name != "workbench.ui.serve":
             raise
@@ -285,5 +294,12 @@ def cmd_app(args) -> int:
             fix="reinstall sentence-workbench (pip install -e .), or open notebooks/app.ipynb in Jupyter.",
         )
         return EXIT_FAILED
-    serve(port=args.port, host=args.host, open_browser=False)
+    try:
+        token = server_token(args.host, args.token)
+    except ValueError as exc:
+        raise WorkbenchError(
+            f"--token: {exc}.",
+            fix="give a token of your own (--token SECRET), or leave --token out to get one.",
+        ) from None
+    serve(port=args.port, host=args.host, open_browser=False, token=token)
     return EXIT_OK

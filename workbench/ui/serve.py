@@ -16,9 +16,12 @@ the shutdown passes jupyter_server's XSRF check, which stays on.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -30,8 +33,16 @@ APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024  # uploaded files travel over the websocket
+TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
+SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
 VOILA_CONFIG = '''\
-"""Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py)."""
+"""Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py), and
+the server asks for the token serve chose (in its environment, not on the command line that `ps` shows)."""
+import os
+
+_token = os.environ.pop("WORKBENCH_SERVER_TOKEN", None)  # popped: the page kernels and runs never see it
+if _token:
+    c.Voila.token = _token  # noqa: F821
 
 
 def set_xsrf_cookie(handler, notebook, cwd):
@@ -106,6 +117,28 @@ def voila_config_dir() -> Path:
     return folder
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def server_token(host: str, token: str | None = None, env: dict | None = None) -> str:
+    """The token every request must carry: ``token`` (``--token``), else ``$WORKBENCH_TOKEN``, else one generated
+    when ``host`` is not loopback (anyone who can reach the port could otherwise train on the server's machine
+    and read what it can read); "" (no token) on loopback by default."""
+    given = token if token is not None else (os.environ if env is None else env).get(TOKEN_ENV)
+    if given is not None and given.strip():
+        return given.strip()
+    if given is not None and not is_loopback(host):
+        raise ValueError(f"an empty token is refused when listening on {host}")
+    return "" if is_loopback(host) else secrets.token_urlsafe(24)
+
+
 def voila_command(
     notebook: str | Path,
     port: int = 8866,
@@ -145,12 +178,27 @@ def voila_command(
     return cmd
 
 
+def app_url(host: str, port: int, token: str = "") -> str:
+    """The address to open: a wildcard host is shown as this machine's name; the token rides along."""
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
 def server_env(
-    config: str | Path | None = None, base: dict | None = None, notebook: str | Path | None = None
+    config: str | Path | None = None,
+    base: dict | None = None,
+    notebook: str | Path | None = None,
+    token: str = "",
 ) -> dict:
     """The server's environment: runs go to ./runs of the folder the app was started from (not the notebook's);
-    downloads go to ``downloads/`` beside the served ``notebook``."""
+    downloads go to ``downloads/`` beside the served ``notebook``; the server's ``token`` (read and removed by
+    the Voila config)."""
     env = dict(os.environ if base is None else base)
+    env.pop(TOKEN_ENV, None)  # the page kernels and runs inherit the server's environment
+    env.pop(SERVER_TOKEN_ENV, None)
+    if token:
+        env[SERVER_TOKEN_ENV] = token
     if notebook is not None:
         env[DOWNLOADS_ENV] = str(Path(notebook).resolve().parent / "downloads")
     env.setdefault("WORKBENCH_RUNS", str(Path.cwd() / "runs"))
@@ -172,6 +220,7 @@ def serve(
     config: str | Path | None = None,
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
     cull_interval: int = CULL_INTERVAL,
+    token: str | None = None,
 ) -> int:
     """Run the workbench web app until interrupted.
 
@@ -183,14 +232,22 @@ def serve(
         config: A config file (JSON/YAML, RunSpec schema) the app starts from instead of the demo.
         cull_idle_timeout: Seconds before an idle kernel (closed page) is shut down.
         cull_interval: Seconds between culling checks.
+        token: The token every request must carry (see :func:`server_token`: generated when ``host`` is not
+            loopback and none is given).
 
     Returns:
         Voila's exit code (0 after Ctrl+C).
     """
     nb = Path(notebook) if notebook else served_notebook()
+    secret = server_token(host, token)
     cmd = voila_command(nb, port, host, open_browser, cull_idle_timeout, cull_interval)
-    print(f"Sentence Workbench: open http://{host}:{port}/ in your browser (Ctrl+C stops it).", flush=True)
-    proc = subprocess.Popen(cmd, env=server_env(config, notebook=nb))
+    print(
+        f"Sentence Workbench: open {app_url(host, port, secret)} in your browser (Ctrl+C stops it).",
+        flush=True,
+    )
+    if secret:
+        print("Every request must carry this token: share the link only with the people who may use the app.")
+    proc = subprocess.Popen(cmd, env=server_env(config, notebook=nb, token=secret))
 
     def on_term(signum, frame):  # `kill` / a process manager: take the server (and its kernels) down too
         raise KeyboardInterrupt
