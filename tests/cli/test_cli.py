@@ -421,10 +421,11 @@ def test_app_command_calls_serve(capsys, monkeypatch):
     calls = []
     fake = types.ModuleType("workbench.ui.serve")
     fake.serve = lambda **kw: calls.append(kw)
+    fake.server_token = lambda host, token: token or ""
     monkeypatch.setitem(sys.modules, "workbench.ui.serve", fake)
     rc, _, err = run_cli(capsys, "app", "--port", "9001")
     assert rc == 0, err
-    assert calls == [{"port": 9001, "host": "127.0.0.1", "open_browser": False}]
+    assert calls == [{"port": 9001, "host": "127.0.0.1", "open_browser": False, "token": ""}]
     rc, _, err = run_cli(capsys, "app", "--port", "70000")
     assert_bad_input(rc, err, "--port")
     rc, _, err = run_cli(capsys, "app", "--port", "eighty")
