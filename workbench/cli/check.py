@@ -21,7 +21,20 @@ def _source_for(path: str) -> str:
         is_disk = (
             (p / "state.json").is_file() or (p / "dataset_dict.json").is_file() or any(p.glob("*.arrow"))
         )
-        return "arrow" if is_disk else "hub"
+        if is_disk:
+            return "arrow"
+        kinds = sorted(
+            {UPLOAD_SOURCES[f.suffix.lower()] for f in p.rglob("*") if f.suffix.lower() in UPLOAD_SOURCES}
+        )
+        if (
+            len(kinds) != 1
+        ):  # one kind of data file: a folder laid out like a Hub dataset (load_dataset reads it)
+            what = f"files of several kinds ({', '.join(kinds)})" if kinds else "no data files"
+            raise WorkbenchError(
+                f"'{path}' is a folder with {what}, not a data file.",
+                fix="give one of its files, e.g. workbench check FOLDER/train.csv.",
+            )
+        return "hub"
     suffix = p.suffix.lower()
     if suffix in UPLOAD_SOURCES:
         return UPLOAD_SOURCES[suffix]
@@ -33,6 +46,17 @@ def _source_for(path: str) -> str:
         f"cannot tell how to read '{path}' from its extension '{suffix or '(none)'}'.",
         fix=f"rename it, or give --source (one of: {', '.join(SOURCES)}).",
     )
+
+
+SOURCE_WORDS = {
+    "hub": "a Hub dataset",
+    "arrow": "a save_to_disk folder",
+    "excel": "an Excel workbook",
+    "sql": "a SQLite file",
+    "csv": "a CSV file",
+    "json": "a JSON file",
+    "parquet": "a Parquet file",
+}
 
 
 def _split_list(text: str | None) -> tuple[str, ...] | None:
@@ -73,7 +97,27 @@ def _dataset_spec(args):
         if not Path(path).is_file():
             raise WorkbenchError(f"file '{path}' does not exist.", fix="check the path.")
         query = f'SELECT * FROM "{data.first_table(Path(path))}"'
-    spec = DatasetSpec(source=source, path=path, subset=args.subset, split=args.split, query=query)
+    for flag, value, takes in (
+        ("--split", args.split, ("hub", "arrow")),
+        ("--subset", args.subset, ("hub",)),
+        ("--sheet", getattr(args, "sheet", None), ("excel",)),
+        ("--query", args.query, ("sql",)),
+    ):
+        if value is not None and source not in takes:
+            raise WorkbenchError(
+                f"{flag} applies only to {' or '.join(SOURCE_WORDS[t] for t in takes)}, and '{args.data_file}' is "
+                f"read as {SOURCE_WORDS.get(source, source)}.",
+                fix=f"leave {flag} out"
+                + ("; for a sheet of a workbook use --sheet." if flag == "--subset" else "."),
+            )
+    spec = DatasetSpec(
+        source=source,
+        path=path,
+        subset=args.subset,
+        split=args.split,
+        query=query,
+        sheet=getattr(args, "sheet", None),
+    )
     return source, path, spec
 
 
@@ -83,6 +127,11 @@ def _mapping(args, profile):
     from ..spec import DatasetSpec
 
     label = None if args.label is None else args.label.strip()
+    if args.columns is not None and not _split_list(args.columns):
+        raise WorkbenchError(
+            f"--columns names no column (got '{args.columns}').",
+            fix=f"give e.g. --columns {','.join(profile.names[:2])}, or leave --columns out to have them guessed.",
+        )
     mapped = data.dataset_mapping(
         DatasetSpec(source="csv", columns=_split_list(args.columns), label=label), profile
     )

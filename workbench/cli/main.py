@@ -119,6 +119,7 @@ def _parser() -> _Parser:
     check.add_argument("--query", help="the SELECT for a SQLite file (default: every row of its first table)")
     check.add_argument("--split", help="the split to read (Hub datasets, save_to_disk folders)")
     check.add_argument("--subset", help="the Hub dataset's subset (config name)")
+    check.add_argument("--sheet", help="the sheet of an Excel workbook (default: its first)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(func=cmd_check)
 

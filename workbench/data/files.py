@@ -93,11 +93,45 @@ def csv_options(path: Path) -> dict:
     return options
 
 
+def _csv_header(path: Path, sep: str) -> list[str]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        return next(csv.reader(fh, delimiter=sep), [])
+
+
+def checked_header(ds, path: Path, sep: str):
+    """A CSV's rows once its header names each column once: a column with no name that holds values, or a name
+    given twice, is refused (pandas would call them 'Unnamed: 2' / 'text.1', and the run would train on them
+    under names the person never wrote); columns with no name and no values (a trailing separator) are left out."""
+    header = [name.strip() for name in _csv_header(path, sep)]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, 1):
+        if name and name in seen:
+            raise WorkbenchError(
+                f"the header of '{path.name}' names '{name}' twice (columns {seen[name]} and {i}).",
+                fix="give each column its own name in the header row (the first line), then add the file again.",
+            )
+        seen.setdefault(name, i)
+    unnamed = [c for c in ds.column_names if c.startswith("Unnamed: ")]
+    empty = [c for c in unnamed if all(v is None or str(v).strip() == "" for v in ds[c])]
+    for column in unnamed:
+        if column not in empty:
+            position = int(column.split(": ", 1)[1]) + 1 if column.split(": ", 1)[1].isdigit() else "?"
+            raise WorkbenchError(
+                f"column {position} of '{path.name}' has no name in the header but holds values.",
+                fix="name every column in the header row (the first line), then add the file again.",
+            )
+    return ds.remove_columns(empty) if empty else ds
+
+
 def _load_file(source: str, path: Path):
     import datasets
 
     if source == "csv":
-        return datasets.load_dataset("csv", data_files=str(path), split="train", **csv_options(path))
+        options = csv_options(path)
+        ds = datasets.load_dataset("csv", data_files=str(path), split="train", **options)
+        return checked_header(ds, path, options["sep"])
     if source == "parquet":
         return datasets.load_dataset("parquet", data_files=str(path), split="train")
     if source == "json":
@@ -161,6 +195,13 @@ def _load_sql(path: Path, query: str):
                 if tables is not None
                 else ("the file does not look like a SQLite database")
             )
+            if "readonly" in str(
+                exc
+            ):  # the file is opened read-only: an UPDATE / DELETE / DROP changes nothing
+                raise WorkbenchError(
+                    f"the query on '{path}' would change the file; only a SELECT reads rows.",
+                    fix=f"write a SELECT, e.g. SELECT * FROM {tables[0] if tables else 'your_table'}.",
+                ) from None
             raise WorkbenchError(
                 f"the query on '{path}' failed: {_root_cause(exc)}.",
                 fix=f"check the query's table and column names ({hint}).",
@@ -235,3 +276,33 @@ def _load_excel(path: Path, sheet: str | None):
     frame = frame.dropna(how="all")
     blank = [c for c in frame.columns if str(c).startswith("Unnamed:") and frame[c].isna().all()]
     return frame.drop(columns=blank).reset_index(drop=True)
+
+
+def json_scalar(path: Path) -> str | None:
+    """What a JSON file holds when it is one scalar value ("number 42"), else None."""
+    import json
+
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError):
+        return None
+    if isinstance(value, (dict, list)):
+        return None
+    kind = {bool: "true/false value", int: "number", float: "number", str: "string"}.get(type(value), "null")
+    return f"{kind} ({str(value)[:40]})"
+
+
+def not_utf8(path: Path) -> str | None:
+    """What a text file that is not UTF-8 looks like (UTF-16, Latin-1 / Windows-1252, binary), or None."""
+    head = path.read_bytes()[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 (what Excel's 'Unicode Text' saves)"
+    try:
+        head.decode("utf-8")
+        return None
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:
+            return None  # a character cut at the 64 KiB boundary
+    if b"\x00" in head:
+        return "binary data, not text"
+    return "Latin-1 / Windows-1252 (what older spreadsheet programs save)"

@@ -9,6 +9,7 @@ module is cheap. Scans over whole columns go batch by batch over Arrow tables, s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -293,6 +294,10 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
         scale = _label_scale(label, prof, label_range)
         convert, out_type = scale.apply(convert), scale.dtype
     if convert is None:
+        if "float" in str(
+            ds.features[label]
+        ):  # used as they are: still, inf is no score (its rows are named)
+            _check_label_values(ds, label, float, None, False, None)
         return ds, None, None
     _check_label_values(ds, label, convert, label_range, cast is not None and cast.ids, category_map)
     features = ds.features.copy()
@@ -361,6 +366,8 @@ def _check_label_values(ds, label: str, convert, label_range, is_category: bool,
         for i, value in enumerate(batch.column(0).to_pylist()):
             try:
                 result = convert(value)
+                if isinstance(result, float) and not math.isfinite(result):
+                    raise ValueError(value)  # inf / -inf: a number no loss can learn from
                 kind = None if label_range is None or -1e-9 <= result <= 1 + 1e-9 else "range"
             except (KeyError, ValueError, TypeError):
                 kind = "cast"

@@ -179,7 +179,9 @@ def _profile_column(name: str, atype, values: list, n_missing: int) -> ColumnPro
     if pa.types.is_boolean(atype):
         return _number_profile(base, ID if _is_id_name(name) else BINARY, [int(v) for v in present])
     if pa.types.is_integer(atype) or pa.types.is_floating(atype) or pa.types.is_decimal(atype):
-        nums = [float(v) for v in present]
+        nums = [float(v) for v in present if math.isfinite(float(v))]  # inf: the label's cast names its rows
+        if not nums:
+            return ColumnProfile(role=OTHER, **base)
         integral = pa.types.is_integer(atype)
         role = ID if _is_id_name(name) else _number_role(name, nums, integral)
         return _number_profile(base, role, [int(v) for v in nums] if integral else nums)
@@ -213,11 +215,11 @@ def _text_profile(name: str, base: dict, present: list) -> ColumnProfile:
     numbers = [_as_number(v) for v in present]
     parsed = [x for x in numbers if x is not None]
     labelish = name.strip().lower() in (*LABEL_NAMES, *LABEL_HINTS) or "score" in name.lower()
-    # Numbers written as text, also with a few stray values ("high", "n/a") in a label-like column: still a
-    # number column (the label's cast names the stray values and their rows), never a text input.
+    # Numbers written as text, also with stray values ("high", "n/a"; up to half of them in a label-like column):
+    # a number column (the label's cast names the stray values and their rows), never a text input.
     if parsed and (
         len(parsed) == len(numbers)
-        or (not _is_id_name(name) and len(parsed) >= (0.8 if labelish else 0.95) * len(numbers))
+        or (not _is_id_name(name) and len(parsed) >= (0.5 if labelish else 0.95) * len(numbers))
     ):
         integral = all(x == int(x) for x in parsed)
         role = ID if _is_id_name(name) else _number_role(name, parsed, integral)
@@ -374,6 +376,7 @@ def shape_of(
 
 def _label_scan(ds, lab: ColumnProfile) -> dict:
     """Exact class counts (classes) or value range (scores) of a label over at most 100k rows, as DataShape fields."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     if lab.role in (CLASS, BINARY, CATEGORY) or lab.whole:
@@ -391,7 +394,9 @@ def _label_scan(ds, lab: ColumnProfile) -> dict:
     if lab.role == SCORE and not lab.numeric_strings:
         lows, highs = [], []
         for _, batch in _iter_batches(ds, [lab.name], _SCAN_LIMIT):
-            found = pc.min_max(batch.column(0))
+            column = batch.column(0)
+            finite = pc.filter(column, pc.is_finite(column)) if pa.types.is_floating(column.type) else column
+            found = pc.min_max(finite)  # inf is no scale: the label's cast names its rows
             if found["min"].as_py() is not None:
                 lows.append(found["min"].as_py())
                 highs.append(found["max"].as_py())
