@@ -201,6 +201,25 @@ NOT_NEGATIVE = (
 )
 
 
+# A sensible value of each argument whose range is checked, for the message that refuses another.
+ARG_EXAMPLES = {
+    "learning_rate": "2e-5",
+    "num_train_epochs": "1",
+    "weight_decay": "0.01",
+    "warmup_ratio": "0.1",
+    "warmup_steps": "0.1 (a tenth of the run) or 100",
+    "save_total_limit": "2",
+    "eval_accumulation_steps": "1",
+    "per_device_train_batch_size": "16",
+    "per_device_eval_batch_size": "16",
+    "gradient_accumulation_steps": "1",
+    "logging_steps": "50",
+    "eval_steps": "100",
+    "save_steps": "500",
+    "max_steps": "1000 (or -1 to train for num_train_epochs)",
+}
+
+
 def range_problem(name: str, value) -> str | None:
     """What is wrong with a training argument's number, in words (None: nothing): the one set of rules the app's
     form (as you type) and configs (:func:`coerce_args`) share."""
@@ -210,6 +229,10 @@ def range_problem(name: str, value) -> str | None:
         return "cannot be negative"
     if name == "max_steps" and value < -1:
         return "needs a positive number of steps (or -1: use the epochs)"
+    if name == "warmup_ratio" and value > 1:
+        return "must lie between 0 and 1 (a share of the run)"
+    if name == "num_train_epochs" and value == 0:
+        return "must be more than 0 (a number of passes over the data; max_steps, when set, wins)"
     if name in AT_LEAST_ONE and value < 1:
         return "must be at least 1"
     if name in MORE_THAN_ZERO and value <= 0:
@@ -233,7 +256,11 @@ def coerce_args(args: dict, model_type: str = DENSE) -> dict:
         value = coerce_value(kind, name, value, where)
         problem = range_problem(name, value)
         if problem:
-            raise WorkbenchError(f"{name} {problem} (got {value}).", where=where)
+            raise WorkbenchError(
+                f"{name} {problem} (got {value}).",
+                fix=f"use e.g. {ARG_EXAMPLES.get(name, '1')}.",
+                where=where,
+            )
         out[name] = value
     return out
 

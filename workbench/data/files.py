@@ -306,3 +306,32 @@ def not_utf8(path: Path) -> str | None:
     if b"\x00" in head:
         return "binary data, not text"
     return "Latin-1 / Windows-1252 (what older spreadsheet programs save)"
+
+
+def read_failure(src: str, path: Path, label: str, exc: BaseException) -> WorkbenchError:
+    """What to tell a person whose ``src`` file could not be read: its encoding when it is not UTF-8, a JSON file
+    of one value, else the reader's own words with how to save the file."""
+    encoding = not_utf8(path) if src in ("csv", "json") else None
+    if encoding:
+        binary = encoding.startswith("binary")
+        return WorkbenchError(
+            f"{label} is not UTF-8 text: it looks like {encoding}.",
+            fix="check that this is the file you meant (its name says text, its bytes do not)."
+            if binary
+            else "save it again as UTF-8 (Excel: Save As, 'CSV UTF-8'; LibreOffice: character set "
+            "Unicode (UTF-8)), then add it again.",
+        )
+    if src == "json" and path.stat().st_size < 50_000_000:
+        top = json_scalar(path)
+        if top is not None:
+            return WorkbenchError(
+                f"{label} holds a single {top}, not records.",
+                fix='make it a JSON list of records ([{"text": "...", "label": 1}, ...]), or JSON Lines '
+                "(one object per line).",
+            )
+    fix = {
+        "csv": "save it as a UTF-8 CSV with a header row and the same number of fields per line",
+        "json": "make it a JSON list of records, or JSON Lines (one object per line)",
+        "excel": "save it as an .xlsx workbook whose first row names the columns",
+    }.get(src, f"check that it really is a {src} file")
+    return WorkbenchError(f"{label} could not be read as {src}: {_root_cause(exc)}.", fix=fix + ".")

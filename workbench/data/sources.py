@@ -23,8 +23,7 @@ from .files import (
     _load_sql,
     _root_cause,
     first_table,
-    json_scalar,
-    not_utf8,
+    read_failure,
 )
 
 if TYPE_CHECKING:
@@ -33,15 +32,17 @@ if TYPE_CHECKING:
 
 @contextlib.contextmanager
 def quiet_progress():
-    """Silence `datasets` progress bars (they would print into whatever notebook cell is current), and its CSV
-    reader's own log line about a file it cannot parse (the workbench says it once, with the fix)."""
+    """Silence `datasets` progress bars (they would print into whatever notebook cell is current), and its file
+    readers' log lines (a traceback, for parquet) on a file they cannot parse: the workbench says it, with the fix."""
     import logging
 
     import datasets
 
     was_on = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
-    logs = [logging.getLogger(f"datasets.packaged_modules.{m}.{m}") for m in ("csv", "json")]
+    logs = [
+        logging.getLogger(f"datasets.packaged_modules.{m}.{m}") for m in ("csv", "json", "parquet", "arrow")
+    ]
     levels = [log.level for log in logs]
     for log in logs:
         log.setLevel(logging.CRITICAL)
@@ -238,32 +239,7 @@ def _load_local(spec: DatasetSpec):
     except Exception as exc:  # noqa: BLE001 - a garbled or mislabelled file is the user's input
         if "corresponds to no data" in str(exc):  # `datasets` refuses a header-only file
             raise _no_rows(label) from None
-        encoding = not_utf8(path) if src in ("csv", "json") else None
-        if encoding:
-            binary = encoding.startswith("binary")
-            raise WorkbenchError(
-                f"{label} is not UTF-8 text: it looks like {encoding}.",
-                fix="check that this is the file you meant (its name says text, its bytes do not)."
-                if binary
-                else "save it again as UTF-8 (Excel: Save As, 'CSV UTF-8'; LibreOffice: character set "
-                "Unicode (UTF-8)), then add it again.",
-            ) from None
-        if src == "json" and path.stat().st_size < 50_000_000:
-            top = json_scalar(path)
-            if top is not None:
-                raise WorkbenchError(
-                    f"{label} holds a single {top}, not records.",
-                    fix='make it a JSON list of records ([{"text": "...", "label": 1}, ...]), or JSON Lines '
-                    "(one object per line).",
-                ) from None
-        fix = {
-            "csv": "save it as a UTF-8 CSV with a header row and the same number of fields per line",
-            "json": "make it a JSON list of records, or JSON Lines (one object per line)",
-            "excel": "save it as an .xlsx workbook whose first row names the columns",
-        }.get(src, f"check that it really is a {src} file")
-        raise WorkbenchError(
-            f"{label} could not be read as {src}: {_root_cause(exc)}.", fix=fix + "."
-        ) from None
+        raise read_failure(src, path, label, exc) from None
 
 
 def _no_rows(label: str) -> WorkbenchError:

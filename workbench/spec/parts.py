@@ -94,6 +94,7 @@ class ModelSpec:
             raise WorkbenchError(
                 '\'model\' must be a mapping like {"type": "sentence-transformer", '
                 '"name_or_path": "default"}.',
+                fix="write the model as a mapping of its settings (see the README's Run configuration).",
                 where="model",
             )
         data = dict(data)
@@ -120,7 +121,9 @@ class ModelSpec:
                 )
         if not isinstance(spec.model_card, dict):
             raise WorkbenchError(
-                '\'model_card\' must be a mapping like {"language": "en"}.', where="model.model_card"
+                '\'model_card\' must be a mapping like {"language": "en"}.',
+                fix="write model_card as a mapping of card fields, or leave it out.",
+                where="model.model_card",
             )
         _check_keys(spec.model_card, MODEL_CARD_FIELDS, "model.model_card")
         return spec
@@ -237,6 +240,7 @@ def _dataset_fields(data, where: str) -> dict:
     if not isinstance(data, dict):
         raise WorkbenchError(
             'a dataset entry must be a mapping like {"source": "csv", "path": "train.csv"}.',
+            fix="write each dataset as a mapping under its name (see the README's Run configuration).",
             where=where,
         )
     data = dict(data)
@@ -295,7 +299,11 @@ class LossChoice:
             raise WorkbenchError('\'loss\' must be a name or {"name": ..., "params": {...}}.', where=where)
         _check_keys(data, [f.name for f in fields(cls)], where)
         if data.get("params") is not None and not isinstance(data["params"], dict):
-            raise WorkbenchError("'params' must be a mapping like {\"scale\": 20}.", where=f"{where}.params")
+            raise WorkbenchError(
+                "'params' must be a mapping like {\"scale\": 20}.",
+                fix="write the parameters as a mapping of name to value, or leave params out.",
+                where=f"{where}.params",
+            )
         data = {**data, "params": data.get("params") or {}}
         for key in ("modifier", "wrapper"):
             if data.get(key) is not None and not (isinstance(data[key], dict) and "name" in data[key]):

@@ -77,6 +77,7 @@ class RunSpec:
         if not isinstance(data.get("args") or {}, dict):
             raise WorkbenchError(
                 "'args' must be a mapping of training arguments, like {\"num_train_epochs\": 1}.",
+                fix="write args as a mapping of argument name to value, or leave it out for the defaults.",
                 where="args",
             )
         args = dict(data.get("args") or {})
