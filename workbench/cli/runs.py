@@ -52,7 +52,7 @@ def cmd_runs(args) -> int:
     rows = [
         (
             r.name,
-            _state(r),
+            _state(r) + (f" [{r.launched}]" if r.launched else ""),
             _when(r.started),
             f"{r.step}/{r.max_steps or '?'}",
             r.model.rsplit("/", 1)[-1] or "?",
