@@ -114,7 +114,8 @@ class Ranks:
             return [
                 f"launched run: {where}, world size {self.world_size}; the main process writes the run folder"
             ]
-        return [gpus_note()] if gpus_note() else []
+        note = gpus_note()
+        return [note] if note else []
 
     def leave(self) -> None:
         """Leave the process group (at the end of this rank's run)."""

@@ -133,7 +133,8 @@ def check_launch(launch: Launch) -> Launch:
         )
     if launch.config_file:
         conf = read_accelerate_config(launch.config_file)
-        kind = str(conf.get("distributed_type", "NO")).upper().removeprefix("DISTRIBUTEDTYPE.")
+        kind = conf.get("distributed_type", "NO")
+        kind = "NO" if kind is False else str(kind).upper().removeprefix("DISTRIBUTEDTYPE.")  # YAML reads NO as False
         if kind not in SUPPORTED_TYPES:
             raise WorkbenchError(
                 f"the accelerate config file asks for distributed_type {kind}, which the workbench does not run "
