@@ -100,6 +100,26 @@ def test_stop_reaches_every_rank_then_the_launched_run_resumes(tiny_model, tmp_p
     )
 
 
+@pytest.mark.timeout(240)  # justified: a real `accelerate launch` (one process importing torch, ~30 s here)
+def test_an_accelerate_config_file_runs_through_accelerate_launch(tiny_model, tmp_path, capsys, ranks_env):
+    acc = (
+        tmp_path / "acc.yaml"
+    )  # as `accelerate config` writes it for this machine (no GPU here: one CPU process)
+    acc.write_text(
+        "compute_environment: LOCAL_MACHINE\ndistributed_type: NO\nnum_processes: 1\nuse_cpu: true\n"
+    )
+    out = tmp_path / "acc"
+    rc, stdout, err = run_cli(
+        capsys, "train", write_config(tmp_path, tiny_model), "--max-steps", "2", "--output-dir", out,
+        "--launcher", "accelerate", "--config-file", acc,
+    )  # fmt: skip
+    assert rc == 0, err[-3000:]
+    assert "accelerate.commands.launch --config_file" in err and "model saved to" in stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["world_size"] == 1
+    assert summary["launcher"]["config_file"] == str(acc)
+
+
 @pytest.mark.parametrize(
     "flags, words",
     [
@@ -108,6 +128,7 @@ def test_stop_reaches_every_rank_then_the_launched_run_resumes(tiny_model, tmp_p
         (["--launcher", "accelerate", "--config-file", "nowhere.yaml"], ["nowhere.yaml", "does not exist"]),
         (["--launcher", "accelerate", "--config-file", "FSDP"], ["FSDP", "does not run"]),
         (["--launcher", "accelerate", "--config-file", "BAD"], ["not a YAML"]),
+        (["--launcher", "accelerate", "--config-file", "MCPU"], ["MULTI_CPU", "--cpu --num-processes"]),
         (["--launcher", "accelerate", "--cpu", "--config-file", "FSDP"], ["--cpu and --config-file"]),
         (["--num-processes", "2"], ["--launcher accelerate"]),
         (["--launcher", "accelerate"], ["no CUDA GPU", "--cpu"]),
@@ -121,10 +142,9 @@ def test_bad_launch_flags_exit_2(flags, words, tiny_model, tmp_path, capsys, mon
     monkeypatch.setattr(launch, "visible_gpus", lambda: gpus)
     (tmp_path / "fsdp.yaml").write_text("distributed_type: FSDP\nnum_processes: 2\n")
     (tmp_path / "bad.yaml").write_text("distributed_type: [MULTI_GPU\n")
-    flags = [
-        str(tmp_path / "fsdp.yaml") if f == "FSDP" else str(tmp_path / "bad.yaml") if f == "BAD" else f
-        for f in flags
-    ]
+    (tmp_path / "mcpu.yaml").write_text("distributed_type: MULTI_CPU\nnum_processes: 2\n")
+    files = {"FSDP": "fsdp.yaml", "BAD": "bad.yaml", "MCPU": "mcpu.yaml"}
+    flags = [str(tmp_path / files[f]) if f in files else f for f in flags]
     config = write_config(tmp_path, tiny_model)
     rc, _, err = run_cli(capsys, "train", config, *flags)
     assert rc == 2, err

@@ -35,7 +35,7 @@ RANK_CONFIG = (
 )
 # accelerate's distributed types this workbench trains with; the others shard or wrap the model, and the run saves
 # the main process's own copy of it.
-SUPPORTED_TYPES = ("NO", "MULTI_GPU", "MULTI_CPU", "MULTI_XPU", "MULTI_NPU", "MULTI_MLU", "MULTI_MUSA")
+SUPPORTED_TYPES = ("NO", "MULTI_GPU", "MULTI_XPU", "MULTI_NPU", "MULTI_MLU", "MULTI_MUSA")
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,16 @@ def check_launch(launch: Launch) -> Launch:
     if launch.config_file:
         conf = read_accelerate_config(launch.config_file)
         kind = conf.get("distributed_type", "NO")
-        kind = "NO" if kind is False else str(kind).upper().removeprefix("DISTRIBUTEDTYPE.")  # YAML reads NO as False
+        kind = (
+            "NO" if kind is False else str(kind).upper().removeprefix("DISTRIBUTEDTYPE.")
+        )  # YAML reads NO as False
+        if kind == "MULTI_CPU":  # accelerate starts these through mpirun, or as ONE process without it
+            raise WorkbenchError(
+                "the accelerate config file asks for several CPU processes (MULTI_CPU), which accelerate starts "
+                "through mpirun, or as one process without it.",
+                fix="use --cpu --num-processes N instead (the workbench starts N CPU processes itself).",
+                where="config_file",
+            )
         if kind not in SUPPORTED_TYPES:
             raise WorkbenchError(
                 f"the accelerate config file asks for distributed_type {kind}, which the workbench does not run "
