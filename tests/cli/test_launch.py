@@ -191,3 +191,20 @@ def test_one_process_with_several_gpus_warns_about_dataparallel(make_config, mon
         "2 GPUs" in warning and "--launcher accelerate" in warning and "all GPUs of this machine" in warning
     )
     assert json.loads((Path(runner.plan.output_dir) / "summary.json").read_text())["world_size"] == 1
+
+
+def test_a_launch_whose_processes_died_is_marked_failed(tmp_path, capsys):
+    from workbench.cli.launched import _outcome
+    from workbench.engine import Launch, RunFolder, RunStatus, StatusEvent, read_run
+
+    folder = RunFolder(
+        tmp_path / "died", backend="process"
+    )  # the main rank got as far as training, then died
+    folder.handle(StatusEvent(RunStatus.TRAINING))
+    folder.close()
+    rc = _outcome(tmp_path / "died", Launch(num_processes=2, cpu=True), returncode=1, interrupted=False)
+    err = capsys.readouterr().err
+    assert rc == 1 and "the launcher ended (exit code 1) before the main process finished" in err
+    assert read_run(tmp_path / "died").status == "error"
+    events = _rows(tmp_path / "died" / "events.jsonl")
+    assert events[-2]["type"] == "error" and events[-1] == {**events[-1], "type": "status", "status": "error"}

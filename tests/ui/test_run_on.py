@@ -95,3 +95,40 @@ def test_the_worker_command_carries_the_launch():
     cmd = worker_command("c.json", launch=Launch(num_processes=2, cpu=True))
     assert cmd[-5:] == ["--launcher", "accelerate", "--num-processes", "2", "--cpu"]
     assert "--config-file" in worker_command("c.json", launch=Launch(num_processes=8, config_file="/x.yaml"))
+
+
+def test_resuming_a_launched_run_relaunches_it_as_it_ran(session, monkeypatch, tmp_path):
+    import json
+
+    from wb_runs import make_run
+
+    import workbench.engine as engine
+
+    _gpus(monkeypatch, 0)
+    folder = make_run(tmp_path / "runs", "launched", status="stopped")
+    (folder / "checkpoints" / "checkpoint-3").mkdir(parents=True)
+    (folder / "checkpoints" / "checkpoint-3" / "trainer_state.json").write_text("{}")
+    status = json.loads((folder / "status.json").read_text())
+    launched = {"launcher": "accelerate", "num_processes": 2, "config_file": None, "cpu": True}
+    (folder / "status.json").write_text(json.dumps({**status, "world_size": 2, "launcher": launched}))
+    from workbench.engine import read_run
+
+    assert read_run(folder).launched == "2 processes (CPU)"
+    started = []
+
+    class Done:
+        pid, returncode = 0, 1
+
+        def poll(self):
+            return 1
+
+    monkeypatch.setattr(
+        engine,
+        "start_worker",
+        lambda spec, resume=False, env=None, launch=None: started.append((spec, resume, launch)) or Done(),
+    )
+    session.resume(folder)
+    session.wait(10)
+    spec, resume, launch = started[0]
+    assert resume and spec.resume_from_checkpoint is True
+    assert (launch.num_processes, launch.cpu) == (2, True) and session.run_on == "process"

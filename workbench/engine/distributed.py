@@ -72,15 +72,20 @@ class Ranks:
                 where="num_processes",
             )
 
-    def join(self) -> None:
-        """Join the other processes (the process group every later collective uses); a no-op for one process."""
+    def join(self, timeout_s: float = 1800) -> None:
+        """Join the other processes (the process group every later collective uses); a no-op for one process.
+
+        ``timeout_s`` (the run's ``ddp_timeout``) bounds every wait, the longest being the other ranks' wait
+        while the main process measures the baseline alone."""
         if self.distributed and self._state is None:
+            from datetime import timedelta
+
             from accelerate import PartialState
 
             # Several CPU processes are distributed only when accelerate is told they are CPU ones (the trainer's
             # arguments read the same variable and share this state).
             cpu = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes")
-            self._state = PartialState(cpu=cpu)
+            self._state = PartialState(cpu=cpu, timeout=timedelta(seconds=float(timeout_s)))
             joined = self._state.num_processes if self._state.distributed_type != "NO" else 1
             if joined != self.world_size:
                 raise WorkbenchError(

@@ -229,7 +229,7 @@ class Runner:
             ranks = self.ranks
             self._prepare_output(plan)
             ranks.check()  # the world is the size asked for, before any collective
-            ranks.join()
+            ranks.join(float(plan.args.get("ddp_timeout") or 1800))
             for note in [*plan.notes, *ranks.notes()]:
                 self._note(note)
             model = self.model = self._build_model(plan)
