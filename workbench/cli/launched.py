@@ -67,9 +67,8 @@ def train_launched(args, spec, launch, view) -> int:
     tmp.write_text(spec.to_json(), encoding="utf8")
     os.replace(tmp, rank_config)  # every rank reads the same, whole file
     env = launch_env(launch)
-    env.setdefault(
-        ATTEMPT_ENV, f"{time.time():.3f}"
-    )  # a Stop from now on counts (an app's worker set it earlier)
+    # A Stop from now on counts (a worker an app started got this earlier, from the app).
+    env.setdefault(ATTEMPT_ENV, f"{time.time():.3f}")
     earlier, now = read_status(out), time.time()
     resumed = spec.resume_from_checkpoint not in (None, False) or bool(getattr(args, "resume", False))
     write_json_atomic(  # listed (and followed) from now, before the ranks have started Python
@@ -83,8 +82,11 @@ def train_launched(args, spec, launch, view) -> int:
             "backend": "process",
             # A resumed run keeps its start; so does a fresh one whose first status an app's worker just wrote.
             "started": earlier.get("started", now) if resumed or earlier.get("status") == "loading" else now,
+            "resumed": now if resumed else None,
             "ended": None,
             "heartbeat": now,
+            "step": earlier.get("step", 0) if resumed else 0,
+            "max_steps": earlier.get("max_steps") if resumed else None,
             "world_size": launch.num_processes,
             "launcher": launch.to_dict(),
         },
