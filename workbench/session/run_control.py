@@ -11,6 +11,8 @@ Two backends write the same run folder (the run folder is the truth): ``thread``
 notebook default: the trained model stays in memory), and ``process``, ``workbench train`` in a worker process
 (the served app's default: the run outlives the page and its kernel). A page follows a process run, or any run it
 attaches to, through the folder (:class:`.follow.RunFollower`); Stop is a request file either backend honours.
+The Session's ``run_on`` picks the backend, and for a process run whether it is launched in several processes (all
+GPUs of this machine, an accelerate config file: :mod:`.launching`); a resumed run is launched as it ran.
 """
 
 from __future__ import annotations
@@ -60,12 +62,14 @@ class RunController:
 
     Args:
         session: The Session whose configuration is run and whose run traits this controller writes.
-        backend: ``thread`` or ``process`` (default: :func:`default_backend`).
+        backend: ``thread`` or ``process`` (default: :func:`default_backend`); the Session's ``run_on`` follows it (a
+            launched choice, ``gpus`` or ``config_file``, runs as ``process``).
     """
 
     def __init__(self, session: Session, backend: str | None = None):
         self.session = session
-        self.backend = backend or default_backend()
+        if backend is not None or session.run_on == KERNEL:  # a Session(run_on=...) keeps its choice
+            self.backend = backend or default_backend()
         self.launch = None  # the Launch of the run started or resumed here (None: one process)
         self.runner = None
         self.worker = None  # the worker process this page started (process backend)
