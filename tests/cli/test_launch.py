@@ -208,3 +208,53 @@ def test_a_launch_whose_processes_died_is_marked_failed(tmp_path, capsys):
     assert read_run(tmp_path / "died").status == "error"
     events = _rows(tmp_path / "died" / "events.jsonl")
     assert events[-2]["type"] == "error" and events[-1] == {**events[-1], "type": "status", "status": "error"}
+
+
+SITECUSTOMIZE = """
+import builtins
+import os
+import sys
+
+if os.environ.get("RANK") == "0":  # the main rank's baseline fails; the other rank waits in a collective
+    _import = builtins.__import__
+
+    def _hooked(name, *args, **kwargs):
+        module = _import(name, *args, **kwargs)
+        runner = sys.modules.get("workbench.engine.runner")
+        if runner is not None and hasattr(runner, "Runner") and not getattr(runner, "_boom", False):
+            runner._boom = True
+
+            def boom(*a, **k):
+                raise RuntimeError("the baseline broke on rank 0 (test)")
+
+            runner._evaluate = boom
+        return module
+
+    builtins.__import__ = _hooked
+"""
+
+
+@pytest.mark.timeout(240)  # justified: two processes each import torch and sentence-transformers (~35 s here)
+def test_a_main_rank_that_fails_alone_leaves_no_rank_waiting(
+    tiny_model, tmp_path, capsys, ranks_env, monkeypatch
+):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hook), os.environ["PYTHONPATH"]]))
+    out = tmp_path / "broken"
+    started = time.monotonic()
+    rc, _, err = run_cli(
+        capsys, "train", write_config(tmp_path, tiny_model), "--max-steps", "3", "--output-dir", out,
+        "--launcher", "accelerate", "--cpu", "--num-processes", "2",
+    )  # fmt: skip
+    assert rc == 1 and "the baseline broke on rank 0" in err, err[-3000:]
+    assert (
+        time.monotonic() - started < 200
+    )  # the waiting rank was ended with the failed one, not at a timeout
+    summary = json.loads((out / "summary.json").read_text())
+    assert (
+        summary["status"] == "error" and "baseline broke" in summary["error"] and summary["world_size"] == 2
+    )
+    assert json.loads((out / "status.json").read_text())["status"] == "error"
+    assert not (out / "final").exists()
