@@ -6,7 +6,8 @@
 
 Benchmarks: ``overhead`` (overhead_ratio), ``stop`` (stop_latency_s), ``mapping_1m`` (mapping_1m_s,
 mapping_1m_rss_mb, and the 100k figures beside them), ``app`` (app_first_paint_s, app_ready_s), ``ui_roundtrip``
-(ui_roundtrip_ms_during_training), ``gpu`` (gpu_overhead_ratio and gpu_auto_vs_library_ratio: the workbench's
+(ui_roundtrip_ms_during_training), ``multi_process`` (multi_process_speedup: 2 CPU processes vs 1, bench_launch.py),
+``gpu`` (gpu_overhead_ratio and gpu_auto_vs_library_ratio: the workbench's
 automatic precision/batch choice against the library's default arguments; null without a GPU).
 
 Every measurement runs in its own fresh process; comparisons run interleaved (workbench, plain, plain, workbench,
@@ -41,7 +42,7 @@ from bench_common import (  # noqa: E402
     run_worker,
 )
 
-NAMES = ("overhead", "stop", "mapping_1m", "app", "ui_roundtrip", "gpu")
+NAMES = ("overhead", "stop", "mapping_1m", "app", "ui_roundtrip", "gpu", "multi_process")
 RESULTS = BENCH / "results.json"
 README = BENCH / "README.md"
 README_HEADING = "## Benchmarks"
@@ -671,6 +672,11 @@ def main(argv=None) -> int:
     if "app" in only or "ui_roundtrip" in only:
         print("browser: `workbench app` cold start, widget round trips during training", flush=True)
         bench_browser(rec, opts.quick, "app" in only, "ui_roundtrip" in only)
+    if "multi_process" in only:
+        from bench_launch import bench_multi_process
+
+        print("multi_process: samples/s of 2 processes (DDP over gloo) vs 1, same data", flush=True)
+        bench_multi_process(rec, opts.quick, opts.pairs, train_env(opts.threads), opts.threads)
     if "gpu" in only:
         print("gpu: overhead on the GPU; automatic precision/batch vs the library's defaults", flush=True)
         bench_gpu(rec, opts.quick, opts.pairs, force=opts.force_gpu_path)

@@ -71,6 +71,19 @@ def _parser() -> _Parser:
         action="store_true",
         help="continue the stopped or failed run in the config's output folder from its last checkpoint",
     )
+    train.add_argument(
+        "--launcher",
+        choices=["accelerate"],
+        help="train in several processes (GPUs, CPU processes, machines): one per GPU of this machine by default",
+    )
+    train.add_argument(
+        "--num-processes", type=int, help="with --launcher: how many processes in all (default: every GPU)"
+    )
+    train.add_argument("--config-file", help="with --launcher: an accelerate config file (several machines)")
+    train.add_argument("--cpu", action="store_true", help="with --launcher: CPU processes, DDP over gloo")
+    train.add_argument(
+        "--launched", action="store_true", help=argparse.SUPPRESS
+    )  # one rank of a launched run
     train.set_defaults(func=cmd_train)
 
     runs = sub.add_parser("runs", help="list the runs (running, finished, stopped, failed)")

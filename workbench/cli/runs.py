@@ -38,7 +38,7 @@ def cmd_runs(args) -> int:
     rows = [
         (
             r.name,
-            run_state(r),
+            run_state(r) + (f" [{r.launched}]" if r.launched else ""),
             _when(r.started),
             f"{r.step}/{r.max_steps or '?'}",
             r.model.rsplit("/", 1)[-1] or "?",

@@ -26,31 +26,41 @@ from ..engine import (
 )
 from ..errors import WorkbenchError
 from ..session import STOPPED_EARLY, STOPPING, describe
+from ..spec import load_config
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, report_error
 
 
 def cmd_train(args) -> int:
     """``workbench train CONFIG``: build the plan, run it with a progress bar, print the summary table."""
     from ..engine import ATTEMPT_ENV, Runner, build, check_output_dir, read_items
+    from .launched import launch_of, train_launched
 
-    spec = _spec_with_flags(args)
-    if getattr(args, "resume", False):
+    launched = getattr(args, "launched", False)  # one rank of a launched run: its parent checked everything
+    launch = None if launched else launch_of(args)
+    spec = load_config(args.config) if launched else _spec_with_flags(args)
+    if getattr(args, "resume", False) and not launched:
         from .runs import resume_spec
 
         spec = resume_spec(spec)
     args.error_log = Path(spec.output_dir) / "error.log"
     try:
-        check_output_dir(spec)  # before the slow part: refuse a finished run's folder at once
+        if not launched:
+            check_output_dir(spec)  # before the slow part: refuse a finished run's folder at once
     except WorkbenchError as err:
         if err.where == "output_dir":
             err.fix = (err.fix or "").rstrip(".") + "; on the command line: --overwrite, or --output-dir DIR."
         raise
-    view = TrainView(quiet=args.quiet)
+    main_rank = os.environ.get("RANK", "0") == "0"
+    view = TrainView(quiet=args.quiet or (launched and not main_rank))
+    if launch is not None:
+        return train_launched(args, spec, launch, view)
     view.say(f"preparing the run from {args.config} (loading data and libraries) ...")
     since = os.environ.get(ATTEMPT_ENV)  # set by the app that started this worker: a Stop since then counts
     runner = Runner(build(spec), listeners=[view], backend="process", since=float(since) if since else None)
     runner.start()
     interrupted = _wait_for(runner, view)
+    if launched:
+        runner.ranks.leave()
     if interrupted is None:
         return EXIT_INTERRUPTED
     view.end_bar()
@@ -67,14 +77,13 @@ def cmd_train(args) -> int:
             + "rerun with WORKBENCH_DEBUG=1 or read error.log in the output folder for the traceback.",
         )
         return EXIT_FAILED
-    print(summary_table(summary, read_items(spec.output_dir)))
+    if not launched:  # a launched run's parent prints it, once
+        print(summary_table(summary, read_items(spec.output_dir)))
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
 def _spec_with_flags(args):
     """The config file's RunSpec with --overwrite, --output-dir and --max-steps applied."""
-    from ..spec import load_config
-
     spec = load_config(args.config)
     changes: dict = {}
     if args.overwrite:

@@ -50,6 +50,11 @@ from .items import (
     ndcg_at_k,
     recorded_delta,
 )
+from .launch import (
+    Launch,
+    check_launch,
+    visible_gpus,
+)
 from .losses import (
     check_choice,
     check_loss_params,
@@ -213,6 +218,9 @@ __all__ = [
     "resume_from",
     "run_history",
     "runs_root",
+    "Launch",
+    "check_launch",
+    "visible_gpus",
     "ATTEMPT_ENV",
     "start_worker",
     "worker_command",

@@ -114,9 +114,12 @@ class RunFolder(RunListener):
         backend: ``"thread"`` (a kernel's Runner) or ``"process"`` (``workbench train``), recorded in status.json.
         resume: The run continues an earlier one in this folder: its events are appended to, and it keeps its
             ``started`` time.
+        extra: More to record in status.json (a launched run's ``world_size`` and ``launcher``).
     """
 
-    def __init__(self, run_dir: str | Path, backend: str = "thread", resume: bool = False):
+    def __init__(
+        self, run_dir: str | Path, backend: str = "thread", resume: bool = False, extra: dict | None = None
+    ):
         self.dir = Path(run_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         earlier = read_status(self.dir) if resume else {}
@@ -133,6 +136,7 @@ class RunFolder(RunListener):
             "heartbeat": now,
             "step": earlier.get("step", 0),
             "max_steps": earlier.get("max_steps"),
+            **(extra or {}),
         }
         self._lock = threading.Lock()
         self._events = open(self.dir / EVENTS, "a" if resume else "w", encoding="utf8")  # noqa: SIM115

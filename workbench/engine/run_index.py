@@ -15,6 +15,7 @@ from pathlib import Path
 from .. import rules
 from ..rules import metrics as M
 from .events import RunStatus, from_json_line
+from .launch import Launch
 from .run_folder import EVENTS, process_alive, read_json, read_status
 
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
@@ -71,6 +72,7 @@ class RunInfo:
         step / max_steps: Training steps done and planned.
         checkpoint_step: The step of the newest checkpoint (None: none).
         backend / pid: Who runs it (``thread``: a kernel; ``process``: ``workbench train``).
+        launched: How a launched run runs, in words (``2 processes (CPU)``); "" for one process.
         error: The error text, if any. saved: The saved model folder, if any.
         loss: The loss, in words (``CoSENTLoss``; ``faq: MultipleNegativesRankingLoss, sts: CoSENTLoss``).
         settings: The :data:`KEY_ARGS` the config sets (the rest ran with the workbench's defaults).
@@ -101,6 +103,7 @@ class RunInfo:
     settings: dict = field(default_factory=dict)
     wall_time_s: float | None = None
     verdict: str = ""
+    launched: str = ""  # a launched run, in words ("2 processes (CPU)"); "" for one process
 
     @property
     def active(self) -> bool:
@@ -259,6 +262,9 @@ def read_run(run_dir: str | Path) -> RunInfo | None:
         saved=str(summary.get("model_path") or ""),
         notes=list(summary.get("notes") or ()),
     )
+    launch = Launch.from_dict(status.get("launcher") or summary.get("launcher"))
+    if launch is not None:
+        info.launched = launch.describe()
     if info.started is None:
         try:
             info.started = (run_dir / "config.json").stat().st_mtime

@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import catalog as C
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
+from .distributed import Ranks
 from .evaluators import metric_key
 from .events import (
     BaselineEvent,
@@ -126,6 +127,7 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._metrics: MetricsFile | None = None  # set while the output folder is open
         self._folder: RunFolder | None = None  # events.jsonl + status.json, while the output folder is open
+        self.ranks = Ranks()  # this process's place in a launched run (world size 1 without a launcher)
 
     # ---- control ----------------------------------------------------------------------------------------------
 
@@ -224,21 +226,22 @@ class Runner:
                 self.plan = build(_as_spec(self._source))
             plan = self.plan
             out = plan.output_dir
+            ranks = self.ranks
             self._prepare_output(plan)
-            for note in plan.notes:
+            ranks.check()  # the world is the size asked for, before any collective
+            ranks.join(float(plan.args.get("ddp_timeout") or 1800))
+            for note in [*plan.notes, *ranks.notes()]:
                 self._note(note)
             model = self.model = self._build_model(plan)
             self._set_status(RunStatus.BASELINE)
-            baseline = _evaluate(plan, model, self._items[0])
-            self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
-            dims = trained_dims(plan, model)  # Matryoshka: each trained size measured too
-            by_dim = (
-                {"baseline": evaluate_by_dim(plan, model, dims, self.primary_metrics, baseline)}
-                if dims
-                else {}
-            )
-            self._emit(BaselineEvent(metrics=baseline, primary=self.primary_metrics))
-            if self.should_stop():  # stopped before training: there is nothing new to save
+            if ranks.main:  # evaluators run on the main process only; the others wait at the next collective
+                baseline = _evaluate(plan, model, self._items[0])
+                self.primary_metrics = {ev.name: metric_key(ev.instance, model) for ev in plan.evaluators}
+                dims = trained_dims(plan, model)  # Matryoshka: each trained size measured too
+                if dims:
+                    by_dim = {"baseline": evaluate_by_dim(plan, model, dims, self.primary_metrics, baseline)}
+                self._emit(BaselineEvent(metrics=baseline, primary=self.primary_metrics))
+            if ranks.any(self.should_stop()):  # stopped before training: there is nothing new to save
                 outcome = RunStatus.STOPPED
                 return
             # transformers' and the library's log lines and bars would print into whatever notebook cell is current.
@@ -254,6 +257,8 @@ class Runner:
             done = getattr(trainer.state, "global_step", 0) >= getattr(trainer.state, "max_steps", 0) > 0
             if outcome != RunStatus.ERROR and self.should_stop() and not done:  # a Stop after the last step
                 outcome = RunStatus.STOPPED
+            if not ranks.main:  # the main process saves, evaluates and writes the summary
+                return
             if outcome == RunStatus.ERROR and not getattr(trainer.state, "global_step", 0):
                 self._note(
                     "the run failed before its first training step: no model was saved (nothing was "
@@ -303,6 +308,8 @@ class Runner:
 
     def _prepare_output(self, plan: Plan) -> None:
         out = plan.output_dir
+        if not self.ranks.main:  # only the main process writes the run folder
+            return
         # build() refused a folder holding a model unless overwrite is set. Without overwrite, what may be left is
         # the logs of a workbench run that trained nothing (its summary.json says so): a retry replaces them
         # rather than appending to its metrics. Anything else in the folder is left alone.
@@ -317,7 +324,9 @@ class Runner:
         if plan.resume is not None:  # the summary of the attempt this one continues is rewritten at its end
             (out / "summary.json").unlink(missing_ok=True)
         (out / "config.json").write_text(plan.spec.to_json(), encoding="utf8")
-        self._folder = RunFolder(out, backend=self.backend, resume=plan.resume is not None)  # closed in _run
+        self._folder = RunFolder(
+            out, self.backend, plan.resume is not None, extra=self.ranks.record()
+        )  # closed in _run
         self._metrics = MetricsFile(out / "metrics.jsonl")  # closed in _run
 
     def _build_model(self, plan: Plan):
@@ -326,7 +335,8 @@ class Runner:
         from . import models
 
         set_seed(int(plan.args.get("seed", plan.spec.seed)))
-        model = models.build_model(plan.spec.model, num_labels=plan.num_labels, device=plan.device)
+        device = self.ranks.device or plan.device  # a launched rank: its own GPU (cuda:LOCAL_RANK)
+        model = models.build_model(plan.spec.model, num_labels=plan.num_labels, device=device)
         path = models.resolve_model_path(plan.spec.model.name_or_path)
         own = models.checkpoint_type(path) == C.kind(plan.model_type).class_name  # already of this family
         if plan.model_type == C.SPARSE and not own:

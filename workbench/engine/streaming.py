@@ -32,7 +32,8 @@ def streaming_callback(runner: Runner):
             self.first_step = state.global_step
 
         def on_step_end(self, args, state, control, **kwargs):
-            stopping = runner.should_stop()
+            # Every rank of a launched run stops at the same step (one that went on would wait for the others).
+            stopping = runner.ranks.any(runner.should_stop())
             if stopping:
                 # Save a checkpoint as well as stopping: a stopped run can always be resumed from where it was.
                 control.should_training_stop = True

@@ -31,6 +31,7 @@ def write_summary(
         "steps": runner.steps,
         "wall_time_s": round(time.monotonic() - started, 2),
         "notes": list(plan.notes),
+        **runner.ranks.record(),  # world_size, launcher
         "config": plan.spec.to_dict(),
     }
     if dims:

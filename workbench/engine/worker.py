@@ -16,18 +16,27 @@ import time
 from pathlib import Path
 
 from ..spec import RunSpec
+from .launch import Launch
 from .run_folder import STATUS, WORKER_LOG, process_started, read_status, write_json_atomic
 
 ATTEMPT_ENV = "WORKBENCH_ATTEMPT_STARTED"  # when the page asked for this attempt (a Stop after it counts)
 
 
-def worker_command(config: str | Path, resume: bool = False) -> list[str]:
-    """The command line of a worker running ``config`` (``--resume``: continue the run in its folder)."""
+def worker_command(config: str | Path, resume: bool = False, launch: Launch | None = None) -> list[str]:
+    """The command line of a worker running ``config`` (``--resume``: continue the run in its folder; ``launch``:
+    in several processes, the worker being their parent)."""
     cmd = [sys.executable, "-m", "workbench.cli", "train", str(config)]
+    if launch is not None:
+        cmd += ["--launcher", launch.launcher]
+        cmd += ["--num-processes", str(launch.num_processes)] if launch.num_processes else []
+        cmd += ["--config-file", str(launch.config_file)] if launch.config_file else []
+        cmd += ["--cpu"] if launch.cpu else []
     return [*cmd, "--resume"] if resume else cmd
 
 
-def start_worker(spec: RunSpec, resume: bool = False, env: dict | None = None) -> subprocess.Popen:
+def start_worker(
+    spec: RunSpec, resume: bool = False, env: dict | None = None, launch: Launch | None = None
+) -> subprocess.Popen:
     """Start ``spec`` in a worker process; its folder is ``spec.output_dir``.
 
     Args:
@@ -35,6 +44,7 @@ def start_worker(spec: RunSpec, resume: bool = False, env: dict | None = None) -
             resumes from (``resume_from_checkpoint``), so the worker runs it as it is.
         resume: This attempt continues the run in that folder: its log and its start time are kept.
         env: The worker's environment (default: this process's).
+        launch: Run it in several processes (:mod:`.launch`); the worker is their parent and checks the result.
 
     Returns:
         The worker's Popen (poll it to reap it; the run goes on if this process ends).
@@ -49,7 +59,7 @@ def start_worker(spec: RunSpec, resume: bool = False, env: dict | None = None) -
     worker_env.setdefault("TOKENIZERS_PARALLELISM", "false")
     with open(out / WORKER_LOG, "a" if resume else "w", encoding="utf8") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            worker_command(config),
+            worker_command(config, launch=launch),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -74,6 +84,8 @@ def start_worker(spec: RunSpec, resume: bool = False, env: dict | None = None) -
             "heartbeat": started,
             "step": earlier.get("step", 0),
             "max_steps": earlier.get("max_steps"),
+            "world_size": launch.num_processes if launch else 1,
+            "launcher": launch.to_dict() if launch else None,
         },
     )
     return proc

@@ -91,6 +91,11 @@ and seed as the workbench run, written out explicitly. Run it with `python train
 It writes OUTPUT_DIR/final (the trained model) and OUTPUT_DIR/summary.json (metrics before and after
 training) into a folder of its own, never the workbench run's, and refuses to start when OUTPUT_DIR/final
 already holds a trained model.
+
+Several processes: `torchrun --nproc_per_node N train.py` (GPUs, or CPU processes over gloo with
+ACCELERATE_USE_CPU=true set) or `accelerate launch --multi_gpu --num_processes N train.py` (GPUs). Only the main
+process evaluates before and after training and writes the model and summary.json. (`accelerate launch --cpu
+--num_processes N` starts ONE process unless mpirun is set up.)
 """
 
 # What the workbench decided for this run:
@@ -109,6 +114,8 @@ MAIN_TEMPLATE = '''def evaluate(model, evaluators):
 
 
 def main():
+    # Under a launcher every process runs main(); only the main one (rank 0) evaluates and writes.
+    is_main = int(os.environ.get("RANK", "0")) == 0
     if (OUTPUT_DIR / "final").exists():
         raise SystemExit(
             f"{{OUTPUT_DIR / 'final'}} already holds a trained model: move it away, or set OUTPUT_DIR at the top "
@@ -119,8 +126,9 @@ def main():
     set_seed(SEED)
     model = build_model()
     evaluators = build_evaluators(evals, tests)
-    baseline = evaluate(model, evaluators)
-    print("baseline:", json.dumps(baseline, indent=2))
+    baseline = evaluate(model, evaluators) if is_main else {{}}
+    if is_main:
+        print("baseline:", json.dumps(baseline, indent=2))
     args = {args_cls}(
         output_dir=str(OUTPUT_DIR / "checkpoints"),
 {args}

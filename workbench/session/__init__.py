@@ -58,6 +58,16 @@ from .heavy import (
     HEAVY_LOCK,
     warm_up,
 )
+from .launching import (
+    CONFIG_FILE,
+    GPUS,
+    KERNEL,
+    PROCESS,
+    RUN_ON,
+    RunOnChoice,
+    launch_for,
+    run_on_choices,
+)
 from .loading import (
     DataCache,
     LoadingHost,
@@ -127,6 +137,14 @@ __all__ = [
     "publish",
     "RunFollower",
     "default_backend",
+    "CONFIG_FILE",
+    "GPUS",
+    "KERNEL",
+    "PROCESS",
+    "RUN_ON",
+    "RunOnChoice",
+    "launch_for",
+    "run_on_choices",
     "model_archive",
     "ACTIVE",
     "CONFIG_TRAITS",

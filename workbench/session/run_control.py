@@ -11,6 +11,8 @@ Two backends write the same run folder (the run folder is the truth): ``thread``
 notebook default: the trained model stays in memory), and ``process``, ``workbench train`` in a worker process
 (the served app's default: the run outlives the page and its kernel). A page follows a process run, or any run it
 attaches to, through the folder (:class:`.follow.RunFollower`); Stop is a request file either backend honours.
+The Session's ``run_on`` picks the backend, and for a process run whether it is launched in several processes (all
+GPUs of this machine, an accelerate config file: :mod:`.launching`); a resumed run is launched as it ran.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..spec import RunSpec
 from .bridge import SessionBridge
 from .follow import RunFollower
 from .heavy import warm_up
+from .launching import CONFIG_FILE, GPUS, KERNEL, PROCESS, launch_for
 from .paths import new_output_dir, runs_dir
 from .validity import check_fields
 from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, sentence
@@ -59,17 +62,32 @@ class RunController:
 
     Args:
         session: The Session whose configuration is run and whose run traits this controller writes.
-        backend: ``thread`` or ``process`` (default: :func:`default_backend`).
+        backend: ``thread`` or ``process`` (default: :func:`default_backend`); the Session's ``run_on`` follows it (a
+            launched choice, ``gpus`` or ``config_file``, runs as ``process``).
     """
 
     def __init__(self, session: Session, backend: str | None = None):
         self.session = session
-        self.backend = backend or default_backend()
+        if backend is not None or session.run_on == KERNEL:  # a Session(run_on=...) keeps its choice
+            self.backend = backend or default_backend()
+        self.launch = None  # the Launch of the run started or resumed here (None: one process)
         self.runner = None
         self.worker = None  # the worker process this page started (process backend)
         self.follower: RunFollower | None = None
         self.launcher: threading.Thread | None = None
         self.stop_requested = False
+
+    @property
+    def backend(self) -> str:
+        """``thread`` when the Session runs in this kernel, else ``process`` (a worker, or a launched run)."""
+        return "thread" if self.session.run_on == KERNEL else "process"
+
+    @backend.setter
+    def backend(self, value: str) -> None:
+        if value not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {value!r}")
+        if value != self.backend:
+            self.session.run_on = KERNEL if value == "thread" else PROCESS
 
     @property
     def running(self) -> bool:
@@ -97,6 +115,7 @@ class RunController:
                 C.get_loss(choice.name, s.model_type)  # raises "a cross-encoder loss ..." etc.
             elif not verdict.compatible:  # the run's own refusal: its reason, its fixes, the losses that fit
                 raise rules.refusal(verdict.loss, verdict, entry.key, shape, s.model_type)
+        self.launch = launch_for(s.run_on, s.launch_config)  # a choice that cannot run here blocks Start
         return self._check_folder(spec.replace(overwrite=True) if overwrite else spec)
 
     def _check_folder(self, spec: RunSpec) -> RunSpec:
@@ -171,6 +190,7 @@ class RunController:
         spec = spec.replace(output_dir=str(folder), resume_from_checkpoint=resume, overwrite=resume is None)
         s.apply_spec(spec.replace(resume_from_checkpoint=None, overwrite=False))
         s.load_all()  # the page shows the run's data (its top line said "loading…" for good without this)
+        self.launch = self._launch_of(folder)
         # Start training after this makes a new run (a new folder), as it did before, unless the folder was typed.
         s.auto_output = folder.parent == runs_dir()
         self._reset(str(folder))
@@ -261,16 +281,33 @@ class RunController:
         self.stop_requested = False
         self._cancel_follow()
         self.log_line(f"Starting: the model will be saved in {spec.output_dir}")
-        if self.backend == "process":
+        if self.backend == "process" or self.launch is not None:
             from ..engine import start_worker
 
-            self.worker = start_worker(spec, resume=resume)
+            if self.launch is not None:
+                self.log_line(f"Launching {self.launch.describe()}")
+            self.worker = start_worker(spec, resume=resume, launch=self.launch)
             self.follower = RunFollower(
                 spec.output_dir, SessionBridge(self.session), proc=self.worker, replay=False
             )
             self.follower.start()
             return self.worker
         return self._launch_thread(spec)
+
+    def _launch_of(self, folder: Path):
+        """A resumed run is launched as it was (its status.json's launcher), its choice shown in "Run on"."""
+        from ..engine import Launch, check_launch, read_status
+
+        launch = Launch.from_dict(read_status(folder).get("launcher"))
+        if launch is None:
+            return None
+        try:
+            launch = check_launch(launch)
+        except WorkbenchError as exc:
+            raise WorkbenchError(f"cannot resume this launched run here: {exc.message}", exc.fix) from None
+        self.session.launch_config = launch.config_file or self.session.launch_config
+        self.session.run_on = CONFIG_FILE if launch.config_file else GPUS if not launch.cpu else PROCESS
+        return launch
 
     def _launch_thread(self, spec: RunSpec):
         from ..engine import Runner

@@ -33,6 +33,7 @@ from ..errors import WorkbenchError
 from ..spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from . import actions, config
 from .datasets import DatasetEntry, DemoChoice, data_key, demo_entries, new_entry, removed_keys, unique_name
+from .launching import RUN_ON
 from .loading import DataCache
 from .paths import new_output_dir, workbench_home
 from .run_control import RunController, RunMethods
@@ -63,6 +64,8 @@ class Session(RunMethods, T.HasTraits):
     args = T.Dict()  # only the values the person set
     output_dir = T.Unicode("")
     auto_output = T.Bool(True)  # pick a fresh runs/<timestamp> folder at every Start
+    run_on = T.Enum(tuple(RUN_ON), default_value="kernel")  # how to run (launching.RUN_ON), not what
+    launch_config = T.Unicode("")  # the accelerate config file for run_on "config_file"
     errors = T.Dict()  # panel name -> message shown in that panel
     invalid = (
         T.Dict()

@@ -31,6 +31,7 @@ def run_row_html(info, shown: bool = False) -> str:
     if info.metric and info.baseline is not None and info.final is not None:
         metric = f" · {esc(info.metric)} {info.baseline:.3f} → {info.final:.3f}"
     steps = f" · step {info.step}/{info.max_steps}" if info.max_steps else ""
+    steps += f" · {esc(info.launched)}" if info.launched else ""
     model = esc(info.model.rstrip("/").rsplit("/", 1)[-1] or "?")
     return (
         f"<div class='wb-run-row{' wb-run-shown' if shown else ''}' data-run='{esc(info.name)}' "

@@ -16,6 +16,7 @@ from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_t
 from ..plots import LivePlot
 from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section
+from .run_on import RunOnView
 from .runs_view import RunsView
 
 STYLE = {"description_width": "100px"}
@@ -42,8 +43,9 @@ class TrainPanel(Panel):
         self._build_keep()
         self._build_export()
         self.runs = RunsView(self)
+        self.run_on = RunOnView(session)
         self._bind()
-        self.lockable = [self.output, self.auto_output, self.copy_btn, self.push_btn]
+        self.lockable = [self.output, self.auto_output, self.copy_btn, self.push_btn, *self.run_on.lockable]
         self.finish(self._layout())
         self._status_changed()
         self._log_changed()
@@ -190,6 +192,7 @@ class TrainPanel(Panel):
         self.runs_download_placeholder.children = (self.runs.download, self.runs.download_msg)
         return [
             widgets.HBox([self.start, self.stop, self.runs.resume, self.runs.overwrite]),
+            self.run_on.box,
             self.status,
             widgets.HBox([self.progress, self.progress_text]),
             self.plot.widget,
