@@ -290,7 +290,10 @@ def settle_args(plan: Plan) -> None:
     has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
     train = plan.of_split("train")
     sets = [(dp.loss, dp.shape.n_rows) for dp in train]
-    plan.recommended = rules.run_defaults(sets, plan.model_type, has_eval=has_eval, device=plan.device_info)
+    plan.recommended = rules.adapter_defaults(
+        rules.run_defaults(sets, plan.model_type, has_eval=has_eval, device=plan.device_info),
+        spec.model.adapter,
+    )
     args = rules.merge_args(plan.recommended, spec.args)
     plan.notes.extend(rules.precision_notes(plan.recommended, args, spec.args, plan.device_info))
     args.setdefault("report_to", "none")

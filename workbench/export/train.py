@@ -188,6 +188,8 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
         return f"guardrail: {value} batches for {names or 'the loss'}"
     if key == "eval_strategy" and value == "no":
         return "nothing to evaluate during training"
+    if key == "learning_rate" and spec.model.adapter and value == rules.ADAPTER_LEARNING_RATE:
+        return "workbench default for adapters: " + rules.ADAPTER_REASON
     if key in recommended and recommended[key] == value:
         return "workbench default: " + rules.DEFAULT_REASONS.get(key, "recommended for this loss")
     return "set by the workbench's guardrails (see the notes above)"
