@@ -12,6 +12,7 @@ Heavy imports (torch, peft) happen inside the functions.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from .. import catalog as C
@@ -138,7 +139,9 @@ def attach(model, adapter: dict, model_type: str) -> dict:
     heads = head_modules(module.model, model_type)
     for param in model.parameters():
         param.requires_grad_(False)
-    module.model = get_peft_model(module.model, lora_config(adapter, targets, heads))
+    with warnings.catch_warnings():  # peft 0.21 calls a transformers method deprecated in 5.x
+        warnings.simplefilter("ignore", FutureWarning)
+        module.model = get_peft_model(module.model, lora_config(adapter, targets, heads))
     trainable, total = parameter_counts(model)
     return {"targets": targets, "heads": heads, "trainable": trainable, "total": total}
 
