@@ -232,3 +232,41 @@ def _adapter_weights(folder: Path) -> dict:
         fix="resume from a checkpoint of this adapter run, or start a new run.",
         where="resume_from_checkpoint",
     )
+
+
+def planned_layers(path: str, model_type: str, adapter: dict) -> tuple[list[str], list[str]]:
+    """(targets, full-trained layers) the run will use, found without loading weights: the model's architecture
+    is built on torch's meta device from its config (for the exported script, which writes them out).
+
+    Raises:
+        WorkbenchError: the config cannot be read (e.g. a Hub id offline), or targets that name no layer.
+    """
+    import torch
+    from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification
+
+    from .models import quiet_loading
+
+    auto = {C.CROSS: AutoModelForSequenceClassification, C.SPARSE: AutoModelForMaskedLM}.get(
+        model_type, AutoModel
+    )
+    try:
+        with quiet_loading(), torch.device("meta"):
+            skeleton = auto.from_config(AutoConfig.from_pretrained(_transformer_folder(path)))
+    except Exception as exc:  # noqa: BLE001 - any failure: the person can name the layers instead
+        raise WorkbenchError(
+            f"the model's layers could not be read for the adapter ({str(exc).splitlines()[0][:200]}).",
+            fix='name the layers in model.adapter.target_modules, e.g. ["query", "value"].',
+            where="model.adapter.target_modules",
+        ) from exc
+    return resolve_targets(adapter, linear_names(skeleton)), head_modules(skeleton, model_type)
+
+
+def _transformer_folder(path: str) -> str:
+    """The folder of a sentence-transformers model's Transformer module (the model's own folder, or a subfolder
+    that modules.json names)."""
+    modules = Path(path) / "modules.json"
+    if modules.is_file():
+        for entry in json.loads(modules.read_text(encoding="utf8")):
+            if entry.get("type", "").endswith("Transformer") and entry.get("path"):
+                return str(Path(path) / entry["path"])
+    return path
