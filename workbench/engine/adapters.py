@@ -234,13 +234,9 @@ def _adapter_weights(folder: Path) -> dict:
     )
 
 
-def planned_layers(path: str, model_type: str, adapter: dict) -> tuple[list[str], list[str]]:
-    """(targets, full-trained layers) the run will use, found without loading weights: the model's architecture
-    is built on torch's meta device from its config (for the exported script, which writes them out).
-
-    Raises:
-        WorkbenchError: the config cannot be read (e.g. a Hub id offline), or targets that name no layer.
-    """
+def _skeleton(path: str, model_type: str):
+    """The model's transformer architecture built on torch's meta device from its config: its layers and their
+    sizes without reading (or allocating) any weights."""
     import torch
     from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification
 
@@ -251,14 +247,39 @@ def planned_layers(path: str, model_type: str, adapter: dict) -> tuple[list[str]
     )
     try:
         with quiet_loading(), torch.device("meta"):
-            skeleton = auto.from_config(AutoConfig.from_pretrained(_transformer_folder(path)))
+            return auto.from_config(AutoConfig.from_pretrained(_transformer_folder(path)))
     except Exception as exc:  # noqa: BLE001 - any failure: the person can name the layers instead
         raise WorkbenchError(
             f"the model's layers could not be read for the adapter ({str(exc).splitlines()[0][:200]}).",
             fix='name the layers in model.adapter.target_modules, e.g. ["query", "value"].',
             where="model.adapter.target_modules",
         ) from exc
+
+
+def planned_layers(path: str, model_type: str, adapter: dict) -> tuple[list[str], list[str]]:
+    """(targets, full-trained layers) the run will use, found without loading weights (for the exported script,
+    which writes them out).
+
+    Raises:
+        WorkbenchError: the config cannot be read (e.g. a Hub id offline), or targets that name no layer.
+    """
+    skeleton = _skeleton(path, model_type)
     return resolve_targets(adapter, linear_names(skeleton)), head_modules(skeleton, model_type)
+
+
+def planned_counts(path: str, model_type: str, adapter: dict) -> tuple[int, int]:
+    """(trainable, total) parameters of the transformer with the adapter on, without loading weights (the Model
+    panel shows it before a run)."""
+    from peft import get_peft_model
+
+    skeleton = _skeleton(path, model_type)
+    targets = resolve_targets(adapter, linear_names(skeleton))
+    for param in skeleton.parameters():
+        param.requires_grad_(False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        wrapped = get_peft_model(skeleton, lora_config(adapter, targets, head_modules(skeleton, model_type)))
+    return parameter_counts(wrapped)
 
 
 def _transformer_folder(path: str) -> str:

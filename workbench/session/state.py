@@ -55,7 +55,7 @@ class Session(RunMethods, T.HasTraits):
     from_scratch = T.Bool(False)
     pooling = T.Enum(POOLING_MODES, default_value="mean")
     model_card = T.Dict()
-    adapter = T.Dict(None, allow_none=True)  # model.adapter, checked (spec.adapter); None: all weights train
+    adapter = T.Any(None)  # model.adapter: a dict checked by spec.adapter; None: all weights train
     datasets = T.Tuple()  # DatasetEntry, in order
     selected = T.Unicode("")  # the key of the dataset the Columns panel edits
     demo_choice = T.Unicode("")  # replace / add: what the first own dataset did to the demo (DemoChoice)
