@@ -221,3 +221,32 @@ def test_explicit_target_modules_are_used(make_config):
     train(cfg)
     config = json.loads((Path(cfg["output_dir"]) / "final" / ADAPTER_CONFIG).read_text())
     assert sorted(config["target_modules"]) == ["dense", "key", "query", "value"]
+
+
+def test_a_stopped_adapter_run_resumes_from_its_stop_checkpoint(make_config):
+    """Stop writes a checkpoint of the adapter (no save_steps reached yet); Resume continues from it."""
+    from workbench.engine import CallbackListener
+
+    cfg = _adapter_config(make_config, args={"max_steps": 2000, "per_device_train_batch_size": 2})
+    runner = Runner(RunSpec.from_dict(cfg))
+    stop_at = 3
+    runner.add_listener(
+        CallbackListener(
+            lambda e: runner.stop() if e["type"] == "progress" and e["step"] >= stop_at else None
+        )
+    )
+    summary = runner.run_blocking()
+    assert runner.status == "stopped", runner.error
+    out = Path(cfg["output_dir"])
+    checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"))
+    assert checkpoints and (checkpoints[-1] / "adapter_model.safetensors").is_file()
+    stopped_at = summary["steps"]
+    second = {**cfg, "args": {**cfg["args"], "max_steps": stopped_at + 2}, "resume_from_checkpoint": True}
+    events = []
+    resumed = Runner(build(RunSpec.from_dict(second)), on_event=events.append).run_blocking()
+    assert resumed["status"] == "finished" and resumed["steps"] == stopped_at + 2
+    assert [e["step"] for e in events if e["type"] == "log" and "loss" in e] == [
+        stopped_at + 1,
+        stopped_at + 2,
+    ]
+    assert (out / "final" / "adapter_model.safetensors").is_file()
