@@ -250,3 +250,16 @@ def test_a_stopped_adapter_run_resumes_from_its_stop_checkpoint(make_config):
         stopped_at + 2,
     ]
     assert (out / "final" / "adapter_model.safetensors").is_file()
+
+
+def test_an_adapter_as_the_base_model_is_refused_with_merge_as_the_fix(make_config):
+    cfg = _adapter_config(make_config)
+    train(cfg)
+    final = Path(cfg["output_dir"]) / "final"
+    again = make_config({"sts": inline(scored_pairs(8))}, loss="CosineSimilarityLoss", output="again")
+    again["model"]["name_or_path"] = str(final)
+    with pytest.raises(WorkbenchError, match="is an adapter") as err:
+        build(RunSpec.from_dict(again))
+    assert "workbench merge" in err.value.fix and err.value.where == "model.name_or_path"
+    again["model"]["name_or_path"] = str(merge(cfg["output_dir"]))
+    assert build(RunSpec.from_dict(again)).spec.model.name_or_path.endswith("merged")

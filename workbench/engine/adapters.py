@@ -167,6 +167,25 @@ def is_adapter_folder(path) -> bool:
     return (Path(path) / ADAPTER_CONFIG).is_file()
 
 
+def check_base(model_spec) -> None:
+    """Refuse a base model that is itself an adapter (an adapter run's final/): training on top of it would mix
+    two adapters (or train a loaded adapter's layers in full). The merged model is the base to start from."""
+    from .models import resolve_model_path
+
+    try:
+        path = resolve_model_path(model_spec.name_or_path)
+    except WorkbenchError:
+        return  # reported where the model is checked
+    if is_adapter_folder(path):
+        run = Path(path).parent
+        raise WorkbenchError(
+            f"the base model '{model_spec.name_or_path}' is an adapter (LoRA), not a full model.",
+            fix=f"merge it first (`workbench merge {run}`, or Merge and save in the app) and train from the "
+            f"merged folder ({run / 'merged'}).",
+            where="model.name_or_path",
+        )
+
+
 def save_adapter_model(model, path: Path, adapter: dict | None) -> None:
     """Save the trained model; for an adapter run its card says so (tags, and a section on how to use it)."""
     if adapter and getattr(model, "model_card_data", None) is not None:
