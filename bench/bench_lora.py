@@ -3,6 +3,7 @@ then merge and save: trainable parameters, wall time, the dev metric before and 
 model encodes like the adapter model. Writes ``bench/_work/lora.json`` and prints one Markdown row per run.
 
     python bench/bench_lora.py            # both runs, one after the other (run it alone: 2 cores)
+    python bench/bench_lora.py --lr 5e-4  # one more LoRA run at another learning rate, added to lora.json
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bench_common import WORK, load, machine, machine_text  # noqa: E402
 LORA = {"type": "lora", "r": 16, "alpha": 32, "dropout": 0.1, "target_modules": "auto"}
 
 
-def config(adapter: dict | None, out: Path) -> dict:
+def config(adapter: dict | None, out: Path, lr: float | None = None) -> dict:
     from workbench.data.demo import demo_path
 
     mapping = {"columns": ["sentence1", "sentence2"], "label": "score", "label_range": [0, 5]}
@@ -33,13 +34,13 @@ def config(adapter: dict | None, out: Path) -> dict:
             "eval": {"dev": {"source": "csv", "path": demo_path("pairs_scored_dev"), **mapping}},
         },
         "evaluators": [{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/dev"}],
-        "args": {"save_strategy": "no"},
+        "args": {"save_strategy": "no", **({"learning_rate": lr} if lr else {})},
         "output_dir": str(out),
         "overwrite": True,
     }
 
 
-def one(name: str, adapter: dict | None) -> dict:
+def one(name: str, adapter: dict | None, lr: float | None = None) -> dict:
     from workbench.engine import train
 
     out = WORK / f"lora-{name}"
@@ -47,7 +48,9 @@ def one(name: str, adapter: dict | None) -> dict:
     notes: list[str] = []
     before = load()
     started = time.monotonic()
-    summary = train(config(adapter, out), on_event=lambda e: e["type"] == "note" and notes.append(e["text"]))
+    summary = train(
+        config(adapter, out, lr), on_event=lambda e: e["type"] == "note" and notes.append(e["text"])
+    )
     wall = time.monotonic() - started
     key = "dev_spearman_cosine"
     row = {
@@ -98,8 +101,16 @@ def merged(run: Path) -> dict:
 
 
 def main() -> None:
+    """Both runs; ``--lr X`` runs only LoRA at learning rate X and adds its row to lora.json."""
     info = machine()
-    rows = [one("full", None), one("lora-r16", LORA)]
+    if "--lr" in sys.argv:
+        lr = float(sys.argv[sys.argv.index("--lr") + 1])
+        found = (
+            json.loads((WORK / "lora.json").read_text()) if (WORK / "lora.json").is_file() else {"rows": []}
+        )
+        rows = [*found["rows"], one(f"lora-r16-lr{lr:g}", LORA, lr)]
+    else:
+        rows = [one("full", None), one("lora-r16", LORA)]
     (WORK / "lora.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=2))
     print(f"machine: {machine_text(info)}")
     for r in rows:
