@@ -91,3 +91,15 @@ def test_an_adapter_run_offers_merge_and_save_and_says_where(tmp_path, tiny_mode
     assert f"Merged and saved to <code>{merged}</code>" in panel.runs.merge_msg.value
     assert (merged / "model.safetensors").is_file() and not (merged / "adapter_config.json").exists()
     assert session.actions.download_folder() == merged
+
+
+def test_a_config_with_an_adapter_round_trips_through_the_session(session):
+    from workbench.spec import RunSpec
+
+    panel = ModelPanel(session)
+    config = session.to_spec().to_dict()
+    config["model"]["adapter"] = {"type": "lora", "r": 4, "target_modules": ["query", "value"]}
+    session.apply_spec(RunSpec.from_dict(config))
+    assert panel.adapter.kind.value == "lora" and panel.adapter.r.value == 4
+    assert panel.adapter.targets.value == "query, value"
+    assert session.to_spec().model.adapter == RunSpec.from_dict(config).model.adapter
