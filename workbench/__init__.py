@@ -6,6 +6,7 @@ Public API (imported lazily so that ``import workbench`` stays cheap and the app
 - ``Session``: the observable state the panels bind to.
 - ``RunSpec`` / ``load_config``: the run configuration (JSON/YAML file).
 - ``train``: run a config to the end, blocking; returns the summary.
+- ``merge``: an adapter (LoRA) run's model merged into a plain model folder (``merge(run_dir, out=None)``).
 - ``verdict``: a finished run's verdict from its folder (Better / About the same / Worse, with its interval).
 - ``WorkbenchError``: every problem a person can fix, with the fix.
 """
@@ -23,6 +24,7 @@ __all__ = [
     "load_config",
     "train",
     "verdict",
+    "merge",
     "WorkbenchError",
     "__version__",
 ]
@@ -45,4 +47,8 @@ def __getattr__(name: str):
         from .engine import run_verdict_of
 
         return run_verdict_of
+    if name == "merge":  # an adapter run's model as a plain model
+        from .engine.merge import merge
+
+        return merge
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import catalog as C
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
+from .adapters import attach, attach_note, resume_adapters, save_adapter_model
 from .distributed import Ranks
 from .evaluators import metric_key
 from .events import (
@@ -267,7 +268,7 @@ class Runner:
                 return
             self._set_status(RunStatus.SAVING)
             with quiet_loading():
-                trainer.model.save_pretrained(str(out / "final"))
+                save_adapter_model(trainer.model, out / "final", plan.spec.model.adapter)
             model_path = str(out / "final")
             self._emit(SavedEvent(model_path))
             if outcome != RunStatus.ERROR:
@@ -348,6 +349,10 @@ class Runner:
             self._note(
                 f"cross-encoder with a new classifier head ({plan.num_labels} output(s)), untrained at first"
             )
+        if plan.spec.model.adapter:  # only the adapter's weights train (and a new cross-encoder head)
+            self._note(
+                attach_note(plan.spec.model.adapter, attach(model, plan.spec.model.adapter, plan.model_type))
+            )
         return model
 
     def _trainer(self, plan: Plan, model):
@@ -376,6 +381,8 @@ class Runner:
             evaluator=evaluator,
             callbacks=[streaming_callback(self)],
         )
+        if plan.spec.model.adapter:  # its checkpoints hold only the adapter's weights
+            resume_adapters(trainer)
         for cb in list(trainer.callback_handler.callbacks):
             if type(cb).__name__ in _PRINTERS:
                 trainer.remove_callback(cb)

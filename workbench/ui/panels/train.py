@@ -189,7 +189,12 @@ class TrainPanel(Panel):
         widgets.dlink((s, "output_dir"), (self.output, "value"))
 
     def _layout(self) -> list[widgets.Widget]:
-        self.runs_download_placeholder.children = (self.runs.download, self.runs.download_msg)
+        self.runs_download_placeholder.children = (
+            self.runs.download,
+            self.runs.download_msg,
+            self.runs.merge,
+            self.runs.merge_msg,
+        )
         return [
             widgets.HBox([self.start, self.stop, self.runs.resume, self.runs.overwrite]),
             self.run_on.box,
