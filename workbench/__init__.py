@@ -7,6 +7,7 @@ Public API (imported lazily so that ``import workbench`` stays cheap and the app
 - ``RunSpec`` / ``load_config``: the run configuration (JSON/YAML file).
 - ``train``: run a config to the end, blocking; returns the summary.
 - ``verdict``: a finished run's verdict from its folder (Better / About the same / Worse, with its interval).
+- ``load_shipped``: load a model shipped as ONNX / OpenVINO (``workbench ship``) and ``.encode(texts)``, no torch.
 - ``WorkbenchError``: every problem a person can fix, with the fix.
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "load_config",
     "train",
     "verdict",
+    "load_shipped",
     "WorkbenchError",
     "__version__",
 ]
@@ -45,4 +47,8 @@ def __getattr__(name: str):
         from .engine import run_verdict_of
 
         return run_verdict_of
+    if name == "load_shipped":  # a shipped (ONNX / OpenVINO) model, without torch
+        from .engine.shipped import load_shipped
+
+        return load_shipped
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")
