@@ -84,6 +84,12 @@ from .run_control import (
     RunController,
     default_backend,
 )
+from .shipping import (
+    SHIP_FORMATS,
+    SHIP_QUANTIZATIONS,
+    ShipSession,
+    ship_command,
+)
 from .state import (
     Session,
 )
@@ -110,6 +116,10 @@ from .wording import (
 )
 
 __all__ = [
+    "SHIP_FORMATS",
+    "SHIP_QUANTIZATIONS",
+    "ShipSession",
+    "ship_command",
     "estimate_seconds",
     "faiss_available",
     "mine_for",

@@ -17,6 +17,7 @@ from ..plots import LivePlot
 from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section
 from .runs_view import RunsView
+from .ship import ShipView
 
 STYLE = {"description_width": "100px"}
 
@@ -126,6 +127,10 @@ class TrainPanel(Panel):
             ],
             layout=widgets.Layout(display="none"),
         )
+        self.ship = ShipView(
+            self.session
+        )  # after a run: export to ONNX / OpenVINO, measured (inside `after`)
+        self.after.children = (*self.after.children, self.ship.box)
 
     def _build_copy(self):
         self.copy_dest = widgets.Text(
