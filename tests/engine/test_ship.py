@@ -133,3 +133,20 @@ def test_load_shipped_refuses_a_folder_that_is_not_shipped(tmp_path):
 
     with pytest.raises(WorkbenchError, match="not a shipped model"):
         load_shipped(tmp_path)
+
+
+def test_a_saved_truncate_dim_is_shipped_with_the_model(run, tmp_path):
+    import shutil
+
+    from workbench.engine import save_truncate_dim
+
+    copy = shutil.copytree(run, tmp_path / "run", ignore=shutil.ignore_patterns("shipped", "ship.json"))
+    save_truncate_dim(copy / "final", 32)
+    report = ship(copy, "onnx", "none")
+    model = load_shipped(report["folder"])
+    trained = _trained(copy)
+    assert trained.truncate_dim == 32
+    embeddings = model.encode(TEXTS)
+    assert embeddings.shape == (len(TEXTS), 32)
+    assert _cosines(embeddings, trained.encode(TEXTS)).min() > 0.9999
+    assert report["agreement"]["min_cosine"] > 0.9999

@@ -235,6 +235,7 @@ def export(model, final: Path, out: Path, fmt: str, quantize: str, pooling: dict
             progress("converting to OpenVINO IR (openvino.convert_model)")
             _to_openvino(graph, out / OPENVINO_FILE)
     tokenizer = model.tokenizer
+    prompt_name = getattr(model, "default_prompt_name", None)
     manifest = {
         "format": fmt,
         "quantize": quantize,
@@ -245,6 +246,9 @@ def export(model, final: Path, out: Path, fmt: str, quantize: str, pooling: dict
         "pad_id": int(tokenizer.pad_token_id or 0),
         "pad_token": str(tokenizer.pad_token or "[PAD]"),
         **pooling,
+        # As the trained model's encode: cut to its saved truncate_dim, with its default prompt before each text.
+        "truncate_dim": getattr(model, "truncate_dim", None),
+        "prompt": (getattr(model, "prompts", None) or {}).get(prompt_name) if prompt_name else None,
         "opset": OPSET,
         "int8": dict(INT8_SETTINGS) if quantize == "int8" else None,
         "model_type": C.DENSE,

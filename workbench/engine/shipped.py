@@ -98,6 +98,8 @@ class ShippedModel:
         self.modes = tuple(self.manifest.get("pooling") or ("mean",))
         self.normalize = bool(self.manifest.get("normalize"))
         self.inputs = tuple(self.manifest.get("inputs") or ("input_ids", "attention_mask"))
+        self.truncate_dim = self.manifest.get("truncate_dim")
+        self.prompt = self.manifest.get("prompt") or ""
         self.threads = threads or _threads()
         self._tokenizer = self._load_tokenizer()
         self._run = self._load_runtime()
@@ -161,7 +163,8 @@ class ShippedModel:
         return pooled.astype(np.float32)
 
     def encode(self, texts: str | Sequence[str], batch_size: int = 32) -> np.ndarray:
-        """Embed texts as the trained SentenceTransformer's ``encode`` does.
+        """Embed texts as the trained SentenceTransformer's ``encode`` does (its default prompt, if it has one,
+        before each text; its saved ``truncate_dim``, if any, applied).
 
         Args:
             texts: One text or a list of texts.
@@ -171,7 +174,7 @@ class ShippedModel:
             A float32 array ``(len(texts), dim)`` (``(dim,)`` for one text given as a string).
         """
         single = isinstance(texts, str)
-        items = [texts] if single else [str(t) for t in texts]
+        items = [self.prompt + t for t in ([texts] if single else [str(t) for t in texts])]
         if not items:
             return np.zeros((0, int(self.manifest.get("dimension") or 0)), dtype=np.float32)
         order = np.argsort([-len(t) for t in items], kind="stable")
@@ -182,6 +185,8 @@ class ShippedModel:
         sorted_out = np.concatenate(chunks)
         out = np.empty_like(sorted_out)
         out[order] = sorted_out
+        if self.truncate_dim:
+            out = out[:, : int(self.truncate_dim)]
         return out[0] if single else out
 
     def __repr__(self) -> str:
