@@ -305,10 +305,11 @@ def ship(
     export_s = round(time.monotonic() - started, 2)
     name = f"{fmt}-{quantize}"
     figures = measure(run_dir, model, target, say)
+    info = read_run(run_dir)
     report = {
         "name": name,
         "run": str(run_dir),
-        "run_status": (read_run(run_dir).status if read_run(run_dir) else None),
+        "run_status": info.status if info else None,
         "format": fmt,
         "quantize": quantize,
         "int8": manifest["int8"],
