@@ -9,10 +9,11 @@ optimum-intel 2.2 pins transformers 5.5 and a CUDA torch), so the export is done
   torch ≥ 2.9 needs ``onnxscript``, which is not installed), opset 17, dynamic batch and sequence axes; the graph
   maps ``input_ids``, ``attention_mask`` (``token_type_ids``) to ``last_hidden_state``, as optimum's would.
 * **int8** — onnxruntime's ``quantize_dynamic`` with :data:`INT8_SETTINGS`. Measured on the packaged MiniLM
-  (STSb test, 2,766 sentences): the library's defaults (per-tensor QInt8) drift from torch (mean cosine 0.960,
-  min 0.81, Spearman 0.8203 → 0.8159); per-channel weights bring the mean cosine to 0.992 (min 0.96, Spearman
-  0.8168); leaving the embeddings (Gather) in fp32 adds nothing measurable (0.9925) for 2.5× the size;
-  ``reduce_range`` is slightly worse (0.9913). So: per-channel QInt8 on every op it supports.
+  (STSb test, 2,552 sentences, ``bench/ship_int8.py``): the library's defaults (per-tensor QInt8) drift from torch
+  (mean cosine 0.960, min 0.80); per-channel weights bring it to 0.992 (min 0.964); leaving the embeddings
+  (Gather) in fp32 adds nothing measurable (0.9925) for 2.5× the size; ``reduce_range`` is no better (0.991).
+  Every variant's Spearman lies within 0.004 of fp32's 0.8203 (inside the STSb interval of about ±0.005), so the
+  agreement decides: per-channel QInt8 on every op it supports.
 * **OpenVINO** — ``openvino.convert_model`` of that ONNX graph, saved as IR with fp32 weights. OpenVINO's own
   int8 weight compression lives in NNCF (not installed); ``--quantize int8`` converts the int8 ONNX graph above,
   which OpenVINO runs with its int8 weights.
