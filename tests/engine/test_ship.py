@@ -150,3 +150,15 @@ def test_a_saved_truncate_dim_is_shipped_with_the_model(run, tmp_path):
     assert embeddings.shape == (len(TEXTS), 32)
     assert _cosines(embeddings, trained.encode(TEXTS)).min() > 0.9999
     assert report["agreement"]["min_cosine"] > 0.9999
+
+
+def test_overwriting_a_run_removes_the_exports_of_its_old_model(tiny_model, tmp_path):
+    from workbench.engine import Runner
+    from workbench.spec import RunSpec
+
+    run = finished_run(tiny_model, tmp_path / "run")
+    (run / "shipped" / "onnx-none").mkdir(parents=True)
+    (run / "ship.json").write_text("{}")
+    config = json.loads((run / "config.json").read_text())
+    assert Runner(RunSpec.from_dict({**config, "overwrite": True})).run_blocking()["status"] == "finished"
+    assert not (run / "shipped").exists() and not (run / "ship.json").exists()
