@@ -8,6 +8,7 @@ Public API (imported lazily so that ``import workbench`` stays cheap and the app
 - ``train``: run a config to the end, blocking; returns the summary.
 - ``merge``: an adapter (LoRA) run's model merged into a plain model folder (``merge(run_dir, out=None)``).
 - ``verdict``: a finished run's verdict from its folder (Better / About the same / Worse, with its interval).
+- ``load_shipped``: load a model shipped as ONNX / OpenVINO (``workbench ship``) and ``.encode(texts)``, no torch.
 - ``WorkbenchError``: every problem a person can fix, with the fix.
 """
 
@@ -25,6 +26,7 @@ __all__ = [
     "train",
     "verdict",
     "merge",
+    "load_shipped",
     "WorkbenchError",
     "__version__",
 ]
@@ -51,4 +53,8 @@ def __getattr__(name: str):
         from .engine.merge import merge
 
         return merge
+    if name == "load_shipped":  # a shipped (ONNX / OpenVINO) model, without torch
+        from .engine.shipped import load_shipped
+
+        return load_shipped
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")

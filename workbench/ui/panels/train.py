@@ -18,6 +18,7 @@ from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section
 from .run_on import RunOnView
 from .runs_view import RunsView
+from .ship import ShipView
 
 STYLE = {"description_width": "100px"}
 
@@ -128,6 +129,10 @@ class TrainPanel(Panel):
             ],
             layout=widgets.Layout(display="none"),
         )
+        self.ship = ShipView(
+            self.session
+        )  # after a run: export to ONNX / OpenVINO, measured (inside `after`)
+        self.after.children = (*self.after.children, self.ship.box)
 
     def _build_copy(self):
         self.copy_dest = widgets.Text(
