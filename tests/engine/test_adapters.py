@@ -263,3 +263,20 @@ def test_an_adapter_as_the_base_model_is_refused_with_merge_as_the_fix(make_conf
     assert "workbench merge" in err.value.fix and err.value.where == "model.name_or_path"
     again["model"]["name_or_path"] = str(merge(cfg["output_dir"]))
     assert build(RunSpec.from_dict(again)).spec.model.name_or_path.endswith("merged")
+
+
+def test_an_adapter_run_ships_as_its_merged_model(make_config):
+    from workbench import load_shipped
+    from workbench.engine import ship
+
+    cfg = _adapter_config(make_config, eval={"dev": inline(scored_pairs(8))})
+    assert train(cfg)["status"] == "finished"
+    run = Path(cfg["output_dir"])
+    report = ship(run, "onnx", "none")
+    assert (run / "merged" / "modules.json").is_file()  # merged first: the graph is the plain model
+    adapter_model = load_adapter_model(run / "final", "sentence-transformer")
+    a = np.asarray(load_shipped(report["folder"]).encode(TEXTS))
+    b = np.asarray(adapter_model.encode(TEXTS))
+    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    assert cos.min() > 0.9999, cos
+    assert report["gate"]["passed"], report["gate"]

@@ -295,6 +295,13 @@ def ship(
     final, pooling = check_request(run_dir, fmt, quantize)
     target = Path(out).expanduser() if out else default_folder(run_dir, fmt, quantize)
     prepare_out(target, default=out is None)
+    from .adapters import is_adapter_folder
+
+    if is_adapter_folder(final):  # the exported graph is the plain model: the adapter merged into its weights
+        from .merge import merge
+
+        say("an adapter run: merging the adapter into the model first (as `workbench merge` does)")
+        final = merge(run_dir)
     say(f"loading the trained model from {final}")
     from sentence_transformers import SentenceTransformer
 
