@@ -346,8 +346,21 @@ def _load() -> list[float]:
         return []
 
 
-def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
-    """Run one case through the workbench's engine and judge it; returns the quality.json entry."""
+def run_case(
+    name: str,
+    limit: int | None = None,
+    n_boot: int = 2000,
+    *,
+    args: dict | None = None,
+    items: list | None = None,
+) -> dict:
+    """Run one case through the workbench's engine and judge it; returns the quality.json entry.
+
+    Args:
+        args: Training arguments added to the case's config (e.g. ``{"bf16": False}`` to force fp32).
+        items: When given, the final model's per-item record of the first evaluator is appended to it (to pair
+            two runs' final models on the same test items).
+    """
     from workbench.engine import (
         ItemRecorder,
         RunListener,
@@ -361,6 +374,8 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
 
     limit = DEFAULT_LIMITS.get(name) if limit is None else (limit or None)
     config, dataset = CASES[name](limit)
+    if args:
+        config["args"] = {**config.get("args", {}), **args}
     config["output_dir"] = rel(WORK / "runs" / name)
     config["overwrite"] = True
     WORK.mkdir(parents=True, exist_ok=True)
@@ -403,6 +418,8 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
     ev_name, recorder = recorders[0]
     key = summary["primary_metrics"][ev_name]
     boot = recorded_delta(recorder, n_boot=n_boot)
+    if items is not None:
+        items.append(recorder.records[-1])
     baseline, final = summary["baseline"][key], summary["final"][key]
     judged = verdict(baseline, final, boot["ci95"], higher_is_better(key), metric=key)
     extra_s = sum(r["extra_s"] for r in recorder.records)

@@ -5,12 +5,16 @@ at import."""
 from __future__ import annotations
 
 from .args import (
+    CPU_BF16_FLAGS,
+    CPU_BF16_GAIN,
     DEFAULT_REASONS,
     auto_precision,
     check_best_metric,
     check_evaluation,
+    cpu_bf16_flag,
     merge_args,
     precision_notes,
+    precision_reason,
     recommended_args,
     run_defaults,
 )
@@ -89,6 +93,8 @@ __all__ = [
     "mining_format",
     "mining_parameters",
     "ItemMove",
+    "CPU_BF16_FLAGS",
+    "CPU_BF16_GAIN",
     "DEFAULT_REASONS",
     "Fix",
     "Guard",
@@ -104,6 +110,7 @@ __all__ = [
     "as_classes_fix",
     "at_ceiling",
     "auto_precision",
+    "cpu_bf16_flag",
     "auto_summary",
     "auto_verdicts",
     "batch_sampler",
@@ -135,6 +142,7 @@ __all__ = [
     "metric_kind",
     "no_pinned_memory_on_cpu",
     "precision_notes",
+    "precision_reason",
     "recommend",
     "recommend_with_fix",
     "recommended_args",
