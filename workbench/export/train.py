@@ -189,7 +189,9 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
     if key == "eval_strategy" and value == "no":
         return "nothing to evaluate during training"
     if key in ("bf16", "fp16") and recommended.get(key) == value:
-        return "workbench default: " + rules.precision_reason(plan.device_info)  # on the machine it was planned
+        return "workbench default: " + rules.precision_reason(
+            plan.device_info
+        )  # on the machine it was planned
     if key in recommended and recommended[key] == value:
         return "workbench default: " + rules.DEFAULT_REASONS.get(key, "recommended for this loss")
     return "set by the workbench's guardrails (see the notes above)"
