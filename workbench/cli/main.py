@@ -32,6 +32,7 @@ from .common import (
 )
 from .compare import cmd_compare
 from .mine import cmd_mine
+from .plan import add_parser as add_plan_parser
 from .runs import cmd_runs, cmd_stop
 from .train import cmd_train
 from .try_cmd import add_parser as add_try_parser
@@ -158,6 +159,7 @@ def _parser() -> _Parser:
     export.set_defaults(func=cmd_export)
 
     add_try_parser(sub)
+    add_plan_parser(sub)
 
     app = sub.add_parser("app", help="serve the workbench app in the browser")
     app.add_argument("--port", type=int, default=8866, help="port to serve on (default: 8866)")

@@ -22,6 +22,7 @@ from .choices import (
     refusal,
     resolve_choice,
 )
+from .estimate import about, estimate_lines, n_evaluations, total_steps
 from .evaluators import (
     evaluator_fits,
     evaluator_name,
@@ -109,6 +110,7 @@ __all__ = [
     "Verdict",
     "as_classes_fix",
     "at_ceiling",
+    "about",
     "auto_precision",
     "cpu_bf16_flag",
     "auto_summary",
@@ -141,11 +143,14 @@ __all__ = [
     "merge_args",
     "metric_kind",
     "no_pinned_memory_on_cpu",
+    "estimate_lines",
+    "n_evaluations",
     "precision_notes",
     "precision_reason",
     "recommend",
     "recommend_with_fix",
     "recommended_args",
+    "total_steps",
     "refusal",
     "rescale_fix",
     "resolve_choice",
