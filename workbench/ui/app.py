@@ -27,6 +27,7 @@ from ..session import (
     workbench_home,
 )
 from ..spec import RunSpec
+from .estimate import EstimateView
 from .panels import (
     ArgsPanel,
     ColumnsPanel,
@@ -156,6 +157,7 @@ class Workbench(widgets.VBox):
             for c in t.children
             if c not in moved and not (isinstance(c, widgets.Box) and set(c.children) <= set(moved))
         )
+        self.estimate = EstimateView(self.session)  # "about N min" before Start (a probe in a subprocess)
         self.blocked = widgets.HTML()
         self.blocked.add_class("wb-blocked")
         self.session.observe(self._blocked, "invalid")
@@ -163,7 +165,7 @@ class Workbench(widgets.VBox):
         bar = widgets.VBox(
             [
                 widgets.HBox(
-                    [t.start, t.stop, t.runs.resume, t.runs.overwrite, t.status],
+                    [t.start, t.stop, t.runs.resume, t.runs.overwrite, self.estimate, t.status],
                     layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
                 ),
                 self.blocked,
