@@ -42,7 +42,9 @@ class EstimateView(widgets.HBox):
         self.button.on_click(self._clicked)
         self.planner.observe(self._show, names=["state", "message", "estimate"])
         session.observe(self._config_changed, names=[n for n in CONFIG_TRAITS if session.has_trait(n)])
-        session.observe(self._show, names=["status"])  # no probe while a run trains: they would share the cores
+        session.observe(
+            self._show, names=["status"]
+        )  # no probe while a run trains: they would share the cores
         self.children = (self.button, self.line)
         self.layout.align_items = "center"
         self._show()
