@@ -153,6 +153,7 @@ def open_app(browser, app: App) -> tuple:
     page.locator(".wb-datasets", has_text="ready").first.wait_for(state="attached")
     page.wait_for_function("() => !document.querySelector('.wb-datasets').innerText.includes('loading')")
     t_data = time.monotonic() - app.started
+    kernel = kernel_memory(app)
     return (
         page,
         context,
@@ -161,8 +162,34 @@ def open_app(browser, app: App) -> tuple:
             "first_paint_s": round(t_paint, 3),
             "ready_s": round(t_ready, 3),
             "datasets_loaded_s": round(t_data, 3),
+            "kernel": kernel,
         },
     )
+
+
+def kernel_memory(app: App) -> dict:
+    """The page kernel's memory once the page is ready and its datasets are loaded: RSS (MB) of each kernel the
+    app's server started, and whether torch is loaded in it (its shared library mapped)."""
+    import psutil
+
+    out = []
+    for proc in psutil.Process(app.proc.pid).children(recursive=True):
+        try:
+            cmd = " ".join(proc.cmdline())
+            if "ipykernel" not in cmd:
+                continue
+            maps = Path(f"/proc/{proc.pid}/maps").read_text(errors="replace")
+            out.append(
+                {
+                    "pid": proc.pid,
+                    "rss_mb": round(proc.memory_info().rss / 2**20, 1),
+                    "torch_loaded": "libtorch" in maps,
+                    "sentence_transformers_loaded": "sentence_transformers" in maps,
+                }
+            )
+        except (psutil.Error, OSError):
+            continue
+    return {"kernels": out, "rss_mb": max((k["rss_mb"] for k in out), default=None)}
 
 
 def status(page) -> str | None:
@@ -240,6 +267,10 @@ def run(
                 except Exception:
                     app.stop()
                     raise
+                if i == 0:  # the Training settings tab builds its form from the library's TrainingArguments
+                    open_tab(page, "Training settings", "args")
+                    page.locator(".wb-arg-max_steps").first.wait_for(state="attached")
+                    timings["kernel_after_args_tab"] = kernel_memory(app)
                 paint_trials.append({**timings, "load": load_at})
                 if roundtrip and i == n_trials - 1:
                     kept = (app, page, context)
