@@ -120,6 +120,8 @@ class Workbench(widgets.VBox):
         if load:
             # A thread-backend run needs sentence-transformers in this kernel: import it while the person reads.
             session.load_all(warm=session.control.backend == "thread")
+            if session.control.backend != "thread":  # the Training settings tab's facts, read in a child
+                session.actions.prefetch_training_facts()
             # After a reload (or from a second page), the run under way in the runs folder is shown at once.
             session.control.attach_running()
 

@@ -113,13 +113,11 @@ class ArgsPanel(Panel):
         """Build the fields for the current model type (imports sentence-transformers the first time)."""
         if self.built_for == self.session.model_type:
             return
-        from ...session import HEAVY_LOCK
-
         model_type = self.session.model_type
-        with HEAVY_LOCK:
-            self.fields = C.arg_fields(model_type)
-            if self.device is None:
-                self.device = self.session.actions.detect_device()
+        # In a kernel of the served app (process backend) these come from a child process and a cache file.
+        self.fields, device = self.session.actions.training_facts(model_type)
+        if self.device is None:
+            self.device = device
         d = self.device
         # What the workbench chose and why, e.g. "bf16: on — this CPU supports bfloat16 (avx512_bf16); ...".
         self.device_info.value = hint(
