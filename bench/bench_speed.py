@@ -7,7 +7,8 @@ a CPU with native bfloat16 it trains in bf16; with ``WORKBENCH_CPU_BF16=0`` in t
 STSb test as the eval set measured during training at the workbench's default ``eval_steps``. The clock starts
 before the run is built (as pressing Start) and stops at the first evaluation whose Spearman reaches the target;
 the run is then stopped. When it never does, the answer says so (``reached`` false) with the best value and the
-time of the whole run.
+time of the whole run; a run still short of the target after ``--budget-s`` (default 900 s, five times the 180 s
+goal) is stopped and reported as given up then.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def cmd_ttq(opts) -> dict:
     plan = build(RunSpec.from_dict(stsb_config(opts.out_dir, opts.limit)))
     evals: list[dict] = []
     reached: dict = {}
+    budget: list = []
     runner_box: list = []
 
     class Watch(RunListener):
@@ -70,6 +72,11 @@ def cmd_ttq(opts) -> dict:
             if value >= opts.target and not reached:
                 reached.update(t_s=at, step=step, value=round(float(value), 4))
                 runner_box[0].stop()  # the goal is met: the rest of the epoch is not part of the figure
+
+        def on_progress(self, event):
+            if not reached and not budget and time.monotonic() - t0 > opts.budget_s:
+                budget.append(round(time.monotonic() - t0, 2))  # given up: the goal is far behind
+                runner_box[0].stop()
 
         def on_baseline(self, event):
             self._seen(0, event.metrics)
@@ -85,6 +92,8 @@ def cmd_ttq(opts) -> dict:
         "reached": bool(reached),
         "time_to_quality_s": reached.get("t_s"),
         "reached_at": reached or None,
+        "gave_up_after_s": budget[0] if budget else None,
+        "budget_s": opts.budget_s,
         "best": max((e["spearman_cosine"] for e in evals), default=None),
         "evals": evals,
         "total_s": total,
@@ -105,6 +114,12 @@ def main(argv=None) -> int:
     ttq = sub.add_parser("ttq", help="time until STSb test Spearman reaches the target")
     ttq.add_argument("--out-dir", required=True)
     ttq.add_argument("--target", type=float, default=0.85)
+    ttq.add_argument(
+        "--budget-s",
+        type=float,
+        default=900.0,
+        help="stop the run when the target is not reached after this many seconds (default 900: 5x the goal)",
+    )
     ttq.add_argument("--limit", type=int, default=None, help="at most N training rows (quick checks)")
     opts = parser.parse_args(argv)
     emit(cmd_ttq(opts))
