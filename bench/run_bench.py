@@ -606,6 +606,8 @@ def bench_ttq(
             return "not measured in this run (--ttq-sides auto)"
         if r["reached"]:
             return f"{r['time_to_quality_s']:.0f} s (step {r['reached_at']['step']})"
+        if r.get("gave_up_after_s"):
+            return f"not within {r['gave_up_after_s']:.0f} s ({r['best']} best; stopped then)"
         return f"never ({r['best']} best, whole run {r['total_s']:.0f} s)"
 
     rec.add(
