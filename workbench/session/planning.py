@@ -83,7 +83,7 @@ class RunPlanner(HasTraits):
         try:
             check_fields(self.session)
             spec = self.session.to_spec()
-        except (WorkbenchError, ValueError):
+        except Exception:  # noqa: BLE001 - any configuration that cannot run has no estimate (observers call this)
             return None
         return estimate_key(spec) if spec.train else None
 
