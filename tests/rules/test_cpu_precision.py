@@ -148,8 +148,11 @@ def test_a_bf16_run_on_the_cpu_saves_an_fp32_model_and_exports_bf16(make_config,
     script = export_script(spec, plan)
     assert "bf16=True,  # workbench default: bf16: on — this CPU supports bfloat16 (avx512_bf16)" in script
     assert "use_cpu=True," in script
-    summary = Runner(plan).run_blocking()
+    runner = Runner(plan)
+    summary = runner.run_blocking()
     assert summary["status"] == "finished"
+    # The final evaluation and the model kept in memory run in fp32: accelerate's autocast wrapper is taken off.
+    assert "_original_forward" not in runner.model.__dict__
     final = tmp_path / "run" / "final"
     weights = next(final.rglob("model.safetensors"))
     with safe_open(str(weights), "pt") as fh:
