@@ -353,6 +353,7 @@ def run_case(
     *,
     args: dict | None = None,
     items: list | None = None,
+    tag: str = "",
 ) -> dict:
     """Run one case through the workbench's engine and judge it; returns the quality.json entry.
 
@@ -376,10 +377,10 @@ def run_case(
     config, dataset = CASES[name](limit)
     if args:
         config["args"] = {**config.get("args", {}), **args}
-    config["output_dir"] = rel(WORK / "runs" / name)
+    config["output_dir"] = rel(WORK / "runs" / f"{name}{tag}")  # tag: two runs of one case at once
     config["overwrite"] = True
     WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"{name}.json"
+    path = WORK / f"{name}{tag}.json"
     path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf8")
 
     load_before = _load()
