@@ -153,7 +153,9 @@ def _ttq_answer(reached: bool, t: float | None) -> dict:
 
 
 def test_time_to_quality_records_both_sides_and_says_when_it_was_never_reached(monkeypatch, tmp_path):
-    monkeypatch.setattr(run_bench, "WORK", tmp_path)  # never the real bench/_work (a benchmark may be running)
+    monkeypatch.setattr(
+        run_bench, "WORK", tmp_path
+    )  # never the real bench/_work (a benchmark may be running)
     calls = []
 
     def fake_worker(module, args, env=None, timeout=None):
