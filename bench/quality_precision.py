@@ -115,10 +115,12 @@ def pair(n_boot: int, order: tuple[str, ...] = ("fp32", "auto")) -> dict:
         "n_items": boot["n_items"],
         "equal_quality": bool(equal),
         "judged": "better" if low > 0 else "tie" if equal else "worse",
-        "train_speedup": round(entries["fp32"]["train_time_s"] / entries["auto"]["train_time_s"], 2),
+        "train_speedup": round(entries["fp32"]["train_time_s"] / entries["auto"]["train_time_s"], 2)
+        if entries["fp32"].get("train_time_s") and entries["auto"].get("train_time_s")
+        else None,
         "order": list(order),
         "train_limit": entries["auto"].get("train_limit"),
-        "machine": entries["auto"]["machine"],
+        "machine": entries["auto"].get("machine"),
     }
 
 
