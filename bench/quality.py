@@ -348,8 +348,22 @@ def _load() -> list[float]:
         return []
 
 
-def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
-    """Run one case through the workbench's engine and judge it; returns the quality.json entry."""
+def run_case(
+    name: str,
+    limit: int | None = None,
+    n_boot: int = 2000,
+    *,
+    args: dict | None = None,
+    items: list | None = None,
+    tag: str = "",
+) -> dict:
+    """Run one case through the workbench's engine and judge it; returns the quality.json entry.
+
+    Args:
+        args: Training arguments added to the case's config (e.g. ``{"bf16": False}`` to force fp32).
+        items: When given, the final model's per-item record of the first evaluator is appended to it (to pair
+            two runs' final models on the same test items).
+    """
     from workbench.engine import (
         ItemRecorder,
         RunListener,
@@ -363,10 +377,12 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
 
     limit = DEFAULT_LIMITS.get(name) if limit is None else (limit or None)
     config, dataset = CASES[name](limit)
-    config["output_dir"] = rel(WORK / "runs" / name)
+    if args:
+        config["args"] = {**config.get("args", {}), **args}
+    config["output_dir"] = rel(WORK / "runs" / f"{name}{tag}")  # tag: two runs of one case at once
     config["overwrite"] = True
     WORK.mkdir(parents=True, exist_ok=True)
-    path = WORK / f"{name}.json"
+    path = WORK / f"{name}{tag}.json"
     path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf8")
 
     load_before = _load()
@@ -405,6 +421,8 @@ def run_case(name: str, limit: int | None = None, n_boot: int = 2000) -> dict:
     ev_name, recorder = recorders[0]
     key = summary["primary_metrics"][ev_name]
     boot = recorded_delta(recorder, n_boot=n_boot)
+    if items is not None:
+        items.append(recorder.records[-1])
     baseline, final = summary["baseline"][key], summary["final"][key]
     judged = verdict(baseline, final, boot["ci95"], higher_is_better(key), metric=key)
     extra_s = sum(r["extra_s"] for r in recorder.records)

@@ -159,3 +159,44 @@ def test_quality_versus_pairs_two_trained_models_on_the_same_items(tmp_path, mon
         quality.versus(cases, "a", "c")
     with pytest.raises(ValueError, match="run it first"):
         quality.versus(cases, "a", "missing")
+
+
+def _ttq_answer(reached: bool, t: float | None) -> dict:
+    return {
+        "reached": reached,
+        "time_to_quality_s": t,
+        "reached_at": {"t_s": t, "step": 288, "value": 0.8503} if reached else None,
+        "best": 0.8503 if reached else 0.8421,
+        "evals": [],
+        "total_s": 400.0,
+        "gave_up_after_s": None if reached else 900.5,
+        "args": {"bf16": True},
+        "train_rows": 5749,
+        "load_before": [1.0, 1.0, 1.0],
+    }
+
+
+def test_time_to_quality_records_both_sides_and_says_when_it_was_never_reached(monkeypatch, tmp_path):
+    monkeypatch.setattr(
+        run_bench, "WORK", tmp_path
+    )  # never the real bench/_work (a benchmark may be running)
+    calls = []
+
+    def fake_worker(module, args, env=None, timeout=None):
+        calls.append((module, args[0], (env or {}).get("WORKBENCH_CPU_BF16")))
+        fp32 = (env or {}).get("WORKBENCH_CPU_BF16") == "0"
+        return _ttq_answer(not fp32, None if fp32 else 150.0)
+
+    monkeypatch.setattr(run_bench, "run_worker", fake_worker)
+    rec = run_bench.Recorder(quick=False)
+    run_bench.bench_ttq(rec, False, 0)
+    assert calls == [("bench_speed", "ttq", None), ("bench_speed", "ttq", "0")]  # auto first, then fp32
+    fig = rec.figures["time_to_quality_stsb_s"]
+    assert fig["value"] == 150.0 and "reason" not in fig
+    assert fig["notes"] == "auto: 150 s (step 288); fp32: not within 900 s (0.8421 best; stopped then)"
+    rec = run_bench.Recorder(quick=False)
+    monkeypatch.setattr(run_bench, "run_worker", lambda *a, **k: _ttq_answer(False, None))
+    run_bench.bench_ttq(rec, False, 0, sides=("auto",))
+    fig = rec.figures["time_to_quality_stsb_s"]
+    assert fig["value"] is None and fig["reason"] == "never reached 0.85 (best 0.8421)"
+    assert "fp32: not measured" in fig["notes"]

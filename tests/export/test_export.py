@@ -99,7 +99,7 @@ def test_script_written_on_a_gpu_says_why_it_uses_mixed_precision(tiny_model, tm
     spec = load_config(write_config(tmp_path, tiny_model, args={"per_device_train_batch_size": 4}))
     script = export_script(spec, build(spec))
     compile(script, "train.py", "exec")
-    assert "bf16=True,  # workbench default: mixed precision: the GPU this was planned on has bf16" in script
+    assert "bf16=True,  # workbench default: bf16: on — NVIDIA H100 supports it" in script
     assert "dataloader_pin_memory" not in script
 
 

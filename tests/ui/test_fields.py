@@ -190,7 +190,7 @@ def test_start_stop_and_the_status_sit_in_a_bar_at_the_top(app):
     assert "wb-runbar" in bar._dom_classes and app.children.index(bar) == 1  # first after the style
     row = bar.children[0]
     t = app.train
-    assert list(row.children) == [t.start, t.stop, t.runs.resume, t.runs.overwrite, t.status]
+    assert list(row.children) == [t.start, t.stop, t.runs.resume, t.runs.overwrite, app.estimate, t.status]
 
     def inside(box) -> set:
         out = set()

@@ -155,6 +155,7 @@ from .training_args import (
     coerce_args,
     nearest_names,
     range_problem,
+    remember_arg_fields,
     training_args_class,
 )
 
@@ -269,6 +270,7 @@ __all__ = [
     "USE_DEFAULT",
     "all_loss_keys",
     "arg_fields",
+    "remember_arg_fields",
     "arg_label",
     "base_models_for",
     "build_value",

@@ -127,8 +127,20 @@ def training_args_class(model_type: str):
     return getattr(importlib.import_module(module), name)
 
 
+# Field lists read elsewhere (a child process, a cache file) for a kernel that should not import the library:
+# model type -> fields (see :func:`remember_arg_fields`).
+_KNOWN_FIELDS: dict[str, dict[str, ArgField]] = {}
+
+
+def remember_arg_fields(model_type: str, fields_: dict[str, ArgField]) -> None:
+    """Use ``fields_`` (read from the installed library by another process) as :func:`arg_fields`' answer."""
+    _KNOWN_FIELDS[model_type] = dict(fields_)
+
+
 def arg_fields(model_type: str = DENSE) -> dict[str, ArgField]:
     """Every field of the installed *TrainingArguments dataclass, with type, default, help and choices."""
+    if model_type in _KNOWN_FIELDS:
+        return _KNOWN_FIELDS[model_type]
     import dataclasses
     import enum
     import typing
@@ -286,7 +298,7 @@ def check_args(args: dict, model_type: str = DENSE) -> None:
         if name not in fields_:
             guesses = nearest_names(name, fields_)
             raise WorkbenchError(
-                f"'{name}' is not a training argument of {training_args_class(model_type).__name__}.",
+                f"'{name}' is not a training argument of {model_kind(model_type).training_args[1]}.",
                 fix=f"did you mean '{guesses[0]}'?"
                 + (f" Other close names: {', '.join(repr(g) for g in guesses[1:])}." if guesses[1:] else "")
                 if guesses

@@ -33,6 +33,7 @@ from .common import (
 from .compare import cmd_compare
 from .merge_cmd import add_parser as add_merge_parser
 from .mine import cmd_mine
+from .plan import add_parser as add_plan_parser
 from .runs import cmd_runs, cmd_stop
 from .ship import add_parser as add_ship_parser
 from .train import cmd_train
@@ -176,6 +177,7 @@ def _parser() -> _Parser:
     add_try_parser(sub)
     add_merge_parser(sub)
     add_ship_parser(sub)
+    add_plan_parser(sub)
 
     app = sub.add_parser("app", help="serve the workbench app in the browser")
     app.add_argument("--port", type=int, default=8866, help="port to serve on (default: 8866)")

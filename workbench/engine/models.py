@@ -324,21 +324,35 @@ def detect_device() -> dict[str, Any]:
     """The accelerator training would use.
 
     Returns:
-        ``{"device": "cuda" | "mps" | "cpu", "name": str, "fp16": bool, "bf16": bool}``.
+        ``{"device": "cuda" | "mps" | "cpu", "name": str, "fp16": bool, "bf16": bool}``; on a CPU with native
+        bfloat16 (``rules.cpu_bf16_flag``) ``bf16`` is True and ``cpu_flag`` names the instruction set.
+        ``WORKBENCH_CPU_BF16=0`` in the environment keeps a CPU in fp32 (it then reports no bf16).
     """
     import torch
 
     if torch.cuda.is_available():
-        return {
-            "device": "cuda",
-            "name": torch.cuda.get_device_name(0),
-            "fp16": True,
-            "bf16": bool(torch.cuda.is_bf16_supported()),
-        }
+        bf16 = bool(torch.cuda.is_bf16_supported())
+        return {"device": "cuda", "name": torch.cuda.get_device_name(0), "fp16": True, "bf16": bf16}
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return {"device": "mps", "name": "Apple GPU", "fp16": True, "bf16": False}
-    return {"device": "cpu", "name": "CPU", "fp16": False, "bf16": False}
+    flag = cpu_bf16_flag()
+    native = {"cpu_flag": flag} if flag else {}
+    return {"device": "cpu", "name": "CPU", "fp16": False, "bf16": bool(flag), **native}
+
+
+def cpu_bf16_flag(cpuinfo: str = "/proc/cpuinfo") -> str | None:
+    """The CPU's native bfloat16 instruction set from its flags (None: none, not Linux, or WORKBENCH_CPU_BF16=0)."""
+    from .. import rules
+
+    if os.environ.get("WORKBENCH_CPU_BF16", "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    try:
+        text = Path(cpuinfo).read_text(encoding="utf8", errors="replace")
+    except OSError:
+        return None
+    flags = next((line.split(":", 1)[1] for line in text.splitlines() if line.startswith("flags")), "")
+    return rules.cpu_bf16_flag(flags)
 
 
 _SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]

@@ -254,6 +254,7 @@ class Runner:
                 except Exception as exc:  # noqa: BLE001 - never lose a trained model: save, then report
                     outcome = RunStatus.ERROR
                     self._fail(exc, out)
+            _fp32_forward(trainer.model)
             self._history = (list(trainer.state.log_history), getattr(trainer.state, "epoch", None))
             done = getattr(trainer.state, "global_step", 0) >= getattr(trainer.state, "max_steps", 0) > 0
             if outcome != RunStatus.ERROR and self.should_stop() and not done:  # a Stop after the last step
@@ -387,6 +388,15 @@ class Runner:
             if type(cb).__name__ in _PRINTERS:
                 trainer.remove_callback(cb)
         return trainer
+
+
+def _fp32_forward(model) -> None:
+    """Mixed-precision training leaves accelerate's autocast wrapper on the model's forward: take it off, so the
+    final evaluation and the model kept in memory run in fp32, as the saved model does."""
+    if "_original_forward" in getattr(model, "__dict__", {}):
+        from accelerate.utils import extract_model_from_parallel
+
+        extract_model_from_parallel(model, keep_fp32_wrapper=False)
 
 
 def train(config, on_event: Callable[[dict], None] | None = None) -> dict:

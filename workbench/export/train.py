@@ -225,6 +225,10 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
         return "nothing to evaluate during training"
     if key == "learning_rate" and spec.model.adapter and value == rules.ADAPTER_LEARNING_RATE:
         return "workbench default for adapters: " + rules.ADAPTER_REASON
+    if key in ("bf16", "fp16") and recommended.get(key) == value:
+        return "workbench default: " + rules.precision_reason(
+            plan.device_info
+        )  # on the machine it was planned
     if key in recommended and recommended[key] == value:
         return "workbench default: " + rules.DEFAULT_REASONS.get(key, "recommended for this loss")
     return "set by the workbench's guardrails (see the notes above)"

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from .adapters import ADAPTER_LEARNING_RATE, ADAPTER_REASON, adapter_defaults
 from .args import (
+    CPU_BF16_FLAGS,
+    CPU_BF16_GAIN,
     DEFAULT_REASONS,
     auto_precision,
     check_best_metric,
     check_evaluation,
+    cpu_bf16_flag,
     merge_args,
     precision_notes,
+    precision_reason,
     recommended_args,
     run_defaults,
 )
@@ -19,6 +23,7 @@ from .choices import (
     refusal,
     resolve_choice,
 )
+from .estimate import about, estimate_lines, n_evaluations, total_steps
 from .evaluators import (
     evaluator_fits,
     evaluator_name,
@@ -93,6 +98,8 @@ __all__ = [
     "mining_format",
     "mining_parameters",
     "ItemMove",
+    "CPU_BF16_FLAGS",
+    "CPU_BF16_GAIN",
     "DEFAULT_REASONS",
     "Fix",
     "Guard",
@@ -107,7 +114,9 @@ __all__ = [
     "Verdict",
     "as_classes_fix",
     "at_ceiling",
+    "about",
     "auto_precision",
+    "cpu_bf16_flag",
     "auto_summary",
     "auto_verdicts",
     "batch_sampler",
@@ -138,10 +147,14 @@ __all__ = [
     "merge_args",
     "metric_kind",
     "no_pinned_memory_on_cpu",
+    "estimate_lines",
+    "n_evaluations",
     "precision_notes",
+    "precision_reason",
     "recommend",
     "recommend_with_fix",
     "recommended_args",
+    "total_steps",
     "refusal",
     "rescale_fix",
     "resolve_choice",

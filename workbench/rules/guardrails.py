@@ -82,8 +82,9 @@ def half_precision_supported(g: Guard, args: dict) -> Outcome:
     for flag in ("fp16", "bf16"):
         if args.get(flag) and not info.get(flag):
             if info["device"] == "cpu":
+                also = " or a CPU with native bfloat16 (avx512_bf16 / amx_bf16)" if flag == "bf16" else ""
                 raise WorkbenchError(
-                    f"{flag} needs a GPU, and this machine trains on the CPU.",
+                    f"{flag} needs a GPU{also}, and this machine trains on a CPU without it.",
                     fix=f"turn {flag} off.",
                     where=f"args.{flag}",
                 )
@@ -92,6 +93,9 @@ def half_precision_supported(g: Guard, args: dict) -> Outcome:
                 fix=f"turn {flag} off" + (" and fp16 on." if info.get("fp16") else "."),
                 where=f"args.{flag}",
             )
+    if info["device"] == "cpu" and args.get("bf16") and "use_cpu" not in args:
+        # The trainer refuses bf16 without a GPU unless told it trains on the CPU.
+        return {"use_cpu": True}, ["bf16 on the CPU: use_cpu set (the trainer's CPU autocast needs it)"]
     return {}, []
 
 

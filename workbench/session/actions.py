@@ -10,6 +10,7 @@ WorkbenchError in words.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -260,3 +261,20 @@ class SessionActions:
     def detect_device(self) -> dict:
         """The accelerator training would use (imports torch)."""
         return detect_device()
+
+    def training_facts(self, model_type: str) -> tuple[dict, dict]:
+        """The TrainingArguments fields of a model type and the device: in this kernel with the thread backend
+        (it imports the library for its runs anyway), else from a child process and a cache file (a page that
+        only configures runs never imports torch for them)."""
+        if self.session.control.backend == "thread" or "torch" in sys.modules:
+            with HEAVY_LOCK:
+                return C.arg_fields(model_type), self.detect_device()
+        from .facts import facts_in_child
+
+        return facts_in_child(model_type)
+
+    def prefetch_training_facts(self):
+        """Read :meth:`training_facts` for the current model type in the background (a child process)."""
+        from .facts import prefetch
+
+        return prefetch(self.session.model_type)

@@ -36,6 +36,7 @@ from .datasets import DatasetEntry, DemoChoice, data_key, demo_entries, new_entr
 from .launching import RUN_ON
 from .loading import DataCache
 from .paths import new_output_dir, workbench_home
+from .planning import RunPlanner
 from .run_control import RunController, RunMethods
 from .wording import STATUSES, error_text, panel_for
 
@@ -91,6 +92,7 @@ class Session(RunMethods, T.HasTraits):
         super().__init__(**traits)
         self.cache = DataCache(self, background=background, on_loaded=self._suggest_for)
         self.control = RunController(self)
+        self.planner = RunPlanner(self)  # the estimate before Start (a probe in a subprocess)
         self.actions = actions.SessionActions(self)
         self.demo = DemoChoice(self)
         self._edit_lock = threading.RLock()

@@ -27,6 +27,7 @@ from ..session import (
     workbench_home,
 )
 from ..spec import RunSpec
+from .estimate import EstimateView
 from .panels import (
     ArgsPanel,
     ColumnsPanel,
@@ -119,6 +120,8 @@ class Workbench(widgets.VBox):
         if load:
             # A thread-backend run needs sentence-transformers in this kernel: import it while the person reads.
             session.load_all(warm=session.control.backend == "thread")
+            if session.control.backend != "thread":  # the Training settings tab's facts, read in a child
+                session.actions.prefetch_training_facts()
             # After a reload (or from a second page), the run under way in the runs folder is shown at once.
             session.control.attach_running()
 
@@ -156,6 +159,7 @@ class Workbench(widgets.VBox):
             for c in t.children
             if c not in moved and not (isinstance(c, widgets.Box) and set(c.children) <= set(moved))
         )
+        self.estimate = EstimateView(self.session)  # "about N min" before Start (a probe in a subprocess)
         self.blocked = widgets.HTML()
         self.blocked.add_class("wb-blocked")
         self.session.observe(self._blocked, "invalid")
@@ -163,7 +167,7 @@ class Workbench(widgets.VBox):
         bar = widgets.VBox(
             [
                 widgets.HBox(
-                    [t.start, t.stop, t.runs.resume, t.runs.overwrite, t.status],
+                    [t.start, t.stop, t.runs.resume, t.runs.overwrite, self.estimate, t.status],
                     layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
                 ),
                 self.blocked,

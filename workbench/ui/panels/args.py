@@ -114,27 +114,17 @@ class ArgsPanel(Panel):
         """Build the fields for the current model type (imports sentence-transformers the first time)."""
         if self.built_for == self.session.model_type:
             return
-        from ...session import HEAVY_LOCK
-
         model_type = self.session.model_type
-        with HEAVY_LOCK:
-            self.fields = C.arg_fields(model_type)
-            if self.device is None:
-                self.device = self.session.actions.detect_device()
+        # In a kernel of the served app (process backend) these come from a child process and a cache file.
+        self.fields, device = self.session.actions.training_facts(model_type)
+        if self.device is None:
+            self.device = device
         d = self.device
+        # What the workbench chose and why, e.g. "bf16: on — this CPU supports bfloat16 (avx512_bf16); ...".
         self.device_info.value = hint(
             f"Training runs on: <b>{esc(d.get('name', d['device']))}</b> ({esc(d['device'])}). "
-            + (
-                "Mixed precision: "
-                + ", ".join(k for k in ("fp16", "bf16") if d.get(k))
-                + (
-                    f" — the workbench trains in {next(iter(rules.auto_precision(d)))} unless you choose otherwise."
-                    if rules.auto_precision(d)
-                    else "."
-                )
-                if d.get("fp16") or d.get("bf16")
-                else "fp16 / bf16 need a GPU, so they are off here."
-            )
+            f"Precision: <span class='wb-precision'>{esc(rules.precision_reason(d))}</span>"
+            + (" unless you choose otherwise below." if rules.auto_precision(d) else ".")
         ).value
         rows: list[widgets.Widget] = []
         self.inputs, self.msgs, self.labels, self.rows = {}, {}, {}, {}
@@ -189,7 +179,13 @@ class ArgsPanel(Panel):
         if field.name in ("fp16", "bf16") and self.device is not None and not self.device.get(field.name):
             w._wb_no_hw = True  # not disabled: a loaded config's "on" must be visible and switchable off
             on_gpu = self.device.get("device") != "cpu"
-            why = f"this GPU has no {field.name}" if on_gpu else "needs a GPU"
+            why = (
+                f"this GPU has no {field.name}"
+                if on_gpu
+                else "this CPU has no native bf16"
+                if field.name == "bf16"
+                else "needs a GPU"
+            )
             # "on" stays listed so that a loaded config that turns it on shows it, and can be switched off.
             w.options = [(f"off ({why})", DEFAULT), (f"on — cannot train here ({why}): choose off", True)]
         w.observe(self.guard(lambda change, f=field: self._edited(f)), "value")
