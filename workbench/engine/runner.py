@@ -9,7 +9,6 @@ step end) and a stopped or failed training still saves the model. Heavy imports 
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import threading
@@ -43,7 +42,7 @@ from .matryoshka import evaluate_by_dim, trained_dims
 from .models import quiet_loading
 from .plan import Plan, build
 from .run_folder import RunFolder, stop_requested
-from .runs import RUN_ARTIFACTS, MetricsFile
+from .runs import RUN_ARTIFACTS, MetricsFile, is_run_summary
 from .streaming import streaming_callback
 from .summary import write_summary
 
@@ -315,7 +314,7 @@ class Runner:
         # build() refused a folder holding a model unless overwrite is set. Without overwrite, what may be left is
         # the logs of a workbench run that trained nothing (its summary.json says so): a retry replaces them
         # rather than appending to its metrics. Anything else in the folder is left alone.
-        if plan.resume is None and (plan.spec.overwrite or _is_run_summary(out / "summary.json")):
+        if plan.resume is None and (plan.spec.overwrite or is_run_summary(out / "summary.json")):
             for name in RUN_ARTIFACTS:
                 target = out / name
                 if target.is_dir():
@@ -422,12 +421,3 @@ def train(config, on_event: Callable[[dict], None] | None = None) -> dict:
             fix="see error.log in the output folder; the model trained so far is in final/.",
         )
     return summary
-
-
-def _is_run_summary(path: Path) -> bool:
-    """Whether ``path`` is a summary.json written by a workbench run."""
-    try:
-        data = json.loads(path.read_text(encoding="utf8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and {"status", "baseline", "final"} <= set(data)

@@ -134,3 +134,12 @@ class MetricsFile(RunListener):
             if self._file is not None:
                 self._file.close()
                 self._file = None
+
+
+def is_run_summary(path: Path) -> bool:
+    """Whether ``path`` is a summary.json written by a workbench run."""
+    try:
+        data = json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"status", "baseline", "final"} <= set(data)
