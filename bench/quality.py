@@ -503,7 +503,7 @@ def versus(cases: dict, a: str, b: str, n_boot: int = 2000) -> dict:
     items = {}
     for name in (a, b):
         entry = cases.get(name) or {}
-        path = ROOT / entry.get("final_items", "-")
+        path = WORK / entry.get("final_items", "-")
         if not path.is_file():
             raise ValueError(f"{name}: no per-item final scores recorded; run it first (--case {name})")
         items[name] = json.loads(path.read_text(encoding="utf8"))

@@ -140,7 +140,7 @@ def test_percentile():
 def test_quality_versus_pairs_two_trained_models_on_the_same_items(tmp_path, monkeypatch):
     import quality
 
-    monkeypatch.setattr(quality, "ROOT", tmp_path)
+    monkeypatch.setattr(quality, "WORK", tmp_path)
     rng = __import__("numpy").random.default_rng(0)
     a = rng.uniform(0.5, 0.9, 200)
     cases = {}

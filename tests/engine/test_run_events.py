@@ -35,6 +35,12 @@ class StopAt(RecordingListener):
             self.runner.stop()
 
 
+@pytest.fixture(autouse=True)
+def fp32(monkeypatch):
+    """The sequences below are the events of a run, not of a machine: a CPU with bf16 adds its precision notes."""
+    monkeypatch.setenv("WORKBENCH_CPU_BF16", "0")
+
+
 @pytest.fixture
 def every_step(monkeypatch):
     """A progress event at every step end (not every quarter of a second), so the sequence does not depend on speed."""

@@ -231,7 +231,7 @@ def probe(spec: RunSpec, *, steps: int = PROBE_STEPS, max_batch: bool | None = N
         steps=n_steps,
         step_s=round(step_s, 4),
         train_s=round(train_s, 1),
-        eval_s=round(eval_s, 1),
+        eval_s=round(eval_s, 3),
         evaluations=evaluations,
         load_s=round(load_s, 1),
         probe_steps=len(timer.durations[1:]) or len(timer.durations),

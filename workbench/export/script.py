@@ -126,7 +126,7 @@ def _needs(w: Writer) -> str:
             f" ({DEFAULT_MODEL_PACKAGE} is the default base model, all-MiniLM-L6-v2 packaged on PyPI so that it "
             "works offline; build_model() reads it from there)"
         )
-    return textwrap.fill(text + ".", 110)
+    return textwrap.fill(text + ".", 110, break_on_hyphens=False)  # a package name is never cut at its "-"
 
 
 def script_output_dir(spec) -> str:

@@ -197,6 +197,7 @@ def main_section(spec, plan, w: Writer) -> str:
     resume_code = repr(resume) if resume not in (None, False) else "None"
     w.plain("json")
     w.plain("os")
+    w.need("accelerate.utils", "extract_model_from_parallel")
     return MAIN_TEMPLATE.format(
         args_cls=C.kind(plan.model_type).training_args[1],
         trainer_cls=C.kind(plan.model_type).trainer[1],

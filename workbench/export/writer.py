@@ -142,6 +142,8 @@ def main():
         evaluator={evaluator},
     )
     trainer.train(resume_from_checkpoint={resume})
+    # Mixed precision leaves accelerate's autocast on the model's forward: measure in fp32, as the model is saved.
+    extract_model_from_parallel(trainer.model, keep_fp32_wrapper=False)
     if trainer.is_world_process_zero():
         trainer.model.save_pretrained(str(OUTPUT_DIR / "final"))
         final = evaluate(trainer.model, evaluators)
