@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+from ..data.confine import confined
 from ..errors import WorkbenchError
 from ..spec import RunSpec
 from .events import RunEvent, RunListener, to_json_line
@@ -75,7 +76,7 @@ def check_output_dir(spec: RunSpec) -> str | None:
     Returns:
         The checkpoint folder to resume from, or None.
     """
-    out = Path(spec.output_dir).expanduser()
+    out = confined(spec.output_dir, "the output folder", where="output_dir")
     _check_writable(out)
     resume = spec.resume_from_checkpoint
     if resume in (None, False):

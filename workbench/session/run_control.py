@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from .. import catalog as C
 from .. import rules
+from ..data.confine import confined, looks_like_path
 from ..engine import (
     RunEvent,
     RunStatus,
@@ -98,6 +99,8 @@ class RunController:
         s = self.session
         check_fields(s)  # a value a field shows as invalid never reaches a run
         spec = s.to_spec()
+        if looks_like_path(spec.model.name_or_path):  # hosted: a model folder outside the data root
+            confined(spec.model.name_or_path, "the model folder", where="model.name_or_path")
         if not spec.train:
             raise WorkbenchError(
                 "there is no train dataset.", fix="add one in the Data tab.", where="datasets.train"
