@@ -60,7 +60,8 @@ def test_the_runs_root_uploads_and_packaged_model_are_allowed(root):
     from workbench.engine.models import default_model_path
 
     assert is_allowed(root / "runs" / "20260101-000000" / "final")
-    assert is_allowed(root / "home" / "uploads" / "mine.csv")
+    for folder in ("uploads", "playground", "mined", "configs"):  # what the app itself writes there
+        assert is_allowed(root / "home" / folder / "mine.csv")
     assert not is_allowed(root / "home" / "autosave.json")
     assert is_allowed(default_model_path())
     from workbench.data import demo_path
@@ -144,6 +145,10 @@ def test_the_cli_refuses_outside_paths_with_exit_2(root, capsys, tmp_path):
     args = ["--columns", "sentence1,sentence2", "--out", str(root / "data" / "mined.jsonl")]
     assert main(["mine", outside, *args, "--data-root", str(root / "data")]) == 2
     assert "outside the data folder" in capsys.readouterr().err
+    inside = str(root / "data" / "sts.csv")
+    args = ["--columns", "sentence1,sentence2", "--out", str(root / "outside" / "mined.jsonl")]
+    assert main(["mine", inside, *args, "--data-root", str(root / "data")]) == 2
+    assert "[--out] the output file" in capsys.readouterr().err
     config = root / "data" / "run.json"
     config.write_text(json.dumps({"datasets": {"train": {"sts": {"source": "csv", "path": outside}}}}))
     assert main(["train", str(config), "--data-root", str(root / "data")]) == 2

@@ -3,7 +3,7 @@
 Served beyond this machine, every path a visitor types (a dataset file, a SQLite file, a local model, an output
 folder, a settings file, a corpus file) is a request to the server's disk. :func:`confined` is the one rule:
 with ``$WORKBENCH_DATA_ROOT`` set, a path must resolve (``..`` and symlinks followed) inside the data root, the
-runs root, the workbench home's ``uploads/`` folder, the packaged default model or the built-in demo data;
+runs root, the folders the app writes in the workbench home (:data:`HOME_FOLDERS`), the packaged default model or the built-in demo data;
 anything else is refused in words that name the root. Without the variable nothing is confined (a person on
 their own machine). The server sets the variable for its page kernels, so worker runs they start obey it too.
 """
@@ -17,6 +17,8 @@ from pathlib import Path
 from ..errors import WorkbenchError
 
 DATA_ROOT_ENV = "WORKBENCH_DATA_ROOT"
+# What the app itself writes in the workbench home: uploaded files, Try-it corpora, mined datasets, saved settings.
+HOME_FOLDERS = ("uploads", "playground", "mined", "configs")
 
 
 def data_root() -> Path | None:
@@ -48,7 +50,8 @@ def allowed_roots() -> list[Path]:
     root = data_root()
     if root is None:
         return []
-    others = [_runs_root(), _home() / "uploads", Path(__file__).parent / "demo_data", *_packaged_model()]
+    home = [_home() / name for name in HOME_FOLDERS]
+    others = [_runs_root(), *home, Path(__file__).parent / "demo_data", *_packaged_model()]
     return [root, *(p.resolve() for p in others)]
 
 
