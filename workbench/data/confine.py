@@ -17,6 +17,7 @@ from pathlib import Path
 from ..errors import WorkbenchError
 
 DATA_ROOT_ENV = "WORKBENCH_DATA_ROOT"
+MAX_UPLOAD_ENV = "WORKBENCH_MAX_UPLOAD_MB"  # the upload cap ``workbench app --max-upload-mb`` gives its pages
 # What the app itself writes in the workbench home: uploaded files, Try-it corpora, mined datasets, saved settings.
 HOME_FOLDERS = ("uploads", "playground", "mined", "configs")
 
@@ -84,6 +85,34 @@ def confined(path: str | Path, what: str = "the file", where: str | None = None)
         "used here.",
         fix=f"put the file under {root}, or upload it.",
         where=where,
+    )
+
+
+def upload_cap_mb() -> int | None:
+    """The largest upload a page accepts, in MB (``$WORKBENCH_MAX_UPLOAD_MB``, set by ``workbench app``); None:
+    no cap (a notebook)."""
+    given = os.environ.get(MAX_UPLOAD_ENV, "").strip()
+    return int(given) if given.isdigit() and int(given) > 0 else None
+
+
+def check_upload(name: str, size: int) -> None:
+    """Refuse an upload over the server's cap before it is saved anywhere.
+
+    Raises:
+        WorkbenchError: naming the file, its size and the cap, and where a bigger file can go instead.
+    """
+    cap = upload_cap_mb()
+    if cap is None or size <= cap * 1024 * 1024:
+        return
+    root = data_root()
+    instead = (
+        f"have it put under the data folder {root} on the server" if root else "have it put on the server"
+    )
+    raise WorkbenchError(
+        f"the file '{Path(str(name)).name}' is {size / 1024 / 1024:.1f} MB: this server takes uploads of up to "
+        f"{cap} MB.",
+        fix=f"upload a smaller file (a sample of its rows, or a compressed format such as parquet), or {instead} "
+        "and type its path (or restart the app with a larger --max-upload-mb).",
     )
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import WorkbenchError
 from ..spec import DatasetSpec
-from .confine import confined, looks_like_path
+from .confine import check_upload, confined, looks_like_path
 from .files import (
     UPLOAD_SOURCES,
     _load_excel,
@@ -384,6 +384,7 @@ def from_upload(name: str, content: bytes, folder: str | Path) -> tuple[DatasetS
     """
     base = Path(str(name)).name
     suffix = Path(base).suffix.lower()
+    check_upload(base, len(content))  # served: a file over the cap is refused before it is saved
     if not base or suffix not in UPLOAD_SOURCES:
         raise WorkbenchError(
             f"cannot read uploaded file '{name}': unknown file type '{suffix or '(none)'}'.",

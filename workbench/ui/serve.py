@@ -27,14 +27,13 @@ import sys
 import threading
 from pathlib import Path
 
-from ..data import DATA_ROOT_ENV
+from ..data.confine import DATA_ROOT_ENV, MAX_UPLOAD_ENV
 from ..session import DOWNLOAD_PATTERN, DOWNLOADS_ENV, workbench_home
 
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
 MAX_UPLOAD_MB = 200  # the largest upload a page accepts (--max-upload-mb); the page says so beyond it
-MAX_UPLOAD_ENV = "WORKBENCH_MAX_UPLOAD_MB"  # how the server tells its page kernels the cap
 MAX_RUNS_ENV = "WORKBENCH_MAX_RUNS"  # runs at once per device (--max-concurrent-runs): the others queue
 TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
 SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
