@@ -282,6 +282,9 @@ def test_hosted_mode_confines_paths_to_a_data_root_and_tells_the_kernels_its_lim
         and env[MAX_RUNS_ENV] == "2"
     )
     assert DATA_ROOT_ENV not in server_env(base={"PATH": "/bin"})
+    from workbench.engine import run_queue
+
+    assert MAX_RUNS_ENV == run_queue.MAX_RUNS_ENV and server_env(base={})[MAX_RUNS_ENV] == "auto"
     # The websocket takes a file somewhat over the cap, so the page can refuse it in words.
     assert websocket_limit(5) > 5 * 1024 * 1024
     assert f"'websocket_max_message_size': {websocket_limit(5)}" in " ".join(

@@ -264,7 +264,7 @@ class RunController:
         with s.hold_trait_notifications():
             s.history, s.log, s.progress = (), (), {}
             s.baseline, s.final, s.primary = {}, {}, {}
-            s.saved_path, s.error = "", ""
+            s.saved_path, s.error, s.queue = "", "", ""
             # The configuration passed every check: earlier messages about it are out of date (the Data panel's
             # are about files added or not, and stay).
             s.errors = {k: v for k, v in s.errors.items() if k == "dataset"}

@@ -85,6 +85,7 @@ class Session(RunMethods, T.HasTraits):
     saved_path = T.Unicode("")
     run_dir = T.Unicode("")  # the folder of the run shown (started here, resumed, or attached to)
     error = T.Unicode("")
+    queue = T.Unicode("")  # a queued run's place, e.g. "queued: 1 run ahead of you" ("" when not queued)
     log = T.Tuple()  # human-readable lines
 
     def __init__(self, autosave: str | Path | None = None, background: bool = True, **traits):

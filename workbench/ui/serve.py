@@ -34,7 +34,7 @@ APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
 MAX_UPLOAD_MB = 200  # the largest upload a page accepts (--max-upload-mb); the page says so beyond it
-MAX_RUNS_ENV = "WORKBENCH_MAX_RUNS"  # runs at once per device (--max-concurrent-runs): the others queue
+MAX_RUNS_ENV = "WORKBENCH_MAX_RUNS"  # engine.run_queue's: runs at once per device (--max-concurrent-runs)
 TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
 SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
 VOILA_CONFIG = '''\
@@ -231,8 +231,8 @@ def server_env(
     if data_root is not None:
         env[DATA_ROOT_ENV] = str(Path(data_root).expanduser().resolve())
     env[MAX_UPLOAD_ENV] = str(int(max_upload_mb))
-    if max_concurrent_runs is not None:
-        env[MAX_RUNS_ENV] = str(int(max_concurrent_runs))
+    # Every run of the server's pages queues for its device ("auto": one at a time per GPU, one on CPU).
+    env[MAX_RUNS_ENV] = str(int(max_concurrent_runs)) if max_concurrent_runs else "auto"
     env.pop(TOKEN_ENV, None)  # the page kernels and runs inherit the server's environment
     env.pop(SERVER_TOKEN_ENV, None)
     if token:
