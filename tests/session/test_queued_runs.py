@@ -15,7 +15,7 @@ from workbench.session import Session
 from workbench.spec import RunSpec
 
 
-def _until(predicate, timeout=240.0, what="it"):
+def _until(predicate, timeout=120.0, what="it"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -89,3 +89,27 @@ def test_two_pages_starting_at_once_take_turns_and_stop_takes_a_queued_run_out(
     assert (Path(running.run_dir) / "final").is_dir() and (Path(third.run_dir) / "final").is_dir()
     assert min(_status_times(third.run_dir, "training")) >= max(_status_times(running.run_dir, "stopped"))
     assert not list((tmp_path / "runs" / ".queue").rglob("*.json")), "no ticket left behind"
+
+
+def test_a_run_in_the_page_kernel_queues_too(make_config, tmp_path, monkeypatch):
+    from workbench.engine.run_queue import Ticket
+
+    monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("WORKBENCH_MAX_RUNS", "1")
+    (tmp_path / "runs" / "other").mkdir(parents=True)
+    other = Ticket(
+        tmp_path / "runs" / "other", tmp_path / "runs", limit=1
+    )  # another page's run holds the device
+    assert other.try_admit() == 0
+    page = _page(make_config, "mine", 3)
+    page.control.backend = "thread"
+    page.start()
+    _until(lambda: page.status == "queued" and page.queue.startswith("queued: 1 run ahead"), what="queued")
+    page.stop()
+    assert page.wait(30) and page.status == "stopped" and not (Path(page.run_dir) / "final").exists()
+    page.auto_output, page.output_dir = False, str(tmp_path / "runs" / "again")
+    page.start()
+    _until(lambda: page.status == "queued", what="queued again")
+    other.leave()  # the device frees
+    assert page.wait(120) and page.status == "finished", page.error
+    assert page.queue == "" and not list((tmp_path / "runs" / ".queue").rglob("*.json"))

@@ -204,6 +204,7 @@ def wait_turn(
     if limit is None:
         return None
     folder = Path(run_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     ticket = Ticket(folder, root, limit)
     last = None
     try:

@@ -39,6 +39,7 @@ from .follow import RunFollower
 from .heavy import warm_up
 from .launching import CONFIG_FILE, GPUS, KERNEL, PROCESS, launch_for
 from .paths import new_output_dir, runs_dir
+from .queueing import take_turn
 from .validity import check_fields
 from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, sentence
 
@@ -319,12 +320,21 @@ class RunController:
         runner = self.runner = Runner(spec, listeners=[SessionBridge(s)])
 
         def launch():
-            warm_up()  # waits for an import that is under way in another thread
-            if self.stop_requested:
-                self.log_line(STOPPED_EARLY)
-                s.status = RunStatus.STOPPED.value
+            ticket = take_turn(self, spec)  # a served app's kernel takes turns on the device like its workers
+            if ticket is False:
                 return
-            runner.start()
+            try:
+                warm_up()  # waits for an import that is under way in another thread
+                if self.stop_requested:
+                    self.log_line(STOPPED_EARLY)
+                    s.status = RunStatus.STOPPED.value
+                    return
+                runner.start()
+                if ticket is not None:
+                    runner.wait()
+            finally:
+                if ticket is not None:
+                    ticket.leave()
 
         self.launcher = threading.Thread(target=launch, name="workbench-launch", daemon=True)
         self.launcher.start()
