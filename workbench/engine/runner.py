@@ -41,7 +41,7 @@ from .losses import make_losses
 from .matryoshka import evaluate_by_dim, trained_dims
 from .models import quiet_loading
 from .plan import Plan, build
-from .run_folder import RunFolder, stop_requested
+from .run_folder import RunFolder, save_final, stop_requested
 from .runs import RUN_ARTIFACTS, MetricsFile
 from .streaming import streaming_callback
 from .summary import write_summary
@@ -267,8 +267,7 @@ class Runner:
                 return
             self._set_status(RunStatus.SAVING)
             with quiet_loading():
-                trainer.model.save_pretrained(str(out / "final"))
-            model_path = str(out / "final")
+                model_path = str(save_final(trainer.model, out))  # whole, or not there at all
             self._emit(SavedEvent(model_path))
             if outcome != RunStatus.ERROR:
                 final = _evaluate(plan, trainer.model, self._items[1])
