@@ -103,6 +103,22 @@ def test_every_entry_point_obeys_the_root(root):
         copy_destination(str(root / "runs"), str(outside / "copy"))
     with pytest.raises(WorkbenchError, match="outside the data folder"):
         data.file_spec(outside / "sts.csv", "corpus file", where="corpus")  # the mining and Try-it corpora
+    from workbench.engine import load_beir
+
+    with pytest.raises(WorkbenchError, match="outside the data folder") as info:
+        load_beir(str(outside / "q.jsonl"), str(root / "data" / "c.jsonl"), str(root / "data" / "qrels.tsv"))
+    assert info.value.where == "evaluators.queries"
+    with pytest.raises(WorkbenchError, match="outside the data folder") as info:
+        check_output_dir(
+            RunSpec.from_dict(
+                {
+                    "datasets": {"train": {}},
+                    "output_dir": str(root / "runs" / "r"),
+                    "resume_from_checkpoint": str(outside),
+                }
+            )
+        )
+    assert info.value.where == "resume_from_checkpoint"
 
 
 def test_a_session_refuses_outside_paths_in_the_panel_that_holds_them(root):

@@ -101,7 +101,7 @@ def check_output_dir(spec: RunSpec) -> str | None:
                 where="resume_from_checkpoint",
             )
         return str(last[0])
-    path = Path(str(resume)).expanduser()
+    path = confined(resume, "the checkpoint folder", where="resume_from_checkpoint")
     if not path.is_dir():
         raise WorkbenchError(
             f"checkpoint folder '{resume}' does not exist.",
