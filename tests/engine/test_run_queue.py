@@ -61,8 +61,13 @@ def test_stale_tickets_of_dead_processes_and_ended_runs_are_removed(tmp_path):
     ended.write_text(
         json.dumps({**waiting.data, "run_dir": str(_run(tmp_path / "e", "finished")), "admitted": True})
     )
+    resumed = Ticket(_run(tmp_path / "s", "stopped"), tmp_path, limit=1, env={"CUDA_VISIBLE_DEVICES": ""})
+    write_json_atomic(
+        tmp_path / "s" / "status.json", {"status": "stopped", "ended": resumed.data["taken"] - 60}
+    )
     assert waiting.try_admit() == 0
     assert not ghost.exists() and not ended.exists()
+    assert resumed.path.exists() and resumed.try_admit() == 1, "a resume of a stopped run keeps its place"
 
 
 def test_a_stop_while_queued_leaves_the_queue_and_trains_nothing(tmp_path):

@@ -73,7 +73,11 @@ def device_name(env: dict | None = None) -> str:
 def _live(ticket: dict) -> bool:
     """Whether a ticket's run still waits or runs (its process alive, its run not ended)."""
     status = read_status(ticket.get("run_dir", ""))
-    if status.get("status") in {s.value for s in RunStatus if s.ended}:
+    ended = status.get("ended")
+    if (
+        status.get("status") in {s.value for s in RunStatus if s.ended}
+        and (not isinstance(ended, (int, float)) or ended >= ticket.get("taken", 0))
+    ):  # ended since the ticket was taken (an earlier attempt's ending, before a resume queued, does not count)
         return False
     if ticket.get("host") == socket.gethostname():
         return process_alive({**ticket, "heartbeat": None})
