@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 
@@ -84,6 +86,12 @@ def test_a_stop_while_queued_leaves_the_queue_and_trains_nothing(tmp_path):
     assert said == ["queued: 1 run ahead of you; it starts when the device frees"]
     info = read_run(folder)
     assert info.status == "stopped" and not (folder / "final").exists()
+    from workbench.session import run_state
+
+    (tmp_path / "q").mkdir()
+    me = {"pid": os.getpid(), "host": socket.gethostname()}
+    write_json_atomic(tmp_path / "q" / "status.json", {"status": "queued", **me})
+    assert run_state(read_run(tmp_path / "q")) == "queued: waiting for the device (another run holds it)"
     events = [json.loads(line) for line in (folder / "events.jsonl").read_text().splitlines()]
     assert [e.get("status") or e["text"][:22] for e in events] == [
         "queued",

@@ -85,6 +85,8 @@ def run_state(info) -> str:
     """A run's state in words, with where it can resume from (the runs list of the app and of the CLI)."""
     if info.died:
         text = "failed (its process ended)"
+    elif info.status == RunStatus.QUEUED.value:
+        text = "queued: waiting for the device (another run holds it)"
     elif info.status in ACTIVE:
         text = f"running: {describe(info.status, ellipsis='')}"
     else:
