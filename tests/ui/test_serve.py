@@ -290,3 +290,13 @@ def test_hosted_mode_confines_paths_to_a_data_root_and_tells_the_kernels_its_lim
     assert f"'websocket_max_message_size': {websocket_limit(5)}" in " ".join(
         voila_command("app.ipynb", max_upload_mb=5, config_dir=tmp_path)
     )
+
+
+def test_the_app_refuses_a_data_root_that_is_not_a_folder_before_serving(tmp_path, capsys, monkeypatch):
+    from workbench.cli import main
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("subprocess.Popen", lambda *a, **kw: pytest.fail("served with a bad --data-root"))
+    assert main(["app", "--host", "0.0.0.0", "--data-root", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "--data-root" in err and "not a folder" in err and "fix:" in err
