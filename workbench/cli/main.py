@@ -203,7 +203,7 @@ def _parser() -> _Parser:
     app.add_argument(
         "--max-concurrent-runs",
         type=int,
-        help="runs training at once on each device, the others wait in a queue (default: 1)",
+        help="runs training at once, the others wait in a queue (default: one per GPU, one on CPU)",
     )
     app.set_defaults(func=cmd_app)
     return parser

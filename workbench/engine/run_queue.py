@@ -19,7 +19,6 @@ torch: the GPUs are counted from the driver's ``/proc`` entries, so a run can be
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import time
@@ -64,10 +63,6 @@ def queue_limit(env: dict | None = None) -> int | None:
     if given.isdigit() and int(given) > 0:
         return int(given)
     return max(1, len(visible_gpus(env)))
-
-
-def device_name(env: dict | None = None) -> str:
-    return "gpu" if visible_gpus(env) else "cpu"
 
 
 def _live(ticket: dict) -> bool:
@@ -244,7 +239,6 @@ def queue_state(root: str | Path) -> dict[str, list[dict]]:
     out = {}
     for folder in sorted((Path(root) / QUEUE).glob("*")):
         if folder.is_dir():
-            out[folder.name] = [
-                json.loads(p.read_text()) for p in sorted(folder.glob("*.json")) if _live(read_json(p) or {})
-            ]
+            tickets = (read_json(p) for p in sorted(folder.glob("*.json")))
+            out[folder.name] = [t for t in tickets if t and _live(t)]
     return out
