@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from workbench.engine import read_run
 from workbench.engine.run_folder import write_json_atomic
 from workbench.engine.run_queue import Ticket, queue_limit, queue_state, visible_gpus, wait_turn
@@ -103,3 +105,17 @@ def test_a_stop_while_queued_leaves_the_queue_and_trains_nothing(tmp_path):
     holder.leave()
     ticket = wait_turn(folder, tmp_path, lambda: False, limit=1, poll=0.01)
     assert ticket is not None and ticket.data["admitted"]
+
+
+def test_ctrl_c_while_queued_ends_the_run_stopped_and_leaves_the_queue(tmp_path):
+    holder = Ticket(_run(tmp_path / "a", "training"), tmp_path, limit=1, env={"CUDA_VISIBLE_DEVICES": ""})
+    assert holder.try_admit() == 0
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    folder = _run(tmp_path / "b", "loading")
+    with pytest.raises(KeyboardInterrupt):
+        wait_turn(folder, tmp_path, interrupted, limit=1, poll=0.01)
+    assert read_run(folder).status == "stopped"
+    assert [t["run_dir"] for t in queue_state(tmp_path)["cpu"]] == [str(tmp_path / "a")]

@@ -229,8 +229,10 @@ def wait_turn(
                 status["heartbeat"] = time.time()
                 write_json_atomic(folder / STATUS, status)
             time.sleep(poll)
-    except BaseException:
+    except BaseException as exc:
         ticket.leave()
+        if isinstance(exc, KeyboardInterrupt):  # Ctrl-C in a terminal while it waited: as a Stop
+            end_unstarted(folder)
         raise
 
 
