@@ -234,10 +234,11 @@ class EventFollower:
         return events
 
 
-def save_final(model, out: Path) -> Path:
-    """Save the trained model as ``out/final`` whole, or not at all: it is written to a hidden folder beside it and
-    renamed once complete, so a full disk or a folder that became unwritable never leaves a half-written
-    ``final/`` that would be taken for a model (an earlier ``final/`` is replaced only by a complete one).
+def save_final(save, out: Path) -> Path:
+    """Save the trained model as ``out/final`` whole, or not at all: ``save(folder)`` writes it into a hidden
+    folder beside it, which is renamed once complete, so a full disk or a folder that became unwritable never
+    leaves a half-written ``final/`` that would be taken for a model (an earlier ``final/`` is replaced only by a
+    complete one).
 
     Raises:
         WorkbenchError: the model could not be written (the reason, e.g. no space left on the device); nothing
@@ -252,7 +253,7 @@ def save_final(model, out: Path) -> Path:
     old = Path(out) / f".final.{os.getpid()}.old"
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        model.save_pretrained(str(partial))
+        save(partial)
         if final.exists():
             os.replace(final, old)
         os.replace(partial, final)

@@ -267,7 +267,7 @@ class Runner:
                 return
             self._set_status(RunStatus.SAVING)
             with quiet_loading():
-                model_path = str(save_final(trainer.model, out))  # whole, or not there at all
+                model_path = str(save_final(lambda folder: trainer.model.save_pretrained(str(folder)), out))
             self._emit(SavedEvent(model_path))
             if outcome != RunStatus.ERROR:
                 final = _evaluate(plan, trainer.model, self._items[1])
