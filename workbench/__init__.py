@@ -6,7 +6,9 @@ Public API (imported lazily so that ``import workbench`` stays cheap and the app
 - ``Session``: the observable state the panels bind to.
 - ``RunSpec`` / ``load_config``: the run configuration (JSON/YAML file).
 - ``train``: run a config to the end, blocking; returns the summary.
+- ``merge``: an adapter (LoRA) run's model merged into a plain model folder (``merge(run_dir, out=None)``).
 - ``verdict``: a finished run's verdict from its folder (Better / About the same / Worse, with its interval).
+- ``load_shipped``: load a model shipped as ONNX / OpenVINO (``workbench ship``) and ``.encode(texts)``, no torch.
 - ``WorkbenchError``: every problem a person can fix, with the fix.
 """
 
@@ -23,6 +25,8 @@ __all__ = [
     "load_config",
     "train",
     "verdict",
+    "merge",
+    "load_shipped",
     "WorkbenchError",
     "__version__",
 ]
@@ -45,4 +49,12 @@ def __getattr__(name: str):
         from .engine import run_verdict_of
 
         return run_verdict_of
+    if name == "merge":  # an adapter run's model as a plain model
+        from .engine.merge import merge
+
+        return merge
+    if name == "load_shipped":  # a shipped (ONNX / OpenVINO) model, without torch
+        from .engine.shipped import load_shipped
+
+        return load_shipped
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")

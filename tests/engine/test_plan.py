@@ -100,15 +100,25 @@ def test_a_guessed_label_binds_for_a_loss_that_takes_none(make_config, tmp_path)
 
 @pytest.mark.parametrize(
     "texts, cast",
-    [(["1.5", "2.25", "0.5", "4", "nan"], C.CAST_FLOAT), (["1.5", "nan", "a", "b", "a"], C.CAST_CATEGORY)],
+    [(["1.5", "2.25", "0.5", "4", "3"], C.CAST_FLOAT), (["1.5", "nan", "a", "b", "a"], C.CAST_CATEGORY)],
 )
 def test_label_cast_follows_what_prepare_did(texts, cast):
-    """Text that `prepare` reads as numbers although the profile saw a non-number ('nan') is recorded as numbers."""
+    """The label's cast recorded for the plan is the one `prepare` used."""
     from workbench import data
 
     raw = data.from_pandas_or_dict({"s": TEXTS[:5], "v": texts})
     prepared = data.prepare_recorded(raw, ["s"], "v")
     assert B._label_prep("v", None, prepared).cast == cast == prepared.cast.name
+
+
+def test_a_nan_written_as_text_in_a_number_label_is_refused_with_its_row():
+    """'nan' parses as a float but is no score: refused naming the row (it trained as NaN loss before)."""
+    from workbench import data
+    from workbench.errors import WorkbenchError
+
+    raw = data.from_pandas_or_dict({"s": TEXTS[:5], "v": ["1.5", "2.25", "0.5", "4", "nan"]})
+    with pytest.raises(WorkbenchError, match=r"'nan', in 1 row \(row indexes 4"):
+        data.prepare_recorded(raw, ["s"], "v")
 
 
 H100 = {"device": "cuda", "name": "NVIDIA H100 80GB HBM3", "fp16": True, "bf16": True}

@@ -1,5 +1,5 @@
 """The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``compare RUN_A RUN_B``, ``try RUN_DIR``,
-``check DATA_FILE``, ``mine DATA``, ``export CONFIG`` and ``app``.
+``merge RUN_DIR``, ``ship RUN_DIR``, ``check DATA_FILE``, ``mine DATA``, ``export CONFIG`` and ``app``.
 
 Problems with the user's input print ``error: ...`` and ``fix: ...`` on stderr and exit with code 2, never a
 traceback; unexpected failures print one line and exit with code 1 (``WORKBENCH_DEBUG=1`` shows the traceback).
@@ -34,8 +34,10 @@ from .common import (
     report_error,
 )
 from .compare import cmd_compare
+from .merge_cmd import add_parser as add_merge_parser
 from .mine import cmd_mine
 from .runs import cmd_runs, cmd_stop
+from .ship import add_parser as add_ship_parser
 from .train import cmd_train
 from .try_cmd import add_parser as add_try_parser
 
@@ -178,6 +180,8 @@ def _parser() -> _Parser:
     export.set_defaults(func=cmd_export)
 
     add_try_parser(sub)
+    add_merge_parser(sub)
+    add_ship_parser(sub)
 
     app = sub.add_parser("app", help="serve the workbench app in the browser")
     app.add_argument("--port", type=int, default=8866, help="port to serve on (default: 8866)")
@@ -217,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Returns:
         The exit code: 0 success, 1 unexpected failure, 2 bad input (with ``error:`` and ``fix:`` lines),
-        130 stopped with Ctrl-C.
+        3 ``ship``: the export failed its quality gate, 130 stopped with Ctrl-C.
     """
     # One ladder from every kind of failure to its exit code and wording: read top to bottom, it is the CLI's
     # contract, so it stays in one place rather than being split up.
@@ -233,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         report_error(
             "no command was given.",
-            fix="use one of: train, runs, stop, compare, try, check, mine, export, app.",
+            fix="use one of: train, runs, stop, compare, try, merge, ship, check, mine, export, app.",
         )
         return EXIT_BAD_INPUT
     args.error_log = None

@@ -294,9 +294,8 @@ def _cast_label(ds, label: str, prof: ColumnProfile, label_range, category_map):
         scale = _label_scale(label, prof, label_range)
         convert, out_type = scale.apply(convert), scale.dtype
     if convert is None:
-        if "float" in str(
-            ds.features[label]
-        ):  # used as they are: still, inf is no score (its rows are named)
+        feature = ds.features[label]  # used as they are: still, inf is no score (its rows are named)
+        if type(feature).__name__ == "Value" and feature.dtype.startswith("float"):
             _check_label_values(ds, label, float, None, False, None)
         return ds, None, None
     _check_label_values(ds, label, convert, label_range, cast is not None and cast.ids, category_map)

@@ -1,6 +1,6 @@
 """The engine: RunSpec -> Plan (plan, datasets, runs, losses, evaluators, models) -> Runner (runner, streaming),
-typed run events (events), the quality verdicts (quality, items), and base vs trained model on a corpus
-(playground, corpus). Everything that needs torch, imported lazily
+typed run events (events), the quality verdicts (quality, items), base vs trained model on a corpus
+(playground, corpus), and shipping a trained model as ONNX / OpenVINO (ship, ship_measure, ship_report, shipped). Everything that needs torch, imported lazily
 inside functions."""
 
 from __future__ import annotations
@@ -164,6 +164,26 @@ from .runs import (
     check_output_dir,
     held_models,
 )
+from .ship import (
+    INT8_SETTINGS,
+    QUANTIZE,
+    check_request,
+    default_folder,
+    ship,
+)
+from .ship_report import (
+    EXIT_GATE_FAILED,
+    MAX_METRIC_DROP,
+    MIN_MEAN_COSINE,
+    format_table,
+    read_reports,
+    table_rows,
+)
+from .shipped import (
+    FORMATS,
+    ShippedModel,
+    load_shipped,
+)
 from .streaming import (
     PROGRESS_INTERVAL_S,
     streaming_callback,
@@ -176,6 +196,20 @@ from .worker import (
 )
 
 __all__ = [
+    "INT8_SETTINGS",
+    "QUANTIZE",
+    "check_request",
+    "default_folder",
+    "ship",
+    "EXIT_GATE_FAILED",
+    "MAX_METRIC_DROP",
+    "MIN_MEAN_COSINE",
+    "format_table",
+    "read_reports",
+    "table_rows",
+    "FORMATS",
+    "ShippedModel",
+    "load_shipped",
     "MiningResult",
     "mine",
     "BASE",

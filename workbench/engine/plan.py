@@ -194,6 +194,7 @@ def build(spec: RunSpec) -> Plan:
 def check_spec(plan: Plan) -> None:
     """A train set exists; the arguments are read as their types; the model's length and the output folder."""
     from . import models
+    from .adapters import check_base
 
     spec = plan.spec
     if not spec.train:
@@ -203,6 +204,7 @@ def check_spec(plan: Plan) -> None:
     args = C.coerce_args(spec.args, spec.model.type)  # "2e-5" from YAML -> 2e-05
     plan.spec = spec = spec.replace(args=args)
     models.check_max_seq_length(spec.model.name_or_path, spec.model.max_seq_length)
+    check_base(spec.model)  # an adapter run's final/ is merged before it is trained on
     plan.resume = check_output_dir(spec)
 
 
@@ -290,7 +292,10 @@ def settle_args(plan: Plan) -> None:
     has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
     train = plan.of_split("train")
     sets = [(dp.loss, dp.shape.n_rows) for dp in train]
-    plan.recommended = rules.run_defaults(sets, plan.model_type, has_eval=has_eval, device=plan.device_info)
+    plan.recommended = rules.adapter_defaults(
+        rules.run_defaults(sets, plan.model_type, has_eval=has_eval, device=plan.device_info),
+        spec.model.adapter,
+    )
     args = rules.merge_args(plan.recommended, spec.args)
     plan.notes.extend(rules.precision_notes(plan.recommended, args, spec.args, plan.device_info))
     args.setdefault("report_to", "none")

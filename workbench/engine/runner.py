@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import catalog as C
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
+from .adapters import attach, attach_note, resume_adapters, save_adapter_model
 from .distributed import Ranks
 from .evaluators import metric_key
 from .events import (
@@ -267,7 +268,11 @@ class Runner:
                 return
             self._set_status(RunStatus.SAVING)
             with quiet_loading():
-                model_path = str(save_final(lambda folder: trainer.model.save_pretrained(str(folder)), out))
+                model_path = str(
+                    save_final(
+                        lambda folder: save_adapter_model(trainer.model, folder, plan.spec.model.adapter), out
+                    )
+                )
             self._emit(SavedEvent(model_path))
             if outcome != RunStatus.ERROR:
                 final = _evaluate(plan, trainer.model, self._items[1])
@@ -347,6 +352,10 @@ class Runner:
             self._note(
                 f"cross-encoder with a new classifier head ({plan.num_labels} output(s)), untrained at first"
             )
+        if plan.spec.model.adapter:  # only the adapter's weights train (and a new cross-encoder head)
+            self._note(
+                attach_note(plan.spec.model.adapter, attach(model, plan.spec.model.adapter, plan.model_type))
+            )
         return model
 
     def _trainer(self, plan: Plan, model):
@@ -375,6 +384,8 @@ class Runner:
             evaluator=evaluator,
             callbacks=[streaming_callback(self)],
         )
+        if plan.spec.model.adapter:  # its checkpoints hold only the adapter's weights
+            resume_adapters(trainer)
         for cb in list(trainer.callback_handler.callbacks):
             if type(cb).__name__ in _PRINTERS:
                 trainer.remove_callback(cb)

@@ -25,6 +25,8 @@ RUN_ARTIFACTS = (
     "events.jsonl",
     "items.json",
     "status.json",
+    "shipped",  # workbench ship's exports of final/ and their reports: they go with the model they were made from
+    "ship.json",
 )
 
 

@@ -57,7 +57,9 @@ def model_section(spec, plan, w: Writer) -> str:
         out.append(
             f"    # {plan.num_labels} output(s): what {', '.join(sorted({s.name for s in plan.loss_specs.values()}))} needs."
         )
-        out.append(f"    return CrossEncoder(path, num_labels={plan.num_labels}{extra}{card})")
+        out.append(f"    model = CrossEncoder(path, num_labels={plan.num_labels}{extra}{card})")
+        out += adapter_code(m.adapter, path, plan.model_type, w)
+        out.append("    return model")
         return "\n".join(out) + "\n\n"
     if how == models.SPLADE:
         w.need("sentence_transformers.base.modules", "Transformer")
@@ -82,8 +84,40 @@ def model_section(spec, plan, w: Writer) -> str:
         out.append(f"    model = {cls}(path{card})")
     if m.max_seq_length:
         out.append(f"    model.max_seq_length = {m.max_seq_length}  # truncate inputs to this many tokens")
+    out += adapter_code(m.adapter, path, plan.model_type, w)
     out.append("    return model")
     return "\n".join(out) + "\n\n"
+
+
+def adapter_code(adapter: dict | None, path: str, model_type: str, w: Writer) -> list[str]:
+    """The LoRA adapter on the model's transformer, as `workbench.engine.adapters.attach` puts it there."""
+    if not adapter:
+        return []
+    from ..engine.adapters import planned_layers
+
+    targets, heads = planned_layers(path, model_type, adapter)
+    w.need("peft", "LoraConfig", "get_peft_model")
+    chosen = "auto chose" if adapter["target_modules"] == "auto" else "your config's"
+    out = [
+        f"    # LoRA adapter (peft): only its weights train; target_modules: {chosen} layers. peft wraps the",
+        "    # transformer directly (transformers' own add_adapter asks for peft >= 0.22).",
+        "    config = LoraConfig(",
+        f"        r={adapter['r']},",
+        f"        lora_alpha={adapter['alpha']},",
+        f"        lora_dropout={adapter['dropout']},",
+        f"        target_modules={targets!r},",
+    ]
+    if heads:
+        out.append(
+            f"        modules_to_save={heads!r},  # new layers of the cross-encoder: they train in full"
+        )
+    out += [
+        "    )",
+        "    for param in model.parameters():  # everything else stays as it is",
+        "        param.requires_grad_(False)",
+        "    model[0].model = get_peft_model(model[0].model, config)",
+    ]
+    return out
 
 
 def loss_section(plan, w: Writer) -> str:
@@ -189,6 +223,8 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
         return f"guardrail: {value} batches for {names or 'the loss'}"
     if key == "eval_strategy" and value == "no":
         return "nothing to evaluate during training"
+    if key == "learning_rate" and spec.model.adapter and value == rules.ADAPTER_LEARNING_RATE:
+        return "workbench default for adapters: " + rules.ADAPTER_REASON
     if key in recommended and recommended[key] == value:
         return "workbench default: " + rules.DEFAULT_REASONS.get(key, "recommended for this loss")
     return "set by the workbench's guardrails (see the notes above)"

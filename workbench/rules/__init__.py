@@ -4,6 +4,7 @@ at import."""
 
 from __future__ import annotations
 
+from .adapters import ADAPTER_LEARNING_RATE, ADAPTER_REASON, adapter_defaults
 from .args import (
     DEFAULT_REASONS,
     auto_precision,
@@ -83,6 +84,9 @@ from .run_outcome import ItemMove, MetricVerdict, RunVerdict, meaning, movers, r
 from .run_warnings import leak_warning, leaked_rows, overfit_warning
 
 __all__ = [
+    "ADAPTER_LEARNING_RATE",
+    "ADAPTER_REASON",
+    "adapter_defaults",
     "MINING_FORMATS",
     "MINING_PARAMETERS",
     "MINING_PRESETS",

@@ -94,6 +94,12 @@ from .run_control import (
     RunController,
     default_backend,
 )
+from .shipping import (
+    SHIP_FORMATS,
+    SHIP_QUANTIZATIONS,
+    ShipSession,
+    ship_command,
+)
 from .state import (
     Session,
 )
@@ -121,6 +127,10 @@ from .wording import (
 )
 
 __all__ = [
+    "SHIP_FORMATS",
+    "SHIP_QUANTIZATIONS",
+    "ShipSession",
+    "ship_command",
     "estimate_seconds",
     "faiss_available",
     "mine_for",

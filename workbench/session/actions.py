@@ -83,6 +83,48 @@ def push_model(
     return model.push_to_hub(repo, token=token or None, private=private, exist_ok=True)
 
 
+# ---- adapter runs ----------------------------------------------------------------------------------------------
+
+
+def is_adapter_model(saved_path: str) -> bool:
+    """Whether a saved model is an adapter (LoRA) over its base model rather than full weights (no torch)."""
+    return bool(saved_path) and (Path(saved_path) / "adapter_config.json").is_file()
+
+
+def merge_model(saved_path: str, out: str | None = None) -> Path:
+    """Merge an adapter run's adapter into its base model and save the plain model (default: RUN/merged)."""
+    from ..engine.merge import merge
+
+    if not saved_path:
+        raise WorkbenchError(_NO_MODEL)
+    with HEAVY_LOCK:
+        return merge(Path(saved_path).parent, out)
+
+
+def download_folder(saved_path: str) -> Path:
+    """The model folder a download offers: the saved model, or for an adapter run its merged model (merged now
+    when missing or older than the adapter): a downloaded model should load anywhere, without peft."""
+    from ..engine.merge import MERGED
+
+    if not is_adapter_model(saved_path):
+        return Path(saved_path)
+    merged = Path(saved_path).parent / MERGED
+    newest = max(p.stat().st_mtime for p in Path(saved_path).iterdir())
+    if not (merged / "modules.json").is_file() or (merged / "modules.json").stat().st_mtime < newest:
+        merge_model(saved_path)
+    return merged
+
+
+def adapter_counts(model_name: str, model_type: str, adapter: dict) -> tuple[int, int]:
+    """(trainable, total) parameters of the model's transformer with the adapter on, read from its config
+    without loading its weights (imports torch)."""
+    from ..engine import resolve_model_path
+    from ..engine.adapters import planned_counts
+
+    with HEAVY_LOCK:
+        return planned_counts(resolve_model_path(model_name), model_type, adapter)
+
+
 # ---- the run as code -------------------------------------------------------------------------------------------
 
 
@@ -168,6 +210,26 @@ class SessionActions:
         """Push the saved model to a Hub repository; the token serves this call only and is never kept."""
         s = self.session
         return push_model(s.saved_path, s.model_type, repo, token=token, private=private)
+
+    def is_adapter_model(self) -> bool:
+        """Whether the saved model is an adapter over its base model (merge it for a plain model)."""
+        return is_adapter_model(self.session.saved_path)
+
+    def merge_model(self, out: str | None = None) -> Path:
+        """Merge the saved adapter into its base model; returns the plain model's folder."""
+        return merge_model(self.session.saved_path, out)
+
+    def download_folder(self) -> Path:
+        """The folder a download offers: the saved model, or an adapter run's merged model."""
+        return download_folder(self.session.saved_path)
+
+    def adapter_counts(self) -> tuple[int, int]:
+        """(trainable, total) parameters with the configured adapter on the current model (WorkbenchError: none
+        is configured, or its settings do not fit the model)."""
+        s = self.session
+        if not s.adapter:
+            raise WorkbenchError("No adapter is chosen: every weight trains.")
+        return adapter_counts(s.model_name, s.model_type, s.adapter)
 
     def export_script(self, spec: RunSpec | None = None) -> tuple[Path, str]:
         """Write the run (``spec``, else the current configuration) as a script into its output folder."""

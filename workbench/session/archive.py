@@ -26,8 +26,9 @@ DOWNLOAD_PATTERN = r"downloads/[A-Za-z0-9_-]+/[^/]+[.]zip"  # what Voila's file 
 KEEP_DOWNLOADS_S = 24 * 3600
 
 
-def model_archive(saved_path: str | Path) -> Path:
-    """A zip of the saved model folder (``<run>/<run name>-model.zip``), made when missing or out of date.
+def model_archive(saved_path: str | Path, name: str | None = None) -> Path:
+    """A zip of the saved model folder (``<run>/<run name>-model.zip``, or ``name`` beside the folder), made when
+    missing or out of date (the Ship step zips a shipped folder the same way).
 
     Raises:
         WorkbenchError: there is no saved model, or it is too large to download through the page.
@@ -42,7 +43,7 @@ def model_archive(saved_path: str | Path) -> Path:
             f"The model is {size / 2**20:.0f} MB, too large to download through the page.",
             fix="push it to the Hugging Face Hub, or copy it to a folder on the server.",
         )
-    target = folder.parent / f"{folder.parent.name}-model.zip"
+    target = folder.parent / (name or f"{folder.parent.name}-model.zip")
     newest = max((p.stat().st_mtime for p in files), default=0.0)
     if not target.is_file() or target.stat().st_mtime < newest:
         # A name of its own per writer: two pages downloading at once never write into one file.

@@ -27,6 +27,7 @@ CONFIG_TRAITS = (
     "from_scratch",
     "pooling",
     "model_card",
+    "adapter",
     "datasets",
     "loss",
     "evaluators",
@@ -44,6 +45,7 @@ class ConfigTraits(Protocol):
     from_scratch: bool
     pooling: str
     model_card: dict
+    adapter: dict | None
     datasets: tuple
     loss: Any
     evaluators: tuple
@@ -64,6 +66,7 @@ def traits_of(spec: RunSpec) -> dict[str, Any]:
         "from_scratch": m.from_scratch is not None,
         "pooling": (m.from_scratch or {}).get("pooling", "mean"),
         "model_card": dict(m.model_card),
+        "adapter": dict(m.adapter) if m.adapter else None,
         "datasets": entries,
         "selected": entries[0].key if entries else "",
         "loss": dict(spec.loss) if isinstance(spec.loss, dict) else spec.loss,
@@ -99,6 +102,8 @@ def config_of(traits: ConfigTraits) -> dict:
     card = {k: v for k, v in traits.model_card.items() if v}
     if card:
         model["model_card"] = card
+    if traits.adapter:
+        model["adapter"] = dict(traits.adapter)
     datasets: dict = {split: {} for split in SPLITS}
     for e in traits.datasets:
         datasets[e.split][e.name] = e.spec.to_dict()

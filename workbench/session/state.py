@@ -57,6 +57,7 @@ class Session(RunMethods, T.HasTraits):
     from_scratch = T.Bool(False)
     pooling = T.Enum(POOLING_MODES, default_value="mean")
     model_card = T.Dict()
+    adapter = T.Any(None)  # model.adapter: a dict checked by spec.adapter; None: all weights train
     datasets = T.Tuple()  # DatasetEntry, in order
     selected = T.Unicode("")  # the key of the dataset the Columns panel edits
     demo_choice = T.Unicode("")  # replace / add: what the first own dataset did to the demo (DemoChoice)
@@ -365,7 +366,8 @@ class Session(RunMethods, T.HasTraits):
             return {}
         has_eval = bool(self.evaluators) or bool(self.entries("eval"))
         sets = [(loss, prof.n_rows if prof else 0) for loss, prof in train]
-        return rules.run_defaults(sets, self.model_type, has_eval=has_eval, device=device)
+        defaults = rules.run_defaults(sets, self.model_type, has_eval=has_eval, device=device)
+        return rules.adapter_defaults(defaults, self.adapter)
 
     def resolved_loss(self, name: str) -> C.LossSpec | None:
         choice = self.loss_for(name)

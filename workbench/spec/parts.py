@@ -3,11 +3,12 @@ evaluators, each validated as it is read (a public contract: see README "Run con
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from ..catalog import DENSE, DERIVE_NAMES, kind
 from ..errors import WorkbenchError, nearest
+from .adapter import check_adapter
 
 SOURCES = ("hub", "csv", "json", "parquet", "arrow", "excel", "sql", "dict", "holdout")
 SPLITS = ("train", "eval", "test")
@@ -75,6 +76,8 @@ class ModelSpec:
             one: ``{"pooling": "mean"}`` (dense only; pooling one of POOLING_MODES).
         num_labels: Cross-encoder output size (None: chosen from the loss and the labels).
         model_card: Model-card data: ``language``, ``license``, ``model_name``.
+        adapter: Train a LoRA adapter instead of all weights: ``{"type": "lora", "r": 16, "alpha": 32,
+            "dropout": 0.1, "target_modules": "auto"}`` (see `spec.adapter`); None trains every weight.
     """
 
     type: str = DENSE
@@ -83,6 +86,7 @@ class ModelSpec:
     from_scratch: dict | None = None
     num_labels: int | None = None
     model_card: dict = field(default_factory=dict)
+    adapter: dict | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelSpec:
@@ -126,7 +130,7 @@ class ModelSpec:
                 where="model.model_card",
             )
         _check_keys(spec.model_card, MODEL_CARD_FIELDS, "model.model_card")
-        return spec
+        return replace(spec, adapter=check_adapter(spec.adapter))
 
 
 @dataclass(frozen=True)

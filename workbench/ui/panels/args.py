@@ -90,7 +90,8 @@ class ArgsPanel(Panel):
         session.observe(self.guard(self._args_changed), names=["args"])
         session.observe(self.guard(self._type_changed), names=["model_type"])
         session.observe(
-            self.guard(self.refresh_placeholders), names=["data_version", "loss", "datasets", "evaluators"]
+            self.guard(self.refresh_placeholders),
+            names=["data_version", "loss", "datasets", "evaluators", "adapter"],
         )
         self.lockable = [self.adv_name, self.adv_value, self.adv_set, self.adv_remove_pick, self.adv_remove]
         self.finish(

@@ -1,5 +1,5 @@
 """Step 1, the model: type (dense / sparse / cross-encoder), base model, max sequence length, from-scratch
-options and model-card fields."""
+options, the adapter (all weights or LoRA: `.adapter`) and model-card fields."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ...errors import WorkbenchError
 from ...session import error_text, field_message, sentence
 from ...spec import POOLING_MODES
 from ..widgets import Panel, esc, field_msg, hint, html_table, section
+from .adapter import AdapterFields
 
 STYLE = {"description_width": "150px"}
 MAX_LEN = "model.max_seq_length"  # its key in session.invalid
@@ -31,6 +32,7 @@ class ModelPanel(Panel):
         self._build_base()
         self._build_scratch()
         self._build_card()
+        self.adapter = AdapterFields(self)
         self._bind()
         self.lockable = [
             self.type,
@@ -41,6 +43,7 @@ class ModelPanel(Panel):
             self.language,
             self.license,
             self.model_title,
+            *self.adapter.lockable,
         ]
         self.finish(self._layout())
         self._refresh()
@@ -154,6 +157,7 @@ class ModelPanel(Panel):
             widgets.HBox([self.max_len, self.max_len_msg]),
             self.scratch,
             self.pooling,
+            *self.adapter.children(),
             section("Model card (optional)"),
             self.model_title,
             self.language,

@@ -1,6 +1,6 @@
 """The Train panel's runs: the list of the runs folder (open one: attach to it while it runs, or see its results),
-Resume for a stopped or failed run, the confirmed overwrite of a folder that holds a model, and the trained model
-as a download through the browser.
+Resume for a stopped or failed run, the confirmed overwrite of a folder that holds a model, the trained model
+as a download through the browser (an adapter run's merged model), and Merge and save for an adapter run.
 
 Reads runs only through the Session (``session.control.runs()`` / ``info()``); the ui never imports the engine.
 """
@@ -70,6 +70,14 @@ class RunsView:
         )
         self.download.add_class("wb-download")
         self.download_msg = widgets.HTML()
+        self.merge = widgets.Button(
+            description="Merge and save",
+            layout=widgets.Layout(width="160px", display="none"),
+            tooltip="An adapter run: write a plain model (the adapter merged into the base weights) that loads "
+            "without peft, into the run's merged/ folder.",
+        )
+        self.merge.add_class("wb-merge")
+        self.merge_msg = widgets.HTML()
         self.dims = DimensionPlot(on_save=self._save_dim)  # Matryoshka runs: quality at each size
         self.list_box = widgets.VBox()
         self.list_box.add_class("wb-runs")
@@ -78,6 +86,7 @@ class RunsView:
         self.resume.on_click(panel.guard(self._resume))
         self.overwrite.on_click(panel.guard(self._overwrite))
         self.download.on_click(panel.guard(self._download))
+        self.merge.on_click(panel.guard(self._merge))
         self.refresh.on_click(panel.guard(lambda b: self.refresh_list()))
         self.session.observe(self._status_changed, names=["status", "run_dir"])
         self._build_rows()
@@ -155,7 +164,6 @@ class RunsView:
         self.session.start(overwrite=True)
 
     def _download(self, button=None):
-        saved = self.session.saved_path
         self.download_msg.value = hint("Packing the model…").value
 
         def done(path):
@@ -175,7 +183,26 @@ class RunsView:
             except Exception as exc:  # noqa: BLE001 - shown beside the button
                 failed(exc)
 
-        run_in_thread(lambda: model_archive(saved), lambda path: guarded(done, path), failed)
+        folder = self.session.actions.download_folder  # an adapter run's merged model: it loads without peft
+        run_in_thread(lambda: model_archive(folder()), lambda path: guarded(done, path), failed)
+
+    def _merge(self, button=None):
+        """Merge the adapter run's adapter into its base model (in a worker thread) and say where it went."""
+        self.merge_msg.value = hint("Merging the adapter into the base model…").value
+        self.merge.disabled = True
+
+        def done(path):
+            self.merge.disabled = False
+            self.merge_msg.value = (
+                f"<span class='wb-merged'>Merged and saved to <code>{esc(path)}</code>: a plain model, it "
+                f"loads with <code>SentenceTransformer('{esc(path)}')</code> without peft.</span>"
+            )
+
+        def failed(exc):
+            self.merge.disabled = False
+            self.merge_msg.value = f"<span class='wb-error'>{esc(error_text(exc))}</span>"
+
+        run_in_thread(self.session.actions.merge_model, done, failed)
 
     def _save_dim(self, dim: int) -> None:
         self.session.control.save_truncate_dim(dim)
@@ -192,6 +219,11 @@ class RunsView:
         self.resume.disabled = s.status in ACTIVE
         if s.status in ACTIVE:
             self.offer_overwrite(False)
-        self.download_msg.value = ""
+        self.download_msg.value = self.merge_msg.value = ""
+        adapter = s.status in ENDED and s.actions.is_adapter_model()
+        self.merge.layout.display = "" if adapter else "none"
+        self.download.description = (
+            "Download the merged model (.zip)" if adapter else "Download the model (.zip)"
+        )
         self.dims.show(s.control.summary().get("matryoshka") if s.status in ENDED and s.saved_path else None)
         self.refresh_list()  # a handful of status changes per run: the list follows each

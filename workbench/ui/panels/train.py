@@ -18,6 +18,7 @@ from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section
 from .run_on import RunOnView
 from .runs_view import RunsView
+from .ship import ShipView
 
 STYLE = {"description_width": "100px"}
 
@@ -128,6 +129,10 @@ class TrainPanel(Panel):
             ],
             layout=widgets.Layout(display="none"),
         )
+        self.ship = ShipView(
+            self.session
+        )  # after a run: export to ONNX / OpenVINO, measured (inside `after`)
+        self.after.children = (*self.after.children, self.ship.box)
 
     def _build_copy(self):
         self.copy_dest = widgets.Text(
@@ -189,7 +194,12 @@ class TrainPanel(Panel):
         widgets.dlink((s, "output_dir"), (self.output, "value"))
 
     def _layout(self) -> list[widgets.Widget]:
-        self.runs_download_placeholder.children = (self.runs.download, self.runs.download_msg)
+        self.runs_download_placeholder.children = (
+            self.runs.download,
+            self.runs.download_msg,
+            self.runs.merge,
+            self.runs.merge_msg,
+        )
         return [
             widgets.HBox([self.start, self.stop, self.runs.resume, self.runs.overwrite]),
             self.run_on.box,
