@@ -425,7 +425,24 @@ def test_app_command_calls_serve(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "workbench.ui.serve", fake)
     rc, _, err = run_cli(capsys, "app", "--port", "9001")
     assert rc == 0, err
-    assert calls == [{"port": 9001, "host": "127.0.0.1", "open_browser": False, "token": ""}]
+    hosted = {"data_root": None, "max_upload_mb": 200, "max_concurrent_runs": None}
+    assert calls == [{"port": 9001, "host": "127.0.0.1", "open_browser": False, "token": "", **hosted}]
+    rc, _, err = run_cli(
+        capsys, "app", "--data-root", "/srv/d", "--max-upload-mb", "50", "--max-concurrent-runs", "2"
+    )
+    assert rc == 0, err
+    assert (calls[-1]["data_root"], calls[-1]["max_upload_mb"], calls[-1]["max_concurrent_runs"]) == (
+        "/srv/d",
+        50,
+        2,
+    )
+    for flag, value in (
+        ("--max-upload-mb", "0"),
+        ("--max-concurrent-runs", "-1"),
+        ("--max-upload-mb", "lots"),
+    ):
+        rc, _, err = run_cli(capsys, "app", flag, value)
+        assert_bad_input(rc, err, flag if value != "lots" else "lots")
     rc, _, err = run_cli(capsys, "app", "--port", "70000")
     assert_bad_input(rc, err, "--port")
     rc, _, err = run_cli(capsys, "app", "--port", "eighty")

@@ -121,7 +121,7 @@ def test_a_status_typo_in_code_is_refused():
 
 
 def test_run_status_active_and_ended():
-    assert [s.value for s in RunStatus if s.active] == ["loading", "baseline", "training", "saving"]
+    assert [s.value for s in RunStatus if s.active] == ["queued", "loading", "baseline", "training", "saving"]
     assert [s.value for s in RunStatus if s.ended] == ["finished", "stopped", "error"]
     assert not RunStatus.IDLE.active and not RunStatus.IDLE.ended
     assert RunStatus("training") is RunStatus.TRAINING and RunStatus.TRAINING == "training"

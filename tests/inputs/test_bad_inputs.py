@@ -77,6 +77,22 @@ def _folder_of_kinds(d: Path) -> list:
 
 
 # name: (argv after "check", built in a temporary folder; words the message must hold)
+def _outside(where):
+    """``check`` of a good file that lies outside ``--data-root`` (given as it would be reached)."""
+
+    def make(d: Path) -> list:
+        (d / "root").mkdir()
+        _write(d / "data.csv", GOOD)
+        return [str(where(d)), "--data-root", str(d / "root")]
+
+    return make
+
+
+def _linked(d: Path) -> Path:
+    (d / "root" / "link.csv").symlink_to(d / "data.csv")
+    return d / "root" / "link.csv"
+
+
 SOURCES = {
     "missing file": (lambda d: [str(d / "nope.csv")], ("nope.csv", "does not exist")),
     "unknown extension": (_csv("a,b\n1,2\n", name="notes.txt"), ("notes.txt", "--source")),
@@ -141,6 +157,15 @@ SOURCES = {
     "SQL that writes": (_sql("--query", "DELETE FROM pairs"), ("only a SELECT", "SELECT * FROM pairs")),
     "SQLite without tables": (_empty_db, ("holds no tables",)),
     "folder of mixed files": (_folder_of_kinds, ("is a folder", "several kinds")),
+    "a file outside --data-root": (
+        _outside(lambda d: d / "data.csv"),
+        ("outside the data folder", "put the file"),
+    ),
+    "'..' out of --data-root": (
+        _outside(lambda d: d / "root" / ".." / "data.csv"),
+        ("outside the data folder",),
+    ),
+    "a symlink out of --data-root": (_outside(_linked), ("outside the data folder", "upload it")),
 }
 
 

@@ -26,7 +26,7 @@ def test_a_status_that_is_not_one_is_refused():
 
 def test_the_session_status_names_are_the_run_statuses():
     assert STATUSES == tuple(s.value for s in RunStatus)
-    assert ACTIVE == ("loading", "baseline", "training", "saving")
+    assert ACTIVE == ("queued", "loading", "baseline", "training", "saving")
     assert ENDED == ("finished", "stopped", "error")
 
 

@@ -260,3 +260,43 @@ def test_the_cli_refuses_an_empty_token_beyond_loopback(capsys, monkeypatch):
     assert main(["app", "--host", "0.0.0.0", "--token", ""]) == 2
     err = capsys.readouterr().err
     assert "--token" in err and "fix:" in err
+
+
+def test_hosted_mode_confines_paths_to_a_data_root_and_tells_the_kernels_its_limits(tmp_path, monkeypatch):
+    from workbench.data import DATA_ROOT_ENV
+    from workbench.errors import WorkbenchError
+    from workbench.ui.serve import MAX_RUNS_ENV, MAX_UPLOAD_ENV, hosted_data_root, websocket_limit
+
+    monkeypatch.chdir(tmp_path)
+    assert hosted_data_root("127.0.0.1", None) is None  # loopback: a person on their own machine
+    assert hosted_data_root("0.0.0.0", None) == tmp_path / "data" and (tmp_path / "data").is_dir()
+    assert hosted_data_root("127.0.0.1", tmp_path) == tmp_path  # settable on loopback too
+    with pytest.raises(WorkbenchError, match="not a folder"):
+        hosted_data_root("0.0.0.0", tmp_path / "missing")
+    env = server_env(
+        base={"PATH": "/bin"}, data_root=tmp_path / "data", max_upload_mb=5, max_concurrent_runs=2
+    )
+    assert (
+        env[DATA_ROOT_ENV] == str(tmp_path / "data")
+        and env[MAX_UPLOAD_ENV] == "5"
+        and env[MAX_RUNS_ENV] == "2"
+    )
+    assert DATA_ROOT_ENV not in server_env(base={"PATH": "/bin"})
+    from workbench.engine import run_queue
+
+    assert MAX_RUNS_ENV == run_queue.MAX_RUNS_ENV and server_env(base={})[MAX_RUNS_ENV] == "auto"
+    # The websocket takes a file somewhat over the cap, so the page can refuse it in words.
+    assert websocket_limit(5) > 5 * 1024 * 1024
+    assert f"'websocket_max_message_size': {websocket_limit(5)}" in " ".join(
+        voila_command("app.ipynb", max_upload_mb=5, config_dir=tmp_path)
+    )
+
+
+def test_the_app_refuses_a_data_root_that_is_not_a_folder_before_serving(tmp_path, capsys, monkeypatch):
+    from workbench.cli import main
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("subprocess.Popen", lambda *a, **kw: pytest.fail("served with a bad --data-root"))
+    assert main(["app", "--host", "0.0.0.0", "--data-root", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "--data-root" in err and "not a folder" in err and "fix:" in err

@@ -7,9 +7,12 @@ importing the parser that imports them.
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 from .. import spec
+from ..errors import WorkbenchError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 # What `workbench check` can read: the config's sources that are files, then Hub ids.
@@ -21,3 +24,33 @@ def report_error(message: str, fix: str | None = None, where: str | None = None)
     print(f"error: {f'[{where}] ' if where else ''}{message}", file=sys.stderr)
     if fix:
         print(f"fix: {fix}", file=sys.stderr)
+
+
+DATA_ROOT_HELP = (
+    "read and write only files under this folder (and the runs folder): any other path is refused, as the hosted "
+    "app does"
+)
+
+
+def apply_data_root(folder: str | None, create: bool = False) -> Path | None:
+    """Confine every path this process (and the runs it starts) uses to ``folder`` (``--data-root``): sets
+    ``$WORKBENCH_DATA_ROOT``, which :func:`workbench.data.confined` reads. None leaves things as they are.
+
+    Raises:
+        WorkbenchError: the folder does not exist (``create``: it is made) or is a file.
+    """
+    from ..data import DATA_ROOT_ENV
+
+    if folder is None:
+        return None
+    root = Path(folder).expanduser().resolve()
+    if create:
+        root.mkdir(parents=True, exist_ok=True)
+    if not root.is_dir():
+        raise WorkbenchError(
+            f"--data-root '{folder}' is not a folder.",
+            fix="give an existing folder that holds the data files, e.g. --data-root ./data.",
+            where="--data-root",
+        )
+    os.environ[DATA_ROOT_ENV] = str(root)
+    return root

@@ -20,14 +20,17 @@ import traceback
 from pathlib import Path
 
 from ..catalog import DENSE, MODEL_TYPES
+from ..data.confine import DATA_ROOT_ENV
 from ..errors import WorkbenchError
 from .check import cmd_check
 from .common import (
+    DATA_ROOT_HELP,
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     SOURCES,
+    apply_data_root,
     report_error,
 )
 from .compare import cmd_compare
@@ -87,6 +90,7 @@ def _parser() -> _Parser:
     train.add_argument(
         "--launched", action="store_true", help=argparse.SUPPRESS
     )  # one rank of a launched run
+    train.add_argument("--data-root", metavar="DIR", help=DATA_ROOT_HELP)
     train.set_defaults(func=cmd_train)
 
     runs = sub.add_parser("runs", help="list the runs (running, finished, stopped, failed)")
@@ -137,6 +141,7 @@ def _parser() -> _Parser:
     check.add_argument("--subset", help="the Hub dataset's subset (config name)")
     check.add_argument("--sheet", help="the sheet of an Excel workbook (default: its first)")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--data-root", metavar="DIR", help=DATA_ROOT_HELP)
     check.set_defaults(func=cmd_check)
 
     mine = sub.add_parser("mine", help="add hard negatives to (query, positive) pairs; writes a new file")
@@ -167,6 +172,7 @@ def _parser() -> _Parser:
     mine.add_argument("--max-score", type=float, help="skip candidates scored above this")
     mine.add_argument("--cross-encoder", help="a cross-encoder (name or path) that rescores the candidates")
     mine.add_argument("--faiss", action="store_true", help="search with faiss (large pools; needs faiss-cpu)")
+    mine.add_argument("--data-root", metavar="DIR", help=DATA_ROOT_HELP)
     mine.set_defaults(func=cmd_mine)
 
     export = sub.add_parser("export", help="print a standalone Python script that performs the same run")
@@ -190,6 +196,20 @@ def _parser() -> _Parser:
         "--token",
         help="the token every request must carry (default: $WORKBENCH_TOKEN; generated and printed when --host "
         "is not loopback; none on loopback)",
+    )
+    app.add_argument(
+        "--data-root",
+        metavar="DIR",
+        help="visitors may read and write files only under this folder (and the runs folder); default: ./data "
+        "when --host is not loopback, no limit on loopback",
+    )
+    app.add_argument(
+        "--max-upload-mb", type=int, default=200, help="the largest file a visitor may upload (default: 200)"
+    )
+    app.add_argument(
+        "--max-concurrent-runs",
+        type=int,
+        help="runs training at once, the others wait in a queue (default: one per GPU, one on CPU)",
     )
     app.set_defaults(func=cmd_app)
     return parser
@@ -223,7 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_BAD_INPUT
     args.error_log = None
+    confined_before = os.environ.get(DATA_ROOT_ENV)  # --data-root holds for this call only (tests call main)
     try:
+        if args.command != "app":  # the app's data root is for its pages, not for this process
+            apply_data_root(getattr(args, "data_root", None))
         return args.func(args)
     except WorkbenchError as err:
         report_error(err.message, err.fix, err.where)
@@ -261,6 +284,11 @@ def main(argv: list[str] | None = None) -> int:
             else "rerun with WORKBENCH_DEBUG=1 to see the traceback.",
         )
         return EXIT_FAILED
+    finally:
+        if confined_before is None:
+            os.environ.pop(DATA_ROOT_ENV, None)
+        else:
+            os.environ[DATA_ROOT_ENV] = confined_before
 
 
 def _save_traceback(path: Path | None) -> Path | None:
@@ -321,5 +349,19 @@ def cmd_app(args) -> int:
             f"--token: {exc}.",
             fix="give a token of your own (--token SECRET), or leave --token out to get one.",
         ) from None
-    serve(port=args.port, host=args.host, open_browser=False, token=token)
+    for flag, value in (
+        ("--max-upload-mb", args.max_upload_mb),
+        ("--max-concurrent-runs", args.max_concurrent_runs),
+    ):
+        if value is not None and value < 1:
+            raise WorkbenchError(f"{flag} must be 1 or more, got {value}.", fix=f"use e.g. {flag} 2.")
+    serve(
+        port=args.port,
+        host=args.host,
+        open_browser=False,
+        token=token,
+        data_root=args.data_root,
+        max_upload_mb=args.max_upload_mb,
+        max_concurrent_runs=args.max_concurrent_runs,
+    )
     return EXIT_OK

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..data.confine import confined
 from ..errors import WorkbenchError
 from .common import EXIT_OK
 
@@ -14,7 +15,7 @@ OUT_TYPES = (".csv", ".jsonl", ".parquet")
 
 
 def _out_path(text: str, output_format: str) -> Path:
-    out = Path(text).expanduser()
+    out = confined(text, "the output file", where="--out")
     if out.suffix.lower() not in OUT_TYPES:
         raise WorkbenchError(
             f"cannot write '{out.name}': the output must be a {', '.join(OUT_TYPES)} file.",

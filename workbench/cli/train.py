@@ -54,11 +54,20 @@ def cmd_train(args) -> int:
     view = TrainView(quiet=args.quiet or (launched and not main_rank))
     if launch is not None:
         return train_launched(args, spec, launch, view)
-    view.say(f"preparing the run from {args.config} (loading data and libraries) ...")
     since = os.environ.get(ATTEMPT_ENV)  # set by the app that started this worker: a Stop since then counts
-    runner = Runner(build(spec), listeners=[view], backend="process", since=float(since) if since else None)
-    runner.start()
-    interrupted = _wait_for(runner, view)
+    ticket = None if launched else _take_turn(spec, since, view)
+    if ticket is False:
+        return EXIT_OK  # stopped while it waited: its folder says so
+    try:
+        view.say(f"preparing the run from {args.config} (loading data and libraries) ...")
+        runner = Runner(
+            build(spec), listeners=[view], backend="process", since=float(since) if since else None
+        )
+        runner.start()
+        interrupted = _wait_for(runner, view)
+    finally:
+        if ticket:
+            ticket.leave()
     if launched:
         runner.ranks.leave()
     if interrupted is None:
@@ -80,6 +89,28 @@ def cmd_train(args) -> int:
     if not launched:  # a launched run's parent prints it, once
         print(summary_table(summary, read_items(spec.output_dir)))
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _take_turn(spec, since, view):
+    """Wait for the device in a served app's queue (``$WORKBENCH_MAX_RUNS``): the admitted Ticket, None when runs
+    are not queued, False when a Stop came while it waited. With several GPUs the run is pinned to the one its
+    place holds (before torch starts)."""
+    from ..engine import runs_root, stop_requested
+    from ..engine.run_queue import queue_limit, visible_gpus, wait_turn
+
+    if queue_limit() is None:
+        return None
+    out = Path(spec.output_dir).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    asked = float(since) if since else time.time()
+    ticket = wait_turn(out, runs_root(), lambda: stop_requested(out, asked), say=view.say)
+    if ticket is None:
+        view.say("stopped before it started: it left the queue; nothing was trained.")
+        return False
+    gpu = ticket.data.get("gpu")
+    if gpu is not None and len(visible_gpus()) > 1:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+    return ticket
 
 
 def _spec_with_flags(args):

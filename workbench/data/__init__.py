@@ -4,6 +4,13 @@ built-in demo dataset (demo). No widgets and no torch at import."""
 
 from __future__ import annotations
 
+from .confine import (
+    DATA_ROOT_ENV,
+    allowed_roots,
+    confined,
+    data_root,
+    is_allowed,
+)
 from .demo import (
     DEMO_DATASETS,
     N_PAIRS,
@@ -77,6 +84,11 @@ from .sources import (
 )
 
 __all__ = [
+    "DATA_ROOT_ENV",
+    "allowed_roots",
+    "confined",
+    "data_root",
+    "is_allowed",
     "BINARY",
     "CATEGORY",
     "CLASS",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import WorkbenchError
 from ..spec import DatasetSpec
+from .confine import confined
 
 UPLOAD_SOURCES = {
     ".csv": "csv",
@@ -36,6 +37,7 @@ def file_spec(path: Path, what: str = "file", where: str | None = None) -> Datas
     Raises:
         WorkbenchError: the file does not exist, or its extension names no format the workbench reads.
     """
+    path = confined(path, f"the {what}", where=where)
     if not path.exists():
         raise WorkbenchError(f"{what} '{path}' does not exist.", fix="check the path.", where=where)
     suffix = path.suffix.lower()

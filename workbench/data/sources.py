@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import WorkbenchError
 from ..spec import DatasetSpec
+from .confine import check_upload, confined, looks_like_path
 from .files import (
     UPLOAD_SOURCES,
     _load_excel,
@@ -180,6 +181,8 @@ def _load(spec: DatasetSpec, train_datasets):
             raise WorkbenchError(
                 "a 'hub' dataset needs a 'path' (a Hub id like 'sentence-transformers/stsb')."
             )
+        if looks_like_path(spec.path):
+            confined(spec.path, "the dataset folder")
         if spec.path.startswith(("/", "./", "../", "~")) and not Path(spec.path).expanduser().exists():
             raise WorkbenchError(
                 f"Folder '{spec.path}' does not exist.",
@@ -213,7 +216,7 @@ def _load_local(spec: DatasetSpec):
     src = spec.source
     if not spec.path:
         raise WorkbenchError(f"a '{src}' dataset needs a 'path'.", fix="give the file's path.")
-    path = Path(spec.path).expanduser()
+    path = confined(spec.path, "the dataset file")
     if not path.exists():
         raise WorkbenchError(
             f"file '{path}' does not exist.",
@@ -381,6 +384,7 @@ def from_upload(name: str, content: bytes, folder: str | Path) -> tuple[DatasetS
     """
     base = Path(str(name)).name
     suffix = Path(base).suffix.lower()
+    check_upload(base, len(content))  # served: a file over the cap is refused before it is saved
     if not base or suffix not in UPLOAD_SOURCES:
         raise WorkbenchError(
             f"cannot read uploaded file '{name}': unknown file type '{suffix or '(none)'}'.",

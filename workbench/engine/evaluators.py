@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import catalog as C
+from ..data.confine import confined
 from ..errors import WorkbenchError, nearest
 
 
@@ -313,6 +314,7 @@ def load_beir(queries: str | None, corpus: str | None, qrels: str | None):
                 f"BEIR evaluation needs '{key}' too (queries, corpus and qrels files).",
                 where=f"evaluators.{key}",
             )
+        confined(value, f"the BEIR {key} file", where=f"evaluators.{key}")
         if not Path(value).is_file():
             raise WorkbenchError(
                 f"{key} file '{value}' does not exist.", fix="check the path.", where=f"evaluators.{key}"

@@ -27,6 +27,7 @@ class RunStatus(str, Enum):
     """Where a run stands. A ``str`` subclass: ``RunStatus.TRAINING == "training"``."""
 
     IDLE = "idle"
+    QUEUED = "queued"  # waiting in the device's queue (a served app: another run holds the device)
     LOADING = "loading"
     BASELINE = "baseline"
     TRAINING = "training"
@@ -52,7 +53,9 @@ class RunStatus(str, Enum):
         return self in _ENDED
 
 
-_ACTIVE = frozenset({RunStatus.LOADING, RunStatus.BASELINE, RunStatus.TRAINING, RunStatus.SAVING})
+_ACTIVE = frozenset(
+    {RunStatus.QUEUED, RunStatus.LOADING, RunStatus.BASELINE, RunStatus.TRAINING, RunStatus.SAVING}
+)
 _ENDED = frozenset({RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.ERROR})
 
 

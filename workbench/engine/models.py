@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import catalog as C
 from ..catalog import CROSS, SPARSE
+from ..data.confine import confined, looks_like_path
 from ..errors import WorkbenchError
 from ..spec import MODEL_CARD_FIELDS
 
@@ -56,6 +57,8 @@ def resolve_model_path(name_or_path: str) -> str:
     name = str(name_or_path or "default").strip()
     if name == "default":
         return default_model_path()
+    if looks_like_path(name):
+        confined(name, "the model folder", where="model.name_or_path")
     expanded = os.path.expanduser(name)
     if Path(expanded).is_dir():
         return expanded

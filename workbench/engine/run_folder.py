@@ -232,3 +232,40 @@ class EventFollower:
             except (ValueError, TypeError, KeyError):
                 continue  # a line from a newer version, or a torn write: skip it, keep following
         return events
+
+
+def save_final(save, out: Path) -> Path:
+    """Save the trained model as ``out/final`` whole, or not at all: ``save(folder)`` writes it into a hidden
+    folder beside it, which is renamed once complete, so a full disk or a folder that became unwritable never
+    leaves a half-written ``final/`` that would be taken for a model (an earlier ``final/`` is replaced only by a
+    complete one).
+
+    Raises:
+        WorkbenchError: the model could not be written (the reason, e.g. no space left on the device); nothing
+            is left behind.
+    """
+    import shutil
+
+    from ..errors import WorkbenchError
+
+    final = Path(out) / "final"
+    partial = Path(out) / f".final.{os.getpid()}.partial"
+    old = Path(out) / f".final.{os.getpid()}.old"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        save(partial)
+        if final.exists():
+            os.replace(final, old)
+        os.replace(partial, final)
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        if old.exists() and not final.exists():
+            os.replace(old, final)  # the earlier model stays
+        raise WorkbenchError(
+            f"the trained model could not be saved to {final} ({exc.strerror or exc}); no model was written.",
+            fix="free disk space or make the folder writable, then press Resume to continue from the last "
+            "checkpoint (or start the run again).",
+            where="output_dir",
+        ) from exc
+    shutil.rmtree(old, ignore_errors=True)
+    return final

@@ -16,7 +16,7 @@ from .. import rules
 from ..rules import metrics as M
 from .events import RunStatus, from_json_line
 from .launch import Launch
-from .run_folder import EVENTS, process_alive, read_json, read_status
+from .run_folder import EVENTS, STATUS, process_alive, read_json, read_status
 
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 DIED = "the run's process ended without finishing (stopped by the system, killed, or the machine restarted)"
@@ -272,7 +272,10 @@ def read_run(run_dir: str | Path) -> RunInfo | None:
             info.started = None
     _primary(info, summary)
     _comparison(info, config, summary)
-    if RunStatus(info.status).active and status and not process_alive(status):
+    torn = (
+        not status and not summary and (run_dir / STATUS).exists()
+    )  # damaged: written when the disk filled?
+    if (RunStatus(info.status).active and status and not process_alive(status)) or torn:
         info.status, info.died = RunStatus.ERROR.value, True
         info.error = info.error or DIED
     return info

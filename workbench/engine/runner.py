@@ -41,7 +41,7 @@ from .losses import make_losses
 from .matryoshka import evaluate_by_dim, trained_dims
 from .models import quiet_loading
 from .plan import Plan, build
-from .run_folder import RunFolder, stop_requested
+from .run_folder import RunFolder, save_final, stop_requested
 from .runs import RUN_ARTIFACTS, MetricsFile, is_run_summary
 from .streaming import streaming_callback
 from .summary import write_summary
@@ -268,8 +268,11 @@ class Runner:
                 return
             self._set_status(RunStatus.SAVING)
             with quiet_loading():
-                save_adapter_model(trainer.model, out / "final", plan.spec.model.adapter)
-            model_path = str(out / "final")
+                model_path = str(
+                    save_final(
+                        lambda folder: save_adapter_model(trainer.model, folder, plan.spec.model.adapter), out
+                    )
+                )
             self._emit(SavedEvent(model_path))
             if outcome != RunStatus.ERROR:
                 final = _evaluate(plan, trainer.model, self._items[1])

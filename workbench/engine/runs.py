@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+from ..data.confine import confined
 from ..errors import WorkbenchError
 from ..spec import RunSpec
 from .events import RunEvent, RunListener, to_json_line
@@ -77,7 +78,7 @@ def check_output_dir(spec: RunSpec) -> str | None:
     Returns:
         The checkpoint folder to resume from, or None.
     """
-    out = Path(spec.output_dir).expanduser()
+    out = confined(spec.output_dir, "the output folder", where="output_dir")
     _check_writable(out)
     resume = spec.resume_from_checkpoint
     if resume in (None, False):
@@ -102,7 +103,7 @@ def check_output_dir(spec: RunSpec) -> str | None:
                 where="resume_from_checkpoint",
             )
         return str(last[0])
-    path = Path(str(resume)).expanduser()
+    path = confined(resume, "the checkpoint folder", where="resume_from_checkpoint")
     if not path.is_dir():
         raise WorkbenchError(
             f"checkpoint folder '{resume}' does not exist.",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import catalog as C
+from ..data.confine import confined
 from ..errors import WorkbenchError
 from ..spec import RunSpec
 from .heavy import HEAVY_LOCK
@@ -39,7 +40,7 @@ def copy_destination(saved_path: str, dest: str) -> Path:
         raise WorkbenchError(_NO_MODEL)
     if not str(dest).strip():
         raise WorkbenchError("Type the folder to copy the model to.")
-    path = Path(str(dest).strip()).expanduser()
+    path = confined(dest, "the folder to copy the model to")
     if path.exists() and any(path.iterdir()):
         raise WorkbenchError(f"'{path}' already exists and is not empty; choose a new folder name.")
     return path

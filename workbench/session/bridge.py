@@ -51,6 +51,8 @@ class SessionBridge(RunListener):
             self.log_line(STOPPED_EARLY)
         else:
             self.log_line(sentence(describe(status)))
+        if status is not RunStatus.QUEUED:
+            s.queue = ""
         s.status = status.value
 
     def on_error(self, event: ErrorEvent) -> None:
@@ -99,4 +101,6 @@ class SessionBridge(RunListener):
         self.log_line(f"Model saved to {s.saved_path}")
 
     def on_note(self, event: NoteEvent) -> None:
+        if str(event.text).startswith("queued:"):
+            self.session.queue = str(event.text)
         self.log_line(str(event.text))

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..data.confine import confined
 from ..errors import WorkbenchError
 from ..spec import SPLITS, RunSpec
 from .datasets import DatasetEntry
@@ -121,7 +122,7 @@ def save_config(config: dict, path: str | Path) -> Path:
     """Write a configuration as JSON; a folder or an unwritable place is refused in words (WorkbenchError)."""
     if not str(path).strip():
         raise WorkbenchError("no settings file was given.", fix="type a path like ~/my-settings.json.")
-    path = Path(path).expanduser()
+    path = confined(path, "the settings file")
     if path.is_dir():
         raise WorkbenchError(f"'{path}' is a folder.", fix=f"add a file name, e.g. {path / 'settings.json'}.")
     try:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from .. import catalog as C
 from .. import rules
+from ..data.confine import confined, looks_like_path
 from ..engine import (
     RunEvent,
     RunStatus,
@@ -38,6 +39,7 @@ from .follow import RunFollower
 from .heavy import warm_up
 from .launching import CONFIG_FILE, GPUS, KERNEL, PROCESS, launch_for
 from .paths import new_output_dir, runs_dir
+from .queueing import take_turn
 from .validity import check_fields
 from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, sentence
 
@@ -98,6 +100,8 @@ class RunController:
         s = self.session
         check_fields(s)  # a value a field shows as invalid never reaches a run
         spec = s.to_spec()
+        if looks_like_path(spec.model.name_or_path):  # hosted: a model folder outside the data root
+            confined(spec.model.name_or_path, "the model folder", where="model.name_or_path")
         if not spec.train:
             raise WorkbenchError(
                 "there is no train dataset.", fix="add one in the Data tab.", where="datasets.train"
@@ -261,7 +265,7 @@ class RunController:
         with s.hold_trait_notifications():
             s.history, s.log, s.progress = (), (), {}
             s.baseline, s.final, s.primary = {}, {}, {}
-            s.saved_path, s.error = "", ""
+            s.saved_path, s.error, s.queue = "", "", ""
             # The configuration passed every check: earlier messages about it are out of date (the Data panel's
             # are about files added or not, and stay).
             s.errors = {k: v for k, v in s.errors.items() if k == "dataset"}
@@ -316,12 +320,21 @@ class RunController:
         runner = self.runner = Runner(spec, listeners=[SessionBridge(s)])
 
         def launch():
-            warm_up()  # waits for an import that is under way in another thread
-            if self.stop_requested:
-                self.log_line(STOPPED_EARLY)
-                s.status = RunStatus.STOPPED.value
+            ticket = take_turn(self, spec)  # a served app's kernel takes turns on the device like its workers
+            if ticket is False:
                 return
-            runner.start()
+            try:
+                warm_up()  # waits for an import that is under way in another thread
+                if self.stop_requested:
+                    self.log_line(STOPPED_EARLY)
+                    s.status = RunStatus.STOPPED.value
+                    return
+                runner.start()
+                if ticket is not None:
+                    runner.wait()
+            finally:
+                if ticket is not None:
+                    ticket.leave()
 
         self.launcher = threading.Thread(target=launch, name="workbench-launch", daemon=True)
         self.launcher.start()

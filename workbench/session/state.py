@@ -28,6 +28,7 @@ import traitlets as T
 from .. import catalog as C
 from .. import rules
 from ..data import Mapping, dataset_mapping, inherits_mapping
+from ..data.confine import confined
 from ..engine import RunStatus
 from ..errors import WorkbenchError
 from ..spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
@@ -86,6 +87,7 @@ class Session(RunMethods, T.HasTraits):
     saved_path = T.Unicode("")
     run_dir = T.Unicode("")  # the folder of the run shown (started here, resumed, or attached to)
     error = T.Unicode("")
+    queue = T.Unicode("")  # a queued run's place, e.g. "queued: 1 run ahead of you" ("" when not queued)
     log = T.Tuple()  # human-readable lines
 
     def __init__(self, autosave: str | Path | None = None, background: bool = True, **traits):
@@ -153,7 +155,7 @@ class Session(RunMethods, T.HasTraits):
         """Apply a config file (JSON or YAML) and load its datasets in the background."""
         from ..spec import load_config
 
-        self.apply_spec(config.checked_spec(load_config(path)))
+        self.apply_spec(config.checked_spec(load_config(confined(path, "the settings file"))))
         self.load_all()
 
     def _fresh_folder(self, change) -> None:

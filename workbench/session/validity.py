@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..data.confine import confined
 from ..errors import WorkbenchError
 from .wording import PANELS, TAB_NAMES, panel_for, sentence
 
@@ -73,7 +73,10 @@ def output_problem(path: str) -> str | None:
     """
     if not str(path).strip():
         return "The output folder is empty: enter a folder such as runs/my-run, or tick 'New folder for every run'."
-    out = Path(str(path).strip()).expanduser()
+    try:
+        out = confined(path, "The output folder")
+    except WorkbenchError as exc:
+        return f"{sentence(exc.message)} Fix: {sentence(exc.fix)}"
     if out.exists() and not out.is_dir():
         return f"The output folder '{out}' is a file: choose a folder path."
     existing = out

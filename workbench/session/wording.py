@@ -23,6 +23,7 @@ TAB_NAMES = {
 # What a run in each status is doing: the one wording of the app's status line, its log and the CLI.
 _DOING = {
     RunStatus.IDLE: "ready. Press Start training",
+    RunStatus.QUEUED: "queued: another run holds the device; this one starts when it frees",
     RunStatus.LOADING: "loading the model and the data",
     RunStatus.BASELINE: "measuring the model before training (baseline)",
     RunStatus.TRAINING: "training: the model is learning from your data",
@@ -84,6 +85,8 @@ def run_state(info) -> str:
     """A run's state in words, with where it can resume from (the runs list of the app and of the CLI)."""
     if info.died:
         text = "failed (its process ended)"
+    elif info.status == RunStatus.QUEUED.value:
+        text = "queued: waiting for the device (another run holds it)"
     elif info.status in ACTIVE:
         text = f"running: {describe(info.status, ellipsis='')}"
     else:

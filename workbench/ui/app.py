@@ -14,6 +14,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
+from ..data.confine import check_upload
 from ..errors import WorkbenchError
 from ..session import (
     TAB_NAMES,
@@ -316,6 +317,7 @@ class Workbench(widgets.VBox):
         if not files:
             return
         item = files[0]
+        check_upload(item["name"], len(item["content"]))
         folder = workbench_home() / "configs"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / Path(item["name"]).name

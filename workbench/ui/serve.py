@@ -27,12 +27,14 @@ import sys
 import threading
 from pathlib import Path
 
+from ..data.confine import DATA_ROOT_ENV, MAX_UPLOAD_ENV
 from ..session import DOWNLOAD_PATTERN, DOWNLOADS_ENV, workbench_home
 
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
-MAX_UPLOAD_BYTES = 500 * 1024 * 1024  # uploaded files travel over the websocket
+MAX_UPLOAD_MB = 200  # the largest upload a page accepts (--max-upload-mb); the page says so beyond it
+MAX_RUNS_ENV = "WORKBENCH_MAX_RUNS"  # engine.run_queue's: runs at once per device (--max-concurrent-runs)
 TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
 SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
 VOILA_CONFIG = '''\
@@ -147,6 +149,7 @@ def voila_command(
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
     cull_interval: int = CULL_INTERVAL,
     config_dir: str | Path | None = None,
+    max_upload_mb: int = MAX_UPLOAD_MB,
 ) -> list[str]:
     """The Voila command line ``serve`` runs.
 
@@ -168,7 +171,7 @@ def voila_command(
         f"--MappingKernelManager.cull_idle_timeout={int(cull_idle_timeout)}",
         f"--MappingKernelManager.cull_interval={int(cull_interval)}",
         "--MappingKernelManager.cull_connected=False",
-        f"--Voila.tornado_settings={{'websocket_max_message_size': {MAX_UPLOAD_BYTES}}}",
+        f"--Voila.tornado_settings={{'websocket_max_message_size': {websocket_limit(max_upload_mb)}}}",
         *(f"--Voila.config_file_paths={path}" for path in config_paths),  # first one wins
         # The only files served besides the page: a model zip a page offers for download (an unguessable token).
         f"--VoilaConfiguration.file_allowlist=['{DOWNLOAD_PATTERN}']",
@@ -176,6 +179,32 @@ def voila_command(
     if not open_browser:
         cmd.append("--no-browser")
     return cmd
+
+
+def websocket_limit(max_upload_mb: int) -> int:
+    """The largest websocket message the server takes: uploaded files travel in one, so it is set well above the
+    upload cap (twice it, and at least 64 MB more) for a file a little too big to arrive and be refused in words by
+    the page (which checks the size before saving), rather than the connection being dropped."""
+    cap = int(max_upload_mb) * 1024 * 1024
+    return cap + max(cap, 64 * 1024 * 1024)
+
+
+def hosted_data_root(host: str, data_root: str | Path | None) -> Path | None:
+    """The folder visitors' paths are confined to: ``data_root``, else ``./data`` (made) when ``host`` is not
+    loopback, else None (loopback: a person on their own machine)."""
+    if data_root is None and is_loopback(host):
+        return None
+    root = Path(data_root if data_root is not None else Path.cwd() / "data").expanduser().resolve()
+    if data_root is None:
+        root.mkdir(parents=True, exist_ok=True)
+    if not root.is_dir():
+        from ..errors import WorkbenchError
+
+        raise WorkbenchError(
+            f"--data-root '{data_root}' is not a folder.",
+            fix="give an existing folder that holds the data files visitors may use, e.g. --data-root ./data.",
+        )
+    return root
 
 
 def app_url(host: str, port: int, token: str = "") -> str:
@@ -190,11 +219,20 @@ def server_env(
     base: dict | None = None,
     notebook: str | Path | None = None,
     token: str = "",
+    data_root: str | Path | None = None,
+    max_upload_mb: int = MAX_UPLOAD_MB,
+    max_concurrent_runs: int | None = None,
 ) -> dict:
     """The server's environment: runs go to ./runs of the folder the app was started from (not the notebook's);
     downloads go to ``downloads/`` beside the served ``notebook``; the server's ``token`` (read and removed by
-    the Voila config)."""
+    the Voila config); the page kernels' limits: the ``data_root`` their paths are confined to, the upload cap and
+    the runs per device (the others queue)."""
     env = dict(os.environ if base is None else base)
+    if data_root is not None:
+        env[DATA_ROOT_ENV] = str(Path(data_root).expanduser().resolve())
+    env[MAX_UPLOAD_ENV] = str(int(max_upload_mb))
+    # Every run of the server's pages queues for its device ("auto": one at a time per GPU, one on CPU).
+    env[MAX_RUNS_ENV] = str(int(max_concurrent_runs)) if max_concurrent_runs else "auto"
     env.pop(TOKEN_ENV, None)  # the page kernels and runs inherit the server's environment
     env.pop(SERVER_TOKEN_ENV, None)
     if token:
@@ -221,6 +259,9 @@ def serve(
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
     cull_interval: int = CULL_INTERVAL,
     token: str | None = None,
+    data_root: str | Path | None = None,
+    max_upload_mb: int = MAX_UPLOAD_MB,
+    max_concurrent_runs: int | None = None,
 ) -> int:
     """Run the workbench web app until interrupted.
 
@@ -234,20 +275,39 @@ def serve(
         cull_interval: Seconds between culling checks.
         token: The token every request must carry (see :func:`server_token`: generated when ``host`` is not
             loopback and none is given).
+        data_root: The folder visitors' paths are confined to (:func:`hosted_data_root`: ``./data`` when
+            ``host`` is not loopback).
+        max_upload_mb: The largest upload a page accepts.
+        max_concurrent_runs: Runs training at once per device (default 1); the others wait in a queue.
 
     Returns:
         Voila's exit code (0 after Ctrl+C).
     """
     nb = Path(notebook) if notebook else served_notebook()
     secret = server_token(host, token)
-    cmd = voila_command(nb, port, host, open_browser, cull_idle_timeout, cull_interval)
+    root = hosted_data_root(host, data_root)
+    cmd = voila_command(
+        nb, port, host, open_browser, cull_idle_timeout, cull_interval, max_upload_mb=max_upload_mb
+    )
     print(
         f"Sentence Workbench: open {app_url(host, port, secret)} in your browser (Ctrl+C stops it).",
         flush=True,
     )
     if secret:
         print("Every request must carry this token: share the link only with the people who may use the app.")
-    proc = subprocess.Popen(cmd, env=server_env(config, notebook=nb, token=secret))
+    if root is not None:
+        print(
+            f"Visitors may use files only under {root} (and the runs folder); uploads up to {max_upload_mb} MB."
+        )
+    env = server_env(
+        config,
+        notebook=nb,
+        token=secret,
+        data_root=root,
+        max_upload_mb=max_upload_mb,
+        max_concurrent_runs=max_concurrent_runs,
+    )
+    proc = subprocess.Popen(cmd, env=env)
 
     def on_term(signum, frame):  # `kill` / a process manager: take the server (and its kernels) down too
         raise KeyboardInterrupt

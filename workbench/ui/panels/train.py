@@ -183,7 +183,7 @@ class TrainPanel(Panel):
         self.copy_btn.on_click(self.guard(self._copy))
         self.push_btn.on_click(self.guard(self._push))
         self.export.on_click(self.guard(self._export))
-        s.observe(self._status_changed, names=["status", "error"])
+        s.observe(self._status_changed, names=["status", "error", "queue"])
         s.observe(self._progress_changed, names=["progress"])
         s.observe(self._history_changed, names=["history", "baseline"])
         s.observe(self._log_changed, names=["log"])
@@ -342,6 +342,8 @@ class TrainPanel(Panel):
         text = describe(status)
         if status == "error" and s.error:
             text = s.error
+        elif status == "queued" and s.queue:
+            text = s.queue
         elif status in ("finished", "stopped") and s.saved_path:
             text += f" The model is in {s.saved_path}."
         elif status == "stopped":

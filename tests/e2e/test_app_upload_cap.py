@@ -1,0 +1,63 @@
+"""The upload cap in Chromium: served with ``--max-upload-mb 1``, a 1.5 MB file arrives (the websocket takes it)
+and is refused in words in the Data tab; the page stays connected and takes a small file next."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from conftest import _free_port, _wait_port, open_app
+from test_app import open_tab, shot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+
+@pytest.fixture
+def capped_server(tmp_path):
+    from workbench.ui.serve import served_notebook, server_env, voila_command
+
+    port, home = _free_port(), tmp_path / "home"
+    notebook = served_notebook(home)
+    env = server_env(base=dict(os.environ), notebook=notebook, max_upload_mb=1)
+    env.update(WORKBENCH_HOME=str(home), WORKBENCH_RUNS=str(home / "runs"), HF_HUB_OFFLINE="1")
+    with open(tmp_path / "voila.log", "w") as log:
+        proc = subprocess.Popen(
+            voila_command(notebook, port=port, max_upload_mb=1), env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_port(port, proc)
+            yield proc, f"http://127.0.0.1:{port}/", home
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def _upload(page, path) -> None:
+    with page.expect_file_chooser() as chooser:
+        page.locator(".wb-upload").first.click()
+    chooser.value.set_files(str(path))
+
+
+def test_a_file_over_the_cap_is_refused_in_words_and_the_page_stays_connected(
+    browser, capped_server, tmp_path
+):
+    server, url, home = capped_server
+    row = "how do I reset my password,open the settings page and press reset\n"
+    big = tmp_path / "big.csv"
+    big.write_text("question,answer\n" + row * (int(1.5 * 1024 * 1024) // len(row) + 1))
+    small = tmp_path / "faq.csv"
+    small.write_text("question,answer\n" + "".join(f"question {i},answer {i}\n" for i in range(30)))
+    with open_app(browser, server, url) as page:
+        open_tab(page, "Data")
+        page.locator(".wb-source-select select").select_option(label="Upload a file from your computer")
+        _upload(page, big)
+        error = page.locator(".wb-panel-dataset .wb-error", has_text="is 1.5 MB")
+        error.wait_for(timeout=180_000)
+        text = error.inner_text()
+        assert "up to 1 MB" in text and "Fix:" in text and "--max-upload-mb" in text
+        assert not (home / "uploads").exists()
+        shot(page, "61-upload-over-the-cap")
+        _upload(page, small)  # the same connection takes the next file
+        page.locator(".wb-panel-dataset", has_text="faq").first.wait_for(timeout=180_000)
+        assert (home / "uploads" / "faq.csv").is_file()
