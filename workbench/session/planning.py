@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from traitlets import Dict, HasTraits, Unicode
 
 from .. import rules
 from ..errors import WorkbenchError
+from .child import start_cli
 from .validity import check_fields
 
 if TYPE_CHECKING:
@@ -135,16 +135,7 @@ class RunPlanner(HasTraits):
             with tempfile.TemporaryDirectory(prefix="wb-plan-") as tmp:
                 config = Path(tmp) / "config.json"
                 config.write_text(spec.to_json(), encoding="utf8")
-                env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
-                self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                    plan_command(config),
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    env=env,
-                    cwd=str(Path.cwd()),
-                )
+                self.proc = start_cli(plan_command(config))
                 out, err = self.proc.communicate(timeout=PROBE_TIMEOUT_S)
                 est, why = parse_answer(self.proc.returncode, out, err)
         except Exception as exc:  # noqa: BLE001 - said in the run bar, never raised into a thread

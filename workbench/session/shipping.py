@@ -13,7 +13,6 @@ from the thread that reads the process, as every run trait is.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ import traitlets as T
 from ..engine.ship_report import EXIT_GATE_FAILED, table_rows
 from ..errors import WorkbenchError
 from .archive import model_archive
+from .child import start_cli
 from .wording import ENDED
 
 if TYPE_CHECKING:
@@ -125,17 +125,8 @@ class ShipSession(T.HasTraits):
         return thread
 
     def _follow(self, command: list[str]) -> None:
-        env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
         try:
-            proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-                cwd=str(Path.cwd()),
-            )
+            proc = start_cli(command)
         except OSError as exc:
             self.error, self.state = f"Could not start the export: {exc}", FAILED
             return

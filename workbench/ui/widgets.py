@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import ipywidgets as widgets
 
 from .. import catalog as C
-from ..session import ACTIVE, Session, field_message, mark_invalid
+from ..session import ACTIVE, Session, download_href, field_message, mark_invalid
 
 CSS = """
 <style>
@@ -99,6 +99,17 @@ def html_table(
         body.append(f"<tr{rc}>" + "".join(f"<td>{cells(c)}</td>" for c in row) + "</tr>")
     return (
         f'<table class="wb-table {cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    )
+
+
+def download_link(path, css_class: str) -> str:
+    """A link that saves ``path`` through the browser (a served file, or a data URL; call it off the kernel's main
+    thread: a data URL reads the file), with its name and size."""
+    href = download_href(path)
+    size = path.stat().st_size / 2**20
+    return (
+        f"<a class='{css_class}' download='{esc(path.name)}' href='{esc(href)}'>"
+        f"Save {esc(path.name)} ({size:.1f} MB)</a>"
     )
 
 

@@ -11,9 +11,9 @@ import time
 
 import ipywidgets as widgets
 
-from ...session import ACTIVE, ENDED, download_href, error_text, model_archive, run_state
+from ...session import ACTIVE, ENDED, error_text, model_archive, run_state
 from ..matryoshka_plot import DimensionPlot
-from ..widgets import esc, hint, run_in_thread, section
+from ..widgets import download_link, esc, hint, run_in_thread, section
 
 MAX_ROWS = 12
 
@@ -167,12 +167,7 @@ class RunsView:
         self.download_msg.value = hint("Packing the model…").value
 
         def done(path):
-            href = download_href(path)  # in this worker thread: a link to the served file, or a data URL
-            size = path.stat().st_size / 2**20
-            self.download_msg.value = (
-                f"<a class='wb-download-link' download='{esc(path.name)}' href='{esc(href)}'>"
-                f"Save {esc(path.name)} ({size:.1f} MB)</a>"
-            )
+            self.download_msg.value = download_link(path, "wb-download-link")  # in this worker thread
 
         def failed(exc):
             self.download_msg.value = f"<span class='wb-error'>{esc(error_text(exc))}</span>"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ...session import SHIP_FORMATS, SHIP_QUANTIZATIONS, ShipSession, download_href, error_text
-from ..widgets import esc, hint, html_table, run_in_thread, section
+from ...session import SHIP_FORMATS, SHIP_QUANTIZATIONS, ShipSession, error_text
+from ..widgets import download_link, esc, hint, html_table, run_in_thread, section
 
 
 class ShipView:
@@ -109,15 +109,9 @@ class ShipView:
 
         def done(path):
             try:
-                href = download_href(path)
+                self.download_msg.value = download_link(path, "wb-ship-link")
             except Exception as exc:  # noqa: BLE001 - shown beside the button
                 failed(exc)
-                return
-            size = path.stat().st_size / 2**20
-            self.download_msg.value = (
-                f"<a class='wb-ship-link' download='{esc(path.name)}' href='{esc(href)}'>"
-                f"Save {esc(path.name)} ({size:.1f} MB)</a>"
-            )
 
         def failed(exc):
             self.download_msg.value = f"<span class='wb-error'>{esc(error_text(exc))}</span>"
