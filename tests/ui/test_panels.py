@@ -524,6 +524,10 @@ def test_train_panel_runs_stops_and_exports_with_a_tiny_model(tmp_path, tiny_mod
         and "download='train_script.py'" in panel.export_msg.value
     )
     assert Path(session.output_dir, "train_script.py").read_text() == panel.script.value
+    # The Hub token was used for that push only: not in any file of the home, the run, the script, nor the message.
+    assert "hf_not_a_real_token" not in panel.push_msg.value
+    leaked = [p for p in tmp_path.rglob("*") if p.is_file() and b"hf_not_a_real_token" in p.read_bytes()]
+    assert not leaked, leaked
 
 
 def test_train_panel_output_folder_binds_both_ways(session, tmp_path):
