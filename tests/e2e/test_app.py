@@ -74,8 +74,9 @@ def show_every_setting(page) -> None:
 
 
 def _run_dirs(home: Path) -> set[Path]:
+    """The run folders of the app's runs folder (not its hidden ones, such as the run queue's .queue)."""
     runs = home / "runs"
-    return set(runs.iterdir()) if runs.is_dir() else set()
+    return {p for p in runs.iterdir() if not p.name.startswith(".")} if runs.is_dir() else set()
 
 
 def test_default_path_trains_and_saves_the_model(app, app_home):
