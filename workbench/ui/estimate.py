@@ -8,20 +8,12 @@ import ipywidgets as widgets
 
 from .. import rules
 from ..errors import WorkbenchError
-from ..session import ACTIVE, error_text
+from ..session import ACTIVE, CONFIG_TRAITS, error_text
 from .widgets import esc
 
-# The configuration traits an estimate depends on: a change shows that configuration's cached estimate, or none.
-CONFIG_TRAITS = [
-    "model_type",
-    "model_name",
-    "max_seq_length",
-    "datasets",
-    "loss",
-    "evaluators",
-    "args",
-    "data_version",
-]
+# An estimate depends on the whole configuration (the session's CONFIG_TRAITS, so an adapter or a from-scratch model
+# counts too) and on the rows loaded: a change shows that configuration's cached estimate, or none.
+ESTIMATE_TRAITS = [*CONFIG_TRAITS, "data_version"]
 
 
 class EstimateView(widgets.HBox):
@@ -41,7 +33,7 @@ class EstimateView(widgets.HBox):
         self.line.add_class("wb-estimate")
         self.button.on_click(self._clicked)
         self.planner.observe(self._show, names=["state", "message", "estimate"])
-        session.observe(self._config_changed, names=[n for n in CONFIG_TRAITS if session.has_trait(n)])
+        session.observe(self._config_changed, names=[n for n in ESTIMATE_TRAITS if session.has_trait(n)])
         session.observe(
             self._show, names=["status"]
         )  # no probe while a run trains: they would share the cores
