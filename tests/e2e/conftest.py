@@ -77,39 +77,47 @@ def _kernels(server: subprocess.Popen) -> list[int]:
     return found
 
 
-@pytest.fixture(scope="session")
-def voila_server(app_home):
-    """A Voila server for the app, as `workbench app` starts it, with its home and runs in a temp folder."""
+@contextmanager
+def serve_app(home: Path, log_name: str = "voila.log", server_options: dict | None = None, **command_options):
+    """The app served by Voila as `workbench app` serves it (``server_env`` with ``server_options``, e.g. a token
+    or an upload cap; ``voila_command`` with ``command_options``, e.g. the host), its home and runs in ``home``, on a
+    free port; yields (server process, URL on 127.0.0.1)."""
     from workbench.ui.serve import served_notebook, server_env, voila_command
 
     port = _free_port()
-    notebook = served_notebook(app_home)  # as `workbench app` serves it: its folder is Voila's root
-    env = server_env(base=dict(os.environ), notebook=notebook)
+    notebook = served_notebook(home)  # its folder is Voila's root
+    env = server_env(base=dict(os.environ), notebook=notebook, **(server_options or {}))
     env.update(
-        WORKBENCH_HOME=str(app_home),
-        WORKBENCH_RUNS=str(app_home / "runs"),
+        WORKBENCH_HOME=str(home),
+        WORKBENCH_RUNS=str(home / "runs"),
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
         OMP_NUM_THREADS="2",
     )
-    log = open(app_home / "voila.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        voila_command(notebook, port=port, cull_idle_timeout=600, cull_interval=60),
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=str(app_home),
-    )
-    try:
-        _wait_port(port, proc)
-        yield proc, f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
+    with open(home / log_name, "w") as log:
+        proc = subprocess.Popen(
+            voila_command(notebook, port=port, **command_options),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(home),
+        )
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            _wait_port(port, proc)
+            yield proc, f"http://127.0.0.1:{port}/"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def voila_server(app_home):
+    """A Voila server for the app, as `workbench app` starts it, with its home and runs in a temp folder."""
+    with serve_app(app_home, cull_idle_timeout=600, cull_interval=60) as served:
+        yield served
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-from contextlib import contextmanager
 
 import pytest
-from conftest import _free_port, _wait_port, open_app
+from conftest import open_app, serve_app
 from test_app import RUN_TIMEOUT_MS, _status, _wait_status, use_tiny_model
 
 from workbench.engine import read_run
@@ -17,31 +15,10 @@ from workbench.engine import read_run
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
-@contextmanager
-def _server(home):
-    from workbench.ui.serve import served_notebook, server_env, voila_command
-
-    port = _free_port()
-    notebook = served_notebook(home)
-    env = server_env(base=dict(os.environ), notebook=notebook)
-    env.update(WORKBENCH_HOME=str(home), WORKBENCH_RUNS=str(home / "runs"), HF_HUB_OFFLINE="1")
-    env.update(TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="2")
-    with open(home / f"voila-{port}.log", "w") as log:
-        proc = subprocess.Popen(
-            voila_command(notebook, port=port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(home)
-        )
-        try:
-            _wait_port(port, proc)
-            yield proc, f"http://127.0.0.1:{port}/"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-
-
 def test_a_new_server_page_finds_and_stops_the_run_the_old_server_started(browser, tmp_path, tiny_model):
     home = tmp_path / "home"
     home.mkdir()
-    with _server(home) as (server, url):
+    with serve_app(home, log_name="voila-restart.log") as (server, url):
         with open_app(browser, server, url) as page:
             use_tiny_model(page, tiny_model, max_steps=100_000)
             page.locator("button.wb-start").click()
@@ -52,7 +29,10 @@ def test_a_new_server_page_finds_and_stops_the_run_the_old_server_started(browse
     os.kill(worker, 0)  # still alive
     assert read_run(run_dir).status == "training"
     try:
-        with _server(home) as (server, url), open_app(browser, server, url) as page:
+        with (
+            serve_app(home, log_name="voila-restart.log") as (server, url),
+            open_app(browser, server, url) as page,
+        ):
             _wait_status(page, "training", 60_000)
             page.locator(f".wb-run-row[data-run='{run_dir.name}'][data-status='training']").wait_for(
                 state="attached", timeout=60_000

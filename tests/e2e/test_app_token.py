@@ -4,11 +4,8 @@ and the login cookie carries the page's own requests (its kernel, its widgets) o
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
-from conftest import APP_TIMEOUT_MS, _free_port, _wait_port
+from conftest import APP_TIMEOUT_MS, serve_app
 from test_app import shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -18,30 +15,12 @@ TOKEN = "team-s3cret-4f9a"
 
 @pytest.fixture
 def hosted(tmp_path):
-    from workbench.ui.serve import app_url, served_notebook, server_env, voila_command
+    from workbench.ui.serve import app_url
 
-    home = tmp_path / "home"
-    home.mkdir()
-    port = _free_port()
-    notebook = served_notebook(home)
-    env = server_env(base=dict(os.environ), notebook=notebook, token=TOKEN)
-    env.update(WORKBENCH_HOME=str(home), WORKBENCH_RUNS=str(home / "runs"), HF_HUB_OFFLINE="1")
-    env.update(TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="2")
-    with open(home / "voila.log", "w") as log:
-        proc = subprocess.Popen(
-            voila_command(notebook, port=port, host="0.0.0.0"),
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=str(home),
-        )
-        try:
-            _wait_port(port, proc)
-            assert app_url("0.0.0.0", port, TOKEN).endswith(f":{port}/?token={TOKEN}")
-            yield f"http://127.0.0.1:{port}/"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with serve_app(tmp_path / "home", server_options={"token": TOKEN}, host="0.0.0.0") as (_, url):
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        assert app_url("0.0.0.0", port, TOKEN).endswith(f":{port}/?token={TOKEN}")
+        yield url
 
 
 def test_without_the_token_no_app_with_it_the_app(browser, hosted):

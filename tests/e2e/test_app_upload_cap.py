@@ -3,11 +3,8 @@ and is refused in words in the Data tab; the page stays connected and takes a sm
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
-from conftest import _free_port, _wait_port, open_app
+from conftest import open_app, serve_app
 from test_app import open_tab, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -15,22 +12,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 @pytest.fixture
 def capped_server(tmp_path):
-    from workbench.ui.serve import served_notebook, server_env, voila_command
-
-    port, home = _free_port(), tmp_path / "home"
-    notebook = served_notebook(home)
-    env = server_env(base=dict(os.environ), notebook=notebook, max_upload_mb=1)
-    env.update(WORKBENCH_HOME=str(home), WORKBENCH_RUNS=str(home / "runs"), HF_HUB_OFFLINE="1")
-    with open(tmp_path / "voila.log", "w") as log:
-        proc = subprocess.Popen(
-            voila_command(notebook, port=port, max_upload_mb=1), env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_port(port, proc)
-            yield proc, f"http://127.0.0.1:{port}/", home
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    home = tmp_path / "home"
+    with serve_app(home, server_options={"max_upload_mb": 1}, max_upload_mb=1) as (proc, url):
+        yield proc, url, home
 
 
 def _upload(page, path) -> None:
