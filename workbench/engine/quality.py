@@ -40,6 +40,7 @@ from ..rules.bootstrap import (  # noqa: F401 - re-exported
     metric_value,
 )
 from ..rules.metrics import MARGIN, direction, judge
+from .run_folder import read_json
 
 log = logging.getLogger("workbench.run")
 
@@ -203,11 +204,7 @@ def run_warnings(plan, log_history: list[dict], epochs: float | None) -> list[di
 
 def read_items(run_dir: str | Path) -> dict[str, dict]:
     """A run folder's items.json (empty when the run wrote none or it cannot be read)."""
-    try:
-        data = json.loads((Path(run_dir) / ITEMS).read_text(encoding="utf8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json(Path(run_dir) / ITEMS)
 
 
 def run_verdict_of(run_dir: str | Path) -> rules.RunVerdict | None:

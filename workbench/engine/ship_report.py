@@ -10,10 +10,10 @@ close the shipped embeddings are to the trained model's on the run's texts: the 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..rules.metrics import direction
+from .run_folder import read_json
 
 MAX_METRIC_DROP = 0.01
 MIN_MEAN_COSINE = 0.99
@@ -134,8 +134,4 @@ def format_table(report: dict) -> str:
 
 def read_reports(run_dir: str | Path) -> dict[str, dict]:
     """The run's exports so far (its ``ship.json``), by name; empty when there are none."""
-    try:
-        data = json.loads((Path(run_dir) / RUN_REPORTS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json(Path(run_dir) / RUN_REPORTS)
