@@ -145,6 +145,27 @@ def test_live_plot_is_throttled_and_flushes_pending_data():
     assert plot.widget.value == b"" and plot.update(HISTORY[:1]) is True
 
 
+def test_a_slow_draw_spaces_the_next_ones_to_keep_drawing_under_one_percent_of_the_time():
+    clock = Clock()
+    calls = []
+
+    def render(history, baseline, primary=()):
+        calls.append(len(history))
+        clock.now += 0.3  # a draw that takes 0.3 s (an in-kernel run's training thread waits for it)
+        return PNG + bytes([len(calls)])
+
+    plot = LivePlot(min_interval=2.0, clock=clock, render=render)
+    assert plot.update(HISTORY[:1]) is True
+    clock.now += 5.0  # past min_interval, but 0.3 s of drawing may only come every 30 s
+    assert plot.update(HISTORY[:2]) is False and calls == [1]
+    clock.now += 24.8
+    assert plot.flush() is True and calls == [1, 2]
+    # forced draws (the baseline, the final plot) are never held back
+    assert plot.update(HISTORY, force=True) is True and calls == [1, 2, len(HISTORY)]
+    plot.reset()  # a new run starts with the plain interval again
+    assert plot.update(HISTORY[:1]) is True and calls[-1] == 1
+
+
 def test_background_plot_draws_off_the_caller_thread_and_never_shows_older_data():
     import threading
 

@@ -1,6 +1,11 @@
 """The live training plot: a matplotlib Figure (never pyplot) rendered to PNG bytes for a ``widgets.Image``.
 
-Redrawing costs ~0.1 s, so :class:`LivePlot` redraws at most every ``min_interval`` seconds; updates in between
+Redrawing costs 0.15-0.5 s of pure-Python matplotlib work, so :class:`LivePlot` redraws at most every
+``min_interval`` seconds, and never more often than keeps its drawing under ``MAX_DRAW_SHARE`` (1 %) of the time:
+after a draw that took ``t`` seconds the next waits at least ``t / MAX_DRAW_SHARE``. The share matters more than the
+draw's own CPU time: a render holds the GIL, and a training loop in the same process (an in-kernel run) re-takes the
+GIL after every torch op, so it all but stops while the plot draws (measured: redraws every 1.5 s at ~0.5 s each
+cut an in-kernel bf16 run from 38.6 to 28.2 samples/s; bench/README.md "overhead_ratio"). Updates in between
 only mark the plot as stale, and :meth:`LivePlot.flush` (called on progress ticks and when the run ends) draws
 whatever is pending. In the app the throttled redraws run on the plot's own drawing thread, not on the training
 thread that reports the new data (measured: drawing inline cost ~4 % of training throughput on 2 CPU cores). Updating the image is a trait assignment
@@ -236,6 +241,7 @@ class LivePlot:
     """
 
     IDLE_EXIT_S = 30.0  # the drawing thread ends after this long without work (and starts again when needed)
+    MAX_DRAW_SHARE = 0.01  # throttled draws take at most this share of the time (see the module's docstring)
 
     def __init__(
         self,
@@ -254,6 +260,9 @@ class LivePlot:
         self.background = background
         self.draws = 0
         self._last = float("-inf")
+        self._gap = (
+            min_interval  # least seconds from this draw to the next: min_interval, or more for slow draws
+        )
         self._pending: tuple | None = None  # (seq, history, baseline, primary)
         self._seq = 0  # numbers each update, so that a slow draw of older data never replaces a newer image
         self._floor = 0  # highest seq shown (or discarded by reset); older draws are dropped
@@ -283,7 +292,7 @@ class LivePlot:
     def flush(self, force: bool = False) -> bool:
         """Draw pending data if the interval has passed (or ``force``)."""
         with self._lock:
-            if self._pending is None or (not force and self.clock() - self._last < self.min_interval):
+            if self._pending is None or (not force and self.clock() - self._last < self._gap):
                 return False
             self._last = self.clock()
             if self.background and not force:
@@ -308,6 +317,7 @@ class LivePlot:
             self._pending = None
             self._floor = self._seq  # a draw still in flight must not bring the old run's plot back
             self._last = float("-inf")
+            self._gap = self.min_interval
             self.widget.value = b""
             self.widget.layout.display = "none"
 
@@ -342,8 +352,11 @@ class LivePlot:
         with self._draw_lock:
             if seq <= self._floor:
                 return False
+            started = self.clock()
             png = self.render(history, baseline, primary=primary)
+            took = self.clock() - started
             with self._lock:
+                self._gap = max(self.min_interval, took / self.MAX_DRAW_SHARE)
                 if seq <= self._floor:
                     return False
                 self._floor = seq
