@@ -56,6 +56,20 @@ TABLE: dict[str, tuple[str, tuple[int, int | None], str, frozenset[str]]] = {
     "CD3": (C.CROSS, (3, None), C.L_LIST_N, frozenset({"MarginMSELoss"})),
     "CD4": (C.CROSS, (3, 3), C.L_LIST_N1, frozenset({"MarginMSELoss"})),
     "CD5": (C.CROSS, (4, None), C.L_LIST_N1, frozenset({"MarginMSELoss"})),
+    # Multi-vector: sbert.net's multi-vector loss overview (the ranking rows) and the installed losses' docstring
+    # "Inputs" tables (MultiVectorMarginMSELoss: margin or raw teacher scores; MultiVectorDistillKLDivLoss: one
+    # teacher score per document, at least two documents).
+    "M1": (C.MULTI, (2, 2), C.L_NONE, frozenset({"MultiVectorMultipleNegativesRankingLoss",
+                                                 "CachedMultiVectorMultipleNegativesRankingLoss"})),
+    "M2": (C.MULTI, (3, 3), C.L_NONE, frozenset({"MultiVectorMultipleNegativesRankingLoss",
+                                                 "CachedMultiVectorMultipleNegativesRankingLoss"})),
+    "M3": (C.MULTI, (4, None), C.L_NONE, frozenset({"MultiVectorMultipleNegativesRankingLoss",
+                                                    "CachedMultiVectorMultipleNegativesRankingLoss"})),
+    "MD1": (C.MULTI, (3, 3), C.L_FLOAT, frozenset({"MultiVectorMarginMSELoss"})),
+    "MD2": (C.MULTI, (3, None), C.L_LIST_N, frozenset({"MultiVectorMarginMSELoss"})),
+    "MD3": (C.MULTI, (3, 3), C.L_LIST_N1, frozenset({"MultiVectorDistillKLDivLoss", "MultiVectorMarginMSELoss"})),
+    "MD4": (C.MULTI, (4, None), C.L_LIST_N1, frozenset({"MultiVectorDistillKLDivLoss",
+                                                        "MultiVectorMarginMSELoss"})),
 }
 
 # Where the catalog knowingly differs from the doc table.

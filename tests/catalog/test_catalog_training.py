@@ -92,6 +92,11 @@ def make_model(model_type: str, path: str, vocab_size: int, num_labels: int = 1)
         return SparseEncoder(
             modules=[mlm, SpladePooling("max", embedding_dimension=vocab_size)], device="cpu"
         )
+    if model_type == C.MULTI:
+        from sentence_transformers import MultiVectorEncoder
+
+        # A bare transformer becomes Transformer -> Dense(128, untrained) -> MultiVectorMask -> Normalize.
+        return MultiVectorEncoder(path, device="cpu")
     return CrossEncoder(path, num_labels=num_labels, device="cpu")
 
 
@@ -220,6 +225,8 @@ def train_two_steps(spec: C.LossSpec, model, loss, data: dict, output_dir) -> fl
     from sentence_transformers import (
         CrossEncoderTrainer,
         CrossEncoderTrainingArguments,
+        MultiVectorEncoderTrainer,
+        MultiVectorEncoderTrainingArguments,
         SentenceTransformerTrainer,
         SentenceTransformerTrainingArguments,
         SparseEncoderTrainer,
@@ -230,6 +237,7 @@ def train_two_steps(spec: C.LossSpec, model, loss, data: dict, output_dir) -> fl
         C.DENSE: (SentenceTransformerTrainer, SentenceTransformerTrainingArguments),
         C.SPARSE: (SparseEncoderTrainer, SparseEncoderTrainingArguments),
         C.CROSS: (CrossEncoderTrainer, CrossEncoderTrainingArguments),
+        C.MULTI: (MultiVectorEncoderTrainer, MultiVectorEncoderTrainingArguments),
     }[spec.model_type]
     args = args_cls(
         output_dir=str(output_dir),

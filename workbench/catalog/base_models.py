@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .kinds import CROSS, DENSE, SPARSE
+from .kinds import CROSS, DENSE, MULTI, SPARSE
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ BASE_MODELS: tuple[BaseModel, ...] = (
               packaged=True),
     BaseModel("cross-encoder/ms-marco-MiniLM-L6-v2", CROSS, "22M", "MS MARCO MRR@10 39.0", "finished reranker"),
     BaseModel("answerdotai/ModernBERT-base", CROSS, "150M", "-", "plain encoder for a reranker from scratch"),
+    BaseModel("default", MULTI, "22M", "-", "128-d token projection on the packaged MiniLM weights (projection "
+              "untrained)", packaged=True),
+    BaseModel("lightonai/GTE-ModernColBERT-v1", MULTI, "149M", "-", "finished ColBERT model"),
+    BaseModel("answerdotai/answerai-colbert-small-v1", MULTI, "33M", "-", "small finished ColBERT model"),
 )
 # fmt: on
 

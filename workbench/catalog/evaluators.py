@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import WorkbenchError, nearest
-from .kinds import CROSS, DENSE, SPARSE, import_attr, kind
+from .kinds import CROSS, DENSE, MULTI, SPARSE, import_attr, kind
 
 # What data an evaluator reads.
 E_PAIRS_SCORE = "pairs+score"
@@ -72,7 +72,7 @@ class EvaluatorSpec:
 
     Attributes:
         name: Class name.
-        model_type: DENSE, SPARSE or CROSS.
+        model_type: DENSE, SPARSE, CROSS or MULTI.
         needs: One of the E_* data kinds.
         primary: Its primary metric's suffix (the key is ``{name}_{primary}``; the trainer prefixes ``eval_``).
         higher_is_better: Direction of the primary metric.
@@ -118,6 +118,13 @@ EVALUATORS: tuple[EvaluatorSpec, ...] = (
     EvaluatorSpec("CrossEncoderRerankingEvaluator", CROSS, E_RERANK, "ndcg@10",
                   summary="Reranks each query's positives and negatives (MRR, nDCG@10)."),
     EvaluatorSpec("CrossEncoderNanoBEIREvaluator", CROSS, E_NONE, "ndcg@10", offline=False),
+    EvaluatorSpec("MultiVectorInformationRetrievalEvaluator", MULTI, E_IR, "maxsim_ndcg@10",
+                  summary="Search quality (nDCG@10, MRR, recall) of queries against a corpus, scored with MaxSim."),
+    EvaluatorSpec("MultiVectorRerankingEvaluator", MULTI, E_RERANK, "ndcg@10",
+                  summary="Ranking of each query's positives above its negatives by MaxSim (nDCG@10, MAP, MRR)."),
+    EvaluatorSpec("MultiVectorTripletEvaluator", MULTI, E_TRIPLETS, "maxsim_accuracy",
+                  summary="How often the anchor's MaxSim to the positive beats the negative's."),
+    EvaluatorSpec("MultiVectorNanoBEIREvaluator", MULTI, E_NONE, "maxsim_ndcg@10", offline=False),
 )
 # fmt: on
 

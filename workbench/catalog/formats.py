@@ -122,4 +122,13 @@ CD2 = F("CD2", ["query", "passage_one", "passage_two"], L_FLOAT)
 CD3 = F("CD3", ["query", "positive", "negative_1"], L_LIST_N, n_min=3, n_max=None)
 CD4 = F("CD4", ["query", "positive", "negative"], L_LIST_N1)
 CD5 = F("CD5", ["query", "positive", "negative_1"], L_LIST_N1, n_min=4, n_max=None)
+# Multi-vector formats (the installed multi_vector_encoder losses' docstrings and sbert.net's multi-vector
+# loss overview; no LOSS_OVERVIEW.md table of their own)
+M1 = F("M1", ["anchor", "positive"], L_NONE)
+M2 = F("M2", ["anchor", "positive", "negative"], L_NONE)
+M3 = F("M3", ["anchor", "positive", "negative_1"], L_NONE, n_min=4, n_max=None)
+MD1 = F("MD1", ["query", "passage_one", "passage_two"], L_FLOAT)
+MD2 = F("MD2", ["query", "positive", "negative_1"], L_LIST_N, n_min=3, n_max=None)
+MD3 = F("MD3", ["query", "positive", "negative"], L_LIST_N1)
+MD4 = F("MD4", ["query", "positive", "negative_1"], L_LIST_N1, n_min=4, n_max=None)
 # fmt: on

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..errors import WorkbenchError
 
 DENSE, SPARSE, CROSS = "sentence-transformer", "sparse-encoder", "cross-encoder"
+MULTI = "multi-vector"
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,13 @@ KINDS: tuple[ModelKind, ...] = (
         "scores a (query, text) pair directly: reranking search results.",
         "sentence_transformers.cross_encoder",
         "CrossEncoder",
+    ),
+    ModelKind.laid_out(
+        MULTI,
+        "Multi-vector / late interaction (MultiVectorEncoder)",
+        "one vector per token, scored with MaxSim: ColBERT-style search.",
+        "sentence_transformers.multi_vector_encoder",
+        "MultiVectorEncoder",
     ),
 )
 MODEL_TYPES = tuple(k.name for k in KINDS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import WorkbenchError, nearest
+from . import formats as fm
 from .formats import (
     C1,
     C2,
@@ -51,7 +52,7 @@ from .formats import (
     SD6,
     DataFormat,
 )
-from .kinds import CROSS, DENSE, SPARSE, import_attr, kind
+from .kinds import CROSS, DENSE, MULTI, SPARSE, import_attr, kind
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class LossSpec:
 
     Attributes:
         name: Class name in the library.
-        model_type: DENSE, SPARSE or CROSS.
+        model_type: DENSE, SPARSE, CROSS or MULTI.
         group: main | distillation | modifier | wrapper | regularizer.
         formats: The data formats it accepts.
         params: Tunable parameters.
@@ -326,6 +327,16 @@ LOSSES: tuple[LossSpec, ...] = (
              summary="Regress the teacher's pair score."),
     LossSpec("MarginMSELoss", CROSS, "distillation", (CD2, CD3, CD4, CD5), (IDENTITY_ACT,), num_labels=1,
              summary="Match the teacher's score margins."),
+    # ---- multi-vector (late interaction): MaxSim scoring inside every loss; MaxSim is unbounded, so scale 1 ----
+    LossSpec("MultiVectorMultipleNegativesRankingLoss", MULTI, "main", (fm.M1, fm.M2, fm.M3), (_scale(1.0),),
+             sampler=ND, summary="In-batch negatives scored with MaxSim; the standard for (query, positive)."),
+    LossSpec("CachedMultiVectorMultipleNegativesRankingLoss", MULTI, "main", (fm.M1, fm.M2, fm.M3),
+             (_scale(1.0), MINI_BATCH), sampler=ND, cached=True, summary="MaxSim in-batch negatives with GradCache."),
+    LossSpec("MultiVectorMarginMSELoss", MULTI, "distillation", (fm.MD1, fm.MD2, fm.MD3, fm.MD4), (),
+             summary="Match the teacher's score margins, scored with MaxSim."),
+    LossSpec("MultiVectorDistillKLDivLoss", MULTI, "distillation", (fm.MD3, fm.MD4), (
+        ParamSpec("temperature", "float", 1.0),
+    ), summary="KL divergence to the teacher's scores over each query's documents."),
 )
 # fmt: on
 
@@ -355,6 +366,11 @@ RECOMMENDED: dict[str, tuple[str, ...]] = {
         "MultipleNegativesRankingLoss",
         "MarginMSELoss",
         "MSELoss",
+    ),
+    MULTI: (
+        "MultiVectorMultipleNegativesRankingLoss",
+        "MultiVectorMarginMSELoss",
+        "MultiVectorDistillKLDivLoss",
     ),
 }
 

@@ -77,7 +77,7 @@ def build_evaluator(choice, spec: C.EvaluatorSpec, dataset, name: str, model_typ
         spec: The catalog entry (what data it needs).
         dataset: The PREPARED dataset (inputs in order, ``label`` last), or None for BEIR files / NanoBEIR.
         name: The evaluator's name (prefix of its metric keys).
-        model_type: ``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder``.
+        model_type: ``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder`` / ``multi-vector``.
 
     Returns:
         The evaluator instance.

@@ -1,4 +1,5 @@
-"""Base models: resolve a name to a path, build dense / sparse / cross-encoder models, detect the device.
+"""Base models: resolve a name to a path, build dense / sparse / cross-encoder / multi-vector models, detect the
+device.
 
 Heavy imports (torch, transformers, sentence_transformers) happen inside the functions so importing this module
 stays cheap.
@@ -173,7 +174,7 @@ def construction(model_type: str, model_spec, path: str) -> str:
     """How the model is built: :data:`PLAIN`, :data:`CROSS_ENCODER`, :data:`SPLADE` or :data:`FROM_SCRATCH`.
 
     Args:
-        model_type: ``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder``.
+        model_type: ``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder`` / ``multi-vector``.
         model_spec: A ``spec.ModelSpec`` (its ``from_scratch``).
         path: The resolved checkpoint (a sparse model from a plain checkpoint is built as SPLADE).
     """
@@ -181,7 +182,7 @@ def construction(model_type: str, model_spec, path: str) -> str:
         return CROSS_ENCODER
     if model_type == SPARSE:
         return PLAIN if checkpoint_type(path) == C.kind(C.SPARSE).class_name else SPLADE
-    return FROM_SCRATCH if model_spec.from_scratch is not None else PLAIN
+    return FROM_SCRATCH if model_spec.from_scratch is not None and model_type == C.DENSE else PLAIN
 
 
 def build_model(model_spec, *, num_labels: int | None = None, device: str | None = None):
@@ -193,7 +194,7 @@ def build_model(model_spec, *, num_labels: int | None = None, device: str | None
         device: ``cuda`` / ``mps`` / ``cpu``; None lets the library choose.
 
     Returns:
-        A SentenceTransformer, SparseEncoder or CrossEncoder.
+        A SentenceTransformer, SparseEncoder, CrossEncoder or MultiVectorEncoder.
 
     Raises:
         WorkbenchError: the path does not exist or the model cannot be loaded (e.g. a Hub id while offline).

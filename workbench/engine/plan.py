@@ -130,7 +130,7 @@ class Plan:
 
     @property
     def model_type(self) -> str:
-        """``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder``."""
+        """``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder`` / ``multi-vector``."""
         return self.spec.model.type
 
     @property

@@ -4,7 +4,8 @@ A query gets the top-k texts of a corpus from both models, each hit with its sco
 (how many places the trained model moved it up). Dense and sparse models search with the library's
 ``util.semantic_search`` over corpus embeddings that are computed once per model and cached in the run folder
 (``<run>/playground/<model-key>-<corpus-hash>.npy``, ``.npz`` for sparse ones, beside ``corpus-<hash>.json``);
-cross-encoders rerank the corpus with ``CrossEncoder.rank``. Two texts get both models' similarity. Sparse models
+cross-encoders rerank the corpus with ``CrossEncoder.rank``; multi-vector models score it with their own MaxSim
+(``MultiVectorEncoder.similarity``) over token embeddings cached the same way (:mod:`.late_interaction`). Two texts get both models' similarity. Sparse models
 also show their top weighted tokens (``SparseEncoder.decode``).
 
 Reading a run and its corpus needs no torch; the models load on the first query.
@@ -24,6 +25,7 @@ from pathlib import Path
 from .. import catalog as C
 from ..errors import WorkbenchError
 from ..spec import RunSpec, load_config
+from . import late_interaction as late
 from .corpus import corpus_hash
 from .models import build_model, quiet_loading, resolve_model_path
 from .run_index import read_run
@@ -157,6 +159,10 @@ class Playground:
     def cross(self) -> bool:
         return self.model_type == C.CROSS
 
+    @property
+    def multi(self) -> bool:
+        return self.model_type == C.MULTI
+
     # ---- models ----
 
     def model_key(self, role: str) -> str:
@@ -194,7 +200,9 @@ class Playground:
     # ---- corpus embeddings ----
 
     def _cache_file(self, role: str, digest: str) -> Path:
-        return self.folder / f"{self.model_key(role)}-{digest}.{'npz' if self.sparse else 'npy'}"
+        return (
+            self.folder / f"{self.model_key(role)}-{digest}.{'npz' if self.sparse or self.multi else 'npy'}"
+        )
 
     def embeddings(self, role: str, texts: list[str], progress: Progress | None = None):
         """The corpus embeddings of one model: from memory, else from the run folder's cache, else encoded (with
@@ -211,6 +219,8 @@ class Playground:
     def _read(self, path: Path):
         import numpy as np
 
+        if self.multi:
+            return late.unpack(path)
         try:
             if not self.sparse:
                 return np.load(path)
@@ -238,6 +248,8 @@ class Playground:
             chunk = texts[start : start + ENCODE_CHUNK]
             if self.sparse:
                 parts.append(encode(chunk, convert_to_sparse_tensor=True, show_progress_bar=False).cpu())
+            elif self.multi:
+                parts.extend(late.encode_documents(model, chunk))
             else:
                 parts.append(encode(chunk, convert_to_numpy=True, show_progress_bar=False))
             self.encoded += len(chunk)
@@ -247,6 +259,9 @@ class Playground:
         texts_file = self.folder / f"corpus-{corpus_hash(texts)}.json"
         if not texts_file.is_file():
             _write_atomic(texts_file, lambda p: p.write_text(json.dumps(texts), encoding="utf-8"))
+        if self.multi:
+            _write_atomic(path, lambda p: np.savez(p.open("wb"), **late.pack(parts)))
+            return parts
         if not self.sparse:
             matrix = np.concatenate(parts).astype(np.float32)
             _write_atomic(path, lambda p: np.save(p.open("wb"), matrix))
@@ -310,6 +325,8 @@ class Playground:
             with quiet_loading():
                 ranked = model.rank(query, texts, show_progress_bar=False)
             return [(r["corpus_id"], r["score"]) for r in ranked], None
+        if self.multi:
+            return late.maxsim_ranking(model, query, self.embeddings(role, texts, progress))
         import torch
         from sentence_transformers.util import semantic_search
 
@@ -343,6 +360,9 @@ class Playground:
             model = self.model(role)
             if self.cross:
                 scores[role] = float(model.predict([(text_a, text_b)], show_progress_bar=False)[0])
+                continue
+            if self.multi:
+                scores[role] = late.maxsim_pair(model, text_a, text_b)
                 continue
             kwargs = {"convert_to_sparse_tensor": True} if self.sparse else {"convert_to_tensor": True}
             a = model.encode([text_a], show_progress_bar=False, **kwargs).cpu()

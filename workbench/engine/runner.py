@@ -343,15 +343,15 @@ class Runner:
         model = models.build_model(plan.spec.model, num_labels=plan.num_labels, device=device)
         path = models.resolve_model_path(plan.spec.model.name_or_path)
         own = models.checkpoint_type(path) == C.kind(plan.model_type).class_name  # already of this family
-        if plan.model_type == C.SPARSE and not own:
-            self._note(
-                "sparse model built from a plain checkpoint: SPLADE pooling over a masked-LM head "
-                "(the head starts untrained unless the checkpoint has one)"
-            )
-        if plan.model_type == C.CROSS and not own:
-            self._note(
-                f"cross-encoder with a new classifier head ({plan.num_labels} output(s)), untrained at first"
-            )
+        new_head = {  # what a family's model adds to a checkpoint of another family, untrained at first
+            C.SPARSE: "sparse model built from a plain checkpoint: SPLADE pooling over a masked-LM head "
+            "(the head starts untrained unless the checkpoint has one)",
+            C.CROSS: f"cross-encoder with a new classifier head ({plan.num_labels} output(s)), untrained at first",
+            C.MULTI: "multi-vector model built from a plain checkpoint: a new token projection "
+            f"({models.embedding_dimension(model)} dims per token), untrained at first",
+        }.get(plan.model_type)
+        if new_head and not own:
+            self._note(new_head)
         if plan.spec.model.adapter:  # only the adapter's weights train (and a new cross-encoder head)
             self._note(
                 attach_note(plan.spec.model.adapter, attach(model, plan.spec.model.adapter, plan.model_type))

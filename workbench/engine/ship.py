@@ -100,7 +100,7 @@ def check_request(run_dir: str | Path, fmt: str, quantize: str) -> tuple[Path, d
         raise WorkbenchError(
             f"shipping supports sentence-transformer (dense) models; this run trained a {spec.model.type}.",
             fix="use the trained model folder (runs/<id>/final) with sentence-transformers directly; "
-            "ONNX export of sparse and cross-encoder models is not supported by `workbench ship` yet.",
+            "ONNX export of sparse, cross-encoder and multi-vector models is not supported by `workbench ship` yet.",
         )
     final = trained_model_path(run_dir)
     return final, _pooling(final)

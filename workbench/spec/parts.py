@@ -69,7 +69,8 @@ class ModelSpec:
     """Which model to fine-tune.
 
     Attributes:
-        type: ``sentence-transformer`` (dense), ``sparse-encoder`` (SPLADE) or ``cross-encoder``.
+        type: ``sentence-transformer`` (dense), ``sparse-encoder`` (SPLADE), ``cross-encoder`` or
+            ``multi-vector`` (late interaction, ColBERT-style).
         name_or_path: ``default`` (the packaged all-MiniLM-L6-v2), a local folder, or a Hub model id.
         max_seq_length: Truncate inputs to this many tokens (None keeps the model's own).
         from_scratch: Build a fresh model from a plain transformer checkpoint instead of loading a finished

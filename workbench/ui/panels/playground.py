@@ -215,11 +215,10 @@ class PlaygroundPanel(widgets.VBox):
             self._set(lambda: setattr(self.run, "value", self.play.run_dir))
         cross = self.play.model_type == "cross-encoder"
         self.search.description = "Rerank" if cross else "Search"
-        self.search.tooltip = (
-            "Score every text of the corpus against the query with both cross-encoders"
-            if cross
-            else "Find the closest texts of the corpus with both models"
-        )
+        self.search.tooltip = {
+            "cross-encoder": "Score every text of the corpus against the query with both cross-encoders",
+            "multi-vector": "Score every text of the corpus with both models' MaxSim (late interaction)",
+        }.get(self.play.model_type, "Find the closest texts of the corpus with both models")
 
     def _run_picked(self, change):
         if not self._binding and change["new"] and change["new"] != self.play.run_dir:

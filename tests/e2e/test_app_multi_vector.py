@@ -1,0 +1,64 @@
+"""A multi-vector (ColBERT-style) run in Chromium: pick Multi-vector in the Model panel, upload a small file of
+(query, positive, negative) rows, Start, and see the verdict on MaxSim nDCG@10 (measured on a held-out part)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from test_app import (
+    RUN_TIMEOUT_MS,
+    _run_dirs,
+    _status,
+    _wait_status,
+    open_tab,
+    shot,
+    use_tiny_model,
+    wait_text,
+)
+from test_own_data import QUESTIONS, upload
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
+
+
+def triplets_csv(folder: Path, copies: int = 4) -> Path:
+    """(query, positive, negative) rows: each FAQ question, its answer and another question's answer; 40 rows."""
+    path = folder / "faq_triplets.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["query", "positive", "negative"])
+        for i in range(copies):
+            for j, (q, a) in enumerate(QUESTIONS):
+                writer.writerow([q if i == 0 else f"{q} ({i})", a, QUESTIONS[(j + 3) % len(QUESTIONS)][1]])
+    return path
+
+
+def test_a_multi_vector_run_on_an_uploaded_file_shows_its_verdict(app, app_home, tiny_model, tmp_path):
+    page = app
+    open_tab(page, "Model")
+    page.locator(".wb-panel-model label", has_text="Multi-vector").first.click()
+    wait_text(page, ".wb-panel-model", "MaxSim")  # the type's one-line use
+    use_tiny_model(page, tiny_model, 8)
+    upload(page, triplets_csv(tmp_path))
+    page.locator(".wb-replace-demo").wait_for(state="visible", timeout=120_000)
+    wait_text(page, ".wb-data-summary", "faq_triplets.csv", 120_000)
+    open_tab(page, "Loss")
+    wait_text(page, ".wb-panel-loss", "MultiVectorMultipleNegativesRankingLoss", 120_000)
+    shot(page, "50-multi-vector-loss")
+    before = _run_dirs(app_home)
+    page.locator("button.wb-start").click()
+    _wait_status(page, ("finished", "stopped", "error"), RUN_TIMEOUT_MS)
+    assert "finished" in _status(page), _status(page)
+    verdict = page.locator(".wb-verdict")
+    verdict.wait_for(state="visible", timeout=60_000)
+    line = page.locator(".wb-verdict-line").inner_text().strip()
+    assert "maxsim_ndcg@10" in line, line
+    (run,) = _run_dirs(app_home) - before
+    config = json.loads((run / "config.json").read_text())
+    assert config["model"]["type"] == "multi-vector"
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["verdict"]["headline"] == line
+    assert any(k.endswith("maxsim_ndcg@10") for k in summary["final"]), summary["final"]
+    shot(page, "51-multi-vector-verdict")

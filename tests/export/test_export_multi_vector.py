@@ -1,0 +1,69 @@
+"""A multi-vector run exported as a script: the script imports the multi-vector classes, builds the same model,
+loss and evaluators, and `python train.py` trains to the same metrics as the workbench run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_export import _chain, _exec, _lint
+from wb_data import inline, triplets
+
+from workbench import catalog as C
+from workbench.engine import build, make_losses, train
+from workbench.export import export_script
+from workbench.spec import RunSpec
+
+
+def _config(make_config):
+    return make_config(
+        {"tri": inline(triplets(12))},
+        model_type=C.MULTI,
+        loss="MultiVectorMultipleNegativesRankingLoss",
+        eval={"dev": inline(triplets(8))},
+        evaluators=[{"name": "MultiVectorInformationRetrievalEvaluator", "dataset": "eval/dev"}],
+        args={"max_steps": 2},
+    )
+
+
+def test_the_script_builds_the_multi_vector_model_loss_and_evaluator(make_config, tmp_path):
+    spec = RunSpec.from_dict(_config(make_config))
+    plan = build(spec)
+    script = export_script(spec, plan)
+    _lint(script, tmp_path)
+    assert "from sentence_transformers.multi_vector_encoder import" in script
+    assert "MultiVectorEncoderTrainer" in script and "MultiVectorEncoderTrainingArguments" in script
+    ns = _exec(script)
+    model = ns["build_model"]()
+    assert type(model).__name__ == "MultiVectorEncoder"
+    assert _chain(ns["build_loss"](model)) == _chain(make_losses(plan, model))
+    evaluators = ns["build_evaluators"](*ns["load_datasets"]()[1:])
+    assert [type(e).__name__ for _, e in evaluators] == ["MultiVectorInformationRetrievalEvaluator"]
+
+
+def test_the_exported_script_runs_and_matches_the_run(make_config, tmp_path):
+    """Justified (~30-60 s by load): the script runs in a subprocess, as a person would run it."""
+    cfg = _config(make_config)
+    ours = train(cfg)
+    spec = RunSpec.from_dict(cfg)
+    script = tmp_path / "train.py"
+    script.write_text(export_script(spec))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = tmp_path / f"{Path(spec.output_dir).name}-script-output"
+    theirs = json.loads((out / "summary.json").read_text())
+    assert theirs["steps"] == ours["steps"] == 2
+    key = "dev_maxsim_ndcg@10"
+    assert key in ours["final"] and set(theirs["final"]) == set(ours["final"])
+    for k, value in ours["final"].items():
+        assert theirs["final"][k] == pytest.approx(value, abs=1e-4), k
+    from sentence_transformers import MultiVectorEncoder
+
+    assert type(MultiVectorEncoder(str(out / "final"), device="cpu")).__name__ == "MultiVectorEncoder"
