@@ -110,7 +110,7 @@ class Workbench(widgets.VBox):
         self.toolbar = self._toolbar()
         header = self.header = widgets.HTML()
         self._header()
-        session.observe(self._header, ["datasets", "data_version", "data_errors"])
+        session.observe(self._header, ["datasets", "data_version", "data_errors", "settings_of", "status"])
         body = widgets.HBox(
             [self.tabs, self.train],
             layout=widgets.Layout(flex_flow="row wrap", width="100%", align_items="flex-start"),
