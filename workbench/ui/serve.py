@@ -39,7 +39,8 @@ TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
 SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
 VOILA_CONFIG = '''\
 """Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py), and
-the server asks for the token serve chose (in its environment, not on the command line that `ps` shows)."""
+the server asks for the token serve chose (in its environment, not on the command line that `ps` shows), and
+with an upload cap each page gets the upload guard (a file over the cap never travels)."""
 import os
 
 _token = os.environ.pop("WORKBENCH_SERVER_TOKEN", None)  # popped: the page kernels and runs never see it
