@@ -63,11 +63,17 @@ def test_two_cpu_processes_train_one_model_with_world_size_2(tiny_model, tmp_pat
 
 
 @pytest.mark.timeout(300)  # justified: a 2-process run stopped, then resumed in 2 processes (~70 s here)
-def test_stop_reaches_every_rank_then_the_launched_run_resumes(tiny_model, tmp_path, capsys, ranks_env):
+def test_stop_reaches_every_rank_then_the_launched_run_resumes(
+    tiny_model, tmp_path, capsys, ranks_env, monkeypatch
+):
     from workbench.engine import Launch, request_stop, start_worker
+    from workbench.engine.run_queue import Ticket, queue_state
     from workbench.spec import load_config
 
-    out = tmp_path / "stopped"
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("WORKBENCH_RUNS", str(runs))
+    monkeypatch.setenv("WORKBENCH_MAX_RUNS", "1")  # as `workbench app` sets it: runs take turns on the device
+    out = runs / "stopped"
     spec = load_config(write_config(tmp_path, tiny_model)).replace(
         output_dir=str(out), args={"per_device_train_batch_size": 4, "logging_steps": 1, "max_steps": 100000}
     )
@@ -81,8 +87,16 @@ def test_stop_reaches_every_rank_then_the_launched_run_resumes(tiny_model, tmp_p
     ):
         assert proc.poll() is None and time.monotonic() < deadline, (out / "worker.log").read_text()[-3000:]
         time.sleep(0.2)  # another process writes the file: there is nothing to block on
+    # The whole launch (its parent and two ranks) holds one place on the CPU: another run queues behind it.
+    (held,) = queue_state(runs)["cpu"]
+    assert held["run_dir"] == str(out) and held["admitted"] and held["pid"] == proc.pid
+    (runs / "next").mkdir()
+    other = Ticket(runs / "next", runs, limit=1)
+    assert other.try_admit() == 1
     request_stop(out)
     assert proc.wait(timeout=120) == 0, (out / "worker.log").read_text()[-3000:]
+    assert other.try_admit() == 0, "the launch gave its place up when it ended"
+    other.leave()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "stopped" and 1 <= summary["steps"] < 100000 and summary["world_size"] == 2
     checkpoint = next((out / "checkpoints").glob("checkpoint-*"))
@@ -98,6 +112,48 @@ def test_stop_reaches_every_rank_then_the_launched_run_resumes(tiny_model, tmp_p
     assert (
         summary["status"] == "finished" and summary["steps"] == stopped_at + 2 and summary["world_size"] == 2
     )
+
+
+def test_a_launched_run_waits_its_turn_and_a_stop_while_queued_launches_nothing(
+    tiny_model, tmp_path, capsys, monkeypatch
+):
+    import threading
+
+    import workbench.engine.launch as launch
+    from workbench.engine import read_run, request_stop
+    from workbench.engine.run_folder import write_json_atomic
+    from workbench.engine.run_queue import Ticket, queue_state
+
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("WORKBENCH_RUNS", str(runs))
+    monkeypatch.setenv("WORKBENCH_MAX_RUNS", "1")
+    started = []
+    monkeypatch.setattr(launch, "launch_command", lambda *a, **k: started.append(a) or ["false"])
+    (runs / "first").mkdir(parents=True)
+    write_json_atomic(runs / "first" / "status.json", {"status": "training"})
+    first = Ticket(runs / "first", runs, limit=1)  # a run going on the CPU
+    assert first.try_admit() == 0
+    out = runs / "launched"
+    argv = ["train", write_config(tmp_path, tiny_model), "--output-dir", out, "--max-steps", "2"]
+    argv += ["--launcher", "accelerate", "--cpu", "--num-processes", "2"]
+    codes = []
+    cli = threading.Thread(target=lambda: codes.append(main([str(a) for a in argv])))
+    cli.start()
+    try:
+        deadline = time.monotonic() + 60
+        while (info := read_run(out)) is None or info.status != "queued":
+            assert cli.is_alive() and time.monotonic() < deadline, capsys.readouterr().err
+            time.sleep(0.05)  # the CLI's thread writes the folder: nothing to block on
+        waiting = [t for t in queue_state(runs)["cpu"] if t["run_dir"] == str(out)]
+        assert len(waiting) == 1 and not waiting[0]["admitted"] and waiting[0]["slots"] == 1
+        assert not started and not (out / "rank_config.json").exists()  # nothing launched while it waits
+        request_stop(out)
+    finally:
+        cli.join(timeout=60)
+    assert codes == [0] and read_run(out).status == "stopped" and not started
+    assert "queued: 1 run ahead of you" in capsys.readouterr().err
+    assert [t["run_dir"] for t in queue_state(runs)["cpu"]] == [str(runs / "first")]
+    first.leave()
 
 
 @pytest.mark.timeout(240)  # justified: a real `accelerate launch` (one process importing torch, ~30 s here)

@@ -171,3 +171,33 @@ def test_the_cli_refuses_outside_paths_with_exit_2(root, capsys, tmp_path):
     assert "outside the data folder" in capsys.readouterr().err
     assert main(["check", outside, "--data-root", str(root / "nope")]) == 2
     assert "--data-root" in capsys.readouterr().err
+
+
+def test_the_config_file_itself_must_lie_under_the_data_root(root, capsys, monkeypatch):
+    """`workbench train/export/plan CONFIG` and the app's settings files: a config outside the data root is refused
+    before it is read, also through `..` or a symlink inside the root that leads out."""
+    good = {"datasets": {"train": {"sts": {"source": "csv", "path": str(root / "data" / "sts.csv")}}}}
+    for folder in ("data", "outside"):
+        (root / folder / "run.json").write_text(json.dumps(good))
+    (root / "data" / "link.json").symlink_to(root / "outside" / "run.json")
+    (root / "data" / "away").symlink_to(root / "outside")
+    leaving = [
+        root / "outside" / "run.json",
+        f"{root}/data/../outside/run.json",
+        root / "data" / "link.json",
+        root / "data" / "away" / "run.json",
+    ]
+    for config in leaving:
+        assert main(["train", str(config), "--data-root", str(root / "data")]) == 2
+        err = capsys.readouterr().err
+        assert "[CONFIG] the config file" in err and "is outside the data folder" in err, err
+        assert "fix: put the file under" in err and "Traceback" not in err
+        assert main(["export", str(config)]) == 2  # the hosted app's rule ($WORKBENCH_DATA_ROOT) holds too
+        assert "is outside the data folder" in capsys.readouterr().err
+        with pytest.raises(WorkbenchError, match="the settings file .* is outside the data folder"):
+            make_session(root).load_config(config)
+    assert not (root / "runs" / "sts").exists()  # nothing started
+    assert main(["export", str(root / "data" / "run.json")]) == 0  # a config under the root is read
+    assert "SentenceTransformerTrainer" in capsys.readouterr().out
+    monkeypatch.delenv(DATA_ROOT_ENV)  # on one's own machine nothing is confined
+    assert main(["export", str(root / "outside" / "run.json")]) == 0

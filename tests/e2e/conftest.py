@@ -163,8 +163,9 @@ def browser():
 
 
 @contextmanager
-def open_app(browser, server, url, width: int = 1500, height: int = 1000):
-    """A fresh page (and so a fresh kernel) showing the app at ``width`` x ``height``, once Start is on screen.
+def open_app(browser, server, url, width: int = 1500, height: int = 1000, on_page=None):
+    """A fresh page (and so a fresh kernel) showing the app at ``width`` x ``height``, once Start is on screen;
+    ``on_page(page)`` is called before the page loads (to listen from its first request on).
 
     At exit the page is closed the way a user closes the tab (its unload handler asks Voila to shut the kernel
     down), and the kernel is waited for: a kernel left running, possibly still training, would take the CPU from
@@ -174,6 +175,8 @@ def open_app(browser, server, url, width: int = 1500, height: int = 1000):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    if on_page is not None:
+        on_page(page)
     page.goto(url, wait_until="commit")
     page.locator(".wb-start button, button.wb-start").first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
     try:

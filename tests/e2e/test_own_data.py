@@ -150,6 +150,11 @@ def test_one_walk_with_an_own_file_on_a_laptop_screen(browser, voila_server, app
         page.reload(wait_until="commit")
         page.locator("button.wb-start").wait_for(state="visible", timeout=180_000)
         _wait_status(page, "training", 30_000)
+        # The reloaded page shows the run's own settings, and its top line says whose they are.
+        wait_text(page, ".wb-data-summary", f"settings of the run under way ({name})", 60_000)
+        top = page.locator(".wb-data-summary").inner_text()
+        assert "faq.csv" in top and "demo" not in top, top
+        wait_text(page, ".wb-datasets", "faq", 60_000)
         shot(page, "35-walk-reloaded")
         page.locator("button.wb-stop").click()
         _wait_status(page, ("stopped", "finished", "error"), 300_000)

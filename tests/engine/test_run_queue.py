@@ -45,6 +45,27 @@ def test_a_limit_of_two_admits_two_and_each_gets_its_own_gpu(tmp_path):
     assert three.try_admit() == 0 and three.data["gpu"] == one.data["gpu"]
 
 
+def test_a_launched_run_on_gpus_holds_a_place_per_process_and_a_cpu_launch_queues_on_the_cpu(tmp_path):
+    env = {"CUDA_VISIBLE_DEVICES": "0,1,2"}
+    single = Ticket(_run(tmp_path / "a"), tmp_path, limit=3, env=env)
+    launched = Ticket(_run(tmp_path / "b"), tmp_path, limit=3, env=env, slots=2)
+    after = Ticket(_run(tmp_path / "c"), tmp_path, limit=3, env=env)
+    assert single.try_admit() == 0 and launched.try_admit() == 0
+    assert launched.data["gpus"] == ["1", "2"] and single.data["gpus"] == ["0"]
+    assert after.try_admit() == 1, "the three GPUs are taken: one by a run, two by the launch"
+    single.leave()
+    assert after.try_admit() == 0 and after.data["gpus"] == ["0"]
+    after.leave()
+    everything = Ticket(
+        _run(tmp_path / "d"), tmp_path, limit=3, env=env, slots=8
+    )  # more processes than places
+    assert everything.slots == 3 and everything.try_admit() == 1  # it waits for the launch: then takes all
+    launched.leave()
+    assert everything.try_admit() == 0 and everything.data["gpus"] == ["0", "1", "2"]
+    cpu = Ticket(_run(tmp_path / "e"), tmp_path, limit=1, env=env, device="cpu")
+    assert cpu.folder.name == "cpu" and cpu.try_admit() == 0 and cpu.data["gpus"] == []
+
+
 def test_stale_tickets_of_dead_processes_and_ended_runs_are_removed(tmp_path):
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True

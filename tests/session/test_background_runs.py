@@ -60,6 +60,12 @@ def test_a_worker_run_is_attached_after_a_reload_stopped_there_and_resumed(
         # The page is reloaded: a new Session finds the run under way and shows it, curve and all.
         reloaded = Session(background=False)
         assert reloaded.control.attach_running() == page.run_dir
+        # Its tabs show the run's own settings (not what the new page started with), and its top line says so.
+        assert reloaded.model_name == page.model_name and reloaded.settings_of == page.run_dir
+        assert (
+            [e.key for e in reloaded.datasets] == [e.key for e in page.datasets] == ["train/sts", "eval/dev"]
+        )
+        assert "settings of the run under way (r1)" in reloaded.data_summary()
         _until(lambda: reloaded.status == "training" and len(_loss_steps(reloaded)) >= 3, what="the replay")
         assert reloaded.baseline == page.baseline and reloaded.primary == page.primary
 

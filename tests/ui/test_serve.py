@@ -71,6 +71,22 @@ def test_the_config_sets_the_xsrf_cookie_before_the_kernel_starts(tmp_path, monk
     assert handler.reads == 1
 
 
+def test_with_an_upload_cap_the_page_gets_the_upload_guard_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_MAX_UPLOAD_MB", "3")
+    hook = _load_voila_config(voila_config_dir()).VoilaConfiguration.prelaunch_hook
+    notebook = entry_notebook()
+    page = hook(_Handler(), notebook=notebook, cwd=str(tmp_path))
+    guard, app = page.cells
+    assert guard.cell_type == "markdown" and app == notebook["cells"][0]  # the app cell runs as before
+    assert "var cap = 3145728;" in guard.source and "readAsArrayBuffer" in guard.source
+    assert len(notebook["cells"]) == 1  # the notebook Voila loaded is left as it is
+    from nbconvert.filters.markdown import markdown2html
+
+    html = markdown2html(guard.source)  # how Voila's template renders a markdown cell: the script stays whole
+    assert html.strip().startswith("<script>") and "blob.size > window.workbenchUploadCap" in html
+
+
 def test_a_stale_config_is_rewritten(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
     (tmp_path / "voila").mkdir()

@@ -32,6 +32,19 @@ DATA_ROOT_HELP = (
 )
 
 
+def read_config(path: str | Path):
+    """The RunSpec in the config file ``path`` (JSON or YAML). With a data root in force (``--data-root``, or a
+    hosted app's runs) the file itself must lie under it, as every file it names must.
+
+    Raises:
+        WorkbenchError: the file is outside the data root (``..`` and symlinks followed), or cannot be read.
+    """
+    from ..data import confined
+    from ..spec import load_config
+
+    return load_config(confined(path, "the config file", where="CONFIG"))
+
+
 def apply_data_root(folder: str | None, create: bool = False) -> Path | None:
     """Confine every path this process (and the runs it starts) uses to ``folder`` (``--data-root``): sets
     ``$WORKBENCH_DATA_ROOT``, which :func:`workbench.data.confined` reads. None leaves things as they are.

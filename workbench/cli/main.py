@@ -31,6 +31,7 @@ from .common import (
     EXIT_OK,
     SOURCES,
     apply_data_root,
+    read_config,
     report_error,
 )
 from .compare import cmd_compare
@@ -308,9 +309,8 @@ def _save_traceback(path: Path | None) -> Path | None:
 def cmd_export(args) -> int:
     """``workbench export CONFIG``: print (or write) the standalone script of the run."""
     from ..export import export_script
-    from ..spec import load_config
 
-    spec = load_config(args.config)
+    spec = read_config(args.config)
     script = export_script(spec)
     if args.output:
         target = Path(args.output).expanduser()

@@ -32,14 +32,14 @@ def add_parser(sub) -> None:
 def cmd_plan(args) -> int:
     from .. import rules
     from ..engine.planner import probe
-    from ..spec import load_config
+    from .common import read_config
 
     if not 1 <= args.steps <= 100:
         raise WorkbenchError(
             f"--steps must be between 1 and 100, got {args.steps}.", fix="use e.g. --steps 4."
         )
     max_batch = {"auto": None, "yes": True, "no": False}[args.max_batch]
-    est = probe(load_config(args.config), steps=args.steps, max_batch=max_batch).to_dict()
+    est = probe(read_config(args.config), steps=args.steps, max_batch=max_batch).to_dict()
     if args.json:
         print(json.dumps(est))
     else:

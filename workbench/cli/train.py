@@ -26,8 +26,7 @@ from ..engine import (
 )
 from ..errors import WorkbenchError
 from ..session import STOPPED_EARLY, STOPPING, describe
-from ..spec import load_config
-from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, report_error
+from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, read_config, report_error
 
 
 def cmd_train(args) -> int:
@@ -37,7 +36,7 @@ def cmd_train(args) -> int:
 
     launched = getattr(args, "launched", False)  # one rank of a launched run: its parent checked everything
     launch = None if launched else launch_of(args)
-    spec = load_config(args.config) if launched else _spec_with_flags(args)
+    spec = read_config(args.config) if launched else _spec_with_flags(args)
     if getattr(args, "resume", False) and not launched:
         from .runs import resume_spec
 
@@ -52,13 +51,13 @@ def cmd_train(args) -> int:
         raise
     main_rank = os.environ.get("RANK", "0") == "0"
     view = TrainView(quiet=args.quiet or (launched and not main_rank))
-    if launch is not None:
-        return train_launched(args, spec, launch, view)
     since = os.environ.get(ATTEMPT_ENV)  # set by the app that started this worker: a Stop since then counts
-    ticket = None if launched else _take_turn(spec, since, view)
+    ticket = None if launched else _take_turn(spec, since, view, launch)
     if ticket is False:
         return EXIT_OK  # stopped while it waited: its folder says so
     try:
+        if launch is not None:  # the whole launch holds the one ticket, its ranks take none
+            return train_launched(args, spec, launch, view)
         view.say(f"preparing the run from {args.config} (loading data and libraries) ...")
         runner = Runner(
             build(spec), listeners=[view], backend="process", since=float(since) if since else None
@@ -91,10 +90,11 @@ def cmd_train(args) -> int:
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
-def _take_turn(spec, since, view):
+def _take_turn(spec, since, view, launch=None):
     """Wait for the device in a served app's queue (``$WORKBENCH_MAX_RUNS``): the admitted Ticket, None when runs
-    are not queued, False when a Stop came while it waited. With several GPUs the run is pinned to the one its
-    place holds (before torch starts)."""
+    are not queued, False when a Stop came while it waited. A launched run waits as one run (on GPUs it takes a
+    place per process). With several GPUs the run is pinned to the ones its place holds (before torch or the
+    launcher starts)."""
     from ..engine import runs_root, stop_requested
     from ..engine.run_queue import queue_limit, visible_gpus, wait_turn
 
@@ -103,19 +103,27 @@ def _take_turn(spec, since, view):
     out = Path(spec.output_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     asked = float(since) if since else time.time()
-    ticket = wait_turn(out, runs_root(), lambda: stop_requested(out, asked), say=view.say)
+    on_gpus = launch is not None and not launch.cpu and not launch.config_file
+    ticket = wait_turn(
+        out,
+        runs_root(),
+        lambda: stop_requested(out, asked),
+        say=view.say,
+        slots=launch.num_processes if on_gpus else 1,
+        device="cpu" if launch is not None and launch.cpu else None,
+    )
     if ticket is None:
         view.say("stopped before it started: it left the queue; nothing was trained.")
         return False
-    gpu = ticket.data.get("gpu")
-    if gpu is not None and len(visible_gpus()) > 1:
-        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+    held = ticket.data.get("gpus") or []
+    if held and len(visible_gpus()) > len(held):
+        os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(held)
     return ticket
 
 
 def _spec_with_flags(args):
     """The config file's RunSpec with --overwrite, --output-dir and --max-steps applied."""
-    spec = load_config(args.config)
+    spec = read_config(args.config)
     changes: dict = {}
     if args.overwrite:
         changes["overwrite"] = True

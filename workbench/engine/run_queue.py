@@ -3,8 +3,9 @@
 A run that may have to wait (``$WORKBENCH_MAX_RUNS`` set: ``workbench app`` sets it for its pages) takes a
 *ticket*, a small JSON file ``runs/.queue/<device>/<time>-<pid>.json`` naming its run folder and its process;
 tickets are served in the order of their names (the time they were taken). A ticket is *admitted* when every
-ticket before it is admitted and fewer than the device's limit are; the run then starts, and drops its ticket when
-it ends. The decision is taken under an exclusive lock on ``runs/.queue/<device>/.lock``, so two pages pressing
+ticket before it is admitted and the device's limit leaves room for it; the run then starts, and drops its ticket
+when it ends. A run takes one place; a launched run (several processes) is one run too, and on GPUs it takes one
+place per GPU process, so no other run is pinned to a GPU it trains on. The decision is taken under an exclusive lock on ``runs/.queue/<device>/.lock``, so two pages pressing
 Start at once never both pass. A ticket whose process is gone (a worker killed, a machine restarted) or whose run
 has ended is stale and removed by whoever reads the queue next.
 
@@ -79,6 +80,18 @@ def _live(ticket: dict) -> bool:
     return process_alive(status)
 
 
+def _gpus_held(ticket: dict) -> list[str]:
+    held = ticket.get("gpus")
+    if isinstance(held, list):
+        return [str(g) for g in held]
+    return [] if ticket.get("gpu") is None else [str(ticket["gpu"])]
+
+
+def _slots(ticket: dict) -> int:
+    slots = ticket.get("slots", 1)
+    return slots if isinstance(slots, int) and slots > 0 else 1
+
+
 class Ticket:
     """One run's place in its device's queue (see the module's text).
 
@@ -87,12 +100,25 @@ class Ticket:
         root: The runs root (``runs/.queue`` is under it).
         limit: Runs at once on the device.
         env: Where to read the visible GPUs from (default: this process's environment).
+        slots: The places the run takes on the device: 1 for a run in one process; a launched run on GPUs takes
+            one per GPU process (at most ``limit``), so that no other run is pinned to a GPU it trains on.
+        device: ``"cpu"`` for a run that trains on the CPU where GPUs are visible (a launched ``--cpu`` run);
+            default: the GPUs when any are visible, else the CPU.
     """
 
-    def __init__(self, run_dir: str | Path, root: str | Path, limit: int, env: dict | None = None):
+    def __init__(
+        self,
+        run_dir: str | Path,
+        root: str | Path,
+        limit: int,
+        env: dict | None = None,
+        slots: int = 1,
+        device: str | None = None,
+    ):
         self.run_dir = Path(run_dir)
         self.limit = limit
-        self.gpus = visible_gpus(env)
+        self.slots = max(1, min(int(slots), limit))
+        self.gpus = [] if device == "cpu" else visible_gpus(env)
         self.folder = Path(root) / QUEUE / ("gpu" if self.gpus else "cpu")
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / f"{time.time_ns():020d}-{os.getpid()}.json"
@@ -103,7 +129,9 @@ class Ticket:
             "host": socket.gethostname(),
             "taken": time.time(),
             "admitted": False,
+            "slots": self.slots,
             "gpu": None,
+            "gpus": [],
         }
         write_json_atomic(self.path, self.data)
 
@@ -136,10 +164,13 @@ class Ticket:
             mine = next(i for i, (path, _) in enumerate(queue) if path == self.path)
             running = [data for _, data in queue if data.get("admitted")]
             waiting_before = [data for _, data in queue[:mine] if not data.get("admitted")]
-            if not waiting_before and len(running) < self.limit:
-                taken = {data.get("gpu") for data in running}
-                self.data["gpu"] = next((g for g in self.gpus if g not in taken), None)
-                self.data["admitted"] = True
+            if not waiting_before and sum(map(_slots, running)) + self.slots <= self.limit:
+                taken = {g for data in running for g in _gpus_held(data)}
+                free = [g for g in self.gpus if g not in taken]
+                held = (
+                    free[: self.slots] if len(free) >= self.slots else []
+                )  # more runs than GPUs: not pinned
+                self.data.update(gpus=held, gpu=held[0] if held else None, admitted=True)
                 write_json_atomic(self.path, self.data)
                 return 0
             return max(1, len(running) + len(waiting_before) - self.limit + 1)
@@ -185,6 +216,8 @@ def wait_turn(
     limit: int | None = None,
     say: Callable[[str], None] | None = None,
     poll: float = POLL_S,
+    slots: int = 1,
+    device: str | None = None,
 ) -> Ticket | None:
     """Wait in the device's queue until the run may start (runs queue only when ``$WORKBENCH_MAX_RUNS`` is set).
 
@@ -194,9 +227,12 @@ def wait_turn(
         stopped: Whether a Stop was asked (checked at every poll).
         limit: Runs at once (default: :func:`queue_limit`).
         say: Called with each new place in words (a terminal's log line).
+        slots: The places the run takes (see :class:`Ticket`: a launched run on GPUs, one per process).
+        device: ``"cpu"`` to queue on the CPU where GPUs are visible (see :class:`Ticket`).
 
     Returns:
-        The admitted Ticket (:meth:`Ticket.leave` it when the run ends; its ``data["gpu"]`` is the GPU it got),
+        The admitted Ticket (:meth:`Ticket.leave` it when the run ends; its ``data["gpus"]`` are the GPUs it got,
+        ``data["gpu"]`` the first),
         None when the run was stopped while it waited (its folder then says so), or when nothing is queued.
     """
     limit = queue_limit() if limit is None else limit
@@ -204,7 +240,7 @@ def wait_turn(
         return None
     folder = Path(run_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    ticket = Ticket(folder, root, limit)
+    ticket = Ticket(folder, root, limit, slots=slots, device=device)
     last = None
     try:
         while True:

@@ -34,6 +34,7 @@ from ..engine import (
 )
 from ..errors import WorkbenchError
 from ..spec import RunSpec
+from .attached import show_settings_of
 from .bridge import SessionBridge
 from .follow import RunFollower
 from .heavy import warm_up
@@ -224,7 +225,9 @@ class RunController:
         live = next((r for r in list_runs(root or runs_dir()) if r.active), None)
         if live is None:
             return None
+        shown = show_settings_of(self.session, live.path)  # the tabs show what the run trains, as Resume does
         self.attach(live.path)
+        self.session.settings_of = str(live.path) if shown else ""
         return live.path
 
     def runs(self, root: str | Path | None = None) -> list:
@@ -265,7 +268,7 @@ class RunController:
         with s.hold_trait_notifications():
             s.history, s.log, s.progress = (), (), {}
             s.baseline, s.final, s.primary = {}, {}, {}
-            s.saved_path, s.error, s.queue = "", "", ""
+            s.saved_path, s.error, s.queue, s.settings_of = "", "", "", ""
             # The configuration passed every check: earlier messages about it are out of date (the Data panel's
             # are about files added or not, and stay).
             s.errors = {k: v for k, v in s.errors.items() if k == "dataset"}

@@ -33,6 +33,7 @@ from ..engine import RunStatus
 from ..errors import WorkbenchError
 from ..spec import POOLING_MODES, DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from . import actions, config
+from .attached import settings_line
 from .datasets import DatasetEntry, DemoChoice, data_key, demo_entries, new_entry, removed_keys, unique_name
 from .launching import RUN_ON
 from .loading import DataCache
@@ -88,6 +89,9 @@ class Session(RunMethods, T.HasTraits):
     run_dir = T.Unicode("")  # the folder of the run shown (started here, resumed, or attached to)
     error = T.Unicode("")
     queue = T.Unicode("")  # a queued run's place, e.g. "queued: 1 run ahead of you" ("" when not queued)
+    settings_of = T.Unicode(
+        ""
+    )  # the run whose settings the tabs show (attached after a reload); "": the page's
     log = T.Tuple()  # human-readable lines
 
     def __init__(self, autosave: str | Path | None = None, background: bool = True, **traits):
@@ -133,6 +137,7 @@ class Session(RunMethods, T.HasTraits):
             self.auto_output = False
             self.errors = {}
             self.invalid = {}  # every field now shows the spec's values
+            self.settings_of = ""
         self.demo.reset()
 
     def to_config(self) -> dict:
@@ -250,8 +255,8 @@ class Session(RunMethods, T.HasTraits):
 
     def data_summary(self) -> str:
         """One sentence on the data the run would use (the app's top line), e.g. "Your data: faq.csv (240 rows,
-        24 held out to measure)."."""
-        return self.demo.summary()
+        24 held out to measure)."; while the tabs show a run's settings, which run (:mod:`.attached`)."""
+        return settings_line(self, self.demo.summary()) if self.settings_of else self.demo.summary()
 
     def remove_dataset(self, key: str) -> None:
         """Remove a dataset, its evaluators and its per-dataset loss; a train set takes its held-out parts along."""

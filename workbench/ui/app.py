@@ -14,7 +14,6 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from ..data.confine import check_upload
 from ..errors import WorkbenchError
 from ..session import (
     TAB_NAMES,
@@ -40,7 +39,7 @@ from .panels import (
     PlaygroundPanel,
     TrainPanel,
 )
-from .widgets import CSS, esc, hide_count, hint
+from .widgets import CSS, esc, hide_count, hint, upload_content
 
 TOUR = (
     "<b>1</b> pick a model → <b>2</b> add data → <b>3</b> map the columns → <b>4</b> choose a loss → "
@@ -111,7 +110,7 @@ class Workbench(widgets.VBox):
         self.toolbar = self._toolbar()
         header = self.header = widgets.HTML()
         self._header()
-        session.observe(self._header, ["datasets", "data_version", "data_errors"])
+        session.observe(self._header, ["datasets", "data_version", "data_errors", "settings_of", "status"])
         body = widgets.HBox(
             [self.tabs, self.train],
             layout=widgets.Layout(flex_flow="row wrap", width="100%", align_items="flex-start"),
@@ -317,11 +316,11 @@ class Workbench(widgets.VBox):
         if not files:
             return
         item = files[0]
-        check_upload(item["name"], len(item["content"]))
+        content = upload_content(item)
         folder = workbench_home() / "configs"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / Path(item["name"]).name
-        target.write_bytes(bytes(item["content"]))
+        target.write_bytes(content)
         self.config_path.value = str(target)
         self.load_settings(str(target))
 

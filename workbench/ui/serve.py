@@ -39,7 +39,8 @@ TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
 SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
 VOILA_CONFIG = '''\
 """Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py), and
-the server asks for the token serve chose (in its environment, not on the command line that `ps` shows)."""
+the server asks for the token serve chose (in its environment, not on the command line that `ps` shows), and
+with an upload cap each page gets the upload guard (a file over the cap never travels)."""
 import os
 
 _token = os.environ.pop("WORKBENCH_SERVER_TOKEN", None)  # popped: the page kernels and runs never see it
@@ -47,10 +48,38 @@ if _token:
     c.Voila.token = _token  # noqa: F821
 
 
+# ipywidgets' FileUpload reads each chosen file whole (FileReader.readAsArrayBuffer) and sends it in one websocket
+# message, reporting the File's own size beside the bytes. A file over the upload cap is read as no bytes: only
+# its name and size reach the kernel, which refuses it in words; the page never sends what the websocket would
+# drop the connection for. Markdown passes the script through, and the page runs it before any widget renders.
+UPLOAD_GUARD = """<script>
+(function () {
+  var cap = CAP_BYTES;
+  var cell = document.currentScript && document.currentScript.closest(".jp-Cell");
+  if (cell) { cell.style.display = "none"; }
+  if (window.workbenchUploadCap) { window.workbenchUploadCap = cap; return; }
+  window.workbenchUploadCap = cap;
+  var read = FileReader.prototype.readAsArrayBuffer;
+  FileReader.prototype.readAsArrayBuffer = function (blob) {
+    var over = typeof File !== "undefined" && blob instanceof File && blob.size > window.workbenchUploadCap;
+    return read.call(this, over ? new Blob([]) : blob);
+  };
+})();
+</script>"""
+
+
 def set_xsrf_cookie(handler, notebook, cwd):
-    """Read the XSRF token so that tornado sets the _xsrf cookie the page's shutdown request sends back."""
+    """Read the XSRF token so that tornado sets the _xsrf cookie the page's shutdown request sends back; with an
+    upload cap, put the upload guard first in the page (a markdown cell: nothing runs in the kernel)."""
     handler.xsrf_token
-    return None  # the notebook is left as it is
+    cap = os.environ.get("WORKBENCH_MAX_UPLOAD_MB", "").strip()
+    if not (cap.isdigit() and int(cap) > 0):
+        return None  # the notebook is left as it is
+    import nbformat
+
+    guard = nbformat.v4.new_markdown_cell(UPLOAD_GUARD.replace("CAP_BYTES", str(int(cap) * 1024 * 1024)))
+    guard.metadata["workbench"] = "upload-guard"
+    return nbformat.from_dict({**notebook, "cells": [guard, *notebook["cells"]]})
 
 
 c.VoilaConfiguration.prelaunch_hook = set_xsrf_cookie  # noqa: F821 - traitlets runs this file with `c` defined
@@ -182,9 +211,10 @@ def voila_command(
 
 
 def websocket_limit(max_upload_mb: int) -> int:
-    """The largest websocket message the server takes: uploaded files travel in one, so it is set well above the
-    upload cap (twice it, and at least 64 MB more) for a file a little too big to arrive and be refused in words by
-    the page (which checks the size before saving), rather than the connection being dropped."""
+    """The largest websocket message the server takes: uploaded files travel in one. The page's upload guard
+    (:data:`VOILA_CONFIG`) sends a file over the cap without its bytes, so this is the backstop for a client
+    without it: well above the cap (twice it, and at least 64 MB more), so that a file a little too big still
+    arrives and is refused in words, and nothing bigger is held in the server's memory."""
     cap = int(max_upload_mb) * 1024 * 1024
     return cap + max(cap, 64 * 1024 * 1024)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import ipywidgets as widgets
 
 from .. import catalog as C
+from ..data.confine import check_upload
 from ..session import ACTIVE, Session, download_href, field_message, mark_invalid
 
 CSS = """
@@ -146,6 +147,21 @@ def hide_count(upload: widgets.FileUpload) -> widgets.FileUpload:
     upload.tooltip = upload.tooltip or upload.description
     upload.add_class("wb-nocount")
     return upload
+
+
+def upload_content(item: dict) -> bytes:
+    """The bytes of one file a FileUpload received, once the server's upload cap allows it.
+
+    A served page sends a file over the cap without its bytes, with only its name and size (the upload guard
+    ``workbench app`` adds to the page, see ``ui.serve``): the size checked is the larger of the one the browser
+    reported and the bytes that came, so such a file is refused in words rather than read as an empty file.
+
+    Raises:
+        WorkbenchError: the file is over the cap (naming it, its size, the cap and what to do instead).
+    """
+    content = bytes(item["content"])
+    check_upload(item["name"], max(int(item.get("size") or 0), len(content)))
+    return content
 
 
 def field_msg(text: str = "", ok: bool = False) -> str:

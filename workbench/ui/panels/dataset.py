@@ -14,7 +14,7 @@ from ...data import DEMO_DATASETS, UPLOAD_ACCEPT
 from ...errors import WorkbenchError
 from ...session import data_key
 from ...spec import DatasetSpec
-from ..widgets import Panel, esc, hide_count, hint, section
+from ..widgets import Panel, esc, hide_count, hint, section, upload_content
 from .dataset_view import datasets_html, form_spec, preview_html, rows_text
 from .mining import MiningBox
 
@@ -307,9 +307,9 @@ class DatasetPanel(Panel):
         files = change["new"]
         if not files:
             return
-        item = files[0]
-        self.session.add_upload(self.split.value, item["name"], bytes(item["content"]))
         self.upload.value = ()  # ready for the next file (the same one again included)
+        item = files[0]
+        self.session.add_upload(self.split.value, item["name"], upload_content(item))
 
     def _pick(self, change):
         if not self._syncing and change["new"]:

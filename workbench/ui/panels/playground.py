@@ -12,7 +12,7 @@ import ipywidgets as widgets
 
 from ...data import UPLOAD_ACCEPT
 from ...session import PlaygroundSession, error_text
-from ..widgets import esc, hide_count, hint, section
+from ..widgets import esc, hide_count, hint, section, upload_content
 
 STYLE = """<style>
 .wb-app .wb-try-results { display: flex; flex-flow: row wrap; gap: 12px; }
@@ -241,7 +241,7 @@ class PlaygroundPanel(widgets.VBox):
         files = change["new"]
         if files:
             item = files[0]
-            self._guard(self.play.upload)(item["name"], bytes(item["content"]))
+            self._guard(lambda: self.play.upload(item["name"], upload_content(item)))()
 
     def _busy_changed(self, change=None):
         p = self.play
