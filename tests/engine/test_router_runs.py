@@ -124,3 +124,26 @@ def test_sts_pairs_are_refused_before_the_model_loads(make_config):
         build(RunSpec.from_dict(cfg))
     assert info.value.where == "model.asymmetric"
     assert "interchangeable" in info.value.message and "CoSENTLoss on train/sts" in info.value.message
+
+
+def test_per_item_triplet_scores_encode_anchors_as_queries(make_config):
+    """The paired bootstrap's per-item scores agree with the evaluator on a model whose sides differ, also when a
+    text is an anchor in one triplet and a positive in another."""
+    from sentence_transformers.sentence_transformer.evaluation import TripletEvaluator
+
+    from workbench.engine.items import ItemRecorder
+
+    cfg = _config(make_config, "separate")
+    plan = build(RunSpec.from_dict(cfg))
+    model = Runner(plan)._build_model(plan)
+    with torch.no_grad():  # a query side unlike the document side
+        for p in model[0].sub_modules["query"].parameters():
+            p.add_(torch.randn_like(p) * 0.5, alpha=1.0)
+    data = triplets(12)
+    anchors = data["anchor"][:6] + data["positive"][:6]
+    positives = data["positive"][:6] + data["anchor"][:6]
+    negatives = data["negative"][:6] * 2
+    recorder = ItemRecorder(TripletEvaluator(anchors, positives, negatives, name="t"))
+    metrics = recorder(model)
+    scores = recorder.records[0]["scores"]
+    assert scores.mean() == pytest.approx(metrics["t_cosine_accuracy"])
