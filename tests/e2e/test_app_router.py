@@ -40,6 +40,7 @@ def test_separate_sides_from_the_model_tab_to_a_verdict(app, app_home, tiny_mode
     upload(page, faq_csv(tmp_path))
     page.locator(".wb-replace-demo").wait_for(state="visible", timeout=120_000)
     wait_text(page, ".wb-data-summary", "faq.csv", 120_000)
+    open_tab(page, "Model")
     use_tiny_model(page, tiny_model, 8)
     open_tab(page, "Model")
     page.locator(".wb-router-query-lr input").fill("0.001")
@@ -66,7 +67,8 @@ def test_separate_sides_from_the_model_tab_to_a_verdict(app, app_home, tiny_mode
         "document_learning_rate": None,
     }
     router = json.loads((run / "final" / "router_config.json").read_text())
-    assert router["default_route"] == "document"
+    assert set(router["structure"]) == {"query", "document"}
+    assert router["parameters"]["default_route"] == "document"
     assert (run / "final" / "query_0_Transformer").is_dir() and (
         run / "final" / "document_0_Transformer"
     ).is_dir()

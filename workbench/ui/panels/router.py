@@ -11,7 +11,7 @@ from ...session import asymmetric_problem, error_text, field_message
 from ...spec import INFERENCE_FREE, SEPARATE, asymmetric_defaults, check_asymmetric
 from ..widgets import field_msg, hint, section
 
-STYLE = {"description_width": "150px"}
+STYLE = {"description_width": "170px"}
 ROUTER_KEY = "model.asymmetric"  # its key in session.invalid
 SHARED = "shared"
 CHOICES = {
