@@ -147,3 +147,20 @@ def test_per_item_triplet_scores_encode_anchors_as_queries(make_config):
     metrics = recorder(model)
     scores = recorder.records[0]["scores"]
     assert scores.mean() == pytest.approx(metrics["t_cosine_accuracy"])
+
+
+def test_a_saved_two_sided_model_trains_on_with_its_own_sides(make_config):
+    cfg = _config(make_config, "separate", args={"max_steps": 2})
+    train(cfg)
+    final = str(Path(cfg["output_dir"]) / "final")
+    again = _config(make_config, None, output="again", args={"max_steps": 2})
+    again["model"]["name_or_path"] = final
+    plan = build(RunSpec.from_dict(again))
+    assert plan.args["router_mapping"] == {"anchor": "query", "positive": "document", "negative": "document"}
+    assert "model: its own query and document sides" in plan.notes
+    assert train(again)["status"] == "finished"
+    again.update(overwrite=True)
+    again["model"]["asymmetric"] = "separate"  # sides on a model that has them: refused before it loads
+    with pytest.raises(WorkbenchError, match="already has query and document sides") as info:
+        build(RunSpec.from_dict(again))
+    assert info.value.where == "model.asymmetric"

@@ -71,18 +71,40 @@ def _static_query_side(document: list):
     return query
 
 
+def base_has_router(name_or_path: str) -> bool:
+    """Whether the base model already routes queries and documents (a saved Router model: its modules.json names
+    the Router), read without loading it."""
+    from pathlib import Path
+
+    from .models import resolve_model_path
+
+    try:
+        text = (Path(resolve_model_path(name_or_path)) / "modules.json").read_text(encoding="utf8")
+    except (WorkbenchError, OSError):
+        return False
+    return ".Router" in text
+
+
 def route_columns(plan) -> None:
     """Plan step: ``router_mapping`` (which prepared column is the query, which the documents, from the format
     the loss matched) and ``learning_rate_mapping`` (each side with its own rate) into the training arguments.
 
-    A ``router_mapping`` / ``learning_rate_mapping`` of the user's own in ``args`` is kept as given.
+    Also for a base model that already has query/document sides (a saved Router model trained on). A
+    ``router_mapping`` / ``learning_rate_mapping`` of the user's own in ``args`` is kept as given.
 
     Raises:
-        WorkbenchError: a dataset the loss reads has no query/document roles (`rules.column_routes`), or one
-            column name has both roles.
+        WorkbenchError: a dataset the loss reads has no query/document roles (`rules.column_routes`), one column
+            name has both roles, or ``model.asymmetric`` asks for sides on a model that has them already.
     """
     asymmetric = plan.spec.model.asymmetric
-    if not asymmetric:
+    routed = base_has_router(plan.spec.model.name_or_path)
+    if asymmetric and routed:
+        raise WorkbenchError(
+            f"model '{plan.spec.model.name_or_path}' already has query and document sides.",
+            fix="leave model.asymmetric out: its own sides go on training.",
+            where="model.asymmetric",
+        )
+    if not (asymmetric or routed):
         return
     per_dataset = {}
     scored = [dp for dp in plan.of_split("eval") if dp.loss_scored]
@@ -100,7 +122,11 @@ def route_columns(plan) -> None:
     rates = rules.learning_rate_mapping(route_learning_rates(asymmetric))
     if rates and "learning_rate_mapping" not in user:
         plan.args["learning_rate_mapping"] = rates
-    plan.notes.append(f"model: {describe_asymmetric(asymmetric)}")
+    plan.notes.append(
+        f"model: {describe_asymmetric(asymmetric)}"
+        if asymmetric
+        else "model: its own query and document sides"
+    )
 
 
 def router_code(asymmetric: dict | None, w) -> list[str]:
@@ -129,8 +155,3 @@ def router_code(asymmetric: dict | None, w) -> list[str]:
         "    )",
     ]
     return out
-
-
-def is_router_model(model) -> bool:
-    """Whether a loaded model routes queries and documents to separate sides."""
-    return any(type(m).__name__ == "Router" for m in getattr(model, "children", list)())
