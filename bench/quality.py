@@ -200,6 +200,13 @@ def case_scifact_dense(limit):
     return _scifact("sentence-transformer", "InformationRetrievalEvaluator", limit)
 
 
+def case_scifact_router(limit):
+    """As scifact-dense, with separate query and document encoders (model.asymmetric: a Router of two MiniLMs)."""
+    config, dataset = _scifact("sentence-transformer", "InformationRetrievalEvaluator", limit)
+    config["model"]["asymmetric"] = {"kind": "separate"}
+    return config, dataset + "; separate query and document encoders (Router, model.asymmetric)"
+
+
 def case_scifact_splade(limit):
     return _scifact("sparse-encoder", "SparseInformationRetrievalEvaluator", limit)
 
@@ -301,6 +308,7 @@ CASES = {
     "snli": case_snli,
     "scifact-dense": case_scifact_dense,
     "scifact-splade": case_scifact_splade,
+    "scifact-router": case_scifact_router,
     "quora-cross": case_quora_cross,
     "scifact-tsdae": case_scifact_tsdae,
     "scifact-mined": case_scifact_mined,

@@ -182,6 +182,9 @@ def cmd_check(args) -> int:
         evaluators,
         problem,
     )
+    if getattr(args, "asymmetric", None):
+        report["asymmetric"], routes_problem = _routes(args, shape, recommended)
+        problem = problem or routes_problem
     if args.json:
         print(json.dumps(report, indent=2, default=str))
     else:
@@ -190,6 +193,30 @@ def cmd_check(args) -> int:
         report_error(problem.message, problem.fix, problem.where)
         return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+def _routes(args, shape, recommended) -> tuple[dict, WorkbenchError | None]:
+    """``--asymmetric``: the query/document role of each input for the recommended loss (the run's
+    ``router_mapping``), or why separate sides do not fit this data."""
+    from .. import rules
+    from ..spec import check_asymmetric
+
+    out: dict = {"kind": args.asymmetric, "router_mapping": None, "problem": None}
+    try:
+        check_asymmetric(args.asymmetric, args.model_type)
+        if recommended is None:
+            raise WorkbenchError(
+                "no loss fits this mapping, so no input has a query or document role yet.",
+                fix="fix the mapping first (see the losses above).",
+                where="model.asymmetric",
+            )
+        loss = recommended[0]
+        found = rules.verdict(loss, shape)
+        out["router_mapping"] = rules.column_routes(loss, found.format_ref, shape.inputs, "this file")
+    except WorkbenchError as exc:
+        out["problem"] = {"message": exc.message, "fix": exc.fix}
+        return out, exc
+    return out, None
 
 
 def _derive(name: str | None) -> str | None:
@@ -322,4 +349,10 @@ def _check_text(report: dict, args) -> str:
     else:
         lines += ["", "recommended loss: none fits this mapping; see the reasons above."]
     lines.append(f"evaluators that fit: {', '.join(report['evaluators']) or 'none'}")
+    routes = report.get("asymmetric")
+    if routes and routes["router_mapping"]:
+        shown = ", ".join(f"'{c}' -> {r}" for c, r in routes["router_mapping"].items())
+        lines.append(f"query/document sides ({routes['kind']}): {shown}")
+    elif routes:
+        lines.append(f"query/document sides ({routes['kind']}): do not fit ({routes['problem']['message']})")
     return "\n".join(lines)

@@ -123,6 +123,12 @@ def _parser() -> _Parser:
         default=DENSE,
         help="the kind of model to train (default: sentence-transformer)",
     )
+    check.add_argument(
+        "--asymmetric",
+        choices=("separate", "inference-free"),
+        help="also say which input is the query and which are documents for separate query/document sides "
+        "(the config's model.asymmetric kind)",
+    )
     check.add_argument("--columns", help="input columns in order, comma-separated (default: guessed)")
     check.add_argument("--label", help="the label column (default: guessed; '' for no label)")
     check.add_argument("--label-range", help="the label's scale as LOW,HIGH (e.g. 0,5): rescaled to 0-1")

@@ -71,8 +71,14 @@ def item_scores(evaluator, model, cache: dict | None = None) -> dict[str, Any]:
         return {"kind": AP, "scores": sims, "gold": gold, "texts": texts}
     if base_name == "TripletEvaluator":
         sparse = name != base_name
-        pos = _pair_scores(model, evaluator.anchors, evaluator.positives, sparse=sparse, cache=cache)
-        neg = _pair_scores(model, evaluator.anchors, evaluator.negatives, sparse=sparse, cache=cache)
+        # Anchors are queries, positives and negatives documents, as the evaluator encodes them.
+        qd = ("query", "document")
+        pos = _pair_scores(
+            model, evaluator.anchors, evaluator.positives, sparse=sparse, cache=cache, routes=qd
+        )
+        neg = _pair_scores(
+            model, evaluator.anchors, evaluator.negatives, sparse=sparse, cache=cache, routes=qd
+        )
         texts = [_pair_text(a, p) for a, p in zip(evaluator.anchors, evaluator.positives, strict=True)]
         return {"kind": MEAN, "scores": (pos > neg).astype(float), "gold": None, "texts": texts}
     raise TypeError(f"no per-item scores for {name}")
@@ -91,29 +97,38 @@ def _pair_text(*texts) -> str:
 
 
 def _pair_scores(
-    model, left: Sequence[str], right: Sequence[str], *, sparse: bool, cache: dict | None = None
+    model,
+    left: Sequence[str],
+    right: Sequence[str],
+    *,
+    sparse: bool,
+    cache: dict | None = None,
+    routes: tuple = (None, None),
 ):
     """Per-pair similarity: the cosine for dense models (as the dense evaluators report), the model's own
-    similarity (dot) for sparse ones. Each distinct text is encoded once, and not at all when it is in ``cache``."""
+    similarity (dot) for sparse ones. Each distinct text is encoded once per route, and not at all when it is in
+    ``cache`` (keyed by ``(route, text)``). ``routes``: how the left and right texts are encoded, as the evaluator
+    did (``"query"``: ``encode_query``, ``"document"``: ``encode_document``, None: ``encode``), so a model with
+    separate query and document sides is scored as it was evaluated."""
     import numpy as np
     import torch
 
-    texts = list(dict.fromkeys([*left, *right]))
+    keys = list(dict.fromkeys([*((routes[0], t) for t in left), *((routes[1], t) for t in right)]))
     cache = cache or {}
-    missing = [t for t in texts if t not in cache]
-    fresh = None
-    if missing:
-        fresh = model.encode(missing, batch_size=64, convert_to_tensor=True, show_progress_bar=False)
-        if getattr(fresh, "is_sparse", False):
-            fresh = fresh.to_dense()
-    if not cache:
-        emb = fresh
-    else:
-        fresh_at = {t: i for i, t in enumerate(missing)}
-        emb = torch.stack([torch.as_tensor(cache[t]) if t in cache else fresh[fresh_at[t]] for t in texts])
-    pos = {t: i for i, t in enumerate(texts)}
-    a = emb[torch.tensor([pos[t] for t in left])]
-    b = emb[torch.tensor([pos[t] for t in right])]
+    fresh: dict = {}
+    for route in dict.fromkeys(r for r, _ in keys):
+        missing = [t for r, t in keys if r == route and (r, t) not in cache]
+        if not missing:
+            continue
+        encode = {"query": "encode_query", "document": "encode_document"}.get(route, "encode")
+        out = getattr(model, encode)(missing, batch_size=64, convert_to_tensor=True, show_progress_bar=False)
+        if getattr(out, "is_sparse", False):
+            out = out.to_dense()
+        fresh.update(((route, t), e) for t, e in zip(missing, out, strict=True))
+    emb = torch.stack([torch.as_tensor(cache[k]) if k in cache else fresh[k] for k in keys])
+    pos = {k: i for i, k in enumerate(keys)}
+    a = emb[torch.tensor([pos[(routes[0], t)] for t in left])]
+    b = emb[torch.tensor([pos[(routes[1], t)] for t in right])]
     if sparse:
         sims = model.similarity_pairwise(a, b)
     else:
@@ -183,7 +198,10 @@ class ItemRecorder:
                     and not getattr(out, "is_sparse", False)
                     and len(out) == len(sentences)
                 ):
-                    cache.update((t, e) for t, e in zip(sentences, out, strict=True) if isinstance(t, str))
+                    route = kw.get("encode_fn_name")  # "query" / "document" / None, as the evaluator encoded
+                    cache.update(
+                        ((route, t), e) for t, e in zip(sentences, out, strict=True) if isinstance(t, str)
+                    )
                 return out
 
             inner.embed_inputs = remember

@@ -19,6 +19,7 @@ from ..catalog import CROSS, SPARSE
 from ..data.confine import confined, looks_like_path
 from ..errors import WorkbenchError
 from ..spec import MODEL_CARD_FIELDS
+from .router import make_router
 
 # "owner/name" or "name": what the Hub accepts as a repository id.
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -235,7 +236,7 @@ def build_model(model_spec, *, num_labels: int | None = None, device: str | None
         ) from exc
     if model_spec.max_seq_length and model_spec.type != CROSS:
         model.max_seq_length = model_spec.max_seq_length
-    return model
+    return make_router(model, model_spec.asymmetric, device) if model_spec.asymmetric else model
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from ..rules import evaluator_name, evaluator_source
 from ..spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from .datasets import DatasetPrep, _prepare, _train_classes_for
 from .losses import check_choice
+from .router import route_columns
 from .runs import check_output_dir
 
 __all__ = ["STEPS", "DatasetPlan", "EvaluatorPlan", "Plan", "build"]
@@ -351,6 +352,7 @@ STEPS = (
     plan_evaluators,
     score_eval_sets_by_loss,
     settle_args,
+    route_columns,
     size_cross_encoder,
 )
 

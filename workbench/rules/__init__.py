@@ -85,10 +85,24 @@ from .recommend import (
     recommend,
     recommend_with_fix,
 )
+from .router import (
+    QUERY_ROLES,
+    ROUTE_PATTERNS,
+    column_routes,
+    format_routes,
+    learning_rate_mapping,
+    merge_routes,
+)
 from .run_outcome import ItemMove, MetricVerdict, RunVerdict, meaning, movers, run_verdict, verdict_of
 from .run_warnings import leak_warning, leaked_rows, overfit_warning
 
 __all__ = [
+    "QUERY_ROLES",
+    "ROUTE_PATTERNS",
+    "column_routes",
+    "format_routes",
+    "learning_rate_mapping",
+    "merge_routes",
     "ADAPTER_LEARNING_RATE",
     "ADAPTER_REASON",
     "adapter_defaults",

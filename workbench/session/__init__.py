@@ -88,6 +88,7 @@ from .playground import (
     PlaygroundSession,
     run_label,
 )
+from .router import asymmetric_problem
 from .run_control import (
     BACKEND_ENV,
     BACKENDS,
@@ -127,6 +128,7 @@ from .wording import (
 )
 
 __all__ = [
+    "asymmetric_problem",
     "SHIP_FORMATS",
     "SHIP_QUANTIZATIONS",
     "ShipSession",

@@ -28,6 +28,7 @@ CONFIG_TRAITS = (
     "pooling",
     "model_card",
     "adapter",
+    "asymmetric",
     "datasets",
     "loss",
     "evaluators",
@@ -46,6 +47,7 @@ class ConfigTraits(Protocol):
     pooling: str
     model_card: dict
     adapter: dict | None
+    asymmetric: dict | None
     datasets: tuple
     loss: Any
     evaluators: tuple
@@ -67,6 +69,7 @@ def traits_of(spec: RunSpec) -> dict[str, Any]:
         "pooling": (m.from_scratch or {}).get("pooling", "mean"),
         "model_card": dict(m.model_card),
         "adapter": dict(m.adapter) if m.adapter else None,
+        "asymmetric": dict(m.asymmetric) if m.asymmetric else None,
         "datasets": entries,
         "selected": entries[0].key if entries else "",
         "loss": dict(spec.loss) if isinstance(spec.loss, dict) else spec.loss,
@@ -104,6 +107,8 @@ def config_of(traits: ConfigTraits) -> dict:
         model["model_card"] = card
     if traits.adapter:
         model["adapter"] = dict(traits.adapter)
+    if traits.asymmetric:
+        model["asymmetric"] = dict(traits.asymmetric)
     datasets: dict = {split: {} for split in SPLITS}
     for e in traits.datasets:
         datasets[e.split][e.name] = e.spec.to_dict()

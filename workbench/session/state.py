@@ -39,6 +39,7 @@ from .launching import RUN_ON
 from .loading import DataCache
 from .paths import new_output_dir, workbench_home
 from .planning import RunPlanner
+from .router import kept_asymmetric
 from .run_control import RunController, RunMethods
 from .wording import STATUSES, error_text, panel_for
 
@@ -60,6 +61,7 @@ class Session(RunMethods, T.HasTraits):
     pooling = T.Enum(POOLING_MODES, default_value="mean")
     model_card = T.Dict()
     adapter = T.Any(None)  # model.adapter: a dict checked by spec.adapter; None: all weights train
+    asymmetric = T.Any(None)  # model.asymmetric: a dict checked by spec.router; None: one shared model
     datasets = T.Tuple()  # DatasetEntry, in order
     selected = T.Unicode("")  # the key of the dataset the Columns panel edits
     demo_choice = T.Unicode("")  # replace / add: what the first own dataset did to the demo (DemoChoice)
@@ -394,6 +396,7 @@ class Session(RunMethods, T.HasTraits):
             self.model_type = model_type
             self.loss = LossChoice()
             self.evaluators = self.suggested_evaluators()
+            self.asymmetric = kept_asymmetric(self.asymmetric, model_type)
 
     def _suggest_for(self, key: str) -> None:
         """Tick the most useful fitting evaluator for an eval/test set that was just added (once)."""

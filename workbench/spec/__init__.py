@@ -22,6 +22,16 @@ from .parts import (
     ModelSpec,
     check_dataset_name,
 )
+from .router import (
+    ASYMMETRIC_KINDS,
+    INFERENCE_FREE,
+    ROUTES,
+    SEPARATE,
+    asymmetric_defaults,
+    check_asymmetric,
+    describe_asymmetric,
+    route_learning_rates,
+)
 from .run import (
     RunSpec,
     load_config,
@@ -29,6 +39,14 @@ from .run import (
 )
 
 __all__ = [
+    "ASYMMETRIC_KINDS",
+    "INFERENCE_FREE",
+    "ROUTES",
+    "SEPARATE",
+    "asymmetric_defaults",
+    "check_asymmetric",
+    "describe_asymmetric",
+    "route_learning_rates",
     "DatasetSpec",
     "EvaluatorChoice",
     "LossChoice",

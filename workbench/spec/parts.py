@@ -9,6 +9,7 @@ from typing import Any
 from ..catalog import DENSE, DERIVE_NAMES, kind
 from ..errors import WorkbenchError, nearest
 from .adapter import check_adapter
+from .router import check_asymmetric
 
 SOURCES = ("hub", "csv", "json", "parquet", "arrow", "excel", "sql", "dict", "holdout")
 SPLITS = ("train", "eval", "test")
@@ -79,6 +80,8 @@ class ModelSpec:
         model_card: Model-card data: ``language``, ``license``, ``model_name``.
         adapter: Train a LoRA adapter instead of all weights: ``{"type": "lora", "r": 16, "alpha": 32,
             "dropout": 0.1, "target_modules": "auto"}`` (see `spec.adapter`); None trains every weight.
+        asymmetric: Separate query and document sides (a ``Router``): ``{"kind": "separate" | "inference-free",
+            "query_learning_rate": None, "document_learning_rate": None}`` (see `spec.router`); None: one model.
     """
 
     type: str = DENSE
@@ -88,6 +91,7 @@ class ModelSpec:
     num_labels: int | None = None
     model_card: dict = field(default_factory=dict)
     adapter: dict | None = None
+    asymmetric: dict | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelSpec:
@@ -131,7 +135,14 @@ class ModelSpec:
                 where="model.model_card",
             )
         _check_keys(spec.model_card, MODEL_CARD_FIELDS, "model.model_card")
-        return replace(spec, adapter=check_adapter(spec.adapter))
+        spec = replace(spec, adapter=check_adapter(spec.adapter))
+        if spec.adapter and spec.asymmetric not in (None, False, "none", "off", "", "shared"):
+            raise WorkbenchError(
+                "a LoRA adapter and separate query/document sides cannot be combined yet.",
+                fix="leave out either 'adapter' or 'asymmetric'.",
+                where="model.asymmetric",
+            )
+        return replace(spec, asymmetric=check_asymmetric(spec.asymmetric, spec.type))
 
 
 @dataclass(frozen=True)

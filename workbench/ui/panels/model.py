@@ -1,5 +1,6 @@
 """Step 1, the model: type (dense / sparse / cross-encoder), base model, max sequence length, from-scratch
-options, the adapter (all weights or LoRA: `.adapter`) and model-card fields."""
+options, separate query/document sides (`.router`), the adapter (all weights or LoRA: `.adapter`) and model-card
+fields."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ...session import error_text, field_message, sentence
 from ...spec import POOLING_MODES
 from ..widgets import Panel, esc, field_msg, hint, html_table, section
 from .adapter import AdapterFields
+from .router import RouterFields
 
 STYLE = {"description_width": "150px"}
 MAX_LEN = "model.max_seq_length"  # its key in session.invalid
@@ -33,6 +35,7 @@ class ModelPanel(Panel):
         self._build_scratch()
         self._build_card()
         self.adapter = AdapterFields(self)
+        self.router = RouterFields(self)
         self._bind()
         self.lockable = [
             self.type,
@@ -44,6 +47,7 @@ class ModelPanel(Panel):
             self.license,
             self.model_title,
             *self.adapter.lockable,
+            *self.router.lockable,
         ]
         self.finish(self._layout())
         self._refresh()
@@ -157,6 +161,7 @@ class ModelPanel(Panel):
             widgets.HBox([self.max_len, self.max_len_msg]),
             self.scratch,
             self.pooling,
+            *self.router.children(),
             *self.adapter.children(),
             section("Model card (optional)"),
             self.model_title,
