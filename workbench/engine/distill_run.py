@@ -245,6 +245,7 @@ def _distill(
     texts = list(rows if kind == C.DENSE else [t for r in rows for t in r])[:SPEED_TEXTS]
     t_metric, s_before = measure.of_teacher(), measure.of(student)
     mse_before = mse_to_teacher(student, rows, targets) if kind == C.DENSE else None
+    shape_before = {"parameters": D.parameter_count(student), "layers": D.layer_count(student)}
     teacher_dim = embedding_dimension(teacher) if kind == C.DENSE else None
     loss = _loss(loss_name, student, teacher_dim)
     folder.handle(StatusEvent(RunStatus.TRAINING))
@@ -266,7 +267,7 @@ def _distill(
         "metric_name": measure.name,
         "teacher": _figures(teacher, path, t_metric, teacher_sps) if kind == C.DENSE else
         {"metric": None if t_metric is None else round(t_metric, 4), "parameters": D.parameter_count(teacher)},
-        "student_before": {"metric": None if s_before is None else round(s_before, 4)},
+        "student_before": {"metric": None if s_before is None else round(s_before, 4)} | shape_before,
         "student_after": _figures(student, final, s_after, speeds[-1]),
         "train_loss": losses,
         "mse_to_teacher": {"before": mse_before, "after": mse_after},

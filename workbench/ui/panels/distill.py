@@ -55,6 +55,18 @@ class DistillBox(widgets.VBox):
         self.status.add_class("wb-distill-status")
         self.result = widgets.HTML()
         self.result.add_class("wb-distill-result")
+        for name in (
+            "teacher",
+            "teacher_folder",
+            "student_kind",
+            "keep",
+            "student",
+            "dataset",
+            "column",
+            "eval",
+        ):
+            getattr(self, name).add_class(f"wb-distill-{name.replace('_', '-')}")
+            getattr(self, name).layout.width, getattr(self, name).layout.max_width = "480px", "100%"
         self.children = [
             hint(
                 "A student learns to give the teacher's embeddings for your texts: a smaller, faster model that "
@@ -163,7 +175,7 @@ class DistillBox(widgets.VBox):
         )
         self.result.value = (
             html_table(rows[0], rows[1:], cls="wb-distill-report")
-            + f"<div class='wb-distill-verdict' style='margin-top:4px'><b>{esc(d.verdict)}</b></div>{closer}"
+            + f"<div class='wb-distill-verdict' style='margin-top:4px;line-height:1.4'><b>{esc(d.verdict)}</b></div>{closer}"
             + f"<div class='wb-hint'>{r.get('rows', 0):,} texts, {esc(r.get('loss', ''))}, {r.get('seconds', 0):.0f} s; "
             f"speed measured on this machine ({r.get('cpus')} CPUs, load {r.get('load', 0):.1f}). The student: "
             f"<code>{esc(r.get('student_path', ''))}</code> (use it as the model of a run, or open its run).</div>"
