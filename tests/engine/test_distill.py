@@ -160,3 +160,20 @@ def test_bad_requests_are_refused_before_any_model_loads(tiny_model, tmp_path):
     for kwargs, words in cases:
         with pytest.raises(WorkbenchError, match=words):
             engine.check_distill(engine.DistillRequest(teacher=tiny_model, data=data, **kwargs))
+
+
+@pytest.mark.parametrize(
+    ("teacher_kind", "loss"), [("dense", "EmbedDistillLoss"), ("cross", "DistillKLDivLoss")]
+)
+def test_the_other_library_losses_train_on_their_targets(tiny_model, tmp_path, teacher_kind, loss):
+    cross = teacher_kind == "cross"
+    req = engine.DistillRequest(
+        teacher=cross_teacher(tmp_path / "ce", tiny_model) if cross else tiny_model,
+        data=str(triplets_file(tmp_path) if cross else texts_file(tmp_path)),
+        columns=("query", "positive", "negative") if cross else ("sentence",),
+        student=tiny_model if cross else "", keep_layers=None if cross else 1, loss=loss, batch_size=8,
+    )  # fmt: skip
+    report = engine.distill(req, tmp_path / "run")
+    assert report["loss"] == loss and report["train_loss"] and np.isfinite(report["train_loss"]).all()
+    targets = np.load(tmp_path / "run" / "teacher_targets.npy")
+    assert targets.shape[0] == report["rows"] and targets.shape[1] == (2 if cross else 64)

@@ -174,7 +174,12 @@ class DistillBox(widgets.VBox):
             else ""
         )
         self.result.value = (
-            html_table(rows[0], rows[1:], cls="wb-distill-report")
+            html_table(
+                rows[0],
+                [[f"<span style='white-space:nowrap'>{esc(c)}</span>" for c in row] for row in rows[1:]],
+                cls="wb-distill-report",
+                raw=True,
+            )
             + f"<div class='wb-distill-verdict' style='margin-top:4px;line-height:1.4'><b>{esc(d.verdict)}</b></div>{closer}"
             + f"<div class='wb-hint'>{r.get('rows', 0):,} texts, {esc(r.get('loss', ''))}, {r.get('seconds', 0):.0f} s; "
             f"speed measured on this machine ({r.get('cpus')} CPUs, load {r.get('load', 0):.1f}). The student: "
