@@ -42,6 +42,7 @@ test-fast: setup
 # Real-data quality checks on ../shared/data (minutes); writes bench/quality.json.
 quality: setup
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) bench/quality.py
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) bench/quality_distill.py
 
 # Benchmarks against the raw sentence-transformers script, side by side; writes bench/results.json.
 bench: setup chromium

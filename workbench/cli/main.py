@@ -1,5 +1,5 @@
 """The ``workbench`` command: ``train CONFIG``, ``runs``, ``stop RUN_DIR``, ``compare RUN_A RUN_B``, ``try RUN_DIR``,
-``merge RUN_DIR``, ``ship RUN_DIR``, ``check DATA_FILE``, ``mine DATA``, ``export CONFIG`` and ``app``.
+``merge RUN_DIR``, ``ship RUN_DIR``, ``check DATA_FILE``, ``mine DATA``, ``distill DATA``, ``export CONFIG`` and ``app``.
 
 Problems with the user's input print ``error: ...`` and ``fix: ...`` on stderr and exit with code 2, never a
 traceback; unexpected failures print one line and exit with code 1 (``WORKBENCH_DEBUG=1`` shows the traceback).
@@ -35,6 +35,7 @@ from .common import (
     report_error,
 )
 from .compare import cmd_compare
+from .distill import add_parser as add_distill_parser
 from .merge_cmd import add_parser as add_merge_parser
 from .mine import cmd_mine
 from .plan import add_parser as add_plan_parser
@@ -191,6 +192,7 @@ def _parser() -> _Parser:
     add_merge_parser(sub)
     add_ship_parser(sub)
     add_plan_parser(sub)
+    add_distill_parser(sub)
 
     app = sub.add_parser("app", help="serve the workbench app in the browser")
     app.add_argument("--port", type=int, default=8866, help="port to serve on (default: 8866)")
@@ -246,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         report_error(
             "no command was given.",
-            fix="use one of: train, runs, stop, compare, try, merge, ship, check, mine, export, app.",
+            fix="use one of: train, runs, stop, compare, try, merge, ship, check, mine, distill, export, app.",
         )
         return EXIT_BAD_INPUT
     args.error_log = None

@@ -1,7 +1,8 @@
 """The engine: RunSpec -> Plan (plan, datasets, runs, losses, evaluators, models) -> Runner (runner, streaming),
 typed run events (events), the quality verdicts (quality, items), base vs trained model on a corpus
-(playground, corpus), and shipping a trained model as ONNX / OpenVINO (ship, ship_measure, ship_report, shipped). Everything that needs torch, imported lazily
-inside functions."""
+(playground, corpus), distillation teacher -> student (distill, distill_run, distill_measure), and shipping a
+trained model as ONNX / OpenVINO (ship, ship_measure, ship_report, shipped). Everything that needs torch, imported
+lazily inside functions."""
 
 from __future__ import annotations
 
@@ -16,6 +17,24 @@ from .corpus import (
 from .datasets import (
     DatasetPrep,
     LabelPrep,
+)
+from .distill import (
+    check_targets,
+    keep_first_layers,
+    layer_count,
+    margins,
+    parameter_count,
+    teacher_embeddings,
+    teacher_scores,
+)
+from .distill_run import (
+    DISTILL_REPORT,
+    DistillRequest,
+    check_distill,
+    distill,
+    read_report,
+    teacher_path,
+    teacher_type,
 )
 from .evaluators import (
     build_evaluator,
@@ -196,6 +215,20 @@ from .worker import (
 )
 
 __all__ = [
+    "DISTILL_REPORT",
+    "DistillRequest",
+    "check_distill",
+    "check_targets",
+    "distill",
+    "keep_first_layers",
+    "layer_count",
+    "margins",
+    "parameter_count",
+    "read_report",
+    "teacher_embeddings",
+    "teacher_path",
+    "teacher_scores",
+    "teacher_type",
     "INT8_SETTINGS",
     "QUANTIZE",
     "check_request",

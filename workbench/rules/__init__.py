@@ -23,6 +23,19 @@ from .choices import (
     refusal,
     resolve_choice,
 )
+from .distill import (
+    DISTILL_LOSS_WORDS,
+    DISTILL_LOSSES,
+    EMBEDDING_LOSSES,
+    KEEPS_MOST,
+    SCORE_LOSSES,
+    TEACHER_TYPES,
+    check_columns,
+    check_keep_layers,
+    distill_loss,
+    distill_verdict,
+    kept_share,
+)
 from .estimate import about, estimate_lines, n_evaluations, total_steps
 from .evaluators import (
     evaluator_fits,
@@ -103,6 +116,17 @@ __all__ = [
     "format_routes",
     "learning_rate_mapping",
     "merge_routes",
+    "DISTILL_LOSS_WORDS",
+    "DISTILL_LOSSES",
+    "EMBEDDING_LOSSES",
+    "KEEPS_MOST",
+    "SCORE_LOSSES",
+    "TEACHER_TYPES",
+    "check_columns",
+    "check_keep_layers",
+    "distill_loss",
+    "distill_verdict",
+    "kept_share",
     "ADAPTER_LEARNING_RATE",
     "ADAPTER_REASON",
     "adapter_defaults",

@@ -1,6 +1,6 @@
 """The Session: the app's observable state (state), composed of its data cache (loading) and run controller
 (run_control); actions on models and scripts (actions), the config round trip (config), folders (paths),
-wording (wording), fields that cannot run (validity), dataset entries (datasets), heavy imports (heavy)
+wording (wording), fields that cannot run (validity), dataset entries (datasets), the distillation wizard (distilling), heavy imports (heavy)
 and the 'Try it' tab's state (playground)."""
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ from .datasets import (
     removed_keys,
     source_name,
     unique_name,
+)
+from .distilling import (
+    DistillSession,
+    distill_command,
+    teacher_choices,
+    teacher_layers,
 )
 from .follow import (
     RunFollower,
@@ -129,6 +135,10 @@ from .wording import (
 
 __all__ = [
     "asymmetric_problem",
+    "DistillSession",
+    "distill_command",
+    "teacher_choices",
+    "teacher_layers",
     "SHIP_FORMATS",
     "SHIP_QUANTIZATIONS",
     "ShipSession",

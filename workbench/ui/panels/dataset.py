@@ -16,6 +16,7 @@ from ...session import data_key
 from ...spec import DatasetSpec
 from ..widgets import Panel, esc, hide_count, hint, section, upload_content
 from .dataset_view import datasets_html, form_spec, preview_html, rows_text
+from .distill import DistillBox
 from .mining import MiningBox
 
 SOURCES = (
@@ -78,6 +79,10 @@ class DatasetPanel(Panel):
         self.mining_fold = widgets.Accordion(children=[self.mining], selected_index=None)
         self.mining_fold.set_title(0, "Make it harder: mine hard negatives")
         self.mining_fold.add_class("wb-mining-fold")
+        self.distill = DistillBox(session)
+        self.distill_fold = widgets.Accordion(children=[self.distill], selected_index=None)
+        self.distill_fold.set_title(0, "Make it smaller: distil a model into a student")
+        self.distill_fold.add_class("wb-distill-fold")
         self.finish(self._layout())
         self._show_fields()
         self._refresh()
@@ -226,6 +231,7 @@ class DatasetPanel(Panel):
             self.sheet_pick,
             self.preview,
             self.mining_fold,
+            self.distill_fold,
         ]
 
     # ---- adding / removing ----
