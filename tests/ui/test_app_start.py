@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import ipywidgets as widgets
 import pytest
 from panel_fixtures import make_session
 
-from workbench.ui import Workbench
+from workbench.ui import Workbench, page_ready
+from workbench.ui.page_ready import CONTROL_TARGET
 from workbench.ui.panels import ComparePanel, PlaygroundPanel
 from workbench.ui.panels.mining import MiningBox
 from workbench.ui.widgets import Deferred
@@ -94,3 +96,59 @@ def test_the_mining_wizard_is_built_when_its_fold_is_opened(app):
     assert not part.built
     app.dataset.mining_fold.selected_index = 0
     assert part.built and isinstance(part.content, MiningBox) and app.dataset.mining is part.content
+
+
+class FakeComm:
+    def __init__(self):
+        self.handled = []
+
+    def handle_msg(self, message):
+        self.handled.append(message["content"]["data"]["method"])
+
+
+class FakeManager:
+    def __init__(self):
+        self.targets = {CONTROL_TARGET: self.widgets_opened}
+        self.opened = []
+
+    def widgets_opened(self, comm, msg):  # ipywidgets' own handler of the control comm
+        self.opened.append(comm)
+
+    def register_target(self, name, handler):
+        self.targets[name] = handler
+
+
+def _request(method: str) -> dict:
+    return {"content": {"data": {"method": method}}}
+
+
+def test_in_a_voila_page_the_work_waits_until_the_page_has_its_widgets(monkeypatch):
+    manager = FakeManager()
+    monkeypatch.setattr(page_ready, "_comm_manager", lambda: manager)
+    monkeypatch.setenv("VOILA_REQUEST_URL", "http://127.0.0.1:8866/")
+    ran = []
+    assert page_ready.after_widgets_sent(lambda: ran.append(True), fallback_s=60) is True
+    assert ran == []  # the app is built; the page has not asked for its widgets yet
+    comm = FakeComm()
+    manager.targets[CONTROL_TARGET](comm, {})
+    assert manager.opened == [comm] and ran == []  # ipywidgets got the comm; nothing sent yet
+    comm.handle_msg(_request("request_states"))
+    assert comm.handled == ["request_states"] and ran == [True]  # ipywidgets answered first, then the work
+    comm.handle_msg(_request("request_states"))  # a second request (a reconnect): the work ran once
+    assert ran == [True]
+
+
+def test_without_a_page_asking_the_work_runs_after_the_fallback(monkeypatch):
+    manager = FakeManager()
+    monkeypatch.setattr(page_ready, "_comm_manager", lambda: manager)
+    monkeypatch.setenv("VOILA_REQUEST_URL", "http://127.0.0.1:8866/")
+    done = threading.Event()
+    page_ready.after_widgets_sent(done.set, fallback_s=0.05)
+    assert done.wait(10)
+
+
+def test_outside_voila_the_work_runs_at_once(monkeypatch):
+    monkeypatch.delenv("VOILA_REQUEST_URL", raising=False)
+    monkeypatch.setattr(page_ready, "_comm_manager", FakeManager)
+    ran = []
+    assert page_ready.after_widgets_sent(lambda: ran.append(True)) is False and ran == [True]

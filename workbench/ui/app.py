@@ -29,6 +29,7 @@ from ..session import (
 )
 from ..spec import RunSpec
 from .estimate import EstimateView
+from .page_ready import after_widgets_sent
 from .panels import (
     ArgsPanel,
     ColumnsPanel,
@@ -123,7 +124,8 @@ class Workbench(widgets.VBox):
         self.add_class("wb-app")
         if load:
             # A thread-backend run needs sentence-transformers in this kernel: import it while the person reads.
-            session.load_all(warm=session.control.backend == "thread")
+            # In a served page, after the page has its widgets (the loading's imports would slow the first paint).
+            after_widgets_sent(lambda: session.load_all(warm=session.control.backend == "thread"))
             if session.control.backend != "thread":  # the Training settings tab's facts, read in a child
                 session.actions.prefetch_training_facts()
             # After a reload (or from a second page), the run under way in the runs folder is shown at once.
