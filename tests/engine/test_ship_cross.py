@@ -136,3 +136,21 @@ def test_a_causal_lm_reranker_is_refused_naming_logit_score(run, tmp_path):
     with pytest.raises(WorkbenchError, match="LogitScore"):
         cross_facts(final)
     assert cross_facts(run / "final") == {"activation": "sigmoid", "num_labels": 1}
+
+
+def test_a_three_label_cross_encoder_ships_with_one_score_per_label(tiny_model, tmp_path):
+    from sentence_transformers import CrossEncoder
+
+    from workbench.engine.ship import export
+
+    trained = CrossEncoder(tiny_model, num_labels=3, device="cpu")
+    final = tmp_path / "final"
+    trained.save_pretrained(str(final))
+    facts = cross_facts(final)
+    assert facts == {"activation": "identity", "num_labels": 3}  # the library's default for several labels
+    (tmp_path / "out").mkdir()
+    export(trained, final, tmp_path / "out", "onnx", "none", facts, lambda line: None, "cross-encoder")
+    model = load_shipped(tmp_path / "out")
+    scores = model.predict(PAIRS)
+    assert scores.shape == (3, 3)
+    assert np.abs(scores - trained.predict(PAIRS)).max() < 1e-5
