@@ -8,7 +8,8 @@ Public API (imported lazily so that ``import workbench`` stays cheap and the app
 - ``train``: run a config to the end, blocking; returns the summary.
 - ``merge``: an adapter (LoRA) run's model merged into a plain model folder (``merge(run_dir, out=None)``).
 - ``verdict``: a finished run's verdict from its folder (Better / About the same / Worse, with its interval).
-- ``load_shipped``: load a model shipped as ONNX / OpenVINO (``workbench ship``) and ``.encode(texts)``, no torch.
+- ``load_shipped``: load a model shipped as ONNX / OpenVINO (``workbench ship``) and ``.encode(texts)`` (a
+  cross-encoder: ``.predict(pairs)``), no torch.
 - ``WorkbenchError``: every problem a person can fix, with the fix.
 """
 

@@ -70,11 +70,13 @@ def test_a_run_still_training_exits_2(tmp_path, capsys):
     assert_bad_input(*run_cli(capsys, "ship", run, "--format", "onnx")[::2], "training", "wait")
 
 
-def test_a_cross_encoder_run_exits_2_naming_the_model_type(tmp_path, capsys):
+def test_a_sparse_run_exits_2_naming_the_model_type(tmp_path, capsys):
     config = run_config()
-    config["model"]["type"] = "cross-encoder"
-    run = make_run(tmp_path, "cross", config=config)
-    assert_bad_input(*run_cli(capsys, "ship", run, "--format", "openvino")[::2], "cross-encoder", "dense")
+    config["model"]["type"] = "sparse-encoder"
+    run = make_run(tmp_path, "sparse", config=config)
+    assert_bad_input(
+        *run_cli(capsys, "ship", run, "--format", "openvino")[::2], "sparse-encoder", "cross-encoder"
+    )
 
 
 def test_a_run_without_a_trained_model_exits_2(tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,71 @@ def test_exported_adapter_script_runs_and_matches_the_workbench_run(tiny_model, 
     assert ours["final"] != ours["baseline"]
     for key, value in ours["final"].items():
         assert theirs["final"][key] == pytest.approx(value, abs=1e-4), key
+
+
+def _run_script(script: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, env=env, timeout=300, cwd=cwd
+    )
+
+
+def _adapter_weights(folder: Path) -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(str(folder / "adapter_model.safetensors"))
+
+
+def test_exported_adapter_script_resumes_from_its_checkpoint(tiny_model, tmp_path, monkeypatch):
+    """Justified (30-100 s, by load): the script runs twice in a subprocess, as a person would run it. A run cut
+    short after its step-2 checkpoint, run again with --resume, trains steps 3 and 4 only, from the checkpoint's
+    adapter weights: it ends with the uninterrupted run's model."""
+    monkeypatch.setenv("WORKBENCH_CPU_BF16", "0")  # exact figures: fp32 on both runs
+    config = write_config(tmp_path, tiny_model)
+    data = json.loads(config.read_text())
+    config.write_text(json.dumps({**data, "model": {**data["model"], "adapter": LORA}}))
+    spec = load_config(config)
+    args = {
+        "max_steps": 4,
+        "learning_rate": 1e-2,
+        "save_strategy": "steps",
+        "save_steps": 2,
+        "save_total_limit": 2,
+    }
+    spec = spec.replace(args={**spec.args, **args})
+    script = tmp_path / "train.py"
+    script.write_text(export_script(spec))
+    assert "resume_adapter(trainer)" in script.read_text()
+    out = tmp_path / f"{Path(spec.output_dir).name}-script-output"
+
+    refused = _run_script(script, tmp_path, "--resume")  # nothing to resume from yet: said, not a traceback
+    assert refused.returncode != 0 and "no checkpoint" in refused.stderr and "Traceback" not in refused.stderr
+
+    whole = _run_script(script, tmp_path)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    checkpoints = out / "checkpoints"
+    assert (checkpoints / "checkpoint-2" / "adapter_model.safetensors").is_file()
+    assert not (checkpoints / "checkpoint-2" / "model.safetensors").exists()  # adapter weights only
+    expected = _adapter_weights(out / "final")
+    # Cut short after step 2: the later checkpoint and the final model are gone.
+    shutil.rmtree(out / "final")
+    shutil.rmtree(checkpoints / "checkpoint-4")
+    (out / "summary.json").unlink()
+
+    resumed = _run_script(script, tmp_path, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert json.loads((out / "summary.json").read_text())["steps"] == 4
+    state = json.loads((checkpoints / "checkpoint-4" / "trainer_state.json").read_text())
+    assert state["global_step"] == 4
+    # Only steps 3 and 4 ran (the loss of each step is printed as it is logged).
+    assert resumed.stdout.count("'loss'") == 2 and whole.stdout.count("'loss'") == 4, resumed.stdout[-2000:]
+    got = _adapter_weights(out / "final")
+    assert got.keys() == expected.keys()
+    for name, value in expected.items():
+        assert torch_allclose(got[name], value), name
+
+
+def torch_allclose(a, b) -> bool:
+    import torch
+
+    return bool(torch.allclose(a.float(), b.float(), atol=1e-5))

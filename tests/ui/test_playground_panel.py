@@ -81,7 +81,7 @@ def test_compare_shows_both_similarities(panel):
 
 def test_the_workbench_has_a_try_it_tab_after_the_settings(panel, tmp_path):
     app = Workbench(make_session(tmp_path), autosave=False, load=False)
-    at = app.tabs.children.index(app.playground)
+    at = app.tab_index("playground")
     assert at == len(app.config_panels) and app.tabs.titles[at] == "Try it"  # right after the six steps
     app.tabs.selected_index = at  # opening it is not opening a settings tab
     assert app.playground.run.value == panel.play.run_dir

@@ -194,6 +194,7 @@ from .ship_report import (
     EXIT_GATE_FAILED,
     MAX_METRIC_DROP,
     MIN_MEAN_COSINE,
+    MIN_SCORE_SPEARMAN,
     format_table,
     read_reports,
     table_rows,
@@ -203,6 +204,7 @@ from .shipped import (
     ShippedModel,
     load_shipped,
 )
+from .shipped_cross import ShippedCrossEncoder
 from .streaming import (
     PROGRESS_INTERVAL_S,
     streaming_callback,
@@ -237,11 +239,13 @@ __all__ = [
     "EXIT_GATE_FAILED",
     "MAX_METRIC_DROP",
     "MIN_MEAN_COSINE",
+    "MIN_SCORE_SPEARMAN",
     "format_table",
     "read_reports",
     "table_rows",
     "FORMATS",
     "ShippedModel",
+    "ShippedCrossEncoder",
     "load_shipped",
     "MiningResult",
     "mine",

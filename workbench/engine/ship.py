@@ -21,7 +21,9 @@ optimum-intel 2.2 pins transformers 5.5 and a CUDA torch), so the export is done
 The shipped folder holds the trained model's configuration and tokenizer files (not its torch weights), the graph
 (``onnx/model.onnx`` / ``openvino/openvino_model.xml``, where sentence-transformers' backends look), and
 ``shipped.json`` for :func:`workbench.engine.shipped.load_shipped`. Pooling and Normalize run in the loader
-(numpy). Supported: SentenceTransformer models made of Transformer, Pooling and Normalize modules.
+(numpy). Supported: SentenceTransformer models made of Transformer, Pooling and Normalize modules, and
+CrossEncoder models made of one sequence-classification Transformer (:mod:`workbench.engine.ship_cross`: the graph
+ends at the classifier's logits, the loader applies the model's activation and scores pairs).
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ def check_request(run_dir: str | Path, fmt: str, quantize: str) -> tuple[Path, d
     """Refuse what cannot be shipped, before any heavy import.
 
     Returns:
-        The trained model's folder and the pooling facts ``{"pooling": modes, "normalize": bool}``.
+        The trained model's folder and what its loader needs: the pooling facts ``{"pooling": modes, "normalize":
+        bool, "dimension"}`` of a dense model, ``{"activation", "num_labels"}`` of a cross-encoder.
 
     Raises:
         WorkbenchError: not a run folder, a run still going, no trained model, a model type or module the loader
@@ -96,13 +99,18 @@ def check_request(run_dir: str | Path, fmt: str, quantize: str) -> tuple[Path, d
             f"run '{Path(run_dir).name}' is {info.status}: its model is not final yet.",
             fix="wait for the run to end (or stop it: `workbench stop RUN_DIR`), then ship it.",
         )
-    if spec.model.type != C.DENSE:
+    if spec.model.type not in (C.DENSE, C.CROSS):
         raise WorkbenchError(
-            f"shipping supports sentence-transformer (dense) models; this run trained a {spec.model.type}.",
+            f"shipping supports sentence-transformer (dense) and cross-encoder models; this run trained a "
+            f"{spec.model.type}.",
             fix="use the trained model folder (runs/<id>/final) with sentence-transformers directly; "
-            "ONNX export of sparse, cross-encoder and multi-vector models is not supported by `workbench ship` yet.",
+            f"ONNX export of {spec.model.type} models is not supported by `workbench ship` yet.",
         )
     final = trained_model_path(run_dir)
+    if spec.model.type == C.CROSS:
+        from .ship_cross import cross_facts
+
+        return final, cross_facts(final)
     return final, _pooling(final)
 
 
@@ -138,12 +146,16 @@ def _pooling(final: Path) -> dict:
     }
 
 
-def _export_onnx(model, target: Path) -> list[str]:
-    """``torch.onnx.export`` of the model's transformer; returns the graph's input names."""
+def _export_onnx(model, target: Path, output: str = "last_hidden_state") -> list[str]:
+    """``torch.onnx.export`` of the model's transformer to its ``output`` (``last_hidden_state``, or a
+    cross-encoder's ``logits`` from a tokenized pair); returns the graph's input names."""
     import torch
 
     module = model[0]
-    features = model.preprocess(["a short sentence", "a somewhat longer sentence to export the graph with"])
+    texts = ["a short sentence", "a somewhat longer sentence to export the graph with"]
+    features = model.preprocess(
+        texts if output == "last_hidden_state" else [tuple(texts), tuple(texts[::-1])]
+    )
     names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
 
     class Backbone(torch.nn.Module):
@@ -152,9 +164,10 @@ def _export_onnx(model, target: Path) -> list[str]:
             self.inner = inner
 
         def forward(self, *args):
-            return self.inner(**dict(zip(names, args, strict=True)), return_dict=True).last_hidden_state
+            return getattr(self.inner(**dict(zip(names, args, strict=True)), return_dict=True), output)
 
-    axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "last_hidden_state"]}
+    axes = {name: {0: "batch", 1: "sequence"} for name in names}
+    axes[output] = {0: "batch", 1: "sequence"} if output == "last_hidden_state" else {0: "batch"}
     target.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer warnings
@@ -163,7 +176,7 @@ def _export_onnx(model, target: Path) -> list[str]:
             tuple(features[k] for k in names),
             str(target),
             input_names=names,
-            output_names=["last_hidden_state"],
+            output_names=[output],
             dynamic_axes=axes,
             opset_version=OPSET,
             dynamo=False,
@@ -219,13 +232,24 @@ def prepare_out(out: Path, default: bool) -> None:
     out.mkdir(parents=True)
 
 
-def export(model, final: Path, out: Path, fmt: str, quantize: str, pooling: dict, progress: Progress) -> dict:
-    """Write the shipped folder for a loaded trained model; returns its manifest (``shipped.json``)."""
+def export(
+    model,
+    final: Path,
+    out: Path,
+    fmt: str,
+    quantize: str,
+    facts: dict,
+    progress: Progress,
+    kind: str = C.DENSE,
+) -> dict:
+    """Write the shipped folder for a loaded trained model (of model type ``kind``, with the loader's ``facts``
+    from :func:`check_request`); returns its manifest (``shipped.json``)."""
+    output = "logits" if kind == C.CROSS else "last_hidden_state"
     _copy_config(final, out)
     with tempfile.TemporaryDirectory(prefix="workbench-ship-") as tmp:
         fp32 = Path(tmp) / "model.onnx" if (fmt != "onnx" or quantize != "none") else out / ONNX_FILE
         progress("exporting the transformer to ONNX (torch.onnx.export, opset 17)")
-        names = _export_onnx(model, fp32)
+        names = _export_onnx(model, fp32, output)
         graph = fp32
         if quantize == "int8":
             progress("quantizing to int8 (onnxruntime quantize_dynamic, per-channel weights)")
@@ -242,17 +266,17 @@ def export(model, final: Path, out: Path, fmt: str, quantize: str, pooling: dict
         "quantize": quantize,
         "file": ONNX_FILE if fmt == "onnx" else OPENVINO_FILE,
         "inputs": names,
-        "output": "last_hidden_state",
+        "output": output,
         "max_seq_length": int(model.max_seq_length or 512),
         "pad_id": int(tokenizer.pad_token_id or 0),
         "pad_token": str(tokenizer.pad_token or "[PAD]"),
-        **pooling,
+        **facts,
         # As the trained model's encode: cut to its saved truncate_dim, with its default prompt before each text.
         "truncate_dim": getattr(model, "truncate_dim", None),
         "prompt": (getattr(model, "prompts", None) or {}).get(prompt_name) if prompt_name else None,
         "opset": OPSET,
         "int8": dict(INT8_SETTINGS) if quantize == "int8" else None,
-        "model_type": C.DENSE,
+        "model_type": kind,
         "source": str(final),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -288,11 +312,11 @@ def ship(
         WorkbenchError: what :func:`check_request` refuses, or an ``out`` folder holding something else.
     """
     from .models import quiet_loading
-    from .ship_measure import measure
 
     say = progress or (lambda line: log.info(line))
     run_dir = Path(run_dir).expanduser()
-    final, pooling = check_request(run_dir, fmt, quantize)
+    final, facts = check_request(run_dir, fmt, quantize)
+    kind = C.CROSS if "activation" in facts else C.DENSE
     target = Path(out).expanduser() if out else default_folder(run_dir, fmt, quantize)
     prepare_out(target, default=out is None)
     from .adapters import is_adapter_folder
@@ -303,13 +327,20 @@ def ship(
         say("an adapter run: merging the adapter into the model first (as `workbench merge` does)")
         final = merge(run_dir)
     say(f"loading the trained model from {final}")
-    from sentence_transformers import SentenceTransformer
+    if kind == C.CROSS:
+        from sentence_transformers import CrossEncoder as Model
+
+        from .ship_cross import measure_cross as measure
+    else:
+        from sentence_transformers import SentenceTransformer as Model
+
+        from .ship_measure import measure
 
     with quiet_loading():
-        model = SentenceTransformer(str(final), device="cpu")
+        model = Model(str(final), device="cpu")
     model.eval()
     started = time.monotonic()
-    manifest = export(model, final, target, fmt, quantize, pooling, say)
+    manifest = export(model, final, target, fmt, quantize, facts, say, kind)
     export_s = round(time.monotonic() - started, 2)
     name = f"{fmt}-{quantize}"
     figures = measure(run_dir, model, target, say)

@@ -89,7 +89,7 @@ def _evaluate(plan: Plan, model) -> dict[str, tuple[str, float]]:
     return out
 
 
-def _best_rate(encode: Callable[[list[str]], object], texts: list[str], rounds: int = 2) -> float:
+def _best_rate(encode: Callable[[list], object], texts: list, rounds: int = 2) -> float:
     best = float("inf")
     for _ in range(rounds):
         started = time.perf_counter()
@@ -98,7 +98,7 @@ def _best_rate(encode: Callable[[list[str]], object], texts: list[str], rounds: 
     return len(texts) / best if best > 0 else float("nan")
 
 
-def _latency_ms(encode: Callable[[list[str]], object], text: str) -> float:
+def _latency_ms(encode: Callable[[list], object], text) -> float:
     times = []
     for _ in range(LATENCY_REPEATS):
         started = time.perf_counter()
@@ -109,31 +109,39 @@ def _latency_ms(encode: Callable[[list[str]], object], text: str) -> float:
 
 def speed(model, shipped, texts: list[str]) -> dict:
     """Sentences per second (best of two rounds each, interleaved) and the median latency of one sentence."""
+    return speed_of(
+        lambda batch: model.encode(batch, batch_size=BATCH_SIZE, show_progress_bar=False),
+        lambda batch: shipped.encode(batch, batch_size=BATCH_SIZE),
+        texts,
+        "sentences",
+    )
+
+
+def speed_of(
+    trained: Callable[[list], object], shipped: Callable[[list], object], items: list, unit: str
+) -> dict:
+    """Items (sentences, pairs) per second of each side (best of two rounds each, interleaved) and the median
+    latency of one typical item."""
     import torch
 
-    def torch_encode(batch):
-        return model.encode(batch, batch_size=BATCH_SIZE, show_progress_bar=False)
-
-    def shipped_encode(batch):
-        return shipped.encode(batch, batch_size=BATCH_SIZE)
-
-    sample = texts if len(texts) >= 64 else (texts * (64 // max(1, len(texts)) + 1))[:64]
-    torch_encode(sample[:8])
-    shipped_encode(sample[:8])
+    sample = items if len(items) >= 64 else (items * (64 // max(1, len(items)) + 1))[:64]
+    trained(sample[:8])
+    shipped(sample[:8])
     trained_sps = shipped_sps = 0.0
     for _ in range(2):  # interleaved: a load change hits both sides alike
-        trained_sps = max(trained_sps, _best_rate(torch_encode, sample, rounds=1))
-        shipped_sps = max(shipped_sps, _best_rate(shipped_encode, sample, rounds=1))
-    typical = sorted(texts, key=len)[len(texts) // 2] if texts else "a sentence"
+        trained_sps = max(trained_sps, _best_rate(trained, sample, rounds=1))
+        shipped_sps = max(shipped_sps, _best_rate(shipped, sample, rounds=1))
+    typical = sorted(items, key=lambda x: len(str(x)))[len(items) // 2] if items else "a sentence"
     return {
+        "unit": unit,
         "texts": len(sample),
         "batch_size": BATCH_SIZE,
         "threads": torch.get_num_threads(),
         "trained_sps": round(trained_sps, 1),
         "shipped_sps": round(shipped_sps, 1),
         "speedup": round(shipped_sps / trained_sps, 2) if trained_sps else None,
-        "trained_latency_ms": round(_latency_ms(torch_encode, typical), 2),
-        "shipped_latency_ms": round(_latency_ms(shipped_encode, typical), 2),
+        "trained_latency_ms": round(_latency_ms(trained, typical), 2),
+        "shipped_latency_ms": round(_latency_ms(shipped, typical), 2),
         "cpus": os.cpu_count(),
         "load": round(os.getloadavg()[0], 2),
     }

@@ -5,7 +5,8 @@ The gate: an export is **good** when no evaluator's primary metric is worse on t
 trained one by more than :data:`MAX_METRIC_DROP` (absolute, in the metric's bad direction), measured by the run's
 own evaluators on the run's eval/test data. A run without evaluators has no metric; its export is judged by how
 close the shipped embeddings are to the trained model's on the run's texts: the mean cosine must be at least
-:data:`MIN_MEAN_COSINE`.
+:data:`MIN_MEAN_COSINE`; a cross-encoder's, by how its scores rank the run's pairs against the trained model's
+scores: Spearman at least :data:`MIN_SCORE_SPEARMAN`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .run_folder import read_json
 
 MAX_METRIC_DROP = 0.01
 MIN_MEAN_COSINE = 0.99
+MIN_SCORE_SPEARMAN = 0.99  # a cross-encoder without a metric: how the shipped scores rank the run's pairs
 RUN_REPORTS = (
     "ship.json"  # in the run folder: every export of the run, by its name (onnx-none, openvino-int8, ...)
 )
@@ -30,7 +32,8 @@ def judge(metrics: list[dict], agreement: dict) -> dict:
 
     Args:
         metrics: One ``{"metric", "trained", "shipped"}`` per evaluator (its primary metric).
-        agreement: ``{"mean_cosine", "min_cosine", "texts"}`` of shipped vs trained embeddings.
+        agreement: ``{"mean_cosine", "min_cosine", "texts"}`` of shipped vs trained embeddings, or of a
+            cross-encoder ``{"spearman", "max_abs_diff", "pairs"}`` of shipped vs trained scores.
 
     Returns:
         ``{"passed": bool, "rule": str, "message": str, "max_metric_drop": float, "min_mean_cosine": float}``.
@@ -54,6 +57,16 @@ def judge(metrics: list[dict], agreement: dict) -> dict:
             message = (
                 f"NOT good: {change} drops by more than {MAX_METRIC_DROP}; keep the fp32 export "
                 "(--quantize none) or the trained model."
+            )
+        return {**base, "passed": passed, "rule": rule, "message": message}
+    if "spearman" in agreement:
+        rho = float(agreement["spearman"])
+        rule = f"no eval metric: the shipped scores must rank the run's pairs as the trained model's (Spearman ≥ {MIN_SCORE_SPEARMAN})"
+        passed = rho >= MIN_SCORE_SPEARMAN
+        message = f"{'good' if passed else 'NOT good'}: Spearman {rho:.4f} on {agreement.get('pairs', 0)} pairs; {rule}."
+        if not passed:
+            message += (
+                " Keep the fp32 export (--quantize none), or add eval data to the run to measure the metric."
             )
         return {**base, "passed": passed, "rule": rule, "message": message}
     mean = float(agreement.get("mean_cosine", float("nan")))
@@ -82,7 +95,16 @@ def table_rows(report: dict) -> list[list[str]]:
             [m["metric"], _fmt(m["trained"], ".4f"), _fmt(m["shipped"], ".4f"), _fmt(m.get("delta"), "+.4f")]
         )
     agreement = report.get("agreement") or {}
-    if agreement:
+    if "spearman" in agreement:
+        rows.append(
+            [
+                f"scores vs trained ({agreement.get('pairs', 0)} pairs)",
+                "1",
+                f"Spearman {_fmt(agreement.get('spearman'), '.4f')}, max |Δ| {_fmt(agreement.get('max_abs_diff'), '.4f')}",
+                "",
+            ]
+        )
+    elif agreement:
         rows.append(
             [
                 f"cosine to trained ({agreement.get('texts', 0)} texts)",
@@ -92,10 +114,10 @@ def table_rows(report: dict) -> list[list[str]]:
             ]
         )
     if speed:
-        ratio = speed.get("speedup")
+        ratio, unit = speed.get("speedup"), speed.get("unit", "sentences")
         rows.append(
             [
-                f"sentences/s (batch {speed.get('batch_size')}, {speed.get('threads')} threads)",
+                f"{unit}/s (batch {speed.get('batch_size')}, {speed.get('threads')} threads)",
                 _fmt(speed.get("trained_sps"), ".0f"),
                 _fmt(speed.get("shipped_sps"), ".0f"),
                 f"{ratio:.2f}×" if ratio else "",
@@ -103,7 +125,7 @@ def table_rows(report: dict) -> list[list[str]]:
         )
         rows.append(
             [
-                "latency, one sentence (ms)",
+                f"latency, one {unit[:-1]} (ms)",
                 _fmt(speed.get("trained_latency_ms"), ".1f"),
                 _fmt(speed.get("shipped_latency_ms"), ".1f"),
                 "",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import catalog as C
 from ..errors import WorkbenchError
 
 MANIFEST = "shipped.json"
@@ -194,9 +195,19 @@ class ShippedModel:
 
 
 def load_shipped(path: str | Path, threads: int | None = None) -> ShippedModel:
-    """Load a folder written by ``workbench ship`` (or the app's Ship step); see :class:`ShippedModel`.
+    """Load a folder written by ``workbench ship`` (or the app's Ship step); see :class:`ShippedModel` (``encode``),
+    and for a cross-encoder :class:`~workbench.engine.shipped_cross.ShippedCrossEncoder` (``predict`` of pairs).
 
     Raises:
         WorkbenchError: the folder is not a shipped model, or its graph is missing.
     """
-    return ShippedModel(path, threads=threads)
+    folder = Path(path).expanduser()
+    try:
+        kind = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("model_type")
+    except (OSError, ValueError, AttributeError):
+        kind = None  # ShippedModel says what is wrong with the folder
+    if kind == C.CROSS:
+        from .shipped_cross import ShippedCrossEncoder
+
+        return ShippedCrossEncoder(folder, threads=threads)
+    return ShippedModel(folder, threads=threads)

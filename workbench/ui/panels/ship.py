@@ -65,8 +65,10 @@ class ShipView:
                 section("Ship the model"),
                 hint(
                     "Export it for fast CPU inference (ONNX or OpenVINO, optionally int8) and check it against "
-                    "the trained model on your eval data: the metric, how close the embeddings stay, and the "
-                    "speed on this machine. Load it with <code>workbench.load_shipped(folder).encode(texts)</code>."
+                    "the trained model on your eval data: the metric, how close the embeddings (a reranker: its "
+                    "scores) stay, and the speed on this machine. Load it with "
+                    "<code>workbench.load_shipped(folder).encode(texts)</code> (a reranker: "
+                    "<code>.predict(pairs)</code>)."
                 ),
                 widgets.HBox([self.fmt, self.quantize, self.button]),
                 self.progress,
