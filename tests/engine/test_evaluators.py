@@ -59,6 +59,9 @@ CASES = [
     ("CrossEncoderCorrelationEvaluator", C.CROSS, lambda: _prepared(scored_pairs(8), "score")),
     ("CrossEncoderClassificationEvaluator", C.CROSS, lambda: _prepared(binary_pairs(8), "label")),
     ("CrossEncoderRerankingEvaluator", C.CROSS, lambda: _prepared(triplets(6))),
+    ("MultiVectorTripletEvaluator", C.MULTI, lambda: _prepared(triplets(6))),
+    ("MultiVectorInformationRetrievalEvaluator", C.MULTI, lambda: _prepared(positive_pairs(8))),
+    ("MultiVectorRerankingEvaluator", C.MULTI, lambda: _prepared(triplets(6))),
 ]
 
 

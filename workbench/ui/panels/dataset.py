@@ -93,8 +93,6 @@ class DatasetPanel(Panel):
         """The hard-negative mining wizard (built on first use)."""
         return self.mining_part.ensure()
 
-    # ---- building the panel ----
-
     def _build_dataset_list(self):
         """The datasets added so far, their loading progress, and removing one."""
         self.table = widgets.HTML()
