@@ -3,6 +3,15 @@ evaluators, training arguments, base models). No widgets and no torch at import.
 
 from __future__ import annotations
 
+from .activations import (
+    FOLLOWS_LOSS,
+    IDENTITY,
+    MODEL_ACTIVATIONS,
+    SCORE_ACTIVATIONS,
+    SIGMOID,
+    ScoreActivation,
+    score_activation,
+)
 from .base_models import (
     BASE_MODELS,
     BaseModel,
@@ -160,6 +169,13 @@ from .training_args import (
 )
 
 __all__ = [
+    "FOLLOWS_LOSS",
+    "IDENTITY",
+    "MODEL_ACTIVATIONS",
+    "SCORE_ACTIVATIONS",
+    "SIGMOID",
+    "ScoreActivation",
+    "score_activation",
     "ARG_LABELS",
     "AT_LEAST_ONE",
     "ArgField",

@@ -20,6 +20,7 @@ from ..rules import evaluator_name, evaluator_source
 from ..spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from .datasets import DatasetPrep, _prepare, _train_classes_for
 from .losses import check_choice
+from .run_setup import Setup, settle_setup
 from .runs import check_output_dir
 
 __all__ = ["STEPS", "DatasetPlan", "EvaluatorPlan", "Plan", "build"]
@@ -116,6 +117,7 @@ class Plan:
     num_labels: int | None = None
     resume: str | None = None
     device_info: dict = field(default_factory=lambda: dict(CPU))
+    setup: Setup = field(default_factory=Setup)  # activation, saved prompts, early stopping (run_setup)
 
     def of_split(self, split: str) -> list[DatasetPlan]:
         """The DatasetPlans of one split, in the configuration's order."""
@@ -352,6 +354,7 @@ STEPS = (
     score_eval_sets_by_loss,
     settle_args,
     size_cross_encoder,
+    settle_setup,
 )
 
 

@@ -4,6 +4,7 @@ at import."""
 
 from __future__ import annotations
 
+from .activation import activation_note, model_activation
 from .adapters import ADAPTER_LEARNING_RATE, ADAPTER_REASON, adapter_defaults
 from .args import (
     CPU_BF16_FLAGS,
@@ -23,6 +24,7 @@ from .choices import (
     refusal,
     resolve_choice,
 )
+from .early_stopping import auto_patience, best_metric, early_stopping_args
 from .estimate import about, estimate_lines, n_evaluations, total_steps
 from .evaluators import (
     evaluator_fits,
@@ -75,6 +77,7 @@ from .mining import (
     mining_format,
     mining_parameters,
 )
+from .prompts import check_prompts, model_prompts
 from .recommend import (
     Pick,
     auto_summary,
@@ -89,6 +92,13 @@ from .run_outcome import ItemMove, MetricVerdict, RunVerdict, meaning, movers, r
 from .run_warnings import leak_warning, leaked_rows, overfit_warning
 
 __all__ = [
+    "activation_note",
+    "auto_patience",
+    "best_metric",
+    "check_prompts",
+    "early_stopping_args",
+    "model_activation",
+    "model_prompts",
     "ADAPTER_LEARNING_RATE",
     "ADAPTER_REASON",
     "adapter_defaults",

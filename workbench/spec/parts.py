@@ -9,6 +9,7 @@ from typing import Any
 from ..catalog import DENSE, DERIVE_NAMES, kind
 from ..errors import WorkbenchError, nearest
 from .adapter import check_adapter
+from .training import check_activation
 
 SOURCES = ("hub", "csv", "json", "parquet", "arrow", "excel", "sql", "dict", "holdout")
 SPLITS = ("train", "eval", "test")
@@ -78,6 +79,8 @@ class ModelSpec:
         model_card: Model-card data: ``language``, ``license``, ``model_name``.
         adapter: Train a LoRA adapter instead of all weights: ``{"type": "lora", "r": 16, "alpha": 32,
             "dropout": 0.1, "target_modules": "auto"}`` (see `spec.adapter`); None trains every weight.
+        activation_fn: What a cross-encoder applies to its logits when it predicts (saved with it): ``Identity``
+            or ``Sigmoid``; None: chosen from the loss (`catalog.SCORE_ACTIVATIONS`).
     """
 
     type: str = DENSE
@@ -87,6 +90,7 @@ class ModelSpec:
     num_labels: int | None = None
     model_card: dict = field(default_factory=dict)
     adapter: dict | None = None
+    activation_fn: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelSpec:
@@ -130,6 +134,7 @@ class ModelSpec:
                 where="model.model_card",
             )
         _check_keys(spec.model_card, MODEL_CARD_FIELDS, "model.model_card")
+        check_activation(spec.activation_fn, spec.type)
         return replace(spec, adapter=check_adapter(spec.adapter))
 
 
