@@ -14,6 +14,7 @@ from .. import catalog as C
 from .. import rules
 from ..data import shapes as S
 from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
+from .setup import callbacks_code, model_setup_code
 from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
 
@@ -59,6 +60,7 @@ def model_section(spec, plan, w: Writer) -> str:
         )
         out.append(f"    model = CrossEncoder(path, num_labels={plan.num_labels}{extra}{card})")
         out += adapter_code(m.adapter, path, plan.model_type, w)
+        out += model_setup_code(plan, w)
         out.append("    return model")
         return "\n".join(out) + "\n\n"
     if how == models.SPLADE:
@@ -85,6 +87,7 @@ def model_section(spec, plan, w: Writer) -> str:
     if m.max_seq_length:
         out.append(f"    model.max_seq_length = {m.max_seq_length}  # truncate inputs to this many tokens")
     out += adapter_code(m.adapter, path, plan.model_type, w)
+    out += model_setup_code(plan, w)
     out.append("    return model")
     return "\n".join(out) + "\n\n"
 
@@ -206,6 +209,7 @@ def main_section(spec, plan, w: Writer) -> str:
         eval_ds=eval_ds,
         evaluator=evaluator,
         resume=resume_code,
+        callbacks=callbacks_code(plan, w),
     )
 
 

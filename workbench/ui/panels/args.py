@@ -16,6 +16,7 @@ from ... import rules
 from ...errors import WorkbenchError
 from ...session import error_text, field_message
 from ..widgets import DEFAULT, INVALID, Panel, esc, field_msg, help_html, hint, section
+from .run_setup import SetupBox
 
 ON_OFF = (("on", True), ("off", False))
 
@@ -94,6 +95,7 @@ class ArgsPanel(Panel):
             names=["data_version", "loss", "datasets", "evaluators", "adapter"],
         )
         self.lockable = [self.adv_name, self.adv_value, self.adv_set, self.adv_remove_pick, self.adv_remove]
+        self.setup = SetupBox(self)  # early stopping, prompts, a cross-encoder's activation
         self.finish(
             [
                 hint(
@@ -102,6 +104,7 @@ class ArgsPanel(Panel):
                 self.show_all,
                 self.device_info,
                 self.form,
+                self.setup,
                 self.advanced,
             ]
         )
@@ -150,6 +153,7 @@ class ArgsPanel(Panel):
             self.adv_remove_pick,
             self.adv_remove,
             *self.inputs.values(),
+            *self.setup.lockable,
         ]
         self._args_changed()
         self.refresh_placeholders()

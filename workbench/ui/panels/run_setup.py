@@ -1,0 +1,200 @@
+"""Part of the Training settings: early stopping (on by default with an eval set), the prompts put before each
+column's texts (saved with the model), and a cross-encoder's prediction activation with why it was chosen.
+
+Writes the config traits ``early_stopping``, ``args["prompts"]`` and ``activation_fn``; what the run will do is
+derived by `workbench.rules` from the same values the run reads.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+
+from ... import catalog as C
+from ... import rules
+from ..widgets import esc, hint, section
+
+ES_MODES = (
+    ("On when something is measured during training (default)", "auto"),
+    ("On", "on"),
+    ("Off: train to the end", "off"),
+)
+ACTIVATIONS = (
+    ("Chosen from the loss (default)", ""),
+    ("Identity: raw scores", C.IDENTITY),
+    ("Sigmoid: scores between 0 and 1", C.SIGMOID),
+)
+
+
+class SetupBox(widgets.VBox):
+    """Early stopping, prompts and the cross-encoder activation, inside the Training settings panel."""
+
+    def __init__(self, panel, **kwargs):
+        super().__init__(**kwargs)
+        self.panel, self.session = panel, panel.session
+        self._syncing = False
+        self.es_mode = widgets.Dropdown(options=ES_MODES, value="auto", layout=widgets.Layout(width="420px"))
+        self.es_patience = widgets.BoundedIntText(
+            value=0, min=0, max=1000, description="Patience", layout=widgets.Layout(width="200px")
+        )
+        self.es_info = widgets.HTML()
+        self.prompt_all = widgets.Text(
+            placeholder='e.g. "query: " (empty: none)', layout=widgets.Layout(width="420px")
+        )
+        self.prompt_all.add_class("wb-prompt-all")
+        self.columns = widgets.VBox()
+        self.prompt_inputs: dict[tuple[str, str], widgets.Text] = {}
+        self.act_mode = widgets.Dropdown(options=ACTIVATIONS, value="", layout=widgets.Layout(width="420px"))
+        self.act_info = widgets.HTML()
+        self.act_box = widgets.VBox([section("Cross-encoder scores"), self.act_mode, self.act_info])
+        self.add_class("wb-run-setup")
+        self.es_mode.add_class("wb-early-stopping")
+        self.act_box.add_class("wb-activation")
+        for w, fn in (
+            (self.es_mode, self._es_edited),
+            (self.es_patience, self._es_edited),
+            (self.prompt_all, self._prompts_edited),
+            (self.act_mode, self._act_edited),
+        ):
+            w.observe(panel.guard(fn), "value")
+        self.session.observe(
+            panel.guard(self._sync), names=["early_stopping", "activation_fn", "args", "loss"]
+        )
+        self.session.observe(panel.guard(self._rebuild), names=["datasets", "data_version", "model_type"])
+        self.children = [
+            section("Early stopping"),
+            hint(
+                "Stops the run when the measured metric has not improved for a number of evaluations, and keeps "
+                "the best checkpoint. Patience 0: from the run's length (about a quarter of its evaluations)."
+            ),
+            widgets.HBox([self.es_mode, self.es_patience]),
+            self.es_info,
+            section("Prompts"),
+            hint(
+                "Text put before the inputs while training (instruction-style models). They are saved with the "
+                'model: <code>encode(x, prompt_name="query")</code> uses the first column\'s prompt.'
+            ),
+            widgets.HBox([widgets.HTML("One prompt for every text:"), self.prompt_all]),
+            self.columns,
+            self.act_box,
+        ]
+        self.lockable = [self.es_mode, self.es_patience, self.prompt_all, self.act_mode]
+        self._rebuild()
+
+    # ---- widget -> session ----
+
+    def _es_edited(self, change=None):
+        if self._syncing:
+            return
+        mode, patience = self.es_mode.value, int(self.es_patience.value or 0)
+        if mode == "off":
+            value = False
+        elif patience:
+            value = {"patience": patience}
+        else:
+            value = True if mode == "on" else None
+        self.session.early_stopping = value
+
+    def _prompts_edited(self, change=None):
+        if self._syncing:
+            return
+        args = dict(self.session.args)
+        single = self.prompt_all.value
+        per_set: dict[str, dict[str, str]] = {}
+        for (name, column), box in self.prompt_inputs.items():
+            box.disabled = bool(single)
+            if box.value:
+                per_set.setdefault(name, {})[column] = box.value
+        if single:
+            args["prompts"] = single
+        elif len(per_set) == 1 and len(self._train_columns()) == 1:
+            args["prompts"] = next(iter(per_set.values()))
+        elif per_set:
+            args["prompts"] = per_set
+        else:
+            args.pop("prompts", None)
+        self.session.args = args
+
+    def _act_edited(self, change=None):
+        if not self._syncing:
+            self.session.activation_fn = self.act_mode.value or None
+
+    # ---- session -> widgets ----
+
+    def _train_columns(self) -> dict[str, tuple[str, ...]]:
+        s = self.session
+        return {e.name: tuple(s.mapping(e.key).inputs) for e in s.entries("train")}
+
+    def _rebuild(self, change=None):
+        rows, inputs = [], {}
+        columns = self._train_columns()
+        for name, cols in columns.items():
+            for column in cols:
+                box = widgets.Text(
+                    placeholder="no prompt",
+                    description=f"{name} · {column}" if len(columns) > 1 else column,
+                    style={"description_width": "160px"},
+                    layout=widgets.Layout(width="420px"),
+                )
+                box.add_class(f"wb-prompt-{column}")
+                box.observe(self.panel.guard(self._prompts_edited), "value")
+                inputs[(name, column)] = box
+                rows.append(box)
+        self.prompt_inputs = inputs
+        self.columns.children = rows
+        self.lockable = [self.es_mode, self.es_patience, self.prompt_all, self.act_mode, *inputs.values()]
+        self._sync()
+
+    def _sync(self, change=None):
+        s = self.session
+        self._syncing = True
+        try:
+            es = s.early_stopping
+            self.es_mode.value = "off" if es is False else "on" if es is True else "auto"
+            if isinstance(es, dict):
+                self.es_mode.value = "on"
+            self.es_patience.value = int(es.get("patience") or 0) if isinstance(es, dict) else 0
+            self.es_patience.disabled = es is False
+            self.es_info.value = hint(esc(self._es_text(es))).value
+            prompts = s.args.get("prompts")
+            self.prompt_all.value = prompts if isinstance(prompts, str) else ""
+            for (name, column), box in self.prompt_inputs.items():
+                box.value = self._prompt_of(prompts, name, column)
+                box.disabled = isinstance(prompts, str) and bool(prompts)
+            self.act_box.layout.display = "" if s.model_type == C.CROSS else "none"
+            self.act_mode.value = s.activation_fn or ""
+            self.act_info.value = self._act_text()
+        finally:
+            self._syncing = False
+
+    def _prompt_of(self, prompts, name: str, column: str) -> str:
+        if not isinstance(prompts, dict):
+            return ""
+        inner = prompts.get(name)
+        value = inner.get(column) if isinstance(inner, dict) else prompts.get(column)
+        return value if isinstance(value, str) else ""
+
+    def _es_text(self, es) -> str:
+        if es is False:
+            return "Off: the run trains to the end."
+        patience = es.get("patience") if isinstance(es, dict) else None
+        how = (
+            f"after {patience} evaluations" if patience else "after about a quarter of the run's evaluations"
+        )
+        watched = self.session.args.get("metric_for_best_model") or "the first evaluator's main metric"
+        need = " It needs an eval dataset." if es is not None else " Without an eval dataset it stays off."
+        return f"On: stops {how} without a better {watched}.{need}"
+
+    def _act_text(self) -> str:
+        s = self.session
+        if s.model_type != C.CROSS:
+            return ""
+        losses = []
+        for e in s.entries("train"):
+            spec = s.resolved_loss(e.name)
+            if spec is not None:
+                losses.append((e.name, spec, dict(s.loss_for(e.name).params)))
+        act, why = rules.model_activation(losses, s.activation_fn)
+        return (
+            f"<div class='wb-hint wb-activation-chosen'>Predictions use <b>{esc(act)}</b>: {esc(why)}. "
+            "Saved with the model (config_sentence_transformers.json).</div>"
+        )
