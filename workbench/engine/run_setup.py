@@ -57,10 +57,28 @@ def _prompts(plan: Plan) -> None:
     setup = plan.setup
     setup.prompts, setup.default_prompt_name, notes = rules.model_prompts(per_set, columns, single)
     plan.notes.extend(notes)
+    _prompt_evaluators(plan)
     if len(columns) == 1 and single is None:
         # One train set reaches the trainer as a plain Dataset, whose collator would read a per-dataset
         # mapping's keys as column names (no prompt at all): it gets the set's own prompts by column.
         plan.args["prompts"] = next(iter(per_set.values()))
+
+
+def _prompt_evaluators(plan: Plan) -> None:
+    """Rebuild the evaluators with the prompts, so that a prompted model is measured as it trains (a default
+    prompt, saved for one prompt for every text, already reaches every encode)."""
+    from .evaluators import build_evaluator, prompt_plan
+
+    if plan.setup.default_prompt_name:
+        return
+    saved = plan.setup.prompts
+    for ev in plan.evaluators:
+        split, _, name = (ev.choice.dataset or "").partition("/")
+        dataset = plan.dataset(split, name).dataset if name else None
+        ev.instance = build_evaluator(ev.choice, ev.spec, dataset, ev.name, plan.model_type, prompts=saved)
+        note = rules.evaluator_prompts_note(ev.name, *prompt_plan(ev.spec, dataset, saved))
+        if note:
+            plan.notes.append(note)
 
 
 def _steps(plan: Plan) -> int:

@@ -77,7 +77,7 @@ from .mining import (
     mining_format,
     mining_parameters,
 )
-from .prompts import check_prompts, model_prompts
+from .prompts import check_prompts, evaluator_prompts, evaluator_prompts_note, model_prompts
 from .recommend import (
     Pick,
     auto_summary,
@@ -96,6 +96,8 @@ __all__ = [
     "auto_patience",
     "best_metric",
     "check_prompts",
+    "evaluator_prompts",
+    "evaluator_prompts_note",
     "early_stopping_args",
     "model_activation",
     "model_prompts",

@@ -135,3 +135,51 @@ def model_prompts(
         names = ", ".join(f"{k}={v!r}" for k, v in saved.items())
         notes.insert(0, f"prompts saved with the model (encode(x, prompt_name=NAME) uses them): {names}")
     return saved, None, notes
+
+
+# The constructor arguments that take prompts, per kind of evaluator of the installed library (checked by name
+# against each evaluator's signature): information retrieval, NanoBEIR, and the cross-encoders' predict().
+IR_PROMPTS = ("query_prompt", "corpus_prompt")
+NANO_PROMPTS = ("query_prompts", "corpus_prompts")
+CE_PROMPT = "prompt_name"
+
+
+def evaluator_prompts(saved: dict[str, str], params, columns) -> tuple[dict[str, str], dict[str, str]]:
+    """How an evaluator measures a prompted model with the prompts it trained with.
+
+    Evaluators that take prompts get them as arguments; the others encode their texts as given, so each column's
+    prompt is put before its texts (what the trainer did to the train columns). A column takes the prompt saved
+    under its own name, else the query prompt (first column) or the document prompt (the others).
+
+    Args:
+        saved: The prompts the model is saved with (:func:`model_prompts`); empty: none.
+        params: The evaluator constructor's parameter names.
+        columns: The evaluator dataset's input columns, in order (empty for BEIR files and NanoBEIR).
+
+    Returns:
+        (constructor arguments, {column: prompt to put before its texts}).
+    """
+    if not saved:
+        return {}, {}
+    query, document = saved.get("query"), saved.get("document")
+    params = set(params)
+    for names in (IR_PROMPTS, NANO_PROMPTS):
+        if set(names) <= params:
+            return {k: v for k, v in zip(names, (query, document), strict=True) if v}, {}
+    if CE_PROMPT in params:
+        return ({CE_PROMPT: "query"} if query else {}), {}
+    prefixes = {}
+    for i, column in enumerate(columns):
+        prompt = saved.get(column, query if i == 0 else document)
+        if prompt:
+            prefixes[column] = prompt
+    return {}, prefixes
+
+
+def evaluator_prompts_note(name: str, kwargs: dict[str, str], prefixes: dict[str, str]) -> str | None:
+    """The plan's note on the prompts an evaluator measures with (None: none)."""
+    given = [f"{k}={v!r}" for k, v in {**kwargs, **prefixes}.items()]
+    if not given:
+        return None
+    how = "as arguments" if kwargs else "put before each column's texts"
+    return f"evaluator {name} measures with the prompts the model trains with ({how}): {', '.join(given)}"
