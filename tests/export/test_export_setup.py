@@ -37,8 +37,15 @@ def test_script_writes_the_prompts_and_early_stopping_and_its_run_stops_early(ma
     _lint(script, tmp_path)
     assert "EarlyStoppingCallback(early_stopping_patience=2, early_stopping_threshold=0.0)" in script
     assert "model.prompts = {**model.prompts, **{'sentence1': 'query: '," in script
-    model = _exec(script)["build_model"]()
+    names = _exec(script)
+    model = names["build_model"]()
     assert model.prompts["query"] == "query: " and model.prompts["document"] == "passage: "
+    # the evaluator measures the prompted model as the run's does: the prompts before its columns' texts
+    assert "ds = with_prompts(ds, {'sentence1': 'query: ', 'sentence2': 'passage: '})" in script
+    _train, evals, tests = names["load_datasets"]()
+    (_split, scripted), run = names["build_evaluators"](evals, tests)[0], plan.evaluators[0].instance
+    assert scripted.sentences1 == run.sentences1 and scripted.sentences1[0].startswith("query: ")
+    assert scripted.sentences2 == run.sentences2 and scripted.sentences2[0].startswith("passage: ")
     path = tmp_path / "train.py"
     path.write_text(script)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
@@ -67,12 +74,18 @@ def test_cross_encoder_script_sets_the_activation_and_no_callback_when_early_sto
     _lint(script, tmp_path)
     assert "model.activation_fn = torch.nn.Sigmoid()" in script and "callbacks=[]," in script
     assert "EarlyStoppingCallback" not in script
+    cfg["args"]["prompts"] = {
+        "pairs": "relevance: "
+    }  # the cross-encoder's evaluator predicts with the prompt
+    cfg["evaluators"] = [{"name": "CrossEncoderClassificationEvaluator", "dataset": "eval/dev"}]
+    script = export_script(RunSpec.from_dict(cfg), build(RunSpec.from_dict(cfg)))
+    assert "prompt_name='query'" in script and "with_prompts" not in script
     assert type(_exec(script)["build_model"]().activation_fn).__name__ == "Sigmoid"
     cfg["loss"], cfg["datasets"]["train"] = (
         "MultipleNegativesRankingLoss",
         {"pairs": inline(positive_pairs(8))},
     )
-    cfg["datasets"]["eval"] = {}
+    cfg["datasets"]["eval"], cfg["evaluators"] = {}, []
     spec = RunSpec.from_dict(cfg)
     script = export_script(spec, build(spec))
     assert "model.activation_fn = torch.nn.Identity()" in script

@@ -3,6 +3,9 @@ what the run will do (issue 14 §4)."""
 
 from __future__ import annotations
 
+import html
+import json
+
 from panel_fixtures import dict_spec, make_session
 from wb_data import binary_pairs
 
@@ -39,6 +42,24 @@ def test_prompt_editor_writes_one_prompt_per_column_and_reads_a_loaded_one(tmp_p
     session.args = {"prompts": {"sentence2": "passage: "}}
     assert box.prompt_inputs[("sts", "sentence2")].value == "passage: "
     assert box.prompt_inputs[("sts", "sentence1")].value == ""
+    assert "prompts" not in ArgsPanel(session).adv_list.value  # shown by the editor, not as a raw argument
+
+
+def test_a_config_with_prompts_loads_into_the_editor_and_a_bad_one_is_said(tmp_path):
+    session = make_session(tmp_path)
+    config = session.to_config()
+    config["args"]["prompts"] = {"sts": {"sentence1": "query: ", "sentence2": "passage: "}}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    loaded = Session(background=False)
+    loaded.load_config(path)
+    box = ArgsPanel(loaded).setup
+    assert box.prompt_inputs[("sts", "sentence1")].value == "query: "
+    assert box.prompt_inputs[("sts", "sentence2")].value == "passage: " and box.prompt_info.value == ""
+    loaded.args = {"prompts": {"question": "q: "}}  # a column the data does not have: the run would refuse it
+    assert "names column 'question'" in html.unescape(box.prompt_info.value)
+    loaded.args = {"prompts": "task: "}
+    assert box.prompt_all.value == "task: " and box.prompt_info.value == ""
 
 
 def test_cross_encoder_shows_the_chosen_activation_and_can_override_it(tmp_path):
@@ -54,3 +75,17 @@ def test_cross_encoder_shows_the_chosen_activation_and_can_override_it(tmp_path)
     assert session.to_spec().model.activation_fn == "Identity"
     session.set_model_type(C.DENSE)
     assert box.act_box.layout.display == "none" and "activation_fn" not in session.to_config()["model"]
+
+
+def test_a_cross_encoder_gets_one_prompt_box_per_dataset(tmp_path):
+    session = Session(background=False, output_dir=str(tmp_path / "run"), auto_output=False)
+    session.add_dataset("train", "pairs", dict_spec(binary_pairs(8)))
+    session.set_model_type(C.CROSS)
+    box = ArgsPanel(session).setup
+    assert list(box.prompt_inputs) == [("pairs", None)]
+    box.prompt_inputs[("pairs", None)].value = "relevance: "
+    assert session.args["prompts"] == {"pairs": "relevance: "} and box.prompt_info.value == ""
+    session.args = {"prompts": {"pairs": "other: "}}
+    assert box.prompt_inputs[("pairs", None)].value == "other: "
+    session.args = {"prompts": {"sentence1": "q: "}}  # per column: a cross-encoder cannot take it
+    assert "one prompt per dataset" in html.unescape(box.prompt_info.value)

@@ -14,7 +14,7 @@ from .. import catalog as C
 from .. import rules
 from ..data import shapes as S
 from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
-from .setup import callbacks_code, model_setup_code
+from .setup import callbacks_code, evaluator_prompts_code, model_setup_code
 from .writer import BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
 
@@ -300,7 +300,9 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
     when = "during training and before/after it" if ev.split == "eval" else "before and after training"
     lines = comment(f"{ev.name}: {spec.name} on {choice.dataset or 'its own data'}, {when}. {spec.summary}")
     if spec.needs == C.E_NONE:
-        return lines + _call_lines(ev.split, spec.name, params)
+        return lines + _call_lines(
+            ev.split, spec.name, [*params, *evaluator_prompts_code(ev, plan, [], w)[1]]
+        )
     if spec.needs == C.E_IR and (choice.queries or choice.corpus or choice.qrels):
         w.helper(BEIR_HELPER)
         w.plain("json")
@@ -308,10 +310,13 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
             f"queries, corpus, relevant = load_beir({choice.queries!r}, {choice.corpus!r}, {choice.qrels!r})"
         )
         data = ["queries=queries", "corpus=corpus", "relevant_docs=relevant"]
+        data += evaluator_prompts_code(ev, plan, [], w)[1]
         return lines + _call_lines(ev.split, spec.name, [*data, f"name={ev.name!r}", *params])
     split, _, ds_name = choice.dataset.partition("/")
     texts = [c for c in plan.preps[choice.dataset].columns if c != "label"]
     lines.append(f"ds = {'evals' if split == 'eval' else 'tests'}[{ds_name!r}]")
+    prompt_lines, prompt_args = evaluator_prompts_code(ev, plan, texts, w)
+    lines += prompt_lines
     kind = C.EVAL_DATA[spec.needs]
     if kind.ranking == "ir":
         data = ["**ir_from_samples(ranking_samples(ds))"]
@@ -326,7 +331,7 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
     if kind.label is not None:
         name, cast = kind.label
         data.append(f'{name}=[{cast.__name__}(v) for v in ds["label"]]')
-    return lines + _call_lines(ev.split, spec.name, [*data, f"name={ev.name!r}", *params])
+    return lines + _call_lines(ev.split, spec.name, [*data, *prompt_args, f"name={ev.name!r}", *params])
 
 
 def _call_lines(split: str, cls: str, kwargs: list[str]) -> list[str]:

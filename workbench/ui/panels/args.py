@@ -143,7 +143,7 @@ class ArgsPanel(Panel):
             self.rows[group] = heading
         self.form.children = rows
         self.adv_name.options = sorted(
-            n for n in self.fields if n not in C.CURATED_ARG_NAMES and n not in C.MANAGED_ARGS
+            n for n in self.fields if n not in (*C.CURATED_ARG_NAMES, *C.MANAGED_ARGS, *C.EDITED_ARGS)
         )
         self.built_for = model_type
         self.lockable = [
@@ -217,7 +217,7 @@ class ArgsPanel(Panel):
         """The plain view shows the basic settings (and any holding a value); Advanced shows them all, named."""
         advanced = self.show_all.value
         args, invalid = self.session.args, self.session.invalid
-        extra = any(k not in C.CURATED_ARG_NAMES for k in args)
+        extra = any(k not in (*C.CURATED_ARG_NAMES, *C.EDITED_ARGS) for k in args)
         self.advanced.layout.display = "" if advanced or extra else "none"
         shown_groups = set()
         for group, names in C.CURATED_ARGS:
@@ -296,8 +296,9 @@ class ArgsPanel(Panel):
         self.adv_msg.value = ""
         if not name:
             return
-        if name in self.inputs:
-            self.adv_msg.value = field_msg(f"The setting '{name}' is in the form above: set it there.")
+        if name in self.inputs or name in C.EDITED_ARGS:
+            where = "the Prompts editor above" if name in C.EDITED_ARGS else "the form above"
+            self.adv_msg.value = field_msg(f"The setting '{name}' is in {where}: set it there.")
             return
         try:
             C.check_args({name: None}, self.session.model_type)
@@ -362,7 +363,8 @@ class ArgsPanel(Panel):
             self.mark(f"args.{name}", None)
 
     def _render_advanced(self):
-        extra = {k: v for k, v in self.session.args.items() if k not in C.CURATED_ARG_NAMES}
+        shown = (*C.CURATED_ARG_NAMES, *C.EDITED_ARGS)
+        extra = {k: v for k, v in self.session.args.items() if k not in shown}
         self.adv_list.value = (
             "<div class='wb-hint'>Also set: "
             + ", ".join(

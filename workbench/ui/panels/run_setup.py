@@ -11,7 +11,9 @@ import ipywidgets as widgets
 
 from ... import catalog as C
 from ... import rules
-from ..widgets import esc, hint, section
+from ...errors import WorkbenchError
+from ...session import error_text
+from ..widgets import esc, field_msg, hint, section
 
 ES_MODES = (
     ("On when something is measured during training (default)", "auto"),
@@ -42,6 +44,7 @@ class SetupBox(widgets.VBox):
         )
         self.prompt_all.add_class("wb-prompt-all")
         self.columns = widgets.VBox()
+        self.prompt_info = widgets.HTML()
         self.prompt_inputs: dict[tuple[str, str], widgets.Text] = {}
         self.act_mode = widgets.Dropdown(options=ACTIVATIONS, value="", layout=widgets.Layout(width="420px"))
         self.act_info = widgets.HTML()
@@ -75,6 +78,7 @@ class SetupBox(widgets.VBox):
             ),
             widgets.HBox([widgets.HTML("One prompt for every text:"), self.prompt_all]),
             self.columns,
+            self.prompt_info,
             self.act_box,
         ]
         self.lockable = [self.es_mode, self.es_patience, self.prompt_all, self.act_mode]
@@ -100,12 +104,17 @@ class SetupBox(widgets.VBox):
         args = dict(self.session.args)
         single = self.prompt_all.value
         per_set: dict[str, dict[str, str]] = {}
+        per_dataset: dict[str, str] = {}  # a cross-encoder's
         for (name, column), box in self.prompt_inputs.items():
             box.disabled = bool(single)
-            if box.value:
+            if box.value and column is None:
+                per_dataset[name] = box.value
+            elif box.value:
                 per_set.setdefault(name, {})[column] = box.value
         if single:
             args["prompts"] = single
+        elif per_dataset:
+            args["prompts"] = per_dataset
         elif len(per_set) == 1 and len(self._train_columns()) == 1:
             args["prompts"] = next(iter(per_set.values()))
         elif per_set:
@@ -127,15 +136,17 @@ class SetupBox(widgets.VBox):
     def _rebuild(self, change=None):
         rows, inputs = [], {}
         columns = self._train_columns()
+        cross = self.session.model_type == C.CROSS  # one prompt per dataset: its columns join into one pair
         for name, cols in columns.items():
-            for column in cols:
+            for column in (None,) if cross else cols:
+                label = name if column is None else f"{name} · {column}" if len(columns) > 1 else column
                 box = widgets.Text(
                     placeholder="no prompt",
-                    description=f"{name} · {column}" if len(columns) > 1 else column,
+                    description=label,
                     style={"description_width": "160px"},
                     layout=widgets.Layout(width="420px"),
                 )
-                box.add_class(f"wb-prompt-{column}")
+                box.add_class(f"wb-prompt-{column or name}")
                 box.observe(self.panel.guard(self._prompts_edited), "value")
                 inputs[(name, column)] = box
                 rows.append(box)
@@ -160,18 +171,35 @@ class SetupBox(widgets.VBox):
             for (name, column), box in self.prompt_inputs.items():
                 box.value = self._prompt_of(prompts, name, column)
                 box.disabled = isinstance(prompts, str) and bool(prompts)
+            self.prompt_info.value = self._prompts_text(prompts)
             self.act_box.layout.display = "" if s.model_type == C.CROSS else "none"
             self.act_mode.value = s.activation_fn or ""
             self.act_info.value = self._act_text()
         finally:
             self._syncing = False
 
-    def _prompt_of(self, prompts, name: str, column: str) -> str:
+    def _prompt_of(self, prompts, name: str, column: str | None) -> str:
+        """The prompt of one box: a dataset's own (one text, or its column's), else the column's across datasets."""
         if not isinstance(prompts, dict):
             return ""
         inner = prompts.get(name)
-        value = inner.get(column) if isinstance(inner, dict) else prompts.get(column)
+        if isinstance(inner, str):
+            value = inner
+        elif isinstance(inner, dict):
+            value = inner.get(column)
+        else:
+            value = None if column is None else prompts.get(column)
         return value if isinstance(value, str) else ""
+
+    def _prompts_text(self, prompts) -> str:
+        """What the run will refuse in the prompts (a loaded config's prompts for columns the data lacks)."""
+        if prompts in (None, "", {}):
+            return ""
+        try:
+            rules.check_prompts(prompts, self._train_columns(), self.session.model_type)
+        except WorkbenchError as exc:
+            return f"<div class='wb-prompt-problem'>{field_msg(error_text(exc))}</div>"
+        return ""
 
     def _es_text(self, es) -> str:
         if es is False:
