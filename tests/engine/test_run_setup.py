@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from wb_data import binary_pairs, inline, listwise, positive_pairs, scored_pairs, triplets
 
-from workbench.engine import Runner, build, train
+from workbench.engine import RunListener, Runner, RunStatus, build, read_run, request_stop, resume_from, train
 from workbench.errors import WorkbenchError
 from workbench.spec import RunSpec
 
@@ -75,7 +75,7 @@ def test_a_bad_activation_or_one_for_a_dense_model_is_refused(make_config):
 
 def _early(make_config, **top) -> dict:
     # learning rate 0: the metric can never improve, so early stopping must end the run at its patience.
-    return make_config(
+    cfg = make_config(
         {"sts": inline(scored_pairs(16))},
         loss="CosineSimilarityLoss",
         eval={"dev": inline(scored_pairs(8))},
@@ -83,6 +83,8 @@ def _early(make_config, **top) -> dict:
         args={"max_steps": 12, "learning_rate": 0.0, "eval_strategy": "steps", "eval_steps": 1},
         **top,
     )
+    cfg["args"].pop("save_strategy")  # the workbench's default saving, as a config that leaves it out gets
+    return cfg
 
 
 def test_early_stopping_stops_a_run_whose_metric_does_not_improve(make_config):
@@ -90,13 +92,55 @@ def test_early_stopping_stops_a_run_whose_metric_does_not_improve(make_config):
     plan = build(RunSpec.from_dict(cfg))
     assert plan.setup.early_stopping["metric"] == "eval_dev_spearman_cosine"
     assert plan.args["load_best_model_at_end"] is True and plan.args["save_strategy"] == "steps"
+    assert plan.args["save_steps"] == 1 and plan.args["save_total_limit"] == 1  # saves at every evaluation
     summary = Runner(plan).run_blocking()
+    checkpoints = sorted(p.name for p in (Path(cfg["output_dir"]) / "checkpoints").glob("checkpoint-*"))
+    assert checkpoints == ["checkpoint-1"]  # the best (the first) is kept; the others are rotated away
     assert summary["status"] == "finished"
     assert summary["steps"] == 3, summary[
         "steps"
     ]  # the first evaluation sets the best, two more do not beat it
     assert any(n.startswith("early stopping: stopped at step 3 of 12") for n in summary["notes"])
     assert (Path(summary["model_path"]) / "config_sentence_transformers.json").is_file()
+
+
+class _StopAt(RunListener):
+    """Writes the STOP file (as the Stop button or `workbench stop` does) once the run logs a step."""
+
+    def __init__(self, run_dir, step):
+        self.run_dir, self.step = run_dir, step
+
+    def on_log(self, event):
+        if event.step >= self.step:
+            request_stop(self.run_dir)
+
+
+def test_stop_and_resume_work_with_early_stopping_on_by_default(make_config):
+    cfg = _early(make_config)
+    cfg["args"].update({"learning_rate": 1e-3, "eval_steps": 2, "max_steps": 8})
+    cfg["early_stopping"] = {"patience": 50}  # never reached: only the Stop ends the first attempt
+    spec = RunSpec.from_dict(cfg)
+    runner = Runner(spec, listeners=[_StopAt(spec.output_dir, 3)])
+    runner.run_blocking()
+    assert runner.status is RunStatus.STOPPED
+    info = read_run(spec.output_dir)
+    assert info.checkpoint_step == 4 and info.resumable and resume_from(info) is True
+    resumed = Runner(spec.replace(resume_from_checkpoint=True))
+    summary = resumed.run_blocking()
+    assert resumed.status is RunStatus.FINISHED, resumed.error
+    assert summary["steps"] == 8
+    checkpoints = list((Path(spec.output_dir) / "checkpoints").glob("checkpoint-*"))
+    assert 1 <= len(checkpoints) <= 2, checkpoints  # save_total_limit 1: the best and the latest at most
+    assert (Path(summary["model_path"]) / "config_sentence_transformers.json").is_file()
+
+
+def test_a_config_without_checkpoints_keeps_none_with_early_stopping(make_config):
+    cfg = _early(make_config, early_stopping={"patience": 2})
+    cfg["args"]["save_strategy"] = "no"
+    summary = train(cfg)
+    assert summary["steps"] == 3  # it still stops early
+    assert not list((Path(cfg["output_dir"]) / "checkpoints").glob("checkpoint-*"))
+    assert any("ends with its last model, not its best" in n for n in summary["notes"])
 
 
 def test_early_stopping_switched_off_trains_to_the_end(make_config):

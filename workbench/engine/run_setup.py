@@ -94,7 +94,7 @@ def _early_stopping(plan: Plan) -> None:
     scored = list(plan.eval_loss)
     metric = rules.best_metric(during, scored) if during or scored else None
     plan.args, plan.setup.early_stopping, notes = rules.early_stopping_args(
-        plan.spec.early_stopping, plan.args, steps=_steps(plan), metric=metric
+        plan.spec.early_stopping, plan.args, steps=_steps(plan), metric=metric, given=plan.spec.args
     )
     plan.notes.extend(notes)
 
@@ -133,6 +133,12 @@ def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list
     from transformers import EarlyStoppingCallback
 
     class _Stopper(EarlyStoppingCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            # Without load_best_model_at_end (the config keeps no checkpoints) the library warns once per run;
+            # the plan's note already says the run ends with its last model.
+            if args.load_best_model_at_end:
+                super().on_train_begin(args, state, control, **kwargs)
+
         def on_evaluate(self, args, state, control, metrics, **kwargs):
             super().on_evaluate(args, state, control, metrics, **kwargs)
             if control.should_training_stop and not getattr(self, "said", False):

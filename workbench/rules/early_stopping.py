@@ -35,7 +35,7 @@ def best_metric(during: list[tuple[str, str, bool]], loss_sets: list[str]) -> tu
 
 
 def early_stopping_args(
-    setting, args: dict, *, steps: int, metric: tuple[str, bool] | None
+    setting, args: dict, *, steps: int, metric: tuple[str, bool] | None, given: dict | None = None
 ) -> tuple[dict, dict | None, list[str]]:
     """Decide early stopping for a run and the training arguments it needs.
 
@@ -45,6 +45,10 @@ def early_stopping_args(
         args: The settled training arguments (not changed: a copy is returned).
         steps: The optimizer steps the run will make.
         metric: :func:`best_metric`'s answer (None: nothing is measured during training).
+        given: The arguments the config sets itself: ``save_strategy: "no"`` or ``load_best_model_at_end: false``
+            there keep the run from saving on the evaluation steps (it then ends with its last model, not its
+            best); otherwise the best checkpoint is kept, with ``save_total_limit`` (1 by default) bounding the
+            checkpoints on disk (the best and the latest).
 
     Returns:
         (the arguments, ``{"patience", "threshold", "metric", "evaluations", "auto_patience"}`` or None when off,
@@ -65,24 +69,45 @@ def early_stopping_args(
             "false.",
             where="early_stopping",
         )
-    given = setting if isinstance(setting, dict) else {}
+    asked = setting if isinstance(setting, dict) else {}
     evaluations = n_evaluations(steps, args)
-    patience = int(given.get("patience") or auto_patience(evaluations))
-    threshold = float(given.get("threshold") or 0.0)
+    patience = int(asked.get("patience") or auto_patience(evaluations))
+    threshold = float(asked.get("threshold") or 0.0)
     args = dict(args)
     key, higher = metric
     if not args.get("metric_for_best_model"):
         args["metric_for_best_model"] = key
         args.setdefault("greater_is_better", higher)
-    args.setdefault("load_best_model_at_end", True)
-    changes, notes = best_model_saves_with_evaluation(None, args)
-    args.update(changes)
+    given = given or {}
+    no_saves = given.get("save_strategy") == "no" or given.get("load_best_model_at_end") is False
+    notes: list[str] = []
+    if no_saves:
+        args["load_best_model_at_end"] = False
+        why = (
+            "save_strategy is 'no'"
+            if given.get("save_strategy") == "no"
+            else "load_best_model_at_end is false"
+        )
+        kept = (
+            f"the run ends with its last model, not its best ({why} in your config: no checkpoints to keep)"
+        )
+    else:
+        args.setdefault("load_best_model_at_end", True)
+        if args.get("eval_strategy") == "steps" and args.get("eval_steps") and "save_steps" not in given:
+            # Every evaluation may be the best: save at each one, or the best is lost between two saves.
+            args["save_steps"] = args["eval_steps"]
+        changes, notes = best_model_saves_with_evaluation(None, args)
+        args.update(changes)
+        one = args.get("save_total_limit") == 1
+        kept = "it saves at every evaluation and keeps the best checkpoint" + (
+            " (save_total_limit 1: at most the best and the latest checkpoint on disk)" if one else ""
+        )
     watched = args["metric_for_best_model"]
-    why = "your config" if "patience" in given else f"about a quarter of the run's ~{evaluations} evaluations"
+    why = "your config" if "patience" in asked else f"about a quarter of the run's ~{evaluations} evaluations"
     notes.insert(
         0,
         f"early stopping: on — the run stops after {patience} evaluations in a row without a better {watched} "
-        f"(patience from {why}); the best checkpoint is kept; {OFF_FIX}",
+        f"(patience from {why}); {kept}; {OFF_FIX}",
     )
     if evaluations <= patience:
         notes.append(
@@ -94,6 +119,6 @@ def early_stopping_args(
         "threshold": threshold,
         "metric": watched,
         "evaluations": evaluations,
-        "auto_patience": "patience" not in given,
+        "auto_patience": "patience" not in asked,
     }
     return args, plan, notes
