@@ -89,3 +89,19 @@ def test_a_cross_encoder_gets_one_prompt_box_per_dataset(tmp_path):
     assert box.prompt_inputs[("pairs", None)].value == "other: "
     session.args = {"prompts": {"sentence1": "q: "}}  # per column: a cross-encoder cannot take it
     assert "one prompt per dataset" in html.unescape(box.prompt_info.value)
+
+
+def test_a_prompt_being_typed_survives_the_data_loading_and_a_replaced_box_clears_nothing(tmp_path):
+    session = make_session(tmp_path)
+    box = ArgsPanel(session).setup
+    typed = box.prompt_inputs[("sts", "sentence1")]
+    typed.value = "query: "
+    session.data_version += 1  # the data finished loading: same columns, the same boxes
+    assert box.prompt_inputs[("sts", "sentence1")] is typed and session.args["prompts"] == {
+        "sentence1": "query: "
+    }
+    session.set_model_type(C.CROSS)  # other boxes (one per dataset): the old ones are replaced
+    assert list(box.prompt_inputs) == [("sts", None)]
+    session.args = {"prompts": {"sts": "relevance: "}}
+    typed.value = ""  # a late edit from a box no longer shown
+    assert session.args["prompts"] == {"sts": "relevance: "}

@@ -75,9 +75,11 @@ def _prompt_evaluators(plan: Plan) -> None:
     for ev in plan.evaluators:
         split, _, name = (ev.choice.dataset or "").partition("/")
         dataset = plan.dataset(split, name).dataset if name else None
-        ev.instance = build_evaluator(ev.choice, ev.spec, dataset, ev.name, plan.model_type, prompts=saved)
         note = rules.evaluator_prompts_note(ev.name, *prompt_plan(ev.spec, dataset, saved))
-        if note:
+        if note:  # only an evaluator the prompts change is built again
+            ev.instance = build_evaluator(
+                ev.choice, ev.spec, dataset, ev.name, plan.model_type, prompts=saved
+            )
             plan.notes.append(note)
 
 

@@ -15,6 +15,7 @@ from ...errors import WorkbenchError
 from ...session import error_text
 from ..widgets import esc, field_msg, hint, section
 
+LABEL_WIDTH = "200px"  # the prompt boxes' names ("Every text", "dataset · column")
 ES_MODES = (
     ("On when something is measured during training (default)", "auto"),
     ("On", "on"),
@@ -40,7 +41,11 @@ class SetupBox(widgets.VBox):
         )
         self.es_info = widgets.HTML()
         self.prompt_all = widgets.Text(
-            placeholder='e.g. "query: " (empty: none)', layout=widgets.Layout(width="420px")
+            placeholder='e.g. "query: " (empty: none)',
+            description="Every text",
+            tooltip="One prompt for every text (then the boxes per column are not used)",
+            style={"description_width": LABEL_WIDTH},
+            layout=widgets.Layout(width="480px"),
         )
         self.prompt_all.add_class("wb-prompt-all")
         self.columns = widgets.VBox()
@@ -74,9 +79,9 @@ class SetupBox(widgets.VBox):
             section("Prompts"),
             hint(
                 "Text put before the inputs while training (instruction-style models). They are saved with the "
-                'model: <code>encode(x, prompt_name="query")</code> uses the first column\'s prompt.'
+                'model: <code>encode(x, prompt_name="query")</code> uses the first column\'s prompt. <b>Every text</b>: one prompt for all of them; else one per column.'
             ),
-            widgets.HBox([widgets.HTML("One prompt for every text:"), self.prompt_all]),
+            self.prompt_all,
             self.columns,
             self.prompt_info,
             self.act_box,
@@ -99,7 +104,11 @@ class SetupBox(widgets.VBox):
         self.session.early_stopping = value
 
     def _prompts_edited(self, change=None):
-        if self._syncing:
+        owner = change.get("owner") if isinstance(change, dict) else None
+        stale = (
+            owner is not None and owner is not self.prompt_all and owner not in self.prompt_inputs.values()
+        )
+        if self._syncing or stale:  # a box replaced by a rebuild: its late edits must not clear the others
             return
         args = dict(self.session.args)
         single = self.prompt_all.value
@@ -134,17 +143,22 @@ class SetupBox(widgets.VBox):
         return {e.name: tuple(s.mapping(e.key).inputs) for e in s.entries("train")}
 
     def _rebuild(self, change=None):
-        rows, inputs = [], {}
         columns = self._train_columns()
         cross = self.session.model_type == C.CROSS  # one prompt per dataset: its columns join into one pair
+        keys = [(name, column) for name, cols in columns.items() for column in ((None,) if cross else cols)]
+        if keys == list(self.prompt_inputs) and keys:
+            # Same boxes (e.g. the data finished loading): keep them, so a prompt being typed is not lost.
+            self._sync()
+            return
+        rows, inputs = [], {}
         for name, cols in columns.items():
             for column in (None,) if cross else cols:
                 label = name if column is None else f"{name} · {column}" if len(columns) > 1 else column
                 box = widgets.Text(
                     placeholder="no prompt",
                     description=label,
-                    style={"description_width": "160px"},
-                    layout=widgets.Layout(width="420px"),
+                    style={"description_width": LABEL_WIDTH},
+                    layout=widgets.Layout(width="480px"),
                 )
                 box.add_class(f"wb-prompt-{column or name}")
                 box.observe(self.panel.guard(self._prompts_edited), "value")
@@ -210,7 +224,7 @@ class SetupBox(widgets.VBox):
         )
         watched = self.session.args.get("metric_for_best_model") or "the first evaluator's main metric"
         need = " It needs an eval dataset." if es is not None else " Without an eval dataset it stays off."
-        return f"On: stops {how} without a better {watched}.{need}"
+        return f"On: stops {how} in a row without an improvement of {watched}.{need}"
 
     def _act_text(self) -> str:
         s = self.session
