@@ -353,12 +353,10 @@ def test_args_panel_generated_validated_and_bound(session):
         panel.inputs[name].value = typed
         assert why in html.unescape(panel.msgs[name].value) and name not in session.args, name
         panel.inputs[name].value = ""
-    prompts = panel.inputs["prompts"]
-    prompts.value = '{"sentence1": "query: "}'
-    assert session.args["prompts"] == {"sentence1": "query: "}
-    prompts.value = "query: "
-    assert session.args["prompts"] == "query: "  # the trailing space is part of the prompt
-    prompts.value = ""
+    assert "prompts" not in panel.inputs and "prompts" not in panel.adv_name.options  # the prompt editor's
+    panel.adv_name.value, panel.adv_value.value = "prompts", "query: "
+    panel.adv_set.click()
+    assert "Prompts editor" in panel.adv_msg.value and "prompts" not in session.args
     session.args = {"max_steps": 7, "seed": 1}
     assert panel.inputs["max_steps"].value == "7" and panel.inputs["lr_scheduler_type"].value == "__default__"
     panel.adv_name.value = "dataloader_num_wrkers"

@@ -3,6 +3,15 @@ evaluators, training arguments, base models). No widgets and no torch at import.
 
 from __future__ import annotations
 
+from .activations import (
+    FOLLOWS_LOSS,
+    IDENTITY,
+    MODEL_ACTIVATIONS,
+    SCORE_ACTIVATIONS,
+    SIGMOID,
+    ScoreActivation,
+    score_activation,
+)
 from .base_models import (
     BASE_MODELS,
     BaseModel,
@@ -145,6 +154,7 @@ from .training_args import (
     AT_LEAST_ONE,
     CURATED_ARG_NAMES,
     CURATED_ARGS,
+    EDITED_ARGS,
     MANAGED_ARGS,
     MORE_THAN_ZERO,
     NOT_NEGATIVE,
@@ -161,6 +171,13 @@ from .training_args import (
 )
 
 __all__ = [
+    "FOLLOWS_LOSS",
+    "IDENTITY",
+    "MODEL_ACTIVATIONS",
+    "SCORE_ACTIVATIONS",
+    "SIGMOID",
+    "ScoreActivation",
+    "score_activation",
     "ARG_LABELS",
     "AT_LEAST_ONE",
     "ArgField",
@@ -240,6 +257,7 @@ __all__ = [
     "LabelFacts",
     "LabelScale",
     "LossSpec",
+    "EDITED_ARGS",
     "MANAGED_ARGS",
     "MARGIN_STRATEGY",
     "MINI_BATCH",

@@ -25,7 +25,7 @@ CURATED_ARGS: tuple[tuple[str, tuple[str, ...]], ...] = (
                   "warmup_steps", "weight_decay", "seed")),
     ("Batches", ("per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size",
                  "gradient_accumulation_steps", "gradient_checkpointing", "eval_accumulation_steps",
-                 "batch_sampler", "multi_dataset_batch_sampler", "prompts")),
+                 "batch_sampler", "multi_dataset_batch_sampler")),
     ("Precision and optimizer", ("fp16", "bf16", "optim")),
     ("Evaluation and saving", ("eval_strategy", "eval_steps", "save_strategy", "save_steps", "save_total_limit",
                                "load_best_model_at_end", "metric_for_best_model", "logging_steps")),
@@ -72,7 +72,6 @@ ARG_LABELS: dict[str, ArgLabel] = {
     "eval_accumulation_steps": ArgLabel("Measuring steps held at once", "1"),
     "batch_sampler": ArgLabel("How examples are grouped into steps", basic=True),
     "multi_dataset_batch_sampler": ArgLabel("How several datasets take turns"),
-    "prompts": ArgLabel("Prompts put before the texts", '"query: "'),
     "fp16": ArgLabel("Half precision (fp16)", basic=True),
     "bf16": ArgLabel("Half precision (bf16)", basic=True),
     "optim": ArgLabel("Optimizer"),
@@ -108,6 +107,10 @@ MANAGED_ARGS = (
     "push_to_hub_token",
     "resume_from_checkpoint",
 )
+
+
+# Arguments with their own editor in the app (the Training settings' prompt editor), not a raw field.
+EDITED_ARGS = ("prompts",)
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,13 @@ def _mapping(args, profile):
 
 
 def cmd_check(args) -> int:
-    """``workbench check DATA_FILE``: column roles, the mapping, a verdict per loss, fitting evaluators."""
+    """``workbench check DATA_FILE``: column roles, the mapping, a verdict per loss, fitting evaluators; given a
+    run's config instead, the whole run checked as ``train`` would start it (`cli.check_config`)."""
     from .. import data, rules
+    from .check_config import check_config, is_config_file
+
+    if is_config_file(args.data_file):
+        return check_config(args)
 
     source, path, spec = _dataset_spec(args)
     label_range = _parse_range(args.label_range)

@@ -112,10 +112,13 @@ def _parser() -> _Parser:
     compare.add_argument("--json", action="store_true", help="print the rows and the differences as JSON")
     compare.set_defaults(func=cmd_compare)
 
-    check = sub.add_parser("check", help="which losses and evaluators fit a data file, and why (not)")
+    check = sub.add_parser(
+        "check", help="which losses and evaluators fit a data file, and why (not); or a whole run's config"
+    )
     check.add_argument(
         "data_file",
-        help="a csv/tsv, json/jsonl, parquet, arrow or SQLite file (or a Hub id with --source hub)",
+        help="a csv/tsv, json/jsonl, parquet, arrow or SQLite file (or a Hub id with --source hub); or a run's "
+        "JSON/YAML config: checked as `train` would start it, nothing trained",
     )
     check.add_argument(
         "--type",

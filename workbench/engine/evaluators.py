@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import catalog as C
+from .. import rules
 from ..data.confine import confined
 from ..errors import WorkbenchError, nearest
 
@@ -68,7 +69,9 @@ def _constructor_params(cls, params: dict, spec: C.EvaluatorSpec) -> dict:
     return out
 
 
-def build_evaluator(choice, spec: C.EvaluatorSpec, dataset, name: str, model_type: str):
+def build_evaluator(
+    choice, spec: C.EvaluatorSpec, dataset, name: str, model_type: str, prompts: dict[str, str] | None = None
+):
     """Construct one evaluator of the installed library.
 
     Args:
@@ -78,6 +81,8 @@ def build_evaluator(choice, spec: C.EvaluatorSpec, dataset, name: str, model_typ
         dataset: The PREPARED dataset (inputs in order, ``label`` last), or None for BEIR files / NanoBEIR.
         name: The evaluator's name (prefix of its metric keys).
         model_type: ``sentence-transformer`` / ``sparse-encoder`` / ``cross-encoder`` / ``multi-vector``.
+        prompts: The prompts the model trains with and is saved with (`rules.model_prompts`), when no default
+            prompt covers every text: the evaluator measures with them (`rules.evaluator_prompts`).
 
     Returns:
         The evaluator instance.
@@ -88,6 +93,10 @@ def build_evaluator(choice, spec: C.EvaluatorSpec, dataset, name: str, model_typ
     """
     cls = C.resolve_evaluator(spec)
     params = _constructor_params(cls, dict(choice.params or {}), spec)
+    prompt_args, prefixes = prompt_plan(spec, dataset, prompts)
+    params = {**prompt_args, **params}  # a prompt the config gives the evaluator wins
+    if prefixes:
+        dataset = with_prompts(dataset, prefixes)
     where = choice.dataset or name
     if spec.needs == C.E_NONE:
         return _construct(cls, spec, params)
@@ -107,6 +116,26 @@ def build_evaluator(choice, spec: C.EvaluatorSpec, dataset, name: str, model_typ
     texts, label = _columns(dataset)
     kwargs = _arguments(spec, dataset, texts, label, where, model_type)
     return _construct(cls, spec, {**kwargs, "name": name, **params})
+
+
+def prompt_plan(spec: C.EvaluatorSpec, dataset, prompts: dict[str, str] | None) -> tuple[dict, dict]:
+    """`rules.evaluator_prompts` for this evaluator of the installed library on its prepared dataset."""
+    texts = _columns(dataset)[0] if dataset is not None else []
+    params = inspect.signature(C.resolve_evaluator(spec).__init__).parameters
+    return rules.evaluator_prompts(prompts or {}, params, texts)
+
+
+def with_prompts(dataset, prefixes: dict[str, str]):
+    """The dataset with each prompt put before its column's texts (a list of texts: before each)."""
+
+    def prompted(row: dict) -> dict:
+        out = {}
+        for column, prompt in prefixes.items():
+            value = row[column]
+            out[column] = [prompt + v for v in value] if isinstance(value, list) else prompt + value
+        return out
+
+    return dataset.map(prompted)
 
 
 def _construct(cls, spec: C.EvaluatorSpec, kwargs: dict):

@@ -21,6 +21,7 @@ from ..spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from .datasets import DatasetPrep, _prepare, _train_classes_for
 from .losses import check_choice
 from .router import route_columns
+from .run_setup import Setup, settle_setup
 from .runs import check_output_dir
 
 __all__ = ["STEPS", "DatasetPlan", "EvaluatorPlan", "Plan", "build"]
@@ -117,6 +118,7 @@ class Plan:
     num_labels: int | None = None
     resume: str | None = None
     device_info: dict = field(default_factory=lambda: dict(CPU))
+    setup: Setup = field(default_factory=Setup)  # activation, saved prompts, early stopping (run_setup)
 
     def of_split(self, split: str) -> list[DatasetPlan]:
         """The DatasetPlans of one split, in the configuration's order."""
@@ -354,6 +356,7 @@ STEPS = (
     settle_args,
     route_columns,
     size_cross_encoder,
+    settle_setup,
 )
 
 

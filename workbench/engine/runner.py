@@ -42,6 +42,7 @@ from .matryoshka import evaluate_by_dim, trained_dims
 from .models import quiet_loading
 from .plan import Plan, build
 from .run_folder import RunFolder, save_final, stop_requested
+from .run_setup import configure_model, early_stopping_callbacks
 from .runs import RUN_ARTIFACTS, MetricsFile, is_run_summary
 from .streaming import streaming_callback
 from .summary import write_summary
@@ -341,6 +342,7 @@ class Runner:
         set_seed(int(plan.args.get("seed", plan.spec.seed)))
         device = self.ranks.device or plan.device  # a launched rank: its own GPU (cuda:LOCAL_RANK)
         model = models.build_model(plan.spec.model, num_labels=plan.num_labels, device=device)
+        configure_model(plan, model)  # a cross-encoder's activation, the prompts saved with the model
         path = models.resolve_model_path(plan.spec.model.name_or_path)
         own = models.checkpoint_type(path) == C.kind(plan.model_type).class_name  # already of this family
         new_head = {  # what a family's model adds to a checkpoint of another family, untrained at first
@@ -382,7 +384,7 @@ class Runner:
             eval_dataset=eval_ds,
             loss=make_losses(plan, model),
             evaluator=evaluator,
-            callbacks=[streaming_callback(self)],
+            callbacks=[streaming_callback(self), *early_stopping_callbacks(plan, self._note)],
         )
         if plan.spec.model.adapter:  # its checkpoints hold only the adapter's weights
             resume_adapters(trainer)

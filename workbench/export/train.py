@@ -15,6 +15,7 @@ from .. import rules
 from ..data import shapes as S
 from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
 from ..engine.router import router_code
+from .setup import callbacks_code, evaluator_prompts_code, model_setup_code
 from .writer import ADAPTER_RESUME, BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
 
@@ -60,6 +61,7 @@ def model_section(spec, plan, w: Writer) -> str:
         )
         out.append(f"    model = CrossEncoder(path, num_labels={plan.num_labels}{extra}{card})")
         out += adapter_code(m.adapter, path, plan.model_type, w)
+        out += model_setup_code(plan, w)
         out.append("    return model")
         return "\n".join(out) + "\n\n"
     if how == models.SPLADE:
@@ -87,6 +89,7 @@ def model_section(spec, plan, w: Writer) -> str:
         out.append(f"    model.max_seq_length = {m.max_seq_length}  # truncate inputs to this many tokens")
     out += router_code(m.asymmetric, w)
     out += adapter_code(m.adapter, path, plan.model_type, w)
+    out += model_setup_code(plan, w)
     out.append("    return model")
     return "\n".join(out) + "\n\n"
 
@@ -217,6 +220,7 @@ def main_section(spec, plan, w: Writer) -> str:
         evaluator=evaluator,
         resume=resume_code,
         adapter_resume=adapter_resume,
+        callbacks=callbacks_code(plan, w),
     )
 
 
@@ -311,7 +315,9 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
     when = "during training and before/after it" if ev.split == "eval" else "before and after training"
     lines = comment(f"{ev.name}: {spec.name} on {choice.dataset or 'its own data'}, {when}. {spec.summary}")
     if spec.needs == C.E_NONE:
-        return lines + _call_lines(ev.split, spec.name, params)
+        return lines + _call_lines(
+            ev.split, spec.name, [*params, *evaluator_prompts_code(ev, plan, [], w)[1]]
+        )
     if spec.needs == C.E_IR and (choice.queries or choice.corpus or choice.qrels):
         w.helper(BEIR_HELPER)
         w.plain("json")
@@ -319,10 +325,13 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
             f"queries, corpus, relevant = load_beir({choice.queries!r}, {choice.corpus!r}, {choice.qrels!r})"
         )
         data = ["queries=queries", "corpus=corpus", "relevant_docs=relevant"]
+        data += evaluator_prompts_code(ev, plan, [], w)[1]
         return lines + _call_lines(ev.split, spec.name, [*data, f"name={ev.name!r}", *params])
     split, _, ds_name = choice.dataset.partition("/")
     texts = [c for c in plan.preps[choice.dataset].columns if c != "label"]
     lines.append(f"ds = {'evals' if split == 'eval' else 'tests'}[{ds_name!r}]")
+    prompt_lines, prompt_args = evaluator_prompts_code(ev, plan, texts, w)
+    lines += prompt_lines
     kind = C.EVAL_DATA[spec.needs]
     if kind.ranking == "ir":
         data = ["**ir_from_samples(ranking_samples(ds))"]
@@ -337,7 +346,7 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
     if kind.label is not None:
         name, cast = kind.label
         data.append(f'{name}=[{cast.__name__}(v) for v in ds["label"]]')
-    return lines + _call_lines(ev.split, spec.name, [*data, f"name={ev.name!r}", *params])
+    return lines + _call_lines(ev.split, spec.name, [*data, *prompt_args, f"name={ev.name!r}", *params])
 
 
 def _call_lines(split: str, cls: str, kwargs: list[str]) -> list[str]:

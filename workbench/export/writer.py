@@ -173,6 +173,7 @@ def main():
         eval_dataset={eval_ds},
         loss=build_loss(model),
         evaluator={evaluator},
+        callbacks={callbacks}
     )
 {adapter_resume}    trainer.train(resume_from_checkpoint=resume)
     # Mixed precision leaves accelerate's autocast on the model's forward: measure in fp32, as the model is saved.

@@ -4,6 +4,7 @@ at import."""
 
 from __future__ import annotations
 
+from .activation import activation_note, model_activation
 from .adapters import ADAPTER_LEARNING_RATE, ADAPTER_REASON, adapter_defaults
 from .args import (
     CPU_BF16_FLAGS,
@@ -36,6 +37,7 @@ from .distill import (
     distill_verdict,
     kept_share,
 )
+from .early_stopping import auto_patience, best_metric, early_stopping_args
 from .estimate import about, estimate_lines, n_evaluations, total_steps
 from .evaluators import (
     evaluator_fits,
@@ -88,6 +90,7 @@ from .mining import (
     mining_format,
     mining_parameters,
 )
+from .prompts import check_prompts, evaluator_prompts, evaluator_prompts_note, model_prompts
 from .recommend import (
     Pick,
     auto_summary,
@@ -127,6 +130,15 @@ __all__ = [
     "distill_loss",
     "distill_verdict",
     "kept_share",
+    "activation_note",
+    "auto_patience",
+    "best_metric",
+    "check_prompts",
+    "evaluator_prompts",
+    "evaluator_prompts_note",
+    "early_stopping_args",
+    "model_activation",
+    "model_prompts",
     "ADAPTER_LEARNING_RATE",
     "ADAPTER_REASON",
     "adapter_defaults",

@@ -34,6 +34,8 @@ CONFIG_TRAITS = (
     "evaluators",
     "args",
     "output_dir",
+    "early_stopping",
+    "activation_fn",
 )
 
 
@@ -53,6 +55,8 @@ class ConfigTraits(Protocol):
     evaluators: tuple
     args: dict
     output_dir: str
+    early_stopping: bool | dict | None
+    activation_fn: str | None
 
 
 def traits_of(spec: RunSpec) -> dict[str, Any]:
@@ -76,6 +80,8 @@ def traits_of(spec: RunSpec) -> dict[str, Any]:
         "evaluators": tuple(spec.evaluators),
         "args": dict(spec.args),
         "output_dir": spec.output_dir,
+        "early_stopping": spec.early_stopping,
+        "activation_fn": m.activation_fn,
     }
 
 
@@ -109,10 +115,13 @@ def config_of(traits: ConfigTraits) -> dict:
         model["adapter"] = dict(traits.adapter)
     if traits.asymmetric:
         model["asymmetric"] = dict(traits.asymmetric)
+    if traits.activation_fn and traits.model_type == "cross-encoder":
+        model["activation_fn"] = traits.activation_fn
     datasets: dict = {split: {} for split in SPLITS}
     for e in traits.datasets:
         datasets[e.split][e.name] = e.spec.to_dict()
     loss = traits.loss
+    early = {} if traits.early_stopping is None else {"early_stopping": traits.early_stopping}
     return {
         "model": model,
         "datasets": datasets,
@@ -120,6 +129,7 @@ def config_of(traits: ConfigTraits) -> dict:
         "evaluators": [e.to_dict() for e in traits.evaluators],
         "args": dict(traits.args),
         "output_dir": traits.output_dir,
+        **early,
     }
 
 

@@ -68,6 +68,8 @@ class Session(RunMethods, T.HasTraits):
     loss = T.Any(LossChoice())  # a LossChoice, or {train dataset name: LossChoice}
     evaluators = T.Tuple()  # EvaluatorChoice
     args = T.Dict()  # only the values the person set
+    early_stopping = T.Any(None)  # None (on with an eval set) / True / False / {"patience": N}: spec.training
+    activation_fn = T.Any(None)  # a cross-encoder's prediction activation (None: chosen from the loss)
     output_dir = T.Unicode("")
     auto_output = T.Bool(True)  # pick a fresh runs/<timestamp> folder at every Start
     run_on = T.Enum(tuple(RUN_ON), default_value="kernel")  # how to run (launching.RUN_ON), not what

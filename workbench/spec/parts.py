@@ -10,6 +10,7 @@ from ..catalog import DENSE, DERIVE_NAMES, kind
 from ..errors import WorkbenchError, nearest
 from .adapter import check_adapter
 from .router import check_asymmetric
+from .training import check_activation
 
 SOURCES = ("hub", "csv", "json", "parquet", "arrow", "excel", "sql", "dict", "holdout")
 SPLITS = ("train", "eval", "test")
@@ -82,6 +83,8 @@ class ModelSpec:
             "dropout": 0.1, "target_modules": "auto"}`` (see `spec.adapter`); None trains every weight.
         asymmetric: Separate query and document sides (a ``Router``): ``{"kind": "separate" | "inference-free",
             "query_learning_rate": None, "document_learning_rate": None}`` (see `spec.router`); None: one model.
+        activation_fn: What a cross-encoder applies to its logits when it predicts (saved with it): ``Identity``
+            or ``Sigmoid``; None: chosen from the loss (`catalog.SCORE_ACTIVATIONS`).
     """
 
     type: str = DENSE
@@ -92,6 +95,7 @@ class ModelSpec:
     model_card: dict = field(default_factory=dict)
     adapter: dict | None = None
     asymmetric: dict | None = None
+    activation_fn: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelSpec:
@@ -135,6 +139,7 @@ class ModelSpec:
                 where="model.model_card",
             )
         _check_keys(spec.model_card, MODEL_CARD_FIELDS, "model.model_card")
+        check_activation(spec.activation_fn, spec.type)
         spec = replace(spec, adapter=check_adapter(spec.adapter))
         if spec.adapter and spec.asymmetric not in (None, False, "none", "off", "", "shared"):
             raise WorkbenchError(

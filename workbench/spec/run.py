@@ -10,7 +10,8 @@ Schema (see README "Run configuration")::
       "datasets": {"train": {NAME: DATASET}, "eval": {NAME: DATASET}, "test": {NAME: DATASET}},
       "loss": {"name": "CoSENTLoss", "params": {}}        # or "auto", or {NAME: LOSS} per train dataset
       "evaluators": [{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/stsb"}],
-      "args": {...any *TrainingArguments field...},
+      "args": {...any *TrainingArguments field...},          # "prompts": per column / per dataset
+      "early_stopping": {"patience": 3},                     # or true / false; left out: on with an eval set
       "output_dir": "runs/stsb-cosent"
     }
 """
@@ -35,6 +36,7 @@ from .parts import (
     _whole,
     check_dataset_name,
 )
+from .training import check_early_stopping
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class RunSpec:
     overwrite: bool = False
     resume_from_checkpoint: str | bool | None = None
     seed: int = 42
+    early_stopping: bool | dict | None = None  # None: on when something is evaluated during training
 
     TOP_KEYS = (
         "model",
@@ -63,6 +66,7 @@ class RunSpec:
         "overwrite",
         "resume_from_checkpoint",
         "seed",
+        "early_stopping",
     )
 
     @classmethod
@@ -97,6 +101,7 @@ class RunSpec:
             overwrite=_flag(data.get("overwrite", False), "overwrite"),
             resume_from_checkpoint=data.get("resume_from_checkpoint"),
             seed=_whole(data.get("seed", 42), "seed"),
+            early_stopping=check_early_stopping(data.get("early_stopping")),
         )
 
     def to_dict(self) -> dict:
@@ -126,6 +131,8 @@ class RunSpec:
             out["resume_from_checkpoint"] = self.resume_from_checkpoint
         if self.seed != 42:
             out["seed"] = self.seed
+        if self.early_stopping is not None:
+            out["early_stopping"] = self.early_stopping
         return out
 
     def to_json(self) -> str:

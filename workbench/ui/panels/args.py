@@ -16,6 +16,7 @@ from ... import rules
 from ...errors import WorkbenchError
 from ...session import error_text, field_message
 from ..widgets import DEFAULT, INVALID, Panel, esc, field_msg, help_html, hint, section
+from .run_setup import SetupBox
 
 ON_OFF = (("on", True), ("off", False))
 
@@ -94,6 +95,7 @@ class ArgsPanel(Panel):
             names=["data_version", "loss", "datasets", "evaluators", "adapter"],
         )
         self.lockable = [self.adv_name, self.adv_value, self.adv_set, self.adv_remove_pick, self.adv_remove]
+        self.setup = SetupBox(self)  # early stopping, prompts, a cross-encoder's activation
         self.finish(
             [
                 hint(
@@ -102,6 +104,7 @@ class ArgsPanel(Panel):
                 self.show_all,
                 self.device_info,
                 self.form,
+                self.setup,
                 self.advanced,
             ]
         )
@@ -140,7 +143,7 @@ class ArgsPanel(Panel):
             self.rows[group] = heading
         self.form.children = rows
         self.adv_name.options = sorted(
-            n for n in self.fields if n not in C.CURATED_ARG_NAMES and n not in C.MANAGED_ARGS
+            n for n in self.fields if n not in (*C.CURATED_ARG_NAMES, *C.MANAGED_ARGS, *C.EDITED_ARGS)
         )
         self.built_for = model_type
         self.lockable = [
@@ -150,6 +153,7 @@ class ArgsPanel(Panel):
             self.adv_remove_pick,
             self.adv_remove,
             *self.inputs.values(),
+            *self.setup.lockable,
         ]
         self._args_changed()
         self.refresh_placeholders()
@@ -213,7 +217,7 @@ class ArgsPanel(Panel):
         """The plain view shows the basic settings (and any holding a value); Advanced shows them all, named."""
         advanced = self.show_all.value
         args, invalid = self.session.args, self.session.invalid
-        extra = any(k not in C.CURATED_ARG_NAMES for k in args)
+        extra = any(k not in (*C.CURATED_ARG_NAMES, *C.EDITED_ARGS) for k in args)
         self.advanced.layout.display = "" if advanced or extra else "none"
         shown_groups = set()
         for group, names in C.CURATED_ARGS:
@@ -292,8 +296,9 @@ class ArgsPanel(Panel):
         self.adv_msg.value = ""
         if not name:
             return
-        if name in self.inputs:
-            self.adv_msg.value = field_msg(f"The setting '{name}' is in the form above: set it there.")
+        if name in self.inputs or name in C.EDITED_ARGS:
+            where = "the Prompts editor above" if name in C.EDITED_ARGS else "the form above"
+            self.adv_msg.value = field_msg(f"The setting '{name}' is in {where}: set it there.")
             return
         try:
             C.check_args({name: None}, self.session.model_type)
@@ -358,7 +363,8 @@ class ArgsPanel(Panel):
             self.mark(f"args.{name}", None)
 
     def _render_advanced(self):
-        extra = {k: v for k, v in self.session.args.items() if k not in C.CURATED_ARG_NAMES}
+        shown = (*C.CURATED_ARG_NAMES, *C.EDITED_ARGS)
+        extra = {k: v for k, v in self.session.args.items() if k not in shown}
         self.adv_list.value = (
             "<div class='wb-hint'>Also set: "
             + ", ".join(
