@@ -207,6 +207,14 @@ def case_scifact_router(limit):
     return config, dataset + "; separate query and document encoders (Router, model.asymmetric)"
 
 
+def case_scifact_prompts(limit):
+    """As scifact-dense, with instruction prompts per column (args.prompts: "query: " / "passage: "), measured with
+    them (the evaluator's query and corpus prompts) and saved with the model."""
+    config, dataset = _scifact("sentence-transformer", "InformationRetrievalEvaluator", limit)
+    config["args"]["prompts"] = {"query": "query: ", "document": "passage: "}
+    return config, dataset + "; prompts 'query: ' / 'passage: ' per column (args.prompts)"
+
+
 def case_scifact_splade(limit):
     return _scifact("sparse-encoder", "SparseInformationRetrievalEvaluator", limit)
 
@@ -309,6 +317,7 @@ CASES = {
     "scifact-dense": case_scifact_dense,
     "scifact-splade": case_scifact_splade,
     "scifact-router": case_scifact_router,
+    "scifact-prompts": case_scifact_prompts,
     "quora-cross": case_quora_cross,
     "scifact-tsdae": case_scifact_tsdae,
     "scifact-mined": case_scifact_mined,
@@ -325,6 +334,7 @@ DEFAULT_LIMITS: dict[str, int] = {
     "quora-cross": 1000,
     "scifact-tsdae": 320,
     "scifact-multi-vector": 320,
+    "scifact-prompts": 320,
 }
 
 
