@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import WorkbenchError
-from .ship_measure import BATCH_SIZE, MAX_TEXTS, _evaluate, _plan, _torch_threads, speed_of
+from .ship_measure import BATCH_SIZE, MAX_TEXTS, _plan, _torch_threads, shipped_metrics, speed_of
 from .shipped import load_shipped
 from .shipped_cross import ACTIVATIONS
 
@@ -134,18 +134,7 @@ def measure_cross(run_dir: Path, model, folder: Path, progress) -> dict:
     progress("reading the run's eval data and evaluators")
     plan = _plan(run_dir)
     shipped = load_shipped(folder, threads=_torch_threads())
-    metrics = []
-    if plan.evaluators:
-        progress(f"measuring the trained model ({len(plan.evaluators)} evaluator(s))")
-        trained = _evaluate(plan, model)
-        progress("measuring the shipped model")
-        with backed_by(model, shipped):
-            exported = _evaluate(plan, model)
-        for name, (key, value) in trained.items():
-            if name in exported:
-                metrics.append(
-                    {"evaluator": name, "metric": key, "trained": value, "shipped": exported[name][1]}
-                )
+    metrics = shipped_metrics(plan, model, shipped, backed_by, progress)
     pairs = pairs_of(plan)
     if not pairs:
         raise WorkbenchError(

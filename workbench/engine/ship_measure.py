@@ -161,6 +161,24 @@ def agreement(model, shipped, texts: list[str]) -> dict:
     }
 
 
+def shipped_metrics(plan, model, shipped, backed_by, progress: Callable[[str], None]) -> list[dict]:
+    """The run's evaluators on the trained ``model`` and again with its forward pass ``backed_by`` the shipped
+    folder (a context manager factory, ``backed_by(model, shipped)``): ``[{"evaluator", "metric", "trained",
+    "shipped"}]``, empty when the run has no evaluators."""
+    metrics: list[dict] = []
+    if not plan.evaluators:
+        return metrics
+    progress(f"measuring the trained model ({len(plan.evaluators)} evaluator(s))")
+    trained = _evaluate(plan, model)
+    progress("measuring the shipped model")
+    with backed_by(model, shipped):
+        exported = _evaluate(plan, model)
+    for name, (key, value) in trained.items():
+        if name in exported:
+            metrics.append({"evaluator": name, "metric": key, "trained": value, "shipped": exported[name][1]})
+    return metrics
+
+
 def measure(run_dir: Path, model, folder: Path, progress: Callable[[str], None]) -> dict:
     """Quality, agreement and speed of the shipped folder against the trained ``model``.
 
@@ -170,18 +188,7 @@ def measure(run_dir: Path, model, folder: Path, progress: Callable[[str], None])
     progress("reading the run's eval data and evaluators")
     plan = _plan(run_dir)
     shipped = load_shipped(folder, threads=_torch_threads())
-    metrics = []
-    if plan.evaluators:
-        progress(f"measuring the trained model ({len(plan.evaluators)} evaluator(s))")
-        trained = _evaluate(plan, model)
-        progress("measuring the shipped model")
-        with backed_by(model, shipped):
-            exported = _evaluate(plan, model)
-        for name, (key, value) in trained.items():
-            if name in exported:
-                metrics.append(
-                    {"evaluator": name, "metric": key, "trained": value, "shipped": exported[name][1]}
-                )
+    metrics = shipped_metrics(plan, model, shipped, backed_by, progress)
     texts = _texts(plan)
     progress(f"comparing embeddings and speed on {len(texts)} texts")
     return {
