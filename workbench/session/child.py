@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -20,3 +22,23 @@ def start_cli(command: list[str]) -> subprocess.Popen:
         env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
         cwd=str(Path.cwd()),
     )
+
+
+def follow_cli(proc: subprocess.Popen, on_line: Callable[[str], None]) -> tuple[int, str, list[str]]:
+    """Read a started child to its end: each line of its stderr (progress, errors) goes to ``on_line`` as it comes,
+    its stdout (the JSON report) is read whole on a thread of its own so that neither pipe fills up.
+
+    Returns:
+        (exit code, stdout, stderr lines without their line ends).
+    """
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
+    reader.start()
+    lines: list[str] = []
+    for line in proc.stderr:
+        line = line.rstrip()
+        lines.append(line)
+        on_line(line)
+    code = proc.wait()
+    reader.join()
+    return code, "".join(out), lines

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import traitlets as T
 
 from ..data import SCORE, TEXT
-from .child import start_cli
+from .child import follow_cli, start_cli
 from .paths import runs_dir, workbench_home
 from .shipping import _problem
 
@@ -188,24 +188,19 @@ class DistillSession(T.HasTraits):
         except OSError as exc:
             self.error, self.state = f"Could not start the distillation: {exc}", FAILED
             return
-        out: list[str] = []
-        reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
-        reader.start()
-        lines: list[str] = []
-        for line in proc.stderr:
-            line = line.rstrip()
-            lines.append(line)
+
+        def seen(line: str) -> None:
             match = _PROGRESS.match(line)
             if match:
                 low, high = _PHASES.get(match["what"], (0.9, 1.0))
                 total = max(1, int(match["total"]))
                 self.fraction = low + (high - low) * int(match["done"]) / total
                 self.progress = f"{match['what']}: {match['done']} of {match['total']}"
-        code = proc.wait()
-        reader.join()
+
+        code, out, lines = follow_cli(proc, seen)
         if code == 0:
             try:
-                self.report = json.loads("".join(out))
+                self.report = json.loads(out)
             except ValueError:
                 self.error, self.state = "The distillation ended without a readable report.", FAILED
                 return

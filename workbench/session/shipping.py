@@ -24,7 +24,7 @@ import traitlets as T
 from ..engine.ship_report import EXIT_GATE_FAILED, table_rows
 from ..errors import WorkbenchError
 from .archive import model_archive
-from .child import start_cli
+from .child import follow_cli, start_cli
 from .wording import ENDED
 
 if TYPE_CHECKING:
@@ -131,19 +131,14 @@ class ShipSession(T.HasTraits):
             self.error, self.state = f"Could not start the export: {exc}", FAILED
             return
         self._proc = proc
-        out: list[str] = []
-        reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
-        reader.start()
-        lines: list[str] = []
-        for line in proc.stderr:
-            line = line.rstrip()
-            lines.append(line)
+
+        def seen(line: str) -> None:
             if line.endswith("…"):
                 self.progress = line
-        code = proc.wait()
-        reader.join()
+
+        code, out, lines = follow_cli(proc, seen)
         self._proc = None
-        self._finish(code, "".join(out), lines)
+        self._finish(code, out, lines)
 
     def _finish(self, code: int, stdout: str, stderr_lines: list[str]) -> None:
         if code in (0, EXIT_GATE_FAILED):
