@@ -5,6 +5,7 @@ run that brings the student closer to the teacher, with its run folder and event
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,6 +133,12 @@ def test_a_truncated_student_is_smaller_and_the_report_compares_it_with_the_teac
     assert after["parameters"] < teacher["parameters"] and after["size_mb"] <= teacher["size_mb"]
     assert teacher["sps"] > 0 and after["sps"] > 0
     assert "of the teacher's quality" in report["verdict"] and "of its parameters" in report["verdict"]
+    # the runs list says what the folder holds (it has no config.json, only the distillation's request)
+    listed = engine.read_run(tmp_path / "run")
+    teacher_name = Path(tiny_model).name
+    assert listed.status == "finished"
+    assert listed.model == f"{teacher_name}, first 1 layer (student of {teacher_name})"
+    assert listed.data == f"distillation of {Path(req.data).name}"
 
 
 def test_a_cross_encoder_teacher_trains_a_bi_encoder_on_its_margins(tiny_model, tmp_path):

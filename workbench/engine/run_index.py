@@ -262,6 +262,16 @@ def read_run(run_dir: str | Path) -> RunInfo | None:
         saved=str(summary.get("model_path") or ""),
         notes=list(summary.get("notes") or ()),
     )
+    if not info.model and summary.get("kind") == "distill":  # a distillation's folder: its request says what
+        request = read_json(run_dir / "distill.json").get("request") or {}
+        k = request.get("keep_layers")
+        cut = f", first {k} layer{'s' if k != 1 else ''}" if k else ""
+        teacher, student = (
+            str(v).rstrip("/").rsplit("/", 1)[-1]
+            for v in (request.get("teacher") or "default", request.get("student") or "")
+        )
+        info.model = f"{student or teacher}{cut} (student of {teacher})"
+        info.data = f"distillation of {Path(str(request.get('data') or '?')).name}"
     launch = Launch.from_dict(status.get("launcher") or summary.get("launcher"))
     if launch is not None:
         info.launched = launch.describe()
