@@ -77,16 +77,42 @@ def _kernels(server: subprocess.Popen) -> list[int]:
     return found
 
 
+def page_kernel(server: subprocess.Popen, page) -> set[int]:
+    """The PID of the kernel serving ``page`` (a set: empty when it is not found). Pages come from a pool of
+    pre-heated kernels, so "the kernels started since the page was asked for" is the pool's refill, not the
+    page's own: the page names its kernel (Voila's page config ``kernelId``, a UUID), and a kernel's command line
+    names its connection file ``kernel-<id>.json``."""
+    import re
+
+    try:
+        content = page.content()
+    except Exception:  # noqa: BLE001 - a page being closed (close(run_before_unload=True) does not wait)
+        return set()
+    ids = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", content))
+    found = set()
+    for pid in _kernels(server):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if any(f"kernel-{kid}.json" in cmdline for kid in ids):
+            found.add(pid)
+    return found
+
+
 @contextmanager
 def serve_app(home: Path, log_name: str = "voila.log", server_options: dict | None = None, **command_options):
     """The app served by Voila as `workbench app` serves it (``server_env`` with ``server_options``, e.g. a token
     or an upload cap; ``voila_command`` with ``command_options``, e.g. the host), its home and runs in ``home``, on a
     free port; yields (server process, URL on 127.0.0.1)."""
-    from workbench.ui.serve import served_notebook, server_env, voila_command
+    from workbench.ui.serve import MAX_UPLOAD_MB, served_notebook, server_env, voila_command, voila_config_dir
 
     port = _free_port()
-    notebook = served_notebook(home)  # its folder is Voila's root
-    env = server_env(base=dict(os.environ), notebook=notebook, **(server_options or {}))
+    options = server_options or {}
+    notebook = served_notebook(
+        home, options.get("max_upload_mb", MAX_UPLOAD_MB)
+    )  # its folder is Voila's root
+    env = server_env(base=dict(os.environ), notebook=notebook, **options)
     env.update(
         WORKBENCH_HOME=str(home),
         WORKBENCH_RUNS=str(home / "runs"),
@@ -96,7 +122,8 @@ def serve_app(home: Path, log_name: str = "voila.log", server_options: dict | No
     )
     with open(home / log_name, "w") as log:
         proc = subprocess.Popen(
-            voila_command(notebook, port=port, **command_options),
+            # the Voila config in the test's home: not one a server of another checkout may rewrite meanwhile
+            voila_command(notebook, port=port, config_dir=voila_config_dir(home), **command_options),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -171,7 +198,6 @@ def open_app(browser, server, url, width: int = 1500, height: int = 1000, on_pag
     down), and the kernel is waited for: a kernel left running, possibly still training, would take the CPU from
     the next test on a 2-core machine.
     """
-    before = set(_kernels(server))
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -179,10 +205,11 @@ def open_app(browser, server, url, width: int = 1500, height: int = 1000, on_pag
         on_page(page)
     page.goto(url, wait_until="commit")
     page.locator(".wb-start button, button.wb-start").first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
+    ours = page_kernel(server, page)
     try:
         yield page
     finally:
-        ours = set(_kernels(server)) - before
+        ours |= page_kernel(server, page)  # after a reload: its new kernel too
         try:
             if not page.is_closed():
                 page.close(run_before_unload=True)

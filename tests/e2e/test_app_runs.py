@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import open_app
+from conftest import open_app, page_kernel
 from test_app import RUN_TIMEOUT_MS, _status, _wait_status, shot, use_tiny_model
 
 from workbench.engine import EventFollower, read_run
@@ -94,9 +94,8 @@ def test_a_closed_page_shuts_its_kernel_down_and_its_worker_run_finishes(
     browser, voila_server, server_kernels, app_home, tiny_model
 ):
     server, url = voila_server
-    before = server_kernels()
     with open_app(browser, server, url, 1024, 768) as page:
-        kernel = server_kernels() - before
+        kernel = page_kernel(server, page)
         assert len(kernel) == 1
         use_tiny_model(page, tiny_model, max_steps=150)
         page.locator("button.wb-start").click()

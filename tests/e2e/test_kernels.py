@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import page_kernel
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -48,14 +49,13 @@ def page_of(browser, voila_server, server_kernels):
     contexts, started = [], set()
 
     def open_app():
-        before = server_kernels()
         context = browser.new_context(viewport={"width": 1500, "height": 1000})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(60_000)
         page.goto(url, wait_until="commit")
         _painted(page)
-        ours = server_kernels() - before
+        ours = page_kernel(voila_server[0], page)
         started.update(ours)
         return page, ours
 
@@ -84,18 +84,20 @@ def test_closing_the_page_shuts_its_kernel_down(page_of, server_kernels, app_hom
     assert "Kernel shutdown" in logged
 
 
-def test_reloading_the_page_shuts_the_old_kernel_down(page_of, server_kernels, app_home):
+def test_reloading_the_page_shuts_the_old_kernel_down(page_of, server_kernels, app_home, voila_server):
     log, offset = app_home / "voila.log", (app_home / "voila.log").stat().st_size
     page, old = page_of()
-    before_reload = server_kernels()
+    assert len(old) == 1, f"the page's kernel was not found: {sorted(old)}"
 
     page.reload(wait_until="commit")  # as a person presses F5: the old document's unload handler runs
     _painted(page)
 
-    new = server_kernels() - before_reload
+    new = page_kernel(voila_server[0], page)
     left = _wait_gone(old, server_kernels)
     logged = _log_since(log, offset)
     assert not left, f"the reloaded page's old kernel {sorted(left)} still runs:\n{logged[-3000:]}"
-    assert len(new) == 1 and new <= server_kernels(), "the reloaded page should run on one new kernel"
+    assert len(new) == 1 and new <= server_kernels() and not new & old, (
+        "the reloaded page runs on a new kernel"
+    )
     assert page.locator(START).first.is_visible()
     assert not _refusals(logged), _refusals(logged)

@@ -45,9 +45,11 @@ def _load_voila_config(folder: Path):
 
 
 class _Handler:
-    """Stands in for the tornado handler Voila passes to the prelaunch hook; counts reads of its XSRF token."""
+    """Stands in for the page's tornado handler; counts reads of its XSRF token."""
 
-    reads = 0
+    def __init__(self, finished: bool = False):
+        self.reads = 0
+        self._finished = finished
 
     @property
     def xsrf_token(self) -> bytes:
@@ -63,28 +65,54 @@ def test_voila_reads_the_app_config_first(tmp_path, monkeypatch):
     assert str(Path.cwd()) in paths[1:]  # where Voila looks by default is still read, after the app's config
 
 
-def test_the_config_sets_the_xsrf_cookie_before_the_kernel_starts(tmp_path, monkeypatch):
+def test_the_config_sets_the_xsrf_cookie_when_any_page_is_prepared(tmp_path, monkeypatch):
+    """The config wraps the page handler's prepare (pre-heated pages never reach Voila's prelaunch_hook)."""
+    import asyncio
+
+    from voila.handler import VoilaHandler
+
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
-    hook = _load_voila_config(voila_config_dir()).VoilaConfiguration.prelaunch_hook
+    calls = []
+
+    async def prepare(self, *args, **kwargs):
+        calls.append(args)
+        return "prepared"
+
+    monkeypatch.setattr(VoilaHandler, "prepare", prepare)
+    _load_voila_config(voila_config_dir())  # running the config file wraps VoilaHandler.prepare
+    wrapped = VoilaHandler.prepare
+    assert wrapped is not prepare and getattr(wrapped, "workbench_xsrf", False)
     handler = _Handler()
-    assert hook(handler, notebook={"cells": []}, cwd=str(tmp_path)) is None  # the notebook is left as it is
-    assert handler.reads == 1
+    assert asyncio.run(wrapped(handler)) == "prepared" and calls == [()] and handler.reads == 1
+    sent_to_login = _Handler(finished=True)
+    asyncio.run(wrapped(sent_to_login))
+    assert sent_to_login.reads == 0
+    _load_voila_config(voila_config_dir())  # a second server start in the same process: wrapped once
+    assert VoilaHandler.prepare is wrapped
 
 
-def test_with_an_upload_cap_the_page_gets_the_upload_guard_first(tmp_path, monkeypatch):
-    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
-    monkeypatch.setenv("WORKBENCH_MAX_UPLOAD_MB", "3")
-    hook = _load_voila_config(voila_config_dir()).VoilaConfiguration.prelaunch_hook
-    notebook = entry_notebook()
-    page = hook(_Handler(), notebook=notebook, cwd=str(tmp_path))
-    guard, app = page.cells
-    assert guard.cell_type == "markdown" and app == notebook["cells"][0]  # the app cell runs as before
-    assert "var cap = 3145728;" in guard.source and "readAsArrayBuffer" in guard.source
-    assert len(notebook["cells"]) == 1  # the notebook Voila loaded is left as it is
+def test_with_an_upload_cap_the_served_page_starts_with_the_upload_guard(tmp_path):
     from nbconvert.filters.markdown import markdown2html
 
-    html = markdown2html(guard.source)  # how Voila's template renders a markdown cell: the script stays whole
+    from workbench.ui.serve import served_notebook
+
+    page = json.loads(served_notebook(tmp_path, max_upload_mb=3).read_text(encoding="utf-8"))
+    guard, app = page["cells"]
+    assert guard["cell_type"] == "markdown" and app == entry_notebook()["cells"][0]  # the app cell as before
+    assert "var cap = 3145728;" in guard["source"] and "readAsArrayBuffer" in guard["source"]
+    # how Voila's template renders a markdown cell: the script stays whole
+    html = markdown2html(guard["source"])
     assert html.strip().startswith("<script>") and "blob.size > window.workbenchUploadCap" in html
+    without = json.loads(served_notebook(tmp_path).read_text(encoding="utf-8"))
+    assert [c["cell_type"] for c in without["cells"]] == ["code"]  # rewritten: no cap, no guard
+
+
+def test_pages_come_from_a_pool_of_preheated_kernels_unless_switched_off():
+    cmd = voila_command("app.ipynb")
+    assert "--preheat_kernel=True" in cmd and "--pool_size=1" in cmd
+    assert any(a.startswith("--VoilaKernelManager.fill_delay=") for a in cmd)
+    assert "--pool_size=2" in voila_command("app.ipynb", preheat=2)
+    assert not any("preheat" in a or "pool_size" in a for a in voila_command("app.ipynb", preheat=0))
 
 
 def test_a_stale_config_is_rewritten(tmp_path, monkeypatch):
@@ -316,3 +344,16 @@ def test_the_app_refuses_a_data_root_that_is_not_a_folder_before_serving(tmp_pat
     assert main(["app", "--host", "0.0.0.0", "--data-root", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "--data-root" in err and "not a folder" in err and "fix:" in err
+
+
+def test_the_app_takes_the_number_of_preheated_kernels(tmp_path, capsys, monkeypatch):
+    from workbench.cli import main
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    served = []
+    monkeypatch.setattr("workbench.ui.serve.serve", lambda **kw: served.append(kw["preheat"]) or 0)
+    assert main(["app"]) == 0 and main(["app", "--preheat", "0"]) == 0 and served == [1, 0]
+    monkeypatch.setattr("subprocess.Popen", lambda *a, **kw: pytest.fail("served with a bad --preheat"))
+    assert main(["app", "--preheat", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "--preheat must be 0 or more, got -1" in err and "fix:" in err

@@ -223,6 +223,14 @@ def _parser() -> _Parser:
         type=int,
         help="runs training at once, the others wait in a queue (default: one per GPU, one on CPU)",
     )
+    app.add_argument(
+        "--preheat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="page kernels kept built and ready, so a page paints at once (default: 1; each holds the app's "
+        "memory, a few hundred MB, while it waits; 0: build each page's kernel when it is asked for)",
+    )
     app.set_defaults(func=cmd_app)
     return parser
 
@@ -366,6 +374,10 @@ def cmd_app(args) -> int:
     ):
         if value is not None and value < 1:
             raise WorkbenchError(f"{flag} must be 1 or more, got {value}.", fix=f"use e.g. {flag} 2.")
+    if args.preheat < 0:
+        raise WorkbenchError(
+            f"--preheat must be 0 or more, got {args.preheat}.", fix="use e.g. --preheat 1 (or 0 for none)."
+        )
     serve(
         port=args.port,
         host=args.host,
@@ -374,5 +386,6 @@ def cmd_app(args) -> int:
         data_root=args.data_root,
         max_upload_mb=args.max_upload_mb,
         max_concurrent_runs=args.max_concurrent_runs,
+        preheat=args.preheat,
     )
     return EXIT_OK

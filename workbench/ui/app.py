@@ -28,7 +28,7 @@ from ..session import (
 )
 from ..spec import RunSpec
 from .estimate import EstimateView
-from .page_ready import after_widgets_sent
+from .page_ready import after_widgets_sent, on_page_open, preheated
 from .panels import (
     ArgsPanel,
     ColumnsPanel,
@@ -74,15 +74,13 @@ class Workbench(widgets.VBox):
         super().__init__(**kwargs)
         setup_colab()
         self.autosave_file = autosave_path() if autosave else None
-        self.last_session: str | None = None
-        if self.autosave_file is not None and self.autosave_file.is_file():
-            try:
-                self.last_session = self.autosave_file.read_text(encoding="utf-8")
-            except OSError:
-                self.last_session = None
+        self.last_session = self._read_last_session()
         if session is None:
             session = self._initial_session()
-        if self.autosave_file is not None:
+        # A pre-heated kernel (built before its page is asked for) saves nothing until its page comes: the
+        # autosave holds the settings of the page before it, which 'Restore last session' offers then.
+        waits = load and preheated()
+        if self.autosave_file is not None and not waits:
             session.autosave = self.autosave_file
         self.session = session
         self.model = ModelPanel(session)
@@ -129,6 +127,28 @@ class Workbench(widgets.VBox):
                 session.actions.prefetch_training_facts()
             # After a reload (or from a second page), the run under way in the runs folder is shown at once.
             session.control.attach_running()
+            if waits:
+                on_page_open(self.page_opened)
+
+    def _read_last_session(self) -> str | None:
+        """The autosaved settings of the page before this one (None: none, or unreadable)."""
+        if self.autosave_file is None or not self.autosave_file.is_file():
+            return None
+        try:
+            return self.autosave_file.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def page_opened(self) -> None:
+        """A pre-heated app's page has come (maybe minutes after the app was built): read again what other pages
+        may have changed since — the autosaved settings, the runs folder, a run started meanwhile — and autosave
+        from now on."""
+        self.last_session = self._read_last_session()
+        if self.autosave_file is not None:
+            self.session.autosave = self.autosave_file
+        self.session.control.attach_running()
+        self.train.runs.refresh_list()
+        self._lock()
 
     # ---- setup ----
 

@@ -1,4 +1,5 @@
-"""Start background work once a Voila page has fetched its widgets, not while it is fetching them.
+"""Start background work once a Voila page has fetched its widgets, not while it is fetching them; and notice
+when a pre-heated page kernel finally gets its page.
 
 A served page's kernel builds the app, then waits for the page's scripts: the page's widget manager opens the
 ``jupyter.widget.control`` comm and asks for every widget's state (``request_states``); the kernel's answer is its
@@ -8,33 +9,92 @@ the app, that import competed with the answer for the GIL and with the browser f
 (its kernel has ``VOILA_REQUEST_URL`` in its environment) :func:`after_widgets_sent` therefore runs the work right
 after the answer is sent, or after :data:`FALLBACK_S` if no page asks (a request that never loads the scripts);
 anywhere else (a notebook, a test) it runs the work at once.
+
+``workbench app`` serves with a pool of pre-heated kernels (Voila's ``preheat_kernel``): the app is built and its
+data loaded before anyone asks for a page (such a kernel has ``VOILA_PREHEAT=True`` in its environment), so the
+work runs at once there too; and whatever the app read from the shared folders at build time (the run under way,
+the autosaved settings, the runs list) may be stale when the page comes: :func:`on_page_open` runs a refresh when
+the page asks for its widgets.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 CONTROL_TARGET = "jupyter.widget.control"  # ipywidgets' comm for the front end's whole-state request
 FALLBACK_S = 8.0
 
 
+def preheated() -> bool:
+    """Whether this kernel was started ahead of its page, into Voila's pool of pre-heated kernels."""
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
 def in_voila_page() -> bool:
-    """Whether this kernel serves a Voila page (Voila sets the page's URL in its kernels' environment)."""
-    return bool(os.environ.get("VOILA_REQUEST_URL"))
+    """Whether this kernel serves a Voila page that is waiting for it (Voila sets the page's URL in the
+    environment of a kernel it starts for a request; a pre-heated kernel has no page waiting yet)."""
+    return bool(os.environ.get("VOILA_REQUEST_URL")) and not preheated()
 
 
 def after_widgets_sent(work: Callable[[], None], fallback_s: float = FALLBACK_S) -> bool:
-    """Run ``work`` once, after the page has been sent its widgets' states (Voila page), else now.
+    """Run ``work`` once, after the page has been sent its widgets' states (a page waiting for this kernel), else
+    now (a notebook, a test, a pre-heated kernel).
 
     Returns:
         Whether ``work`` waits for the page (False: it has run already).
     """
     manager = _comm_manager() if in_voila_page() else None
-    inner = manager.targets.get(CONTROL_TARGET) if manager is not None else None
-    if inner is None:
+    if manager is not None and _when_states_sent(manager, work, fallback_s):
+        return True
+    if preheated() and _after_this_cell(work):
+        return False  # nobody waits; but the cell's own output (the app's view) goes out first
+    work()
+    return False
+
+
+def _after_this_cell(work: Callable[[], None]) -> bool:
+    """Run ``work`` once, when the cell being run has finished (IPython's ``post_run_cell``); False outside
+    IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - ipykernel brings IPython
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+
+    def ran(result=None) -> None:
+        shell.events.unregister("post_run_cell", ran)
         work()
+
+    shell.events.register("post_run_cell", ran)
+    return True
+
+
+def on_page_open(work: Callable[[], None]) -> bool:
+    """In a pre-heated kernel, run ``work`` once when its page asks for the widgets' states (the page has come),
+    before they are sent: the page's first paint shows what ``work`` refreshed. Elsewhere nothing (the app was
+    built for the page that asked for it).
+
+    Returns:
+        Whether ``work`` will run.
+    """
+    manager = _comm_manager() if preheated() else None
+    return manager is not None and _when_states_sent(manager, work, None, before=True)
+
+
+def _when_states_sent(
+    manager, work: Callable[[], None], fallback_s: float | None, *, before: bool = False
+) -> bool:
+    """Run ``work`` once after ipywidgets has answered the page's ``request_states`` (``before``: just before it
+    answers), or after ``fallback_s``; False when ipywidgets has no control comm target to wrap."""
+    inner = manager.targets.get(CONTROL_TARGET)
+    if inner is None:
         return False
     lock, done = threading.Lock(), []
 
@@ -50,17 +110,24 @@ def after_widgets_sent(work: Callable[[], None], fallback_s: float = FALLBACK_S)
         handle = comm.handle_msg
 
         def handle_then_run(message) -> None:
-            handle(message)
             data = (message.get("content") or {}).get("data") or {}
-            if data.get("method") == "request_states":  # the states are sent: the page builds its views now
+            asks = data.get("method") == "request_states"
+            if asks and before:
+                try:
+                    once()
+                except Exception:  # noqa: BLE001 - the page gets its widgets whatever the refresh did
+                    log.exception("refreshing the app for its page failed")
+            handle(message)
+            if asks and not before:  # the states are sent: the page builds its views now
                 once()
 
         comm.handle_msg = handle_then_run
 
     manager.register_target(CONTROL_TARGET, opened)
-    timer = threading.Timer(fallback_s, once)
-    timer.daemon = True
-    timer.start()
+    if fallback_s is not None:
+        timer = threading.Timer(fallback_s, once)
+        timer.daemon = True
+        timer.start()
     return True
 
 

@@ -10,8 +10,15 @@ as the form's ``_xsrf`` field. Voila never sets that cookie: tornado sets it onl
 ``xsrf_token``, and the page is rendered by nbconvert, not by a handler's template. jupyter_server then refused
 the request (403 ``'_xsrf' argument missing from POST``, voila-dashboards/voila#1458, open) and each closed page's
 kernel lived on until the culler took it. The Voila config written here reads the token while the page's
-response is prepared (a ``prelaunch_hook``, which gets the request handler), so the cookie reaches the page and
-the shutdown passes jupyter_server's XSRF check, which stays on.
+request is prepared (it wraps the page handler's ``prepare``: Voila's ``prelaunch_hook`` is not called for a page
+taken from the pre-heated pool), so the cookie reaches the page and the shutdown passes jupyter_server's XSRF
+check, which stays on.
+
+Pages come from a pool of pre-heated kernels (Voila's ``preheat_kernel``, :data:`PREHEAT_POOL` of them): the
+app is built and its demo data loaded before anyone asks, and a page paints as soon as its HTML and scripts
+arrive instead of waiting for a kernel to start and import the app (``app_first_paint_s`` in bench/README.md).
+Voila refills the pool a little after a page takes a kernel (:data:`PREHEAT_REFILL_S`). The app notices when a
+pre-heated kernel gets its page and reads the shared folders again then (``workbench.ui.page_ready``).
 """
 
 from __future__ import annotations
@@ -33,19 +40,44 @@ from ..session import DOWNLOAD_PATTERN, DOWNLOADS_ENV, workbench_home
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
+PREHEAT_POOL = (
+    1  # page kernels started ahead of their page (--preheat; 0: start each when its page is asked for)
+)
+PREHEAT_REFILL_S = 3.0  # seconds after a page took a pre-heated kernel before the next one starts (its CPU)
+IOPUB_TIMEOUT_S = 60
 MAX_UPLOAD_MB = 200  # the largest upload a page accepts (--max-upload-mb); the page says so beyond it
 MAX_RUNS_ENV = "WORKBENCH_MAX_RUNS"  # engine.run_queue's: runs at once per device (--max-concurrent-runs)
 TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
 SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
 VOILA_CONFIG = '''\
 """Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py), and
-the server asks for the token serve chose (in its environment, not on the command line that `ps` shows), and
-with an upload cap each page gets the upload guard (a file over the cap never travels)."""
+the server asks for the token serve chose (in its environment, not on the command line that `ps` shows)."""
 import os
 
 _token = os.environ.pop("WORKBENCH_SERVER_TOKEN", None)  # popped: the page kernels and runs never see it
 if _token:
     c.Voila.token = _token  # noqa: F821
+
+
+def _with_xsrf_cookie(prepare):
+    """Read the XSRF token while the page's request is prepared, so that tornado sets the _xsrf cookie the page's
+    shutdown request sends back: for every page, rendered for it or taken from the pre-heated pool."""
+
+    async def prepare_and_set_cookie(self, *args, **kwargs):
+        result = await prepare(self, *args, **kwargs)
+        if not self._finished:  # not sent to the login page
+            self.xsrf_token
+        return result
+
+    prepare_and_set_cookie.workbench_xsrf = True
+    return prepare_and_set_cookie
+
+
+from voila.handler import VoilaHandler  # noqa: E402
+
+if not getattr(VoilaHandler.prepare, "workbench_xsrf", False):
+    VoilaHandler.prepare = _with_xsrf_cookie(VoilaHandler.prepare)
+'''
 
 
 # ipywidgets' FileUpload reads each chosen file whole (FileReader.readAsArrayBuffer) and sends it in one websocket
@@ -68,24 +100,6 @@ UPLOAD_GUARD = """<script>
 </script>"""
 
 
-def set_xsrf_cookie(handler, notebook, cwd):
-    """Read the XSRF token so that tornado sets the _xsrf cookie the page's shutdown request sends back; with an
-    upload cap, put the upload guard first in the page (a markdown cell: nothing runs in the kernel)."""
-    handler.xsrf_token
-    cap = os.environ.get("WORKBENCH_MAX_UPLOAD_MB", "").strip()
-    if not (cap.isdigit() and int(cap) > 0):
-        return None  # the notebook is left as it is
-    import nbformat
-
-    guard = nbformat.v4.new_markdown_cell(UPLOAD_GUARD.replace("CAP_BYTES", str(int(cap) * 1024 * 1024)))
-    guard.metadata["workbench"] = "upload-guard"
-    return nbformat.from_dict({**notebook, "cells": [guard, *notebook["cells"]]})
-
-
-c.VoilaConfiguration.prelaunch_hook = set_xsrf_cookie  # noqa: F821 - traitlets runs this file with `c` defined
-'''
-
-
 def app_notebook() -> Path:
     """The Voila entry notebook: the repository's notebooks/app.ipynb, else one written to the workbench home."""
     here = Path(__file__).resolve().parent
@@ -98,34 +112,49 @@ def app_notebook() -> Path:
     return target
 
 
-def served_notebook(home: str | Path | None = None) -> Path:
+def served_notebook(home: str | Path | None = None, max_upload_mb: int | None = None) -> Path:
     """The entry notebook ``workbench app`` serves: ``<workbench home>/served/app.ipynb``.
 
     Its folder is Voila's root, so nothing of the repository is reachable through ``/voila/files/``; only the
     trained models a page offers for download (``served/downloads/<token>/<run>-model.zip``) are, by the
-    allowlist in :func:`voila_command`.
+    allowlist in :func:`voila_command`. With an upload cap, the page's first cell is the upload guard
+    (:data:`UPLOAD_GUARD`, a hidden markdown cell: nothing runs in the kernel).
     """
     target = Path(home or workbench_home()) / "served" / "app.ipynb"
-    text = json.dumps(entry_notebook(), indent=1)
+    text = json.dumps(entry_notebook(max_upload_mb), indent=1)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        partial = target.with_name(f"app.ipynb.{os.getpid()}.tmp")  # a server starting now never reads half
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
     return target
 
 
-def entry_notebook() -> dict:
-    """The one-cell notebook that is the whole app."""
-    return {
-        "cells": [
+def entry_notebook(max_upload_mb: int | None = None) -> dict:
+    """The one-cell notebook that is the whole app (after the upload guard when there is an upload cap)."""
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "workbench-app",
+            "metadata": {},
+            "outputs": [],
+            "source": APP_SOURCE,
+        }
+    ]
+    if max_upload_mb:
+        guard = UPLOAD_GUARD.replace("CAP_BYTES", str(int(max_upload_mb) * 1024 * 1024))
+        cells.insert(
+            0,
             {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": "workbench-app",
-                "metadata": {},
-                "outputs": [],
-                "source": APP_SOURCE,
-            }
-        ],
+                "cell_type": "markdown",
+                "id": "upload-guard",
+                "metadata": {"workbench": "upload-guard"},
+                "source": guard,
+            },
+        )
+    return {
+        "cells": cells,
         "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
@@ -136,9 +165,10 @@ def entry_notebook() -> dict:
     }
 
 
-def voila_config_dir() -> Path:
-    """The folder holding the app's Voila config (``voila.py``, :data:`VOILA_CONFIG`) in the workbench home."""
-    folder = workbench_home() / "voila"
+def voila_config_dir(home: str | Path | None = None) -> Path:
+    """The folder holding the app's Voila config (``voila.py``, :data:`VOILA_CONFIG`) in the workbench home
+    (``home``, else :func:`workbench_home`)."""
+    folder = Path(home or workbench_home()) / "voila"
     config = folder / "voila.py"
     if not config.is_file() or config.read_text(encoding="utf-8") != VOILA_CONFIG:
         folder.mkdir(parents=True, exist_ok=True)
@@ -179,8 +209,9 @@ def voila_command(
     cull_interval: int = CULL_INTERVAL,
     config_dir: str | Path | None = None,
     max_upload_mb: int = MAX_UPLOAD_MB,
+    preheat: int = PREHEAT_POOL,
 ) -> list[str]:
-    """The Voila command line ``serve`` runs.
+    """The Voila command line ``serve`` runs (``preheat``: page kernels kept ready, 0 for none).
 
     Voila reads its config (``voila.py``/``voila.json``) from the app's config folder first (``config_dir``, else
     :func:`voila_config_dir`), then from where it looks by default: the working folder and Jupyter's config path.
@@ -205,6 +236,15 @@ def voila_command(
         # The only files served besides the page: a model zip a page offers for download (an unguessable token).
         f"--VoilaConfiguration.file_allowlist=['{DOWNLOAD_PATTERN}']",
     ]
+    if preheat > 0:
+        cmd += [
+            "--preheat_kernel=True",
+            f"--pool_size={int(preheat)}",
+            f"--VoilaKernelManager.fill_delay={PREHEAT_REFILL_S}",
+        ]
+    # nbclient stops reading a cell's outputs 4 s after the kernel says it ran (and the page then lacks them):
+    # a kernel pre-heating while another page loads on a busy machine can take longer to send the app's view.
+    cmd.append(f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}")
     if not open_browser:
         cmd.append("--no-browser")
     return cmd
@@ -212,7 +252,7 @@ def voila_command(
 
 def websocket_limit(max_upload_mb: int) -> int:
     """The largest websocket message the server takes: uploaded files travel in one. The page's upload guard
-    (:data:`VOILA_CONFIG`) sends a file over the cap without its bytes, so this is the backstop for a client
+    (:data:`UPLOAD_GUARD`) sends a file over the cap without its bytes, so this is the backstop for a client
     without it: well above the cap (twice it, and at least 64 MB more), so that a file a little too big still
     arrives and is refused in words, and nothing bigger is held in the server's memory."""
     cap = int(max_upload_mb) * 1024 * 1024
@@ -292,6 +332,7 @@ def serve(
     data_root: str | Path | None = None,
     max_upload_mb: int = MAX_UPLOAD_MB,
     max_concurrent_runs: int | None = None,
+    preheat: int = PREHEAT_POOL,
 ) -> int:
     """Run the workbench web app until interrupted.
 
@@ -309,15 +350,23 @@ def serve(
             ``host`` is not loopback).
         max_upload_mb: The largest upload a page accepts.
         max_concurrent_runs: Runs training at once per device (default 1); the others wait in a queue.
+        preheat: Page kernels built ahead of their page (each holds the app's memory while it waits; 0: none).
 
     Returns:
         Voila's exit code (0 after Ctrl+C).
     """
-    nb = Path(notebook) if notebook else served_notebook()
+    nb = Path(notebook) if notebook else served_notebook(max_upload_mb=max_upload_mb)
     secret = server_token(host, token)
     root = hosted_data_root(host, data_root)
     cmd = voila_command(
-        nb, port, host, open_browser, cull_idle_timeout, cull_interval, max_upload_mb=max_upload_mb
+        nb,
+        port,
+        host,
+        open_browser,
+        cull_idle_timeout,
+        cull_interval,
+        max_upload_mb=max_upload_mb,
+        preheat=preheat,
     )
     print(
         f"Sentence Workbench: open {app_url(host, port, secret)} in your browser (Ctrl+C stops it).",
