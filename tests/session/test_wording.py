@@ -7,8 +7,8 @@ import io
 import pytest
 
 from workbench.cli.train import TrainView
-from workbench.engine import NoteEvent, RunStatus, StatusEvent
-from workbench.session import ACTIVE, ENDED, STATUSES, SessionBridge, describe
+from workbench.engine import NoteEvent, RunStatus, StatusEvent, TrainingPart
+from workbench.session import ACTIVE, ENDED, STATUSES, SessionBridge, describe, duration, steps_line
 
 
 @pytest.mark.parametrize("status", list(RunStatus), ids=str)
@@ -47,3 +47,22 @@ def test_the_cli_and_the_app_log_say_the_same_words(tmp_path):
     words = [describe(s).removesuffix("…") for s in under_way]
     assert printed == [w + " ..." for w in words] + ["note: hello"]
     assert logged == [w[0].upper() + w[1:] + "…" for w in words]
+
+
+def test_a_run_in_one_part_says_its_steps_and_time():
+    assert steps_line([TrainingPart(0, 40, 40, 65.4)]) == "40 of 40 steps in 1 min 05 s"
+    assert steps_line([TrainingPart(0, 12, 0, 3.0)]) == "12 of ? steps in 3 s"
+    assert steps_line([]) == ""
+
+
+def test_a_resumed_run_says_the_time_over_all_parts_and_where_it_resumed():
+    # The resumed part took 1 s of the 40 steps: the line the app showed before counted that second only.
+    line = steps_line([TrainingPart(0, 23, 40, 80.2), TrainingPart(23, 40, 40, 1.2)])
+    assert line == "40 of 40 steps in 1 min 21 s of training (resumed at step 23; this part took 1 s)"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(None, "?"), (0.4, "0 s"), (59.6, "1 min 00 s"), (3601, "60 min 01 s")]
+)
+def test_durations_read_as_minutes_and_seconds(seconds, text):
+    assert duration(seconds) == text

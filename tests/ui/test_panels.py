@@ -481,6 +481,25 @@ def test_train_panel_dashboard_callback_from_a_worker_thread(session):
     assert session.to_config() == config and not panel.start.disabled and panel.stop.disabled
 
 
+def test_train_panel_says_a_resumed_runs_steps_and_time_from_its_folder(session, tmp_path):
+    from workbench.engine import ProgressEvent, RunFolder, RunStatus, StatusEvent
+
+    run = tmp_path / "resumed"
+    for attempt, steps in enumerate([[(1, 40, 0.5), (23, 40, 80.2)], [(24, 40, 0.1), (40, 40, 1.2)]]):
+        folder = RunFolder(run, resume=attempt > 0)
+        for step, total, elapsed in steps:
+            folder.handle(ProgressEvent(step=step, max_steps=total, elapsed_s=elapsed))
+        folder.handle(StatusEvent(RunStatus.STOPPED if attempt == 0 else RunStatus.FINISHED))
+        folder.close()
+    panel = TrainPanel(session)
+    session.run_dir = str(run)
+    # The page saw only the resumed part's events: its last progress says 40 steps in 1.2 s.
+    session._on_event({"type": "progress", "step": 40, "max_steps": 40, "elapsed_s": 1.2})
+    session._on_event({"type": "status", "status": "finished"})
+    text = html.unescape(panel.progress_text.value)
+    assert "40 of 40 steps in 1 min 21 s of training (resumed at step 23; this part took 1 s)" in text, text
+
+
 def test_train_panel_runs_stops_and_exports_with_a_tiny_model(tmp_path, tiny_model, monkeypatch):
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
     session = make_session(tmp_path, model=tiny_model)

@@ -205,6 +205,50 @@ def run_history(run_dir: str | Path) -> list[dict]:
     return history
 
 
+@dataclass(frozen=True)
+class TrainingPart:
+    """One stretch of training of a run: the first one, or one resumed from a checkpoint (its own process, its own
+    clock): the step it began after, the last step it reached and the seconds it trained."""
+
+    began_at: int
+    step: int
+    max_steps: int
+    elapsed_s: float
+
+
+def training_parts(run_dir: str | Path) -> list[TrainingPart]:
+    """The parts a run trained in, in order, from its ``events.jsonl``: a new part begins at each ``loading``
+    status (a Resume appends to the same file), and a part that never reached a training step is left out.
+
+    Each part's first step always sends a progress event (see :mod:`.streaming`), so the step it began after is
+    that event's step minus one: a resume from an earlier checkpoint than the stop shows as such.
+    """
+    try:
+        lines = (Path(run_dir) / EVENTS).read_text(encoding="utf8").splitlines()
+    except OSError:
+        return []
+    parts: list[TrainingPart] = []
+    fresh = True  # the next progress event begins a part
+    for line in lines:
+        try:
+            event = from_json_line(line)
+        except ValueError:
+            continue  # a torn last line, or an event type of a newer version
+        if event.type == "status" and event.status is RunStatus.LOADING:
+            fresh = True
+        elif event.type == "progress":
+            began = max(0, int(event.step) - 1) if fresh else parts[-1].began_at
+            part = TrainingPart(
+                began, int(event.step), int(event.max_steps or 0), float(event.elapsed_s or 0.0)
+            )
+            if fresh:
+                parts.append(part)
+            else:
+                parts[-1] = part
+            fresh = False
+    return parts
+
+
 def _comparison(info: RunInfo, config: dict, summary: dict) -> None:
     """The loss, key settings, wall time and verdict word of a run."""
     info.loss = describe_loss(config)

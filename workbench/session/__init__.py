@@ -127,10 +127,13 @@ from .wording import (
     STOPPING,
     TAB_NAMES,
     describe,
+    duration,
     error_text,
     panel_for,
     run_state,
+    run_steps,
     sentence,
+    steps_line,
 )
 
 __all__ = [
@@ -218,6 +221,9 @@ __all__ = [
     "runs_dir",
     "save_config",
     "run_state",
+    "run_steps",
+    "steps_line",
+    "duration",
     "sentence",
     "source_name",
     "traits_of",

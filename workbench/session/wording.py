@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..data import MAPPING_FIELDS
-from ..engine import RunStatus
+from ..engine import RunStatus, TrainingPart, training_parts
 from ..errors import WorkbenchError
 
 STATUSES = tuple(status.value for status in RunStatus)
@@ -96,3 +96,29 @@ def run_state(info) -> str:
             f", can resume from step {info.checkpoint_step}" if info.checkpoint_step else ", can start again"
         )
     return text
+
+
+def duration(seconds) -> str:
+    """Seconds as a person reads them: ``"45 s"``, ``"3 min 07 s"`` (``"?"`` when unknown)."""
+    if seconds is None:
+        return "?"
+    seconds = int(round(float(seconds)))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def steps_line(parts: list[TrainingPart]) -> str:
+    """How far a run trained and for how long, over all its parts (a resumed run's clock restarts with each part,
+    so the time is their sum, and the last part is said apart), e.g. ``"40 of 40 steps in 1 min 05 s of training
+    (resumed at step 23; this part took 12 s)"``; ``""`` for a run that never trained a step."""
+    if not parts:
+        return ""
+    last = parts[-1]
+    text = f"{last.step} of {last.max_steps or '?'} steps in {duration(sum(p.elapsed_s for p in parts))}"
+    if len(parts) == 1:
+        return text
+    return f"{text} of training (resumed at step {last.began_at}; this part took {duration(last.elapsed_s)})"
+
+
+def run_steps(run_dir) -> str:
+    """:func:`steps_line` of the run in ``run_dir``, read from its events (the run folder is the truth)."""
+    return steps_line(training_parts(run_dir)) if run_dir else ""

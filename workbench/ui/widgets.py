@@ -32,6 +32,9 @@ CSS = """
 .wb-app table.wb-table th { background: #f3f5f7; text-align: left; padding: 3px 8px; border-bottom: 1px solid #ccd; }
 .wb-app table.wb-table td { padding: 3px 8px; border-bottom: 1px solid #eee; vertical-align: top; max-width: 360px;
   overflow-wrap: anywhere; }
+/* Text that wraps inside an HTML widget reads at a text's line height, not the 28 px of a widget row. */
+.wb-app table.wb-table th, .wb-app table.wb-table td, .wb-app .wb-run-on-note .widget-html-content {
+  line-height: 1.35; }
 .wb-app table.wb-loss-table tr.wb-fits td { background: #f3fbf5; }
 .wb-app table.wb-loss-table tr.wb-nofit td { color: #666; }
 .wb-app table.wb-loss-table tr.wb-chosen td { font-weight: bold; }
@@ -59,8 +62,17 @@ CSS = """
 .wb-app .wb-runbar .wb-status { margin: 0 0 0 10px; }
 .wb-app .wb-blocked { color: #a4000f; font-size: 13px; line-height: 1.3; }
 .wb-app .wb-tabs { min-width: 0; }
-/* Six tab titles fit in the 560 px the tabs get at 1024 px (a long title shrinks last, with an ellipsis). */
-.wb-app .wb-tabs .lm-TabBar-tab { flex: 0 1 auto; min-width: 0; padding: 0 8px; font-size: 13px; }
+/* Every tab title is read whole: a tab is as wide as its title, and the titles wrap onto a second row where
+   they do not fit (the 560 px the tabs get at 1024 px). The selector outweighs ipywidgets' own, which gives a tab a
+   fixed basis and cuts its title. */
+.wb-app .wb-tabs.jupyter-widget-tab > .lm-TabBar > .lm-TabBar-content { flex-wrap: wrap; }
+.wb-app .wb-tabs.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tab { flex: 0 0 auto; min-width: 0; padding: 0 9px;
+  font-size: 13px; }
+.wb-app .wb-tabs.jupyter-widget-tab > .lm-TabBar .lm-TabBar-tabLabel { overflow: visible; }
+/* The output folder: the box takes the column's width, the full path is written out below it (wrapped, one
+   click selects it for copying). */
+.wb-app .wb-output-dir { width: auto; max-width: 100%; box-sizing: border-box; }
+.wb-app .wb-output-path code { overflow-wrap: anywhere; user-select: all; cursor: text; }
 /* A box that clips or scrolls makes a sticky child stick inside it (never in view): the app's own box and the
    output area around it (Voila, JupyterLab) must not; the page's scroller is then what the bar sticks to. */
 .wb-app.widget-box, .wb-app { overflow: visible !important; }

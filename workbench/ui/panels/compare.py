@@ -190,7 +190,8 @@ class ComparePanel(Panel):
             self.row_html.append(html)
             self.checks.append(check)
         self.list_box.children = (
-            widgets.HTML(header_html(), layout=widgets.Layout(margin="0 0 0 32px")),
+            # as wide as the rows, so it scrolls with them (a tab narrower than the table cut its last titles)
+            widgets.HTML(header_html(), layout=widgets.Layout(margin="0 0 0 32px", width="max-content")),
             *self.rows,
         )
 

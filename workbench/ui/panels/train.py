@@ -12,7 +12,7 @@ import base64
 import ipywidgets as widgets
 
 from ...errors import WorkbenchError
-from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, error_text
+from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, duration, error_text, run_steps
 from ..plots import LivePlot
 from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section
@@ -21,13 +21,6 @@ from .runs_view import RunsView
 from .ship import ShipView
 
 STYLE = {"description_width": "100px"}
-
-
-def _duration(seconds) -> str:
-    if seconds is None:
-        return "?"
-    seconds = int(round(float(seconds)))
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
 class TrainPanel(Panel):
@@ -87,14 +80,17 @@ class TrainPanel(Panel):
         Start), or a new folder per run."""
         self.output = widgets.Text(
             value=self.session.output_dir,
-            description="Output folder",
-            style=STYLE,
-            layout=widgets.Layout(width="100%"),
+            placeholder="/path/to/a/folder",
+            layout=widgets.Layout(width="auto"),
             continuous_update=False,
         )
         from ...session import OUTPUT_KEY
 
         self.output.add_class("wb-output-dir")
+        self.output_path = widgets.HTML()  # the whole path, wrapped: a long one is cut in the box
+        self.output_path.add_class("wb-output-path")
+        self.output.observe(lambda change=None: self._show_path(), "value")
+        self._show_path()
         self.output_msg = widgets.HTML()
 
         def show_stored():  # a loaded config dropped the box's mark: show (and check) the stored folder
@@ -107,6 +103,12 @@ class TrainPanel(Panel):
             indent=False,
             layout=widgets.Layout(width="auto"),
             description="New folder for every run (runs/<date-time>)",
+        )
+
+    def _show_path(self):
+        path = self.output.value.strip()
+        self.output_path.value = (
+            f"<div class='wb-hint'>Output folder: <code>{esc(path)}</code></div>" if path else ""
         )
 
     def _build_keep(self):
@@ -213,6 +215,7 @@ class TrainPanel(Panel):
             self.log_view,
             section("Where the model goes"),
             self.output,
+            self.output_path,
             self.auto_output,
             section("The same run in code"),
             widgets.HBox([self.export, self.export_msg]),
@@ -360,11 +363,14 @@ class TrainPanel(Panel):
             if status == "finished":
                 self.progress.value = 1.0
             p = s.progress
-            if p.get("step"):
-                self.progress_text.value = (
-                    f"<span class='wb-hint'>{p['step']} of {p.get('max_steps') or '?'} steps "
-                    f"in {_duration(p.get('elapsed_s'))}</span>"
-                )
+            # The run folder's account (a resumed run's event counts only its own part's time).
+            steps = run_steps(s.run_dir) or (
+                f"{p['step']} of {p.get('max_steps') or '?'} steps in {duration(p.get('elapsed_s'))}"
+                if p.get("step")
+                else ""
+            )
+            if steps:
+                self.progress_text.value = f"<span class='wb-hint wb-steps-done'>{esc(steps)}</span>"
             self.plot.update(s.history, s.baseline, self._primary(), force=True)
             self._results_changed()
         elif busy:
@@ -382,8 +388,8 @@ class TrainPanel(Panel):
             self.progress.value = min(1.0, step / total)
         eta = p.get("eta_s")
         self.progress_text.value = (
-            f"<span class='wb-hint'>Step {step} of {total} · {_duration(p.get('elapsed_s'))} "
-            f"so far{' · about ' + _duration(eta) + ' left' if eta is not None else ''}"
+            f"<span class='wb-hint'>Step {step} of {total} · {duration(p.get('elapsed_s'))} "
+            f"so far{' · about ' + duration(eta) + ' left' if eta is not None else ''}"
             "</span>"
         )
         self.plot.flush()
