@@ -16,6 +16,7 @@ import copy
 from .. import rules
 from ..errors import WorkbenchError
 from ..spec import INFERENCE_FREE, describe_asymmetric, route_learning_rates
+from ..spec.router import ONES
 
 IDF_FILE = "idf.json"  # the static query weights' starting table, {token: idf}, in the run folder
 
@@ -166,8 +167,7 @@ def start_query_weights(plan, model) -> str | None:
     """An inference-free query side with ``query_init: "idf"``: its static weights set to the IDF of the train
     sets' document columns (:func:`init_query_idf`, the table kept as ``idf.json`` in the run folder); the note
     that says so (None: nothing to do)."""
-    asymmetric = plan.spec.model.asymmetric
-    if not asymmetric or asymmetric["kind"] != INFERENCE_FREE or asymmetric.get("query_init") == "ones":
+    if not _starts_at_idf(plan.spec.model.asymmetric):
         return None
     columns = document_columns(plan)
     found = init_query_idf(model, plan.train, columns, plan.output_dir / IDF_FILE)
@@ -180,6 +180,10 @@ def start_query_weights(plan, model) -> str | None:
         f"({found['tokens'] / found['vocab']:.1%}); the others start at 0, as the library's "
         f"SparseStaticEmbedding.from_json sets tokens its idf.json lacks (table: {IDF_FILE} in the run folder)"
     )
+
+
+def _starts_at_idf(asymmetric: dict | None) -> bool:
+    return bool(asymmetric) and asymmetric["kind"] == INFERENCE_FREE and asymmetric.get("query_init") != ONES
 
 
 def init_query_idf(model, datasets, columns, path):
@@ -249,7 +253,8 @@ def router_code(asymmetric: dict | None, w) -> list[str]:
     if asymmetric["kind"] == INFERENCE_FREE:
         w.need("sentence_transformers.sparse_encoder.modules", "SparseStaticEmbedding")
         out += [
-            "    # Queries: one learned weight per vocabulary token (no network at query time), starting at 1.",
+            "    # Queries: one learned weight per vocabulary token (no network at query time), starting at "
+            + ("1." if asymmetric.get("query_init") == "ones" else "1 until main() sets the documents' IDF."),
             "    static = SparseStaticEmbedding(tokenizer=document[0].tokenizer, frozen=False)",
             "    static.max_seq_length = document[0].max_seq_length",
             "    query = [static]",
@@ -264,3 +269,20 @@ def router_code(asymmetric: dict | None, w) -> list[str]:
         "    )",
     ]
     return out
+
+
+def query_idf_code(plan, w) -> str:
+    """The exported ``main()``'s lines after ``model = build_model()`` that start the inference-free query weights
+    at the IDF of the train sets' documents, with :func:`init_query_idf` itself (its source, verbatim) as a helper
+    of the script: the same table as the run's (`start_query_weights`)."""
+    if not _starts_at_idf(plan.spec.model.asymmetric):
+        return ""
+    import inspect
+
+    w.helper(inspect.getsource(init_query_idf))
+    columns = document_columns(plan)
+    return (
+        "    # Inference-free queries: the static weights start at the IDF of the train sets' document columns.\n"
+        f"    idf = init_query_idf(model, train, {columns!r}, OUTPUT_DIR / {IDF_FILE!r})\n"
+        "    print(f\"query weights: IDF of {idf['documents']} documents, {idf['tokens']} of {idf['vocab']} tokens\")\n"
+    )
