@@ -98,3 +98,29 @@ def test_exported_script_starts_the_query_weights_at_the_same_idf(make_config, t
         _spec(make_config, {"kind": "inference-free", "query_init": "ones"}, "sparse-encoder")
     )
     assert "init_query_idf" not in ones and "starting at 1." in ones
+
+
+def test_exported_script_passes_the_per_dataset_router_mapping(make_config, tmp_path):
+    from wb_data import positive_pairs
+
+    pairs, trips = positive_pairs(8), triplets(8)
+    cfg = make_config(
+        {
+            "pairs": inline({"q": pairs["anchor"], "d": pairs["positive"]}, columns=["q", "d"]),
+            "trip": inline(
+                {"d": trips["anchor"], "q": trips["positive"], "n": trips["negative"]},
+                columns=["d", "q", "n"],
+            ),
+        },
+        args={"max_steps": 2},
+    )
+    cfg["model"]["asymmetric"] = "separate"
+    spec = RunSpec.from_dict(cfg)
+    script = export_script(spec, build(spec))
+    _lint(script, tmp_path)
+    mapping = {
+        "pairs": {"q": "query", "d": "document"},
+        "trip": {"d": "query", "q": "document", "n": "document"},
+    }
+    assert f"router_mapping={mapping!r},  # model.asymmetric" in script
+    assert "train_dataset=train," in script  # by name, as the per-dataset mapping is looked up
