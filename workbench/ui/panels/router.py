@@ -50,7 +50,7 @@ class RouterFields:
             value=IDF,
             description="Query weights start at",
             style=STYLE,
-            layout=widgets.Layout(width="560px"),
+            layout=widgets.Layout(width="440px"),
             tooltip="query_init: where the inference-free query weights start before training (idf / ones).",
         )
         self.query_init.add_class("wb-router-query-init")
