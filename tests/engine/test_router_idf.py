@@ -68,6 +68,20 @@ def test_the_run_says_what_it_did_and_trains(make_config):
     assert (run / "final" / "query_0_SparseStaticEmbedding").is_dir()
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_the_documents_are_the_columns_the_router_mapping_routes_there(make_config, as_json):
+    """A router_mapping of the user's own (a dict, or the JSON text the library also takes) says which columns are
+    documents: here the positives only."""
+    mapping = {"anchor": "query", "positive": "document", "negative": "query"}
+    cfg = _sparse_config(make_config, args={"router_mapping": json.dumps(mapping) if as_json else mapping})
+    plan = build(RunSpec.from_dict(cfg))
+    static = Runner(plan)._build_model(plan)[0].sub_modules["query"][0]
+    positives = triplets(12)["positive"]
+    for token in ("cat", "guitar"):
+        expected = _idf(static.tokenizer, positives, token)
+        assert static.weight[static.tokenizer.convert_tokens_to_ids(token)].item() == pytest.approx(expected)
+
+
 def test_ones_keeps_the_librarys_start(make_config):
     cfg = _sparse_config(make_config, {"kind": "inference-free", "query_init": "ones"})
     plan = build(RunSpec.from_dict(cfg))

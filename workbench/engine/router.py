@@ -155,6 +155,13 @@ def document_columns(plan) -> dict[str, list[str]]:
     """The document-side columns of each train set (by name), as the training arguments' ``router_mapping``
     routes them (the workbench's, per dataset or one for all, or the user's own)."""
     mapping = plan.args.get("router_mapping") or {}
+    if isinstance(mapping, str):  # the library also takes it as JSON text
+        import json
+
+        try:
+            mapping = json.loads(mapping)
+        except ValueError:
+            mapping = {}
     nested = bool(mapping) and isinstance(next(iter(mapping.values())), dict)
     out = {}
     for dp in plan.of_split("train"):
