@@ -81,3 +81,27 @@ def test_separate_sides_from_the_model_tab_to_a_verdict(app, app_home, tiny_mode
     page.set_viewport_size({"width": 1400, "height": 1000})
     verdict.scroll_into_view_if_needed()
     shot(page, "63-router-run-verdict")
+
+
+def test_inference_free_shows_where_the_query_weights_start(app):
+    """A sparse model's inference-free queries show "Query weights start at" (the training documents' IDF by
+    default); the choice reaches the config the run would get."""
+    page = app
+    wait_text(page, ".wb-datasets", "ready", 120_000)
+    open_tab(page, "Model")
+    page.locator(".widget-radio-box label", has_text="Sparse / SPLADE (SparseEncoder)").click()
+    kind = page.locator(".wb-router-kind select")
+    assert not page.locator(".wb-router-query-init").is_visible()
+    kind.select_option(label="Inference-free queries, SPLADE documents (sparse)")
+    start = page.locator(".wb-router-query-init select")
+    start.wait_for(state="visible", timeout=60_000)
+    shown = start.evaluate("s => s.options[s.selectedIndex].text").replace("\xa0", " ")  # ipywidgets' spaces
+    assert shown == "the IDF of the training documents"
+    page.locator(".wb-router-kind").scroll_into_view_if_needed()
+    shot(page, "63-router-inference-free-idf")
+    start.select_option(label="1 for every token")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.locator(".wb-router-query-init").scroll_into_view_if_needed()
+    shot(page, "64-router-inference-free-ones-small-screen")
+    kind.select_option(label=SEPARATE)
+    page.locator(".wb-router-query-init").wait_for(state="hidden", timeout=60_000)

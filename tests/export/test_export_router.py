@@ -66,3 +66,61 @@ def test_exported_router_script_runs_and_saves_a_router_model(make_config, tmp_p
     assert type(model[0]).__name__ == "Router" and set(model[0].sub_modules) == {"query", "document"}
     q, d = model.encode_query(["a cat"]), model.encode_document(["a cat"])
     assert abs(q - d).max() > 1e-5
+
+
+def test_exported_script_starts_the_query_weights_at_the_same_idf(make_config, tmp_path):
+    """The script carries the run's IDF code verbatim and gives it the same documents: the same weights."""
+    import torch
+
+    spec = _spec(make_config, "inference-free", "sparse-encoder")
+    plan = build(spec)
+    script = export_script(spec, plan)
+    _lint(script, tmp_path)
+    assert "def init_query_idf(model, datasets, columns, path):" in script
+    assert (
+        "idf = init_query_idf(model, train, {'qa': ['positive', 'negative']}, OUTPUT_DIR / 'idf.json')"
+        in script
+    )
+    ours = Runner(plan)._build_model(plan)  # the run's: the IDF set as it builds
+    names = _exec(script)
+    theirs = names["build_model"]()
+    names["OUTPUT_DIR"] = tmp_path / "script-out"
+    train, _, _ = names["load_datasets"]()
+    got = names["init_query_idf"](
+        theirs, train, {"qa": ["positive", "negative"]}, tmp_path / "script-out" / "idf.json"
+    )
+    assert got["documents"] == len(set(triplets(8)["positive"] + triplets(8)["negative"]))
+    weight = theirs[0].sub_modules["query"][0].weight
+    assert torch.equal(weight, ours[0].sub_modules["query"][0].weight) and not torch.equal(
+        weight, torch.ones_like(weight)
+    )
+    ones = export_script(
+        _spec(make_config, {"kind": "inference-free", "query_init": "ones"}, "sparse-encoder")
+    )
+    assert "init_query_idf" not in ones and "starting at 1." in ones
+
+
+def test_exported_script_passes_the_per_dataset_router_mapping(make_config, tmp_path):
+    from wb_data import positive_pairs
+
+    pairs, trips = positive_pairs(8), triplets(8)
+    cfg = make_config(
+        {
+            "pairs": inline({"q": pairs["anchor"], "d": pairs["positive"]}, columns=["q", "d"]),
+            "trip": inline(
+                {"d": trips["anchor"], "q": trips["positive"], "n": trips["negative"]},
+                columns=["d", "q", "n"],
+            ),
+        },
+        args={"max_steps": 2},
+    )
+    cfg["model"]["asymmetric"] = "separate"
+    spec = RunSpec.from_dict(cfg)
+    script = export_script(spec, build(spec))
+    _lint(script, tmp_path)
+    mapping = {
+        "pairs": {"q": "query", "d": "document"},
+        "trip": {"d": "query", "q": "document", "n": "document"},
+    }
+    assert f"router_mapping={mapping!r},  # model.asymmetric" in script
+    assert "train_dataset=train," in script  # by name, as the per-dataset mapping is looked up

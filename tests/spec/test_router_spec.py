@@ -32,6 +32,12 @@ def test_a_kind_alone_gets_its_defaults():
     free = check_asymmetric({"kind": INFERENCE_FREE}, "sparse-encoder")
     assert free["query_learning_rate"] == 1e-3 and free["document_learning_rate"] is None
     assert route_learning_rates(free) == {"query": 1e-3}
+    # Its static query weights start at the IDF of the training documents unless 'ones' is asked for.
+    assert free["query_init"] == "idf" and "starting at the training documents' IDF" in describe_asymmetric(
+        free
+    )
+    ones = check_asymmetric({"kind": INFERENCE_FREE, "query_init": "ones"}, "sparse-encoder")
+    assert ones["query_init"] == "ones" and "starting at 1" in describe_asymmetric(ones)
 
 
 def test_each_side_may_have_its_own_rate():
@@ -69,6 +75,9 @@ def test_each_side_may_have_its_own_rate():
         ({"kind": "inference-free"}, "sentence-transformer", "model.asymmetric.kind", "sparse-encoder"),
         ({"kind": "separate"}, "cross-encoder", "model.asymmetric", "cross-encoder"),
         (["separate"], None, "model.asymmetric", "mapping"),
+        ({"kind": "inference-free", "query_init": "idff"}, None, "model.asymmetric.query_init", "'idf'"),
+        ({"kind": "inference-free", "query_init": 1}, None, "model.asymmetric.query_init", "'ones'"),
+        ({"kind": "separate", "query_init": "idf"}, None, "model.asymmetric.query_init", "inference-free"),
     ],
 )
 def test_bad_settings_name_the_field_and_the_fix(data, model_type, where, words):

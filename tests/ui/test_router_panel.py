@@ -47,6 +47,30 @@ def test_inference_free_is_offered_for_sparse_models_with_its_query_rate(tmp_pat
     assert "inference-free" not in [v for _, v in fields.kind.options]
 
 
+def test_inference_free_query_weights_start_at_idf_or_ones(tmp_path):
+    session = pairs_session(tmp_path)
+    panel = ModelPanel(session)
+    session.set_model_type("sparse-encoder")
+    fields = panel.router
+    fields.kind.value = "separate"
+    assert fields.query_init.layout.display == "none" and "query_init" not in session.asymmetric
+    fields.kind.value = "inference-free"
+    assert fields.query_init.layout.display == "" and fields.query_init.value == "idf"
+    assert session.asymmetric["query_init"] == "idf"
+    fields.query_init.value = "ones"
+    assert session.asymmetric["query_init"] == "ones"
+    assert session.to_spec().model.asymmetric["query_init"] == "ones"
+    fields.query_lr.value = "1e-4"  # another field's change keeps it
+    assert session.asymmetric == {
+        "kind": "inference-free",
+        "query_learning_rate": 1e-4,
+        "document_learning_rate": None,
+        "query_init": "ones",
+    }
+    session.asymmetric = {**session.asymmetric, "query_init": "idf"}  # a loaded config shows
+    assert fields.query_init.value == "idf"
+
+
 def test_a_bad_rate_is_marked_and_never_reaches_the_session(tmp_path):
     session = pairs_session(tmp_path)
     fields = ModelPanel(session).router

@@ -114,8 +114,12 @@ def settle_setup(plan: Plan) -> None:
     _early_stopping(plan)
 
 
-def configure_model(plan: Plan, model) -> None:
-    """Put the plan's activation and prompts on the built model (saved with it in final/)."""
+def configure_model(plan: Plan, model) -> list[str]:
+    """Put the plan's activation and prompts on the built model (saved with it in final/), and start an
+    inference-free query side at the training documents' IDF (`engine.router.start_query_weights`). Returns the
+    notes to show for the run."""
+    from .router import start_query_weights
+
     setup = plan.setup
     if setup.activation:
         import torch
@@ -124,6 +128,8 @@ def configure_model(plan: Plan, model) -> None:
     if setup.prompts:
         model.prompts = {**(getattr(model, "prompts", None) or {}), **setup.prompts}
         model.default_prompt_name = setup.default_prompt_name
+    note = start_query_weights(plan, model)
+    return [note] if note else []
 
 
 def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list:

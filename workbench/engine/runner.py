@@ -342,7 +342,8 @@ class Runner:
         set_seed(int(plan.args.get("seed", plan.spec.seed)))
         device = self.ranks.device or plan.device  # a launched rank: its own GPU (cuda:LOCAL_RANK)
         model = models.build_model(plan.spec.model, num_labels=plan.num_labels, device=device)
-        configure_model(plan, model)  # a cross-encoder's activation, the prompts saved with the model
+        for note in configure_model(plan, model):  # a cross-encoder's activation, saved prompts, query IDF
+            self._note(note)
         path = models.resolve_model_path(plan.spec.model.name_or_path)
         own = models.checkpoint_type(path) == C.kind(plan.model_type).class_name  # already of this family
         new_head = {  # what a family's model adds to a checkpoint of another family, untrained at first

@@ -14,7 +14,7 @@ from .. import catalog as C
 from .. import rules
 from ..data import shapes as S
 from ..engine.losses import FROM_MODEL, MODEL_VALUE_CODE, LossStep, loss_arguments, loss_chain
-from ..engine.router import router_code
+from ..engine.router import query_idf_code, router_code
 from .setup import callbacks_code, evaluator_prompts_code, model_setup_code
 from .writer import ADAPTER_RESUME, BEIR_HELPER, EVAL_HELPERS, MAIN_TEMPLATE, Writer, comment
 
@@ -221,6 +221,7 @@ def main_section(spec, plan, w: Writer) -> str:
         resume=resume_code,
         adapter_resume=adapter_resume,
         callbacks=callbacks_code(plan, w),
+        query_idf=query_idf_code(plan, w),
     )
 
 

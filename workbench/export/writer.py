@@ -158,7 +158,7 @@ def main():
     # Seed before the model is built, as the workbench does: new heads and loss layers start the same.
     set_seed(SEED)
     model = build_model()
-    evaluators = build_evaluators(evals, tests)
+{query_idf}    evaluators = build_evaluators(evals, tests)
     baseline = evaluate(model, evaluators) if is_main else {{}}
     if is_main:
         print("baseline:", json.dumps(baseline, indent=2))

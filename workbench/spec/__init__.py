@@ -25,6 +25,7 @@ from .parts import (
 from .router import (
     ASYMMETRIC_KINDS,
     INFERENCE_FREE,
+    QUERY_INITS,
     ROUTES,
     SEPARATE,
     asymmetric_defaults,
@@ -41,6 +42,7 @@ from .run import (
 __all__ = [
     "ASYMMETRIC_KINDS",
     "INFERENCE_FREE",
+    "QUERY_INITS",
     "ROUTES",
     "SEPARATE",
     "asymmetric_defaults",

@@ -82,7 +82,8 @@ class ModelSpec:
         adapter: Train a LoRA adapter instead of all weights: ``{"type": "lora", "r": 16, "alpha": 32,
             "dropout": 0.1, "target_modules": "auto"}`` (see `spec.adapter`); None trains every weight.
         asymmetric: Separate query and document sides (a ``Router``): ``{"kind": "separate" | "inference-free",
-            "query_learning_rate": None, "document_learning_rate": None}`` (see `spec.router`); None: one model.
+            "query_learning_rate": None, "document_learning_rate": None}``, and ``"query_init": "idf" | "ones"``
+            for inference-free query weights (see `spec.router`); None: one model.
         activation_fn: What a cross-encoder applies to its logits when it predicts (saved with it): ``Identity``
             or ``Sigmoid``; None: chosen from the loss (`catalog.SCORE_ACTIVATIONS`).
     """

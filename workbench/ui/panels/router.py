@@ -1,5 +1,6 @@
 """The Model panel's query/document fields: one model for both, separate query and document encoders, or
-inference-free queries (sparse), with each side's own learning rate; bound to ``session.asymmetric``."""
+inference-free queries (sparse), with each side's own learning rate and where inference-free query weights start;
+bound to ``session.asymmetric``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from ... import catalog as C
 from ...errors import WorkbenchError
 from ...session import asymmetric_problem, error_text, field_message
 from ...spec import INFERENCE_FREE, SEPARATE, asymmetric_defaults, check_asymmetric
+from ...spec.router import IDF, ONES
 from ..widgets import field_msg, hint, section
 
 STYLE = {"description_width": "170px"}
@@ -19,6 +21,7 @@ CHOICES = {
     SEPARATE: "Separate query and document encoders (each its own copy)",
     INFERENCE_FREE: "Inference-free queries, SPLADE documents (sparse)",
 }
+QUERY_INIT_CHOICES = [("the IDF of the training documents", IDF), ("1 for every token", ONES)]
 
 
 class RouterFields:
@@ -42,17 +45,26 @@ class RouterFields:
         self.query_lr = self._rate("Query learning rate", "query_learning_rate")
         self.document_lr = self._rate("Document learning rate", "document_learning_rate")
         self.query_lr.add_class("wb-router-query-lr")
+        self.query_init = widgets.Dropdown(
+            options=QUERY_INIT_CHOICES,
+            value=IDF,
+            description="Query weights start at",
+            style=STYLE,
+            layout=widgets.Layout(width="440px"),
+            tooltip="query_init: where the inference-free query weights start before training (idf / ones).",
+        )
+        self.query_init.add_class("wb-router-query-init")
         self.msg = widgets.HTML()
         self.msg.add_class("wb-router-msg")
-        self.settings = widgets.VBox([self.query_lr, self.document_lr])
+        self.settings = widgets.VBox([self.query_lr, self.document_lr, self.query_init])
         panel.check(ROUTER_KEY, self.kind, self.show)
-        for w in (self.kind, self.query_lr, self.document_lr):
+        for w in (self.kind, self.query_lr, self.document_lr, self.query_init):
             w.observe(panel.guard(self._changed), "value")
         self.session.observe(panel.guard(self._session_changed), names=["asymmetric"])
         self.session.observe(
             panel.guard(self._judge), names=["model_type", "datasets", "data_version", "loss"]
         )
-        self.lockable = [self.kind, self.query_lr, self.document_lr]
+        self.lockable = [self.kind, self.query_lr, self.document_lr, self.query_init]
         self._showing = False
         self.show()
 
@@ -109,6 +121,8 @@ class RouterFields:
             except ValueError:
                 self._problem(field_message(key, "needs a number such as 2e-5, or nothing", text, name))
                 return
+        if self.kind.value == INFERENCE_FREE:
+            raw["query_init"] = self.query_init.value
         try:
             self.session.asymmetric = check_asymmetric(raw, self.session.model_type)
         except WorkbenchError as exc:
@@ -143,6 +157,9 @@ class RouterFields:
             ):
                 value = (asymmetric or {}).get(key)
                 w.value = "" if value is None else f"{value:g}"
+            self.query_init.value = (asymmetric or {}).get("query_init") or IDF
+            free = bool(asymmetric) and asymmetric["kind"] == INFERENCE_FREE
+            self.query_init.layout.display = "" if free else "none"
         finally:
             self._showing = False
 
@@ -163,6 +180,7 @@ class RouterFields:
                     "document_learning_rate": (
                         float(self.document_lr.value) if self.document_lr.value.strip() else None
                     ),
+                    **({"query_init": self.query_init.value} if self.kind.value == INFERENCE_FREE else {}),
                 },
                 self.session.model_type,
             )
