@@ -63,12 +63,7 @@ NOT_LOSSES = {
         "LambdaRankScheme": "LambdaLoss weighting scheme (a parameter value)",
         "NDCGLoss2PPScheme": "LambdaLoss weighting scheme (a parameter value)",
     },
-    C.MULTI: {
-        # Not offered yet (each a known gap): the modifiers wrap a main loss like MatryoshkaLoss does for dense
-        # models, but the workbench's modifier choice builds dense modifiers only.
-        "MultiVectorMatryoshkaLoss": "modifier (token-embedding sizes); not offered for multi-vector models yet",
-        "MultiVectorTokenPoolingLoss": "modifier that takes token-pooling modules; not offered yet",
-    },
+    C.MULTI: {},
 }
 # Evaluators of the library the catalog does not offer, with the reason.
 NOT_EVALUATORS = {

@@ -67,3 +67,30 @@ def test_the_exported_script_runs_and_matches_the_run(make_config, tmp_path):
     from sentence_transformers import MultiVectorEncoder
 
     assert type(MultiVectorEncoder(str(out / "final"), device="cpu")).__name__ == "MultiVectorEncoder"
+
+
+@pytest.mark.parametrize(
+    ("modifier", "written"),
+    [
+        ({"name": "MultiVectorMatryoshkaLoss"}, "dims = [dim >> i for i in range(16)"),
+        (
+            {"name": "MultiVectorTokenPoolingLoss", "params": {"token_poolings": [1, 2.5]}},
+            "token_poolings=[None, HierarchicalTokenPooling(pool_factor=2.5)]",
+        ),
+    ],
+)
+def test_the_script_wraps_the_loss_in_the_same_multi_vector_modifier(
+    make_config, tmp_path, modifier, written
+):
+    cfg = _config(make_config)
+    cfg["loss"] = {"name": "MultiVectorMultipleNegativesRankingLoss", "modifier": modifier}
+    spec = RunSpec.from_dict(cfg)
+    plan = build(spec)
+    script = export_script(spec, plan)
+    _lint(script, tmp_path)
+    assert f"loss = losses.{modifier['name']}(" in script and written in script
+    ns = _exec(script)
+    model = ns["build_model"]()
+    theirs, ours = ns["build_loss"](model), make_losses(plan, model)
+    assert _chain(theirs) == _chain(ours) == [modifier["name"], "MultiVectorMultipleNegativesRankingLoss"]
+    assert theirs.get_config_dict() == ours.get_config_dict()

@@ -264,7 +264,7 @@ def _loss_call(step: LossStep, shape: S.DataShape, w: Writer) -> list[str]:
     """``loss = losses.Name(model[, loss], ...)`` with every argument the run passes (``engine.loss_arguments``)."""
     loss = step.spec
     cls = C.resolve_loss(loss)
-    # One model type per run, so `losses` is always that type's module (modifiers are dense, wrappers sparse).
+    # One model type per run, so `losses` is always that type's module (a modifier is of the same type).
     alias = "losses"
     w.need(C.kind(loss.model_type).package, "losses")
     lines: list[str] = []
