@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from test_export import _chain, _exec, _lint
-from wb_data import inline, triplets
+from wb_data import inline, teacher_scored, triplets
 
 from workbench import catalog as C
 from workbench.engine import build, make_losses, train
@@ -94,3 +94,27 @@ def test_the_script_wraps_the_loss_in_the_same_multi_vector_modifier(
     theirs, ours = ns["build_loss"](model), make_losses(plan, model)
     assert _chain(theirs) == _chain(ours) == [modifier["name"], "MultiVectorMultipleNegativesRankingLoss"]
     assert theirs.get_config_dict() == ours.get_config_dict()
+
+
+def test_the_script_builds_the_same_multi_vector_distillation_evaluator(make_config, tmp_path):
+    cfg = make_config(
+        {"kd": inline(teacher_scored(12), label="scores")},
+        model_type=C.MULTI,
+        loss="MultiVectorDistillKLDivLoss",
+        eval={"dev": inline(teacher_scored(8), label="scores")},
+        evaluators=[{"name": "MultiVectorDistillationEvaluator", "dataset": "eval/dev"}],
+    )
+    spec = RunSpec.from_dict(cfg)
+    plan = build(spec)
+    script = export_script(spec, plan)
+    _lint(script, tmp_path)
+    ns = _exec(script)
+    ((split, theirs),) = ns["build_evaluators"](*ns["load_datasets"]()[1:])
+    (ours,) = plan.evaluators
+    assert split == "eval" and type(theirs).__name__ == "MultiVectorDistillationEvaluator"
+    assert (theirs.queries, theirs.documents, theirs.name) == (
+        ours.instance.queries,
+        ours.instance.documents,
+        "dev",
+    )
+    assert theirs.scores.tolist() == ours.instance.scores.tolist()

@@ -339,6 +339,16 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
         lines.append("# Queries with at least one positive and one negative.")
         lines.append('samples = [s for s in ranking_samples(ds) if s["positive"] and s["negative"]]')
         data = ["samples=samples"]
+    elif kind.ranking == "distill":  # as `engine.late_interaction.distillation_arguments` reads them
+        many = len(texts) > 2
+        columns = ", ".join(f"ds[{t!r}]" for t in texts[1:])
+        data = [
+            f"queries=list(ds[{texts[0]!r}])",
+            f"documents=[list(d) for d in zip({columns})]" if many else f"documents=list(ds[{texts[1]!r}])",
+            'scores=[[float(x) for x in v] for v in ds["label"]]'
+            if many
+            else 'scores=[float(v) for v in ds["label"]]',
+        ]
     elif kind.pairs and plan.model_type == C.CROSS:
         data = [f"sentence_pairs=[list(p) for p in zip(ds[{texts[0]!r}], ds[{texts[-1]!r}])]"]
     else:
