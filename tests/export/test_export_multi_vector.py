@@ -118,3 +118,39 @@ def test_the_script_builds_the_same_multi_vector_distillation_evaluator(make_con
         "dev",
     )
     assert theirs.scores.tolist() == ours.instance.scores.tolist()
+
+
+def test_the_script_puts_the_same_lora_adapter_and_trains_the_new_projection(make_config, tmp_path):
+    import torch
+
+    from workbench.engine import Runner
+
+    cfg = _config(make_config)
+    cfg["model"]["adapter"] = {"type": "lora", "r": 4, "alpha": 8, "dropout": 0.0, "target_modules": "auto"}
+    spec = RunSpec.from_dict(cfg)
+    plan = build(spec)
+    script = export_script(spec, plan)
+    _lint(script, tmp_path)
+    assert "get_peft_model(model[0].model, config)" in script and "model[1].requires_grad_(True)" in script
+    theirs = _exec(script)["build_model"]()
+    ours = Runner(plan)._build_model(plan)
+
+    def trainable(model) -> list[tuple[str, int]]:
+        return [(n, p.numel()) for n, p in model.named_parameters() if p.requires_grad]
+
+    assert trainable(theirs) == trainable(ours) and any(n.startswith("1.") for n, _ in trainable(ours))
+    # The script's resume loads a checkpoint's projection too (it trains in full, outside the adapter file).
+    import types
+
+    from safetensors.torch import load_file
+
+    cfg["args"].update({"max_steps": 2, "save_strategy": "steps", "save_steps": 2})
+    train(cfg)
+    checkpoint = Path(cfg["output_dir"]) / "checkpoints" / "checkpoint-2"
+    saved = load_file(str(checkpoint / "1_Dense" / "model.safetensors"))
+    ns = _exec(script)
+    trainer = types.SimpleNamespace(model=ns["build_model"]())
+    assert not all(torch.equal(v, trainer.model[1].state_dict()[k]) for k, v in saved.items())
+    ns["resume_adapter"](trainer)
+    trainer._load_from_checkpoint(str(checkpoint))
+    assert all(torch.equal(v, trainer.model[1].state_dict()[k]) for k, v in saved.items())

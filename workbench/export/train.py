@@ -99,6 +99,7 @@ def adapter_code(adapter: dict | None, path: str, model_type: str, w: Writer) ->
     if not adapter:
         return []
     from ..engine.adapters import planned_layers
+    from ..engine.models import checkpoint_type
 
     targets, heads = planned_layers(path, model_type, adapter)
     w.need("peft", "LoraConfig", "get_peft_model")
@@ -122,6 +123,11 @@ def adapter_code(adapter: dict | None, path: str, model_type: str, w: Writer) ->
         "        param.requires_grad_(False)",
         "    model[0].model = get_peft_model(model[0].model, config)",
     ]
+    if model_type == C.MULTI and checkpoint_type(path) != C.kind(C.MULTI).class_name:
+        out += [
+            "    # The token projection is new (random) on a plain checkpoint: it trains in full beside the adapter.",
+            "    model[1].requires_grad_(True)",
+        ]
     return out
 
 
@@ -207,6 +213,7 @@ def main_section(spec, plan, w: Writer) -> str:
     adapter_resume = ""
     if spec.model.adapter:  # as engine.adapters.resume_adapters does for the workbench's own resume
         w.plain("torch")
+        w.plain("json")
         w.need("peft", "set_peft_model_state_dict")
         w.need("safetensors.torch", "load_file")
         w.helper(ADAPTER_RESUME)
