@@ -68,13 +68,13 @@ class LossPanel(Panel):
         self.params_box = widgets.VBox()
 
     def _build_extras(self):
-        """The optional modifier (dense, multi-vector) and the SPLADE wrapper (sparse), each with a box for its
-        parameters."""
+        """The optional modifier (dense, multi-vector) and the SPLADE wrapper (sparse), each with its parameters."""
         self.modifier = widgets.Dropdown(
             options=modifier_options(self.session.model_type),
             value="",
             description="Modifier",
             style=STYLE,
+            layout=widgets.Layout(width="420px"),  # room for MultiVectorTokenPoolingLoss
             tooltip="Wraps the loss: Matryoshka trains embeddings (or token vectors) that can be truncated; "
             "AdaptiveLayer makes early layers usable; token pooling keeps fewer token vectors per document.",
         )
