@@ -77,6 +77,13 @@ def triplets(n: int = 12) -> dict:
     return {**pairs, "negative": negatives}
 
 
+def teacher_scored(n: int = 12, shift: float = 0.0) -> dict:
+    """(anchor, positive, negative) + "scores": the teacher's score of each document (positive above negative,
+    varied per row): the MD3 shape multi-vector distillation trains and is measured on."""
+    data = triplets(n)
+    return {**data, "scores": [[9.0 - (i % 4) + shift, 2.0 + (i % 3)] for i in range(n)]}
+
+
 def listwise(n: int = 8) -> dict:
     """(query, [docs], [labels]) for cross-encoder listwise losses."""
     queries, docs, labels = [], [], []

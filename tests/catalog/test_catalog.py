@@ -63,20 +63,14 @@ NOT_LOSSES = {
         "LambdaRankScheme": "LambdaLoss weighting scheme (a parameter value)",
         "NDCGLoss2PPScheme": "LambdaLoss weighting scheme (a parameter value)",
     },
-    C.MULTI: {
-        # Not offered yet (each a known gap): the modifiers wrap a main loss like MatryoshkaLoss does for dense
-        # models, but the workbench's modifier choice builds dense modifiers only.
-        "MultiVectorMatryoshkaLoss": "modifier (token-embedding sizes); not offered for multi-vector models yet",
-        "MultiVectorTokenPoolingLoss": "modifier that takes token-pooling modules; not offered yet",
-    },
+    C.MULTI: {},
 }
 # Evaluators of the library the catalog does not offer, with the reason.
 NOT_EVALUATORS = {
     C.DENSE: set(),
     C.SPARSE: set(),
     C.CROSS: set(),
-    # (queries, documents, teacher scores): a data kind of its own that no eval set of the workbench maps to yet.
-    C.MULTI: {"MultiVectorDistillationEvaluator"},
+    C.MULTI: set(),
 }
 
 
@@ -417,6 +411,14 @@ def _evaluator_inputs(spec: C.EvaluatorSpec) -> dict:
         return {"sentence_pairs": list(zip(s1, s2, strict=True)), "scores": [0.9, 0.2, 0.6, 0.4]}
     if name == "CrossEncoderClassificationEvaluator":
         return {"sentence_pairs": list(zip(s1, s2, strict=True)), "labels": [1, 0, 1, 0]}
+    if (
+        name == "MultiVectorDistillationEvaluator"
+    ):  # candidate sets: a list of documents per query, a score each
+        return {
+            "queries": s1,
+            "documents": [[p, n] for p, n in zip(s2, neg, strict=True)],
+            "scores": [[9.0, 1.0], [8.0, 3.0], [2.0, 7.0], [5.0, 4.0]],
+        }
     raise AssertionError(f"no tiny recipe for {name}: add one")
 
 
@@ -434,6 +436,7 @@ def test_evaluator_resolves_and_reports_its_primary_metric(spec: C.EvaluatorSpec
         C.E_PARALLEL,
         C.E_NONE,
         C.E_CLASSES,
+        C.E_DISTILL,
     )
     if not spec.offline:
         # NanoBEIR downloads its data: check the source builds the primary metric the catalog names instead.

@@ -51,6 +51,10 @@ PARSE = {
         (",", "p", ValueError("give comma-separated numbers, e.g. 384, 256, 128")),
     ],
     "float_list": [("1, 0.5", "p", [1.0, 0.5])],
+    "token_poolings": [
+        ("1, 2, 1.5", "p", [1, 2, 1.5]),
+        ("0.5", "p", ValueError("needs pool factors of at least 1, e.g. 1, 2, 4")),
+    ],
     "similarity": [("dot_score", "p", "dot_score")],
     "model": [(" default ", "p", "default")],
     "auto": [("3", "p", "3")],
@@ -90,6 +94,7 @@ FORM = {
     "choice": (_param("choice", default="a", choices=("a", "b")), "b", ("a", "a")),
     "int_list": (_param("int_list"), [64, 32], ("8, 4", [8, 4])),
     "float_list": (_param("float_list"), [1.0], ("1, 2", [1.0, 2.0])),
+    "token_poolings": (_param("token_poolings", default=(1, 2)), [1, 4], ("1, 2", [1, 2])),
     "similarity": (
         _param("similarity", default="cos_sim", choices=C.SIMILARITIES),
         "dot_score",
@@ -166,6 +171,23 @@ COERCE = {
     ],
     "bool": [("Yes", True), (False, False), (1, WorkbenchError("n must be true or false, got 1."))],
     "pos_weight": [("2", 2.0)],
+    "int_list": [
+        ("64, 32", [64, 32]),
+        ((128, 64.0), [128, 64]),
+        ([64, 0], WorkbenchError("n must hold numbers of at least 1, got 0 in [64, 0].")),
+        ([64, 1.5], WorkbenchError("n[1] must be a whole number, got 1.5.")),
+        ("big", WorkbenchError("n must be a list of whole numbers, got 'big'.")),
+        ([], WorkbenchError("n must be a list of whole numbers, got [].")),
+    ],
+    "float_list": [
+        ([1, 0.5], [1, 0.5]),
+        ([-1.0], [-1.0]),
+        (5, WorkbenchError("n must be a list of numbers, got 5.")),
+    ],
+    "token_poolings": [
+        ([1, 2, 1.5], [1, 2, 1.5]),
+        ([0.5], WorkbenchError("n must hold numbers of at least 1, got 0.5 in [0.5].")),
+    ],
 }
 
 
@@ -192,7 +214,11 @@ def _same(built, written) -> bool:
     if isinstance(built, torch.Tensor):
         return torch.equal(built, written)
     if isinstance(built, torch.nn.Module):
-        return type(built) is type(written)
+        return type(built) is type(written) and getattr(built, "pool_factor", 0) == getattr(
+            written, "pool_factor", 0
+        )
+    if isinstance(built, list) and any(isinstance(b, torch.nn.Module) for b in built):  # token poolings
+        return len(built) == len(written) and all(map(_same, built, written))
     return built is written or (built == written and type(built) is type(written))
 
 
@@ -222,6 +248,7 @@ BUILD = {
     "choice": (_param("choice", choices=("mean", "sum")), "aggregation", "sum", None),
     "int_list": (_param("int_list"), "matryoshka_dims", [64, 32], None),
     "float_list": (_param("float_list"), "matryoshka_weights", [1.0, 0.5], None),
+    "token_poolings": (_param("token_poolings"), "token_poolings", [1, 2, 2.5], None),
     "similarity": (None, "similarity_fct", "dot_score", None),
     "model": (_param("model"), "guide", "default", None),
     "auto": (_param("auto"), "num_labels", 3, None),

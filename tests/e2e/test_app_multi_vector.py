@@ -1,6 +1,7 @@
 """A multi-vector (ColBERT-style) run in Chromium: pick Multi-vector in the Model panel, upload a small file of
-(query, positive, negative) rows, Start, and see the verdict on a MaxSim metric measured on a held-out part (the
-evaluator that fits triplets: MultiVectorTripletEvaluator's maxsim_accuracy)."""
+(query, positive, negative) rows, choose the multi-vector Matryoshka modifier, Start, and see the verdict on a MaxSim
+metric measured on a held-out part (the evaluator that fits triplets: MultiVectorTripletEvaluator's
+maxsim_accuracy) and the quality at each token-vector size."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from test_app import (
     _status,
     _wait_status,
     open_tab,
+    options_of,
     shot,
     use_tiny_model,
     wait_text,
@@ -47,6 +49,11 @@ def test_a_multi_vector_run_on_an_uploaded_file_shows_its_verdict(app, app_home,
     wait_text(page, ".wb-data-summary", "faq_triplets.csv", 120_000)
     open_tab(page, "Loss")
     wait_text(page, ".wb-panel-loss", "MultiVectorMultipleNegativesRankingLoss", 120_000)
+    # The multi-vector modifiers, not the dense ones: Matryoshka over the token vectors' size.
+    modifier = page.locator(".wb-panel-loss .widget-dropdown", has_text="Modifier").locator("select")
+    assert options_of(modifier) == ["none", "MultiVectorMatryoshkaLoss", "MultiVectorTokenPoolingLoss"]
+    modifier.select_option("MultiVectorMatryoshkaLoss")
+    page.locator(".wb-panel-loss", has_text="matryoshka_dims").first.wait_for(timeout=30_000)
     shot(page, "50-multi-vector-loss")
     before = _run_dirs(app_home)
     page.locator("button.wb-start").click()
@@ -62,4 +69,10 @@ def test_a_multi_vector_run_on_an_uploaded_file_shows_its_verdict(app, app_home,
     summary = json.loads((run / "summary.json").read_text())
     assert summary["verdict"]["headline"] == line
     assert any(k.endswith("maxsim_accuracy") for k in summary["final"]), summary["final"]
+    assert config["loss"]["modifier"]["name"] == "MultiVectorMatryoshkaLoss"
+    assert summary["matryoshka"]["dims"] == [128, 64, 32]  # the token size (128) halved down to 32
+    plot = page.locator(".wb-dims")
+    plot.wait_for(state="visible", timeout=60_000)
+    rows = plot.locator(".wb-dims-table tbody tr")
+    assert [int(rows.nth(i).get_attribute("data-dim")) for i in range(rows.count())] == [128, 64, 32]
     shot(page, "51-multi-vector-verdict")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from wb_data import binary_pairs, listwise, positive_pairs, scored_pairs, triplets
+from wb_data import binary_pairs, listwise, positive_pairs, scored_pairs, teacher_scored, triplets
 
 from workbench import catalog as C
 from workbench.engine import evaluators as E
@@ -62,6 +62,7 @@ CASES = [
     ("MultiVectorTripletEvaluator", C.MULTI, lambda: _prepared(triplets(6))),
     ("MultiVectorInformationRetrievalEvaluator", C.MULTI, lambda: _prepared(positive_pairs(8))),
     ("MultiVectorRerankingEvaluator", C.MULTI, lambda: _prepared(triplets(6))),
+    ("MultiVectorDistillationEvaluator", C.MULTI, lambda: _prepared(teacher_scored(6), "scores")),
 ]
 
 

@@ -20,6 +20,7 @@ from .base_models import (
 from .derivations import DERIVATIONS, DERIVE_NAMES, DERIVE_TSDAE, Derivation, derivation
 from .evaluators import (
     E_CLASSES,
+    E_DISTILL,
     E_IR,
     E_NONE,
     E_PAIRS_CLASS,
@@ -227,6 +228,7 @@ __all__ = [
     "EVAL_DATA",
     "EVALUATORS",
     "E_CLASSES",
+    "E_DISTILL",
     "E_IR",
     "E_NONE",
     "E_PAIRS_CLASS",

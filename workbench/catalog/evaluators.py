@@ -20,6 +20,7 @@ E_RERANK = "reranking"  # (query, positive, negative...) rows
 E_PARALLEL = "parallel"  # (source, translation) pairs
 E_NONE = "none"  # needs only the Hub (NanoBEIR)
 E_CLASSES = "pairs+class"
+E_DISTILL = "distill"  # (query, document[, document ...]) + the teacher's score per document
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class EvalData:
         binary: The labels must be 0/1 (not for a cross-encoder, whose classifier takes any class).
         pairs: A cross-encoder takes the two text columns as one ``sentence_pairs`` list.
         ranking: Rows grouped per query: ``ir`` (queries, corpus, relevant_docs) or ``rerank`` (samples with at
-            least one positive and one negative).
+            least one positive and one negative); ``distill``: each row's query, its documents and the teacher's
+            score per document (queries, documents, scores).
     """
 
     wording: str
@@ -62,6 +64,11 @@ EVAL_DATA: dict[str, EvalData] = {
     ),
     E_PARALLEL: EvalData(
         "2 text columns (sentence, translation) and no label", ("source_sentences", "target_sentences")
+    ),
+    E_DISTILL: EvalData(
+        "(query, document) text columns + the teacher's score, or (query, document_1, ..., document_n) + a list "
+        "of the teacher's n scores (one per document)",
+        ranking="distill",
     ),
 }
 
@@ -125,6 +132,8 @@ EVALUATORS: tuple[EvaluatorSpec, ...] = (
     EvaluatorSpec("MultiVectorTripletEvaluator", MULTI, E_TRIPLETS, "maxsim_accuracy",
                   summary="How often the anchor's MaxSim to the positive beats the negative's."),
     EvaluatorSpec("MultiVectorNanoBEIREvaluator", MULTI, E_NONE, "maxsim_ndcg@10", offline=False),
+    EvaluatorSpec("MultiVectorDistillationEvaluator", MULTI, E_DISTILL, "spearman",
+                  summary="How well the student's MaxSim scores follow the teacher's: Spearman per query (and KL)."),
 )
 # fmt: on
 

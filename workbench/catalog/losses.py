@@ -59,7 +59,7 @@ from .kinds import CROSS, DENSE, MULTI, SPARSE, import_attr, kind
 class ParamSpec:
     """A tunable constructor parameter of a loss, modifier or wrapper.
 
-    kind: float | int | bool | choice | str | int_list | float_list | similarity | model | auto.
+    kind: float | int | bool | choice | str | int_list | float_list | token_poolings | similarity | model | auto.
     ``auto`` parameters are filled by the runner (e.g. SoftmaxLoss.num_labels from the data).
     """
 
@@ -337,6 +337,19 @@ LOSSES: tuple[LossSpec, ...] = (
     LossSpec("MultiVectorDistillKLDivLoss", MULTI, "distillation", (fm.MD3, fm.MD4), (
         ParamSpec("temperature", "float", 1.0),
     ), summary="KL divergence to the teacher's scores over each query's documents."),
+    # ---- multi-vector: modifiers (one per loss: the library wants token pooling outside Matryoshka) ----
+    LossSpec("MultiVectorMatryoshkaLoss", MULTI, "modifier", (), (
+        ParamSpec("matryoshka_dims", "int_list", None, help="Token-embedding sizes to train, largest first "
+                  "(default: the model's size halved down to 32, e.g. 128, 64, 32).", required=True),
+        ParamSpec("matryoshka_weights", "float_list", None, help="Weight per size (default all 1)."),
+        ParamSpec("n_dims_per_step", "int", -1, help="Sizes sampled per step (-1: all)."),
+    ), summary="Train token embeddings that stay good when truncated to smaller sizes."),
+    LossSpec("MultiVectorTokenPoolingLoss", MULTI, "modifier", (), (
+        ParamSpec("token_poolings", "token_poolings", (1, 2, 4), help="Pool factors to train: each keeps about "
+                  "1/factor of a document's token vectors (hierarchical pooling); 1 = no pooling.", required=True),
+        ParamSpec("weights", "float_list", None, help="Weight per pool factor (default all 1)."),
+        ParamSpec("n_poolings_per_step", "int", -1, help="Pool factors sampled per step (-1: all)."),
+    ), summary="Train documents to stay searchable when their token vectors are pooled (fewer to store)."),
 )
 # fmt: on
 

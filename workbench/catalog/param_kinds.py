@@ -211,24 +211,6 @@ class _Int(_Float):
             raise ValueError("needs a whole number") from None
 
 
-class _IntList(ParamKind):
-    name = "int_list"
-    what = "whole numbers separated by commas"
-    cast: Callable = int
-
-    def parse(self, text: str, name: str = ""):
-        parts = [p for p in text.strip().replace("[", "").replace("]", "").split(",") if p.strip()]
-        if not parts:
-            raise ValueError("give comma-separated numbers, e.g. 384, 256, 128")
-        return [self.cast(p) for p in parts]
-
-
-class _FloatList(_IntList):
-    name = "float_list"
-    what = "numbers separated by commas"
-    cast = float
-
-
 class _Similarity(_Choice):
     name = "similarity"
     claims, text_only = ("similarity_fct",), True

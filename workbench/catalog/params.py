@@ -29,15 +29,14 @@ from .param_kinds import (
     _Dict,
     _DistanceMetric,
     _Float,
-    _FloatList,
     _Int,
-    _IntList,
     _List,
     _Model,
     _Other,
     _PosWeight,
     _Similarity,
 )
+from .param_lists import _FloatList, _IntList, _TokenPoolings
 
 PARAM_KINDS: tuple[ParamKind, ...] = (
     ParamKind(),
@@ -47,6 +46,7 @@ PARAM_KINDS: tuple[ParamKind, ...] = (
     _Choice(),
     _IntList(),
     _FloatList(),
+    _TokenPoolings(),
     _Similarity(),
     _Model(),
     _Auto(),

@@ -20,6 +20,9 @@ from ..errors import WorkbenchError, nearest
 from ..spec.adapter import AUTO, describe_adapter
 
 ADAPTER_CONFIG = "adapter_config.json"
+PROJECTION_DIMS = (
+    128  # the token size of the projection the library adds to a plain checkpoint (multi-vector)
+)
 ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
 # "auto" targets: the first of these groups whose every name is a Linear layer of the model (the attention's query
 # and value projections, as the LoRA paper trains them), in the spelling of each architecture family.
@@ -109,6 +112,15 @@ def head_modules(task_model, model_type: str) -> list[str]:
     return heads
 
 
+def new_modules(model, model_type: str, own: bool) -> list[str]:
+    """The pipeline modules outside the transformer that train in full beside the adapter: a multi-vector model's
+    token projection when it is built from a checkpoint of another family (new, random: frozen it would stay
+    noise). A multi-vector checkpoint's own projection stays frozen. Names as in ``model.named_children()``."""
+    if model_type != C.MULTI or own:
+        return []
+    return [name for name, module in model.named_children() if type(module).__name__ == "Dense"]
+
+
 def lora_config(adapter: dict, targets: list[str], modules_to_save: list[str]):
     """peft's LoraConfig for the settings (the exported script writes the same call)."""
     from peft import LoraConfig
@@ -122,9 +134,12 @@ def lora_config(adapter: dict, targets: list[str], modules_to_save: list[str]):
     )
 
 
-def attach(model, adapter: dict, model_type: str) -> dict:
-    """Wrap the model's transformer in a LoRA adapter; every other weight is frozen (a cross-encoder's head
-    trains in full).
+def attach(model, adapter: dict, model_type: str, own: bool = True) -> dict:
+    """Wrap the model's transformer in a LoRA adapter; every other weight is frozen (a cross-encoder's head and a
+    new multi-vector token projection train in full).
+
+    Args:
+        own: The checkpoint is of the model's own family (no new layers outside the transformer).
 
     Returns:
         ``{"targets": [...], "heads": [...], "trainable": n, "total": n}``.
@@ -142,6 +157,9 @@ def attach(model, adapter: dict, model_type: str) -> dict:
     with warnings.catch_warnings():  # peft 0.21 calls a transformers method deprecated in 5.x
         warnings.simplefilter("ignore", FutureWarning)
         module.model = get_peft_model(module.model, lora_config(adapter, targets, heads))
+    for name in new_modules(model, model_type, own):
+        model.get_submodule(name).requires_grad_(True)
+        heads = [*heads, f"{type(model.get_submodule(name)).__name__} (token projection)"]
     trainable, total = parameter_counts(model)
     return {"targets": targets, "heads": heads, "trainable": trainable, "total": total}
 
@@ -203,7 +221,8 @@ def _card_section(path: Path, adapter: dict) -> None:
         f"This folder holds a LoRA adapter (peft), not full weights: r={adapter['r']}, "
         f"alpha={adapter['alpha']}, dropout {adapter['dropout']}, on {', '.join(targets)}, over the base model "
         f"`{config.get('base_model_name_or_path')}`.\n\n"
-        "It loads with `SentenceTransformer(path)` (or the CrossEncoder / SparseEncoder class) when peft is "
+        "It loads with `SentenceTransformer(path)` (or the CrossEncoder / SparseEncoder / MultiVectorEncoder class) "
+        "when peft is "
         "installed and the base model is available. `workbench merge RUN_DIR` writes a plain model with the "
         "adapter merged into the base weights, which loads without peft.\n"
     )
@@ -220,6 +239,7 @@ def resume_adapters(trainer) -> None:
     from peft import set_peft_model_state_dict
 
     def load(checkpoint_path: str, *_ignored) -> None:
+        _load_trained_modules(trainer.model, Path(checkpoint_path))
         weights = _adapter_weights(Path(checkpoint_path))
         peft_model = transformer_module(trainer.model).model
         result = set_peft_model_state_dict(peft_model, weights)
@@ -233,6 +253,21 @@ def resume_adapters(trainer) -> None:
             )
 
     trainer._load_from_checkpoint = load
+
+
+def _load_trained_modules(model, folder: Path) -> None:
+    """Load the checkpoint's weights of the pipeline modules that train in full beside the adapter (a new
+    multi-vector projection, saved in its own module folder)."""
+    from safetensors.torch import load_file
+
+    entries = json.loads((folder / "modules.json").read_text()) if (folder / "modules.json").is_file() else []
+    for entry in entries:
+        module = model._modules.get(str(entry.get("idx", entry.get("name"))))
+        weights = folder / entry.get("path", "") / "model.safetensors"
+        if module is None or not entry.get("path") or not weights.is_file():
+            continue
+        if any(p.requires_grad for p in module.parameters()):
+            module.load_state_dict(load_file(str(weights)))
 
 
 def _adapter_weights(folder: Path) -> dict:
@@ -298,7 +333,14 @@ def planned_counts(path: str, model_type: str, adapter: dict) -> tuple[int, int]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         wrapped = get_peft_model(skeleton, lora_config(adapter, targets, head_modules(skeleton, model_type)))
-    return parameter_counts(wrapped)
+    trainable, total = parameter_counts(wrapped)
+    from .models import checkpoint_type
+
+    if model_type == C.MULTI and checkpoint_type(path) != C.kind(C.MULTI).class_name:
+        # The library's conversion adds a token projection (hidden -> 128, no bias) that trains in full.
+        projection = skeleton.config.hidden_size * PROJECTION_DIMS
+        trainable, total = trainable + projection, total + projection
+    return trainable, total
 
 
 def _transformer_folder(path: str) -> str:

@@ -17,6 +17,7 @@ from .. import catalog as C
 from .. import rules
 from ..data.confine import confined
 from ..errors import WorkbenchError, nearest
+from .late_interaction import distillation_arguments
 
 
 def _columns(dataset) -> tuple[list[str], str | None]:
@@ -170,6 +171,11 @@ def _arguments(
     data = C.EVAL_DATA.get(spec.needs)
     if data is None:
         raise _misfit(spec, where, dataset, label)
+    if data.ranking == "distill":
+        found = distillation_arguments(dataset, texts, spec.name, where)
+        if found is None:
+            raise _misfit(spec, where, dataset, label)
+        return found
     if data.ranking:
         return _ranking_arguments(spec, data, dataset, texts, label, where)
     all_text = all(_is_text(dataset, c) for c in texts)

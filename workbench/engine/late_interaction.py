@@ -1,5 +1,6 @@
 """Multi-vector (late-interaction, ColBERT-style) corpora for the playground: token embeddings per text, kept in
-one file, and a query ranked against them with the model's own MaxSim (``MultiVectorEncoder.similarity``).
+one file, and a query ranked against them with the model's own MaxSim (``MultiVectorEncoder.similarity``); and the
+arguments of MultiVectorDistillationEvaluator from an eval dataset with the teacher's scores.
 
 A multi-vector model gives each text a matrix (one row per token, a different number of rows per text), so the
 corpus is stored as one token matrix plus each text's row offsets (``.npz``). Heavy imports happen inside the
@@ -73,3 +74,42 @@ def maxsim_pair(model, text_a: str, text_b: str) -> float:
     q = model.encode_query([text_a], show_progress_bar=False)
     d = model.encode_document([text_b], show_progress_bar=False)
     return float(model.similarity(q, d)[0][0])
+
+
+def distillation_arguments(dataset, texts: list[str], name: str, where: str) -> dict | None:
+    """MultiVectorDistillationEvaluator's queries, documents and teacher scores from a prepared eval dataset.
+
+    Rows are (query, document) + the teacher's score (flat pairs: one global Spearman and KL), or (query,
+    document_1, ..., document_n) + a list of the teacher's n scores (candidate sets: per-query Spearman and KL,
+    as MultiVectorDistillKLDivLoss trains). None when the columns are not of either shape.
+
+    Raises:
+        WorkbenchError: a row's score list does not hold one number per document (names the row).
+    """
+    from ..errors import WorkbenchError
+
+    def text(column: str) -> bool:
+        return getattr(dataset.features[column], "dtype", None) in ("string", "large_string")
+
+    if "label" not in dataset.column_names or len(texts) < 2 or not all(text(c) for c in texts):
+        return None
+    scores, queries = list(dataset["label"]), list(dataset[texts[0]])
+    if len(texts) == 2:
+        if any(isinstance(v, (list, str)) or v is None for v in scores):
+            return None
+        return {
+            "queries": queries,
+            "documents": list(dataset[texts[1]]),
+            "scores": [float(v) for v in scores],
+        }
+    n = len(texts) - 1
+    bad = next((i for i, v in enumerate(scores) if not isinstance(v, list) or len(v) != n), None)
+    if bad is not None:
+        raise WorkbenchError(
+            f"{name} needs {n} teacher scores per row (one per document column); row {bad} of '{where}' has "
+            f"{scores[bad]!r}.",
+            fix="give each row a list with the teacher's score of each of its documents, in column order.",
+            where="evaluators",
+        )
+    documents = [list(docs) for docs in zip(*(dataset[c] for c in texts[1:]), strict=True)]
+    return {"queries": queries, "documents": documents, "scores": [[float(x) for x in v] for v in scores]}

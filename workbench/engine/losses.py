@@ -58,30 +58,49 @@ def check_loss_params(loss: C.LossSpec, given: dict, where: str = "loss.params")
             C.coerce_value(spec.kind, f"{loss.name}'s {key}", value, f"{where}.{key}")
 
 
+# The model types whose losses take a modifier / a wrapper (the catalog's ``modifier`` / ``wrapper`` groups).
+EXTRA_KINDS = {"modifier": (C.DENSE, C.MULTI), "wrapper": (C.SPARSE,)}
+# A list parameter of a modifier that needs one item per item of another: (weights, what they weigh).
+SAME_LENGTH = (("matryoshka_weights", "matryoshka_dims"), ("weights", "token_poolings"))
+
+
 def check_choice(choice: LossChoice, loss: C.LossSpec, model_type: str) -> None:
     """Check a loss choice's parameters, modifier and wrapper before any model is loaded."""
     check_loss_params(loss, choice.params)
-    for key, group, kind in (("modifier", "modifier", C.DENSE), ("wrapper", "wrapper", C.SPARSE)):
+    for key, kinds in EXTRA_KINDS.items():
         extra = getattr(choice, key)
         if not extra:
             continue
-        if model_type != kind:
+        if model_type not in kinds:
             raise WorkbenchError(
-                f"a loss {key} ('{extra['name']}') is only for {kind} models.",
+                f"a loss {key} ('{extra['name']}') is only for {' or '.join(kinds)} models.",
                 where=f"loss.{key}",
-                fix=f"remove the {key}, or set model.type to '{kind}'.",
+                fix=f"remove the {key}, or set model.type to '{kinds[0]}'.",
             )
-        spec = C.get_loss(extra["name"], kind)
-        if spec.group != group:
-            names = ", ".join(x.name for x in C.LOSSES if x.group == group)
+        names = [x.name for x in C.losses_for(model_type, (key,))]
+        if extra["name"] not in names:
+            other = [x.model_type for x in C.LOSSES if x.name == extra["name"] and x.group == key]
             raise WorkbenchError(
-                f"'{spec.name}' is not a loss {key}.", fix=f"use one of: {names}.", where=f"loss.{key}"
+                f"'{extra['name']}' is not a loss {key} of a {model_type} model"
+                + (f" (it is a {other[0]} {key})." if other else "."),
+                fix=f"use one of: {', '.join(names)}.",
+                where=f"loss.{key}",
             )
-        check_loss_params(spec, extra.get("params") or {}, f"loss.{key}.params")
+        params = extra.get("params") or {}
+        check_loss_params(C.get_loss(extra["name"], model_type), params, f"loss.{key}.params")
+        for weights, items in SAME_LENGTH:
+            if isinstance(params.get(weights), list) and isinstance(params.get(items), list):
+                if len(params[weights]) != len(params[items]):
+                    raise WorkbenchError(
+                        f"{extra['name']}'s {weights} has {len(params[weights])} value(s) for "
+                        f"{len(params[items])} {items}.",
+                        fix=f"give one weight per entry of {items}, or leave {weights} out (all 1).",
+                        where=f"loss.{key}.params.{weights}",
+                    )
 
 
 # The Matryoshka modifiers: without sizes of their own they train the model's size halved down to 32.
-MATRYOSHKA = ("MatryoshkaLoss", "Matryoshka2dLoss")
+MATRYOSHKA = ("MatryoshkaLoss", "Matryoshka2dLoss", "MultiVectorMatryoshkaLoss")
 # The value of an argument that needs the model: the run computes it (:func:`model_value`), the script writes it.
 FROM_MODEL = object()
 # Per argument that needs the model: the lines the script writes before the loss, and the expression it passes.
@@ -133,7 +152,7 @@ def loss_chain(loss_spec: C.LossSpec, choice: LossChoice) -> list[LossStep]:
     """The losses a train dataset's choice builds, inside out (the run builds them; the script writes them)."""
     steps = [LossStep(loss_spec, choice.params or {}, "loss")]
     if choice.modifier:
-        modifier = C.get_loss(choice.modifier["name"], C.DENSE)
+        modifier = C.get_loss(choice.modifier["name"], loss_spec.model_type)
         steps.append(LossStep(modifier, choice.modifier.get("params") or {}, "modifier"))
     wrapper, role = choice.wrapper, "wrapper"
     if wrapper is None and "splade_wrapper" in loss_spec.needs:
@@ -213,7 +232,8 @@ def _instantiate(loss: C.LossSpec, model, shape, params: dict, inner=None):
 
 
 def make_loss(plan: Plan, name: str, model):
-    """The loss module for one train dataset: main loss, then the modifier (dense) or sparse wrapper."""
+    """The loss module for one train dataset: main loss, then the modifier (dense, multi-vector) or sparse
+    wrapper."""
     choice = plan.loss_choices[name]
     check_choice(choice, plan.loss_specs[name], plan.model_type)
     loss = None

@@ -2,8 +2,10 @@
 chosen size saved with the model.
 
 The library's evaluators take ``truncate_dim`` (the embeddings are cut to that many dimensions before scoring);
-each size runs a copy of the run's evaluator with it set. The summary records, per evaluator, its primary metric
-at each size with the bytes one vector takes (float32: 4 bytes per dimension).
+each size runs a copy of the run's evaluator with it set. A multi-vector model's sizes are those of its token
+vectors (MultiVectorMatryoshkaLoss; its evaluators truncate and re-normalize each token vector). The summary
+records, per evaluator, its primary metric at each size with the bytes one vector takes (float32: 4 bytes per
+dimension).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ CONFIG_FILE = "config_sentence_transformers.json"
 def trained_dims(plan, model) -> list[int]:
     """The embedding sizes the run's Matryoshka modifiers train, largest first ([] without one): the config's
     ``matryoshka_dims``, else the run's default from the model's own size (`losses.model_value`)."""
-    if plan.model_type != C.DENSE:
+    if plan.model_type not in (C.DENSE, C.MULTI):
         return []
     dims: set[int] = set()
     for choice in plan.loss_choices.values():
@@ -81,8 +83,9 @@ def dims_summary(dims: list[int], baseline: dict, final: dict, primary: dict[str
 
 
 def save_truncate_dim(model_dir: str | Path, dim: int | None) -> Path:
-    """Save ``truncate_dim`` with a saved model: SentenceTransformer(model_dir) then encodes to ``dim``
-    dimensions (None: the full size again). The library reads it from the model's config file.
+    """Save ``truncate_dim`` with a saved model: SentenceTransformer(model_dir) (or MultiVectorEncoder, per
+    token) then encodes to ``dim`` dimensions (None: the full size again). The library reads it from the model's
+    config file.
 
     Raises:
         WorkbenchError: the folder holds no sentence-transformers model, or ``dim`` is not a size it can give.

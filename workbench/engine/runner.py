@@ -355,10 +355,9 @@ class Runner:
         }.get(plan.model_type)
         if new_head and not own:
             self._note(new_head)
-        if plan.spec.model.adapter:  # only the adapter's weights train (and a new cross-encoder head)
-            self._note(
-                attach_note(plan.spec.model.adapter, attach(model, plan.spec.model.adapter, plan.model_type))
-            )
+        if plan.spec.model.adapter:  # only the adapter's weights train (and a new head or token projection)
+            found = attach(model, plan.spec.model.adapter, plan.model_type, own=own)
+            self._note(attach_note(plan.spec.model.adapter, found))
         return model
 
     def _trainer(self, plan: Plan, model):

@@ -99,6 +99,7 @@ def adapter_code(adapter: dict | None, path: str, model_type: str, w: Writer) ->
     if not adapter:
         return []
     from ..engine.adapters import planned_layers
+    from ..engine.models import checkpoint_type
 
     targets, heads = planned_layers(path, model_type, adapter)
     w.need("peft", "LoraConfig", "get_peft_model")
@@ -122,6 +123,11 @@ def adapter_code(adapter: dict | None, path: str, model_type: str, w: Writer) ->
         "        param.requires_grad_(False)",
         "    model[0].model = get_peft_model(model[0].model, config)",
     ]
+    if model_type == C.MULTI and checkpoint_type(path) != C.kind(C.MULTI).class_name:
+        out += [
+            "    # The token projection is new (random) on a plain checkpoint: it trains in full beside the adapter.",
+            "    model[1].requires_grad_(True)",
+        ]
     return out
 
 
@@ -207,6 +213,7 @@ def main_section(spec, plan, w: Writer) -> str:
     adapter_resume = ""
     if spec.model.adapter:  # as engine.adapters.resume_adapters does for the workbench's own resume
         w.plain("torch")
+        w.plain("json")
         w.need("peft", "set_peft_model_state_dict")
         w.need("safetensors.torch", "load_file")
         w.helper(ADAPTER_RESUME)
@@ -265,7 +272,7 @@ def _loss_call(step: LossStep, shape: S.DataShape, w: Writer) -> list[str]:
     """``loss = losses.Name(model[, loss], ...)`` with every argument the run passes (``engine.loss_arguments``)."""
     loss = step.spec
     cls = C.resolve_loss(loss)
-    # One model type per run, so `losses` is always that type's module (modifiers are dense, wrappers sparse).
+    # One model type per run, so `losses` is always that type's module (a modifier is of the same type).
     alias = "losses"
     w.need(C.kind(loss.model_type).package, "losses")
     lines: list[str] = []
@@ -340,6 +347,16 @@ def evaluator_code(ev, plan, w: Writer) -> list[str]:
         lines.append("# Queries with at least one positive and one negative.")
         lines.append('samples = [s for s in ranking_samples(ds) if s["positive"] and s["negative"]]')
         data = ["samples=samples"]
+    elif kind.ranking == "distill":  # as `engine.late_interaction.distillation_arguments` reads them
+        many = len(texts) > 2
+        columns = ", ".join(f"ds[{t!r}]" for t in texts[1:])
+        data = [
+            f"queries=list(ds[{texts[0]!r}])",
+            f"documents=[list(d) for d in zip({columns})]" if many else f"documents=list(ds[{texts[1]!r}])",
+            'scores=[[float(x) for x in v] for v in ds["label"]]'
+            if many
+            else 'scores=[float(v) for v in ds["label"]]',
+        ]
     elif kind.pairs and plan.model_type == C.CROSS:
         data = [f"sentence_pairs=[list(p) for p in zip(ds[{texts[0]!r}], ds[{texts[-1]!r}])]"]
     else:

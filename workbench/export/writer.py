@@ -104,10 +104,18 @@ process evaluates before and after training and writes the model and summary.jso
 
 ADAPTER_RESUME = '''def resume_adapter(trainer):
     """An adapter run's checkpoints hold only the adapter's weights, which the library's resume would load as a
-    whole model (their names do not match a peft-wrapped transformer's): set them into the wrapped transformer."""
+    whole model (their names do not match a peft-wrapped transformer's): set them into the wrapped transformer,
+    and the weights of modules that train in full beside it into those modules."""
 
     def load(checkpoint_path, *_ignored):
         folder = Path(checkpoint_path)
+        # Modules that train in full beside the adapter (a new multi-vector token projection): their own folders.
+        listed = folder / "modules.json"
+        for entry in json.loads(listed.read_text()) if listed.is_file() else []:
+            module, file = trainer.model._modules.get(entry["name"]), folder / entry["path"] / "model.safetensors"
+            if module is not None and entry["path"] and file.is_file():
+                if any(p.requires_grad for p in module.parameters()):
+                    module.load_state_dict(load_file(str(file)))
         if (folder / "adapter_model.safetensors").is_file():
             weights = load_file(str(folder / "adapter_model.safetensors"))
         else:

@@ -49,6 +49,11 @@ def evaluator_fits(ev: C.EvaluatorSpec, shape: S.DataShape | None) -> tuple[bool
         ok = n >= 3 and shape.label is None
     elif ev.needs == C.E_PARALLEL:
         ok = n == 2 and shape.label is None
+    elif ev.needs == C.E_DISTILL:  # one teacher score per document: a number, or a list of n - 1 numbers
+        if n == 2:
+            ok = shape.label_role in NUMERIC_LABEL_ROLES
+        else:
+            ok = n > 2 and shape.label_role == S.NUMBER_LIST and shape.label_list_len in (None, n - 1)
     else:
         ok = False
     wording = C.EVAL_DATA[ev.needs].wording  # the words the run's error uses too
@@ -60,7 +65,7 @@ def evaluator_fits(ev: C.EvaluatorSpec, shape: S.DataShape | None) -> tuple[bool
 
 
 # For each kind of eval data, the evaluator a person most likely wants first.
-_EVAL_PREFERENCE = (C.E_PAIRS_SCORE, C.E_PAIRS_CLASS, C.E_TRIPLETS, C.E_IR, C.E_RERANK)
+_EVAL_PREFERENCE = (C.E_PAIRS_SCORE, C.E_PAIRS_CLASS, C.E_TRIPLETS, C.E_IR, C.E_RERANK, C.E_DISTILL)
 
 
 def suggest_evaluators(shape: S.DataShape | None, model_type: str) -> list[C.EvaluatorSpec]:

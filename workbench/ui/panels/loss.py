@@ -12,11 +12,15 @@ from ...session import clear_invalid, error_text
 from ...spec import LossChoice
 from ..widgets import Panel, ParamForm, esc, hint, section
 
-MODIFIERS = ("MatryoshkaLoss", "Matryoshka2dLoss", "AdaptiveLayerLoss")
 WRAPPERS = ("SpladeLoss", "CachedSpladeLoss")
 ALL = ""
 MIXED = "__mixed__"  # the "all train datasets" view while they have different losses
 STYLE = {"description_width": "110px"}
+
+
+def modifier_options(model_type: str) -> list[tuple[str, str]]:
+    """The modifier dropdown's options for a model type: none, then the catalog's modifiers of that type."""
+    return [("none", "")] + [(m.name, m.name) for m in C.losses_for(model_type, ("modifier",))]
 
 
 class LossPanel(Panel):
@@ -64,14 +68,15 @@ class LossPanel(Panel):
         self.params_box = widgets.VBox()
 
     def _build_extras(self):
-        """The optional modifier (dense) and the SPLADE wrapper (sparse), each with a box for its parameters."""
+        """The optional modifier (dense, multi-vector) and the SPLADE wrapper (sparse), each with its parameters."""
         self.modifier = widgets.Dropdown(
-            options=[("none", "")] + [(m, m) for m in MODIFIERS],
+            options=modifier_options(self.session.model_type),
             value="",
             description="Modifier",
             style=STYLE,
-            tooltip="Wraps the loss: Matryoshka trains embeddings that "
-            "can be truncated; AdaptiveLayer makes early layers usable.",
+            layout=widgets.Layout(width="420px"),  # room for MultiVectorTokenPoolingLoss
+            tooltip="Wraps the loss: Matryoshka trains embeddings (or token vectors) that can be truncated; "
+            "AdaptiveLayer makes early layers usable; token pooling keeps fewer token vectors per document.",
         )
         self.modifier_box = widgets.VBox()
         self.wrapper = widgets.Dropdown(
@@ -88,8 +93,9 @@ class LossPanel(Panel):
         self.choose.observe(self.guard(self._choice_changed), "value")
         self.modifier.observe(self.guard(self._extras_changed), "value")
         self.wrapper.observe(self.guard(self._extras_changed), "value")
-        self.session.observe(self.guard(self._refresh), names=["datasets", "data_version", "model_type"])
-        self.session.observe(self.guard(self._loss_changed), names=["loss"])
+        self.session.observe(self.guard(self._refresh), names=["datasets", "data_version"])
+        # A new model type offers other modifiers (the loss may stay `auto`, so `loss` need not change).
+        self.session.observe(self.guard(self._loss_changed), names=["loss", "model_type"])
 
     def _layout(self) -> list[widgets.Widget]:
         return [
@@ -168,7 +174,7 @@ class LossPanel(Panel):
         if old.name == MIXED:  # not shown in this view; never collapse the per-dataset losses into one
             return
         modifier = None
-        if self.modifier.value and self.session.model_type == C.DENSE:
+        if self.modifier.value:  # the options are the model type's (`_loss_changed`)
             same = old.modifier and old.modifier.get("name") == self.modifier.value
             modifier = {
                 "name": self.modifier.value,
@@ -226,11 +232,13 @@ class LossPanel(Panel):
         )
         self._syncing = True
         try:
-            self.modifier.value = (choice.modifier or {}).get("name", "") if s.model_type == C.DENSE else ""
+            self.modifier.options = options = modifier_options(s.model_type)
+            name = (choice.modifier or {}).get("name", "")
+            self.modifier.value = name if name in [v for _, v in options] else ""
             self.wrapper.value = (choice.wrapper or {}).get("name", "SpladeLoss")
         finally:
             self._syncing = False
-        mod = C.get_loss(self.modifier.value, C.DENSE) if self.modifier.value else None
+        mod = C.get_loss(self.modifier.value, s.model_type) if self.modifier.value else None
         self.modifier_form = (
             ParamForm(
                 mod.params,
@@ -298,7 +306,8 @@ class LossPanel(Panel):
             self.choose.value = choice.name
         finally:
             self._syncing = False
-        self.extras.layout.display = "" if s.model_type == C.DENSE and choice.name != MIXED else "none"
+        has_modifiers = len(modifier_options(s.model_type)) > 1
+        self.extras.layout.display = "" if has_modifiers and choice.name != MIXED else "none"
         if choice.name == "auto":
             resolved = [p[0] for p in picks.values() if p is not None]
         elif choice.name != MIXED and any(
