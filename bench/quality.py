@@ -308,6 +308,56 @@ def case_quora_cross(limit):
     }, "Quora train.csv (question pairs, is_duplicate) -> Quora test.csv (3,000 pairs), cross-encoder"
 
 
+def quora_dev_pairs(n: int = 600) -> Path:
+    """The last ``n`` rows of Quora's train.csv (ids 9,400-9,999 for 600; 231 duplicates) as a labelled eval set:
+    the training pairs of the MNRL cases are the first 1,000 duplicates (ids up to 2,619), so no row is shared."""
+    import csv
+
+    DERIVED.mkdir(parents=True, exist_ok=True)
+    with open(SHARED / "quora" / "train.csv", encoding="utf8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    path = DERIVED / f"quora_dev_pairs_{n}.csv"
+    with open(path, "w", encoding="utf8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows[-n:])
+    return path
+
+
+def case_quora_cross_mnrl(limit):
+    """Cross-encoder MultipleNegativesRankingLoss on Quora duplicate pairs, 2 epochs, evaluated ~5 times per epoch
+    on 600 held-out labelled pairs: the automatic activation (Identity) and early stopping on the packaged model."""
+    d = SHARED / "quora"
+    cols = ["question1", "question2"]
+    ev = "CrossEncoderClassificationEvaluator"
+    return {
+        "model": {"type": "cross-encoder", "name_or_path": "default"},
+        "datasets": {
+            "train": {"quora": csv_set(d / "train_duplicates.csv", ["anchor", "positive"], limit=limit)},
+            "eval": {"quora-dev": csv_set(quora_dev_pairs(), cols, "is_duplicate")},
+            "test": {"quora": csv_set(d / "test.csv", cols, "is_duplicate")},
+        },
+        "loss": {"name": "MultipleNegativesRankingLoss"},
+        # The test evaluator first: the bench judges a case by its first evaluator; early stopping watches the
+        # first one that runs during training (the eval set's).
+        "evaluators": [{"name": ev, "dataset": "test/quora"}, {"name": ev, "dataset": "eval/quora-dev"}],
+        "args": {"num_train_epochs": 2},
+    }, (
+        "Quora train_duplicates.csv ((anchor, positive) duplicate questions, no labels; 2 epochs) -> Quora "
+        "test.csv (3,000 pairs), cross-encoder; evaluated during training on 600 held-out labelled pairs "
+        "(train.csv ids 9,400-9,999)"
+    )
+
+
+def case_quora_cross_mnrl_sigmoid(limit):
+    """quora-cross-mnrl with the prediction activation forced to Sigmoid (model.activation_fn), against the
+    automatic choice (Identity for MultipleNegativesRankingLoss)."""
+    config, dataset = case_quora_cross_mnrl(limit)
+    config["model"]["activation_fn"] = "Sigmoid"
+    return config, dataset + "; activation_fn forced to Sigmoid"
+
+
 # In the order they should be measured: the headline goal first.
 CASES = {
     "stsb-auto": case_stsb_auto,
@@ -322,12 +372,15 @@ CASES = {
     "scifact-tsdae": case_scifact_tsdae,
     "scifact-mined": case_scifact_mined,
     "scifact-multi-vector": case_scifact_multi_vector,
+    "quora-cross-mnrl": case_quora_cross_mnrl,
+    "quora-cross-mnrl-sigmoid": case_quora_cross_mnrl_sigmoid,
 }
 # Training subsets (the first N rows) used by default, so that each case stays around 10 minutes on 2 quiet CPU
 # cores (measured 2026-11-23, each case alone: every other case trains on all its rows in 1-6 min). SPLADE's masked-LM
 # head makes a step ~20x dearer (~45 s per batch of 32 SciFact abstracts); the cross-encoder case keeps 1,000 pairs.
 # TSDAE adds a decoder over every abstract (~40 s per step on busy cores): its case trains on the first 320 abstracts.
 # The multi-vector case keeps 320 pairs, as the SPLADE one: a small first measurement on a loaded machine.
+# The cross-encoder MNRL cases keep 1,000 duplicate pairs (2 epochs: 64 steps, ~5 evaluations per epoch).
 # `--limit-train 0` trains on everything.
 DEFAULT_LIMITS: dict[str, int] = {
     "scifact-splade": 320,
@@ -335,6 +388,8 @@ DEFAULT_LIMITS: dict[str, int] = {
     "scifact-tsdae": 320,
     "scifact-multi-vector": 320,
     "scifact-prompts": 320,
+    "quora-cross-mnrl": 1000,
+    "quora-cross-mnrl-sigmoid": 1000,
 }
 
 
@@ -512,6 +567,7 @@ def run_case(
         encoding="utf8",
     )
     entry["final_items"] = rel(items_path)
+    entry.update(run_record(plan, summary, last["scores"]))
     mismatch = max(abs(boot["baseline"] - baseline), abs(boot["final"] - final))
     if mismatch > 1e-3:
         entry["warning"] = f"per-item scores disagree with the evaluator by {mismatch:.4f}"
@@ -521,6 +577,84 @@ def run_case(
         flush=True,
     )
     return entry
+
+
+def _saved_activation(model_path) -> str | None:
+    """The activation a saved cross-encoder predicts with, as written in its folder (None: not found)."""
+    for name in ("config_sentence_transformers.json", "config.json"):
+        path = Path(model_path or "-") / name
+        if path.is_file():
+            found = json.loads(path.read_text(encoding="utf8"))
+            act = found.get("activation_fn") or (found.get("sentence_transformers") or {}).get(
+                "activation_fn"
+            )
+            if act:
+                return str(act)
+    return None
+
+
+def _trainer_state(out: Path) -> dict:
+    """The last checkpoint's trainer_state.json (the latest one the run wrote), or {}."""
+    states = sorted(
+        (out / "checkpoints").glob("checkpoint-*/trainer_state.json"),
+        key=lambda p: int(p.parent.name.rpartition("-")[2]),
+    )
+    return json.loads(states[-1].read_text(encoding="utf8")) if states else {}
+
+
+def _watched(out: Path, metric: str) -> list:
+    """[step, value] of every evaluation of ``metric`` the run made, from its metrics.jsonl (a checkpoint's
+    trainer_state.json stops at that checkpoint, and the best one kept may not be the last)."""
+    rows = []
+    path = out / "metrics.jsonl"
+    for line in path.read_text(encoding="utf8").splitlines() if path.is_file() else []:
+        row = json.loads(line)
+        if row.get("type") == "eval" and metric in row.get("metrics", {}):
+            rows.append([row["step"], row["metrics"][metric]])
+    return rows
+
+
+def run_record(plan, summary: dict, final_scores) -> dict:
+    """What a run decided beyond the metrics: a cross-encoder's activation (planned and as saved in ``final/``),
+    early stopping (the plan, whether and when it stopped, the evaluations it watched, the checkpoint kept) and
+    the spread of the final model's test scores (what a person reading ``predict`` sees)."""
+    import numpy as np
+
+    record: dict = {}
+    if plan.setup.activation:
+        record["activation"] = {
+            "planned": plan.setup.activation,
+            "why": plan.setup.activation_why,
+            "saved": _saved_activation(summary.get("model_path")),
+        }
+        scores = np.asarray(final_scores, dtype=float)
+        record["final_scores"] = {
+            "min": float(scores.min()),
+            "max": float(scores.max()),
+            "mean": float(scores.mean()),
+            "distinct": int(np.unique(scores).size),
+            "n": int(scores.size),
+            "share_above_0.5": float((scores > 0.5).mean()),
+        }
+    es = plan.setup.early_stopping
+    if es:
+        state = _trainer_state(plan.output_dir)
+        watched = es["metric"]
+        record["early_stopping"] = {
+            **es,
+            "stopped": next(
+                (n for n in summary.get("notes", []) if n.startswith("early stopping: stopped")), None
+            ),
+            "steps_done": summary.get("steps"),
+            "stopped_early": (summary.get("steps") or 0) < (state.get("max_steps") or 0),
+            "max_steps": state.get("max_steps"),
+            "best_metric": state.get("best_metric"),
+            "best_checkpoint": Path(state["best_model_checkpoint"]).name
+            if state.get("best_model_checkpoint")
+            else None,
+            "evaluations_seen": _watched(plan.output_dir, watched),
+        }
+    return record
 
 
 def versus(cases: dict, a: str, b: str, n_boot: int = 2000) -> dict:

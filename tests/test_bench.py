@@ -200,3 +200,52 @@ def test_time_to_quality_records_both_sides_and_says_when_it_was_never_reached(m
     fig = rec.figures["time_to_quality_stsb_s"]
     assert fig["value"] is None and fig["reason"] == "never reached 0.85 (best 0.8421)"
     assert "fp32: not measured" in fig["notes"]
+
+
+def test_quality_run_record_reads_the_saved_activation_every_evaluation_and_the_kept_checkpoint(tmp_path):
+    from types import SimpleNamespace
+
+    import quality
+
+    metric = "eval_dev_average_precision"
+    values = [(6, 0.40), (12, 0.55), (18, 0.54), (20, 0.549)]
+    (tmp_path / "metrics.jsonl").write_text(
+        "".join(json.dumps({"type": "eval", "step": s, "metrics": {metric: v}}) + "\n" for s, v in values)
+        + json.dumps({"type": "log", "step": 20, "metrics": {"loss": 0.1}})
+        + "\n"
+    )
+    best = tmp_path / "checkpoints" / "checkpoint-12"
+    best.mkdir(parents=True)
+    # The kept (best) checkpoint's state stops at step 12; the record must still list the later evaluations.
+    (best / "trainer_state.json").write_text(
+        json.dumps(
+            {"max_steps": 20, "best_metric": 0.55, "best_model_checkpoint": str(best), "log_history": []}
+        )
+    )
+    final = tmp_path / "final"
+    final.mkdir()
+    (final / "config_sentence_transformers.json").write_text(
+        json.dumps({"activation_fn": "torch.nn.modules.linear.Identity"})
+    )
+    es = {"patience": 2, "threshold": 0.0, "metric": metric, "evaluations": 4, "auto_patience": True}
+    plan = SimpleNamespace(
+        output_dir=tmp_path,
+        setup=SimpleNamespace(activation="Identity", activation_why="ranking", early_stopping=es),
+    )
+    summary = {"model_path": str(final), "steps": 20, "notes": []}
+    record = quality.run_record(plan, summary, [-2.0, 0.25, 3.0, 3.0])
+    assert record["activation"] == {
+        "planned": "Identity",
+        "why": "ranking",
+        "saved": "torch.nn.modules.linear.Identity",
+    }
+    assert record["final_scores"]["distinct"] == 3 and record["final_scores"]["share_above_0.5"] == 0.5
+    es_rec = record["early_stopping"]
+    assert es_rec["evaluations_seen"] == [list(v) for v in values]
+    assert es_rec["best_checkpoint"] == "checkpoint-12" and es_rec["best_metric"] == 0.55
+    assert es_rec["stopped_early"] is False and es_rec["stopped"] is None
+    summary = {**summary, "steps": 18, "notes": ["early stopping: stopped at step 18 of 20: ..."]}
+    stopped = quality.run_record(plan, summary, [0.1])["early_stopping"]
+    assert stopped["stopped_early"] is True and stopped["stopped"].startswith(
+        "early stopping: stopped at step 18"
+    )

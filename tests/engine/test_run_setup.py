@@ -104,6 +104,17 @@ def test_early_stopping_stops_a_run_whose_metric_does_not_improve(make_config):
     assert (Path(summary["model_path"]) / "config_sentence_transformers.json").is_file()
 
 
+def test_a_run_that_reaches_its_last_step_is_not_reported_as_stopped_early(make_config):
+    # Evaluations at steps 2 and 4 of 4, the metric never improves: one evaluation without improvement, patience
+    # 2. The trainer ends the run at step 4 (its own stop flag, set before the last evaluation): no stop note.
+    cfg = _early(make_config, early_stopping={"patience": 2})
+    cfg["args"].update({"max_steps": 4, "eval_steps": 2})
+    summary = train(cfg)
+    assert summary["status"] == "finished" and summary["steps"] == 4
+    assert any(n.startswith("early stopping: on") for n in summary["notes"])
+    assert not [n for n in summary["notes"] if n.startswith("early stopping: stopped")], summary["notes"]
+
+
 class _StopAt(RunListener):
     """Writes the STOP file (as the Stop button or `workbench stop` does) once the run logs a step."""
 

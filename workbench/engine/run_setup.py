@@ -149,7 +149,10 @@ def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list
 
         def on_evaluate(self, args, state, control, metrics, **kwargs):
             super().on_evaluate(args, state, control, metrics, **kwargs)
-            if control.should_training_stop and not getattr(self, "said", False):
+            # should_training_stop alone is no proof: the trainer sets it at the last step too, before the run's
+            # final evaluation. The run stopped early only when the patience ran out before the last step.
+            ours = self.early_stopping_patience_counter >= self.early_stopping_patience
+            if ours and state.global_step < state.max_steps and not getattr(self, "said", False):
                 self.said = True
                 best = f" (best {state.best_metric:.4g})" if state.best_metric is not None else ""
                 note = (
