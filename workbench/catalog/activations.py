@@ -34,7 +34,10 @@ class ScoreActivation:
     why: str
 
 
-_RANKING = "a ranking loss trains the order of raw scores, not probabilities"
+# The library's cross-encoder MNRL scores each pair as activation_fn(logit) * scale (Sigmoid by default) before the
+# softmax over the candidates: measured on Quora (bench/README.md), Identity and Sigmoid rank the same, but only the
+# loss's own activation gives back the scores the model was trained on.
+_IN_BATCH = "the in-batch softmax was trained over the loss's activation_fn of each logit (Sigmoid by default)"
 _LISTWISE = "a listwise loss trains raw scores over each list (the library's loss default is Identity too)"
 
 # fmt: off
@@ -42,8 +45,8 @@ SCORE_ACTIVATIONS: dict[str, ScoreActivation] = {
     "BinaryCrossEntropyLoss": ScoreActivation(
         SIGMOID, "BCEWithLogits trains sigmoid(logit) as the probability that the pair is relevant"),
     "CrossEntropyLoss": ScoreActivation(IDENTITY, "one logit per class (softmax them for probabilities)"),
-    "MultipleNegativesRankingLoss": ScoreActivation(IDENTITY, _RANKING),
-    "CachedMultipleNegativesRankingLoss": ScoreActivation(IDENTITY, _RANKING),
+    "MultipleNegativesRankingLoss": ScoreActivation(FOLLOWS_LOSS, _IN_BATCH),
+    "CachedMultipleNegativesRankingLoss": ScoreActivation(FOLLOWS_LOSS, _IN_BATCH),
     "LambdaLoss": ScoreActivation(IDENTITY, _LISTWISE),
     "PListMLELoss": ScoreActivation(IDENTITY, _LISTWISE),
     "ListNetLoss": ScoreActivation(IDENTITY, _LISTWISE),
