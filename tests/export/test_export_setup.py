@@ -88,4 +88,4 @@ def test_cross_encoder_script_sets_the_activation_and_no_callback_when_early_sto
     cfg["datasets"]["eval"], cfg["evaluators"] = {}, []
     spec = RunSpec.from_dict(cfg)
     script = export_script(spec, build(spec))
-    assert "model.activation_fn = torch.nn.Identity()" in script
+    assert "model.activation_fn = torch.nn.Sigmoid()" in script  # the in-batch loss's own activation_fn
