@@ -199,7 +199,7 @@ def test_adapter_learning_rate_default_and_a_config_that_sets_one(make_config):
     cfg["args"].pop("learning_rate")
     assert build(RunSpec.from_dict(cfg)).args["learning_rate"] == 1e-4
     full = make_config({"sts": inline(scored_pairs(8))}, loss="CosineSimilarityLoss")
-    assert build(RunSpec.from_dict(full)).args["learning_rate"] == 2e-5
+    assert build(RunSpec.from_dict(full)).args["learning_rate"] == 5e-5  # the dense default
     cfg["args"]["learning_rate"] = 3e-4
     assert build(RunSpec.from_dict(cfg)).args["learning_rate"] == 3e-4
 

@@ -56,7 +56,7 @@ def test_plan_holds_one_dataset_plan_per_dataset_and_its_views_derive_from_them(
         (0.0, 5.0),
     )
     assert dev.loaded_split is None and list(plan.eval_loss) == []  # one loss per train set: none on eval
-    assert plan.recommended["learning_rate"] == 2e-5 and plan.device == plan.device_info["device"]
+    assert plan.recommended["learning_rate"] == 5e-5 and plan.device == plan.device_info["device"]
 
 
 def test_plan_record_matches_the_prepared_data(make_config, tmp_path):

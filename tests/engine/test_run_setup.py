@@ -30,7 +30,7 @@ def _saved_config(summary: dict) -> dict:
         ("BinaryCrossEntropyLoss", binary_pairs(8), SIGMOID),
         ("MarginMSELoss", _margins(8), IDENTITY),
         ("LambdaLoss", listwise(8), IDENTITY),
-        ("MultipleNegativesRankingLoss", positive_pairs(8), SIGMOID),  # the loss's own activation_fn (default)
+        ("MultipleNegativesRankingLoss", positive_pairs(8), SIGMOID),  # its loss's activation_fn
     ],
 )
 def test_cross_encoder_activation_follows_the_loss_and_is_saved(make_config, loss, data, saved):

@@ -84,7 +84,7 @@ def test_script_compiles_and_writes_the_resolved_choices(tiny_model, tmp_path):
     assert "# Also in your config, at the library's default: weight_decay=0.0." in script
     assert "dataloader_pin_memory=False,  # CPU training" in script
     assert "per_device_train_batch_size=4,  # your config" in script
-    assert "learning_rate=2e-05,  # workbench default" in script
+    assert "learning_rate=5e-05,  # workbench default" in script
     # The holdout is split with the same size and seed.
     assert "train_test_split(test_size=math.ceil(0.25 * raw['train/sts'].num_rows), seed=42)" in script
     assert "EmbeddingSimilarityEvaluator(" in script and "model.save_pretrained" in script

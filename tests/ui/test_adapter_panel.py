@@ -31,7 +31,7 @@ def test_choosing_lora_sets_the_session_and_its_defaults(session):
     assert session.run_defaults()["learning_rate"] == 1e-4
     fields.kind.value = "off"
     assert session.adapter is None and "adapter" not in session.to_spec().to_dict()["model"]
-    assert session.run_defaults()["learning_rate"] == 2e-5
+    assert session.run_defaults()["learning_rate"] == 5e-5  # the dense default
 
 
 def test_a_loaded_adapter_shows_in_the_fields(session):

@@ -321,7 +321,7 @@ def test_args_panel_generated_validated_and_bound(session):
 
     assert set(panel.inputs) == set(C.CURATED_ARG_NAMES) & set(C.arg_fields(session.model_type))
     lr = panel.inputs["learning_rate"]
-    assert lr.placeholder == "recommended: 2e-05" and "learning rate" in lr.tooltip
+    assert lr.placeholder == "recommended: 5e-05" and "learning rate" in lr.tooltip
     lr.value = "fast"
     assert "needs a number" in panel.msgs["learning_rate"].value and "learning_rate" not in session.args
     lr.value = "3e-5"

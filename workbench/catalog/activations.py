@@ -37,7 +37,9 @@ class ScoreActivation:
 # The library's cross-encoder MNRL scores each pair as activation_fn(logit) * scale (Sigmoid by default) before the
 # softmax over the candidates: measured on Quora (bench/README.md), Identity and Sigmoid rank the same, but only the
 # loss's own activation gives back the scores the model was trained on.
-_IN_BATCH = "the in-batch softmax was trained over the loss's activation_fn of each logit (Sigmoid by default)"
+_IN_BATCH = (
+    "the in-batch softmax was trained over the loss's activation_fn of each logit (Sigmoid by default)"
+)
 _LISTWISE = "a listwise loss trains raw scores over each list (the library's loss default is Identity too)"
 
 # fmt: off
