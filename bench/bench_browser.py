@@ -144,27 +144,52 @@ class App:
 POOL_FILLED = "is filled with"  # Voila's log line once its pre-heated kernels are ready
 
 
-def wait_pool(app: App, timeout: float) -> float | None:
-    """Seconds since the spawn until Voila's pool of pre-heated kernels is filled (None: no pool in the log)."""
+def wait_pool(app: App, timeout: float, quiet_s: float = 2.0) -> float | None:
+    """Seconds since the spawn until Voila's pre-heated kernel is ready: the pool is filled (Voila's log: the
+    kernel started) and the kernel has run the app (its CPU time still for ``quiet_s``). None: no pool."""
+    import psutil
+
     deadline = time.monotonic() + timeout
     log = app.home / "server.log"
-    while time.monotonic() < deadline:
-        if POOL_FILLED in log.read_text(errors="replace"):
-            return round(time.monotonic() - app.started, 3)
+    while POOL_FILLED not in log.read_text(errors="replace"):
         if app.proc.poll() is not None:
             raise RuntimeError(f"`workbench app` exited with code {app.proc.returncode}")
+        if time.monotonic() > deadline:
+            return None
         time.sleep(0.1)  # another process's log: nothing to wait on but the clock
+    last, still_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        cpu = 0.0
+        for proc in psutil.Process(app.proc.pid).children(recursive=True):
+            try:
+                if "ipykernel" in " ".join(proc.cmdline()):
+                    times = proc.cpu_times()
+                    cpu += times.user + times.system
+            except psutil.Error:
+                continue
+        if cpu != last:
+            last, still_since = cpu, time.monotonic()
+        elif time.monotonic() - still_since >= quiet_s:
+            return round(still_since - app.started, 3)
+        time.sleep(0.2)  # another process's CPU time: nothing to wait on but the clock
     return None
 
 
-def paint_s(browser, app: App) -> float:
-    """Seconds from navigation until the Model panel of a new page is visible (the page is closed after)."""
+def navigate(browser, app: App) -> tuple:
+    """A new page asked for the app; returns (context, page, the monotonic time of the navigation) once the Model
+    panel is visible."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(APP_TIMEOUT_S * 1000)
     t_nav = time.monotonic()
     page.goto(app.url, wait_until="commit")
     page.locator(".wb-panel-model").first.wait_for(state="visible")
+    return context, page, t_nav
+
+
+def paint_s(browser, app: App) -> float:
+    """Seconds from navigation until the Model panel of a new page is visible (the page is closed after)."""
+    context, _, t_nav = navigate(browser, app)
     took = round(time.monotonic() - t_nav, 3)
     context.close()
     return took
@@ -176,12 +201,7 @@ def open_app(browser, app: App) -> tuple:
     wait_port(app.port, app.proc, APP_TIMEOUT_S)
     t_listen = time.monotonic() - app.started
     t_pool = wait_pool(app, 120)
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(APP_TIMEOUT_S * 1000)
-    t_nav = time.monotonic()
-    page.goto(app.url, wait_until="commit")
-    page.locator(".wb-panel-model").first.wait_for(state="visible")
+    context, page, t_nav = navigate(browser, app)
     t_paint = time.monotonic() - app.started
     paint_nav = time.monotonic() - t_nav
     page.locator("button.wb-start:enabled").first.wait_for(state="visible")

@@ -138,3 +138,34 @@ def test_the_refresh_runs_before_the_page_is_sent_its_widgets(monkeypatch):
     Manager.targets[CONTROL_TARGET](comm, {})
     comm.handle_msg({"content": {"data": {"method": "request_states"}}})
     assert order == ["refreshed", "states sent"]
+
+
+def test_a_slow_refresh_does_not_hold_the_page_back(monkeypatch):
+    import threading
+
+    order, release = [], threading.Event()
+
+    class Comm:
+        def handle_msg(self, message):
+            order.append("states sent")
+
+    class Manager:
+        targets = {CONTROL_TARGET: lambda comm, msg: None}
+
+        def register_target(self, name, handler):
+            self.targets[name] = handler
+
+    monkeypatch.setattr(page_ready, "_comm_manager", Manager)
+    monkeypatch.setattr(page_ready, "REFRESH_WAIT_S", 0.2)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    page_ready.on_page_open(lambda: release.wait(30) and order.append("refreshed"))
+    comm = Comm()
+    Manager.targets[CONTROL_TARGET](comm, {})
+    comm.handle_msg({"content": {"data": {"method": "request_states"}}})
+    assert order == ["states sent"]  # the page got its widgets after 0.2 s
+    release.set()
+    for _ in range(100):
+        if order[-1] == "refreshed":
+            break
+        threading.Event().wait(0.05)
+    assert order == ["states sent", "refreshed"]

@@ -36,8 +36,8 @@ def recommended_args(
 
     Measured with the packaged model (bench/README.md): 1 epoch, batch 16 and 10 % warm-up give a clear win for
     pair-score losses; in-batch-negative losses want larger batches (more negatives). Dense models train at 5e-5
-    (the library's own default): STSb reaches 0.85 after 108 steps instead of 360 at 2e-5, and SNLI, SciFact
-    end at least as good; sparse, cross-encoder and multi-vector models keep 2e-5 (measured there).
+    (the library's own default): STSb reaches 0.85 after 108 steps instead of 360 at 2e-5, and SNLI, SciFact,
+    Quora end at least as good; sparse, cross-encoder and multi-vector models keep 2e-5 (measured there).
 
     Args:
         device: :func:`workbench.engine.models.detect_device`'s answer; on a CUDA GPU or a CPU with native bf16 the

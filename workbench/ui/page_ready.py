@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 CONTROL_TARGET = "jupyter.widget.control"  # ipywidgets' comm for the front end's whole-state request
 FALLBACK_S = 8.0
+REFRESH_WAIT_S = 3.0  # the longest a pre-heated page's widgets wait for the refresh on opening
 
 
 def preheated() -> bool:
@@ -105,6 +106,12 @@ def _when_states_sent(
             done.append(True)
         work()
 
+    def guarded() -> None:
+        try:
+            once()
+        except Exception:  # noqa: BLE001 - the page gets its widgets whatever the refresh did
+            log.exception("refreshing the app for its page failed")
+
     def opened(comm, msg) -> None:
         inner(comm, msg)  # ipywidgets takes the comm and answers its messages
         handle = comm.handle_msg
@@ -113,10 +120,11 @@ def _when_states_sent(
             data = (message.get("content") or {}).get("data") or {}
             asks = data.get("method") == "request_states"
             if asks and before:
-                try:
-                    once()
-                except Exception:  # noqa: BLE001 - the page gets its widgets whatever the refresh did
-                    log.exception("refreshing the app for its page failed")
+                # In a thread, waited for up to REFRESH_WAIT_S: the page gets its widgets whatever the refresh
+                # does (a slow folder, a lock held by the loader) — at worst with the rest arriving as updates.
+                refresh = threading.Thread(target=guarded, name="workbench-page-open", daemon=True)
+                refresh.start()
+                refresh.join(REFRESH_WAIT_S)
             handle(message)
             if asks and not before:  # the states are sent: the page builds its views now
                 once()
