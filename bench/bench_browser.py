@@ -106,7 +106,14 @@ class App:
         env = bench_env(WORKBENCH_HOME=self.home, WORKBENCH_RUNS=self.home / "runs")
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [str(CLI), "app", "--port", str(self.port)],
+            [
+                str(CLI),
+                "app",
+                "--port",
+                str(self.port),
+                "--preheat",
+                os.environ.get("WORKBENCH_BENCH_PREHEAT", "1"),
+            ],
             env=env,
             cwd=str(self.home),
             stdout=self.log,

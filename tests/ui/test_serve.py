@@ -107,12 +107,12 @@ def test_with_an_upload_cap_the_served_page_starts_with_the_upload_guard(tmp_pat
     assert [c["cell_type"] for c in without["cells"]] == ["code"]  # rewritten: no cap, no guard
 
 
-def test_pages_come_from_a_pool_of_preheated_kernels_unless_switched_off():
-    cmd = voila_command("app.ipynb")
+def test_pages_come_from_a_pool_of_preheated_kernels_when_asked():
+    cmd = voila_command("app.ipynb", preheat=1)
     assert "--preheat_kernel=True" in cmd and "--pool_size=1" in cmd
     assert any(a.startswith("--VoilaKernelManager.fill_delay=") for a in cmd)
     assert "--pool_size=2" in voila_command("app.ipynb", preheat=2)
-    assert not any("preheat" in a or "pool_size" in a for a in voila_command("app.ipynb", preheat=0))
+    assert not any("preheat" in a or "pool_size" in a for a in voila_command("app.ipynb"))  # off by default
 
 
 def test_a_stale_config_is_rewritten(tmp_path, monkeypatch):
@@ -157,7 +157,7 @@ def _serving(tmp_path, source: str = "1 + 1", host: str = "127.0.0.1", token: st
     env = server_env(base={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter")}, token=token)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            voila_command(tmp_path / "page.ipynb", port=port, host=host),
+            voila_command(tmp_path / "page.ipynb", port=port, host=host, preheat=1),  # pooled pages too
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=str(tmp_path),
@@ -352,7 +352,7 @@ def test_the_app_takes_the_number_of_preheated_kernels(tmp_path, capsys, monkeyp
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
     served = []
     monkeypatch.setattr("workbench.ui.serve.serve", lambda **kw: served.append(kw["preheat"]) or 0)
-    assert main(["app"]) == 0 and main(["app", "--preheat", "0"]) == 0 and served == [1, 0]
+    assert main(["app"]) == 0 and main(["app", "--preheat", "2"]) == 0 and served == [0, 2]
     monkeypatch.setattr("subprocess.Popen", lambda *a, **kw: pytest.fail("served with a bad --preheat"))
     assert main(["app", "--preheat", "-1"]) == 2
     err = capsys.readouterr().err

@@ -226,10 +226,10 @@ def _parser() -> _Parser:
     app.add_argument(
         "--preheat",
         type=int,
-        default=1,
+        default=0,
         metavar="N",
-        help="page kernels kept built and ready, so a page paints at once (default: 1; each holds the app's "
-        "memory, a few hundred MB, while it waits; 0: build each page's kernel when it is asked for)",
+        help="page kernels kept built and ready, so a page paints at once (default: 0, each page's kernel is "
+        "built when it is asked for; each kept kernel holds the app's memory, ~200 MB, while it waits)",
     )
     app.set_defaults(func=cmd_app)
     return parser

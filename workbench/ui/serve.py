@@ -14,7 +14,8 @@ request is prepared (it wraps the page handler's ``prepare``: Voila's ``prelaunc
 taken from the pre-heated pool), so the cookie reaches the page and the shutdown passes jupyter_server's XSRF
 check, which stays on.
 
-Pages come from a pool of pre-heated kernels (Voila's ``preheat_kernel``, :data:`PREHEAT_POOL` of them): the
+With ``--preheat N`` (opt-in, :data:`PREHEAT_POOL`), pages come from a pool of pre-heated kernels (Voila's
+``preheat_kernel``): the
 app is built and its demo data loaded before anyone asks, and a page paints as soon as its HTML and scripts
 arrive instead of waiting for a kernel to start and import the app (``app_first_paint_s`` in bench/README.md).
 Voila refills the pool a little after a page takes a kernel (:data:`PREHEAT_REFILL_S`). The app notices when a
@@ -40,9 +41,10 @@ from ..session import DOWNLOAD_PATTERN, DOWNLOADS_ENV, workbench_home
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
-PREHEAT_POOL = (
-    1  # page kernels started ahead of their page (--preheat; 0: start each when its page is asked for)
-)
+# Page kernels started ahead of their page (--preheat N, opt-in; 0: each when its page is asked for). Off by
+# default: in the full browser suite, two tests (a reload mid-run, the Matryoshka run) failed with a pool and pass
+# without one; the cause is not found yet (bench/README.md, app_first_paint_s).
+PREHEAT_POOL = 0
 PREHEAT_REFILL_S = 3.0  # seconds after a page took a pre-heated kernel before the next one starts (its CPU)
 IOPUB_TIMEOUT_S = 60
 MAX_UPLOAD_MB = 200  # the largest upload a page accepts (--max-upload-mb); the page says so beyond it
