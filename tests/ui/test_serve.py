@@ -65,10 +65,17 @@ def test_voila_reads_the_app_config_first(tmp_path, monkeypatch):
     assert str(Path.cwd()) in paths[1:]  # where Voila looks by default is still read, after the app's config
 
 
+def _run_alone(coroutine):
+    """Run a coroutine on its own loop in its own thread (another test may have left this thread's loop running)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=30)
+
+
 def test_the_config_sets_the_xsrf_cookie_when_any_page_is_prepared(tmp_path, monkeypatch):
     """The config wraps the page handler's prepare (pre-heated pages never reach Voila's prelaunch_hook)."""
-    import asyncio
-
     from voila.handler import VoilaHandler
 
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
@@ -83,9 +90,9 @@ def test_the_config_sets_the_xsrf_cookie_when_any_page_is_prepared(tmp_path, mon
     wrapped = VoilaHandler.prepare
     assert wrapped is not prepare and getattr(wrapped, "workbench_xsrf", False)
     handler = _Handler()
-    assert asyncio.run(wrapped(handler)) == "prepared" and calls == [()] and handler.reads == 1
+    assert _run_alone(wrapped(handler)) == "prepared" and calls == [()] and handler.reads == 1
     sent_to_login = _Handler(finished=True)
-    asyncio.run(wrapped(sent_to_login))
+    _run_alone(wrapped(sent_to_login))
     assert sent_to_login.reads == 0
     _load_voila_config(voila_config_dir())  # a second server start in the same process: wrapped once
     assert VoilaHandler.prepare is wrapped
