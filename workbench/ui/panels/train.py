@@ -353,28 +353,35 @@ class TrainPanel(Panel):
             text = STOPPED_EARLY[0].lower() + STOPPED_EARLY[1:]  # the log's line, as the status line
         if status in ("stopped", "error") and self.runs.resume.layout.display != "none":
             text += " Press Resume to continue it, or Start training for a new run."
-        self.status.value = self._status_html(status, text)
         busy = status in ACTIVE
         self.start.disabled = busy
         self.stop.disabled = not busy
         self._on_status()
         if status in ENDED:
-            self.progress.bar_style = {"finished": "success", "stopped": "warning", "error": "danger"}[status]
-            if status == "finished":
-                self.progress.value = 1.0
-            p = s.progress
-            # The run folder's account (a resumed run's event counts only its own part's time).
-            steps = run_steps(s.run_dir) or (
-                f"{p['step']} of {p.get('max_steps') or '?'} steps in {duration(p.get('elapsed_s'))}"
-                if p.get("step")
-                else ""
-            )
-            if steps:
-                self.progress_text.value = f"<span class='wb-hint wb-steps-done'>{esc(steps)}</span>"
-            self.plot.update(s.history, s.baseline, self._primary(), force=True)
-            self._results_changed()
+            # The whole run's plot and results first: the status line saying it ended comes last, so whatever
+            # it says has ended is already shown in full (a render takes ~0.5 s).
+            self._show_ended(status)
         elif busy:
             self.progress.bar_style = "info"
+        self.status.value = self._status_html(status, text)
+
+    def _show_ended(self, status: str) -> None:
+        """An ended run's progress line, its whole plot and its results."""
+        s = self.session
+        self.progress.bar_style = {"finished": "success", "stopped": "warning", "error": "danger"}[status]
+        if status == "finished":
+            self.progress.value = 1.0
+        p = s.progress
+        # The run folder's account (a resumed run's event counts only its own part's time).
+        steps = run_steps(s.run_dir) or (
+            f"{p['step']} of {p.get('max_steps') or '?'} steps in {duration(p.get('elapsed_s'))}"
+            if p.get("step")
+            else ""
+        )
+        if steps:
+            self.progress_text.value = f"<span class='wb-hint wb-steps-done'>{esc(steps)}</span>"
+        self.plot.update(s.history, s.baseline, self._primary(), force=True)
+        self._results_changed()
 
     def _primary(self) -> list[str]:
         return list(self.session.primary.values())
