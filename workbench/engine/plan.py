@@ -21,7 +21,7 @@ from ..spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from .datasets import DatasetPrep, _prepare, _train_classes_for
 from .losses import check_choice
 from .router import route_columns
-from .run_setup import Setup, settle_setup
+from .run_setup import Setup, sample_eval_loss, settle_setup
 from .runs import check_output_dir
 
 __all__ = ["STEPS", "DatasetPlan", "EvaluatorPlan", "Plan", "build"]
@@ -58,6 +58,7 @@ class DatasetPlan:
         prep: The record of how ``dataset`` was prepared (what the exported script writes out).
         loss / choice: For a train set, the resolved catalog loss and the LossChoice with its resolved name.
         loss_scored: For an eval set, the (single) loss is also computed on it during training.
+        loss_rows: ...on a fixed sample of this many rows (None: every row; see ``rules.eval_loss_rows``).
     """
 
     split: str
@@ -76,6 +77,7 @@ class DatasetPlan:
     loss: C.LossSpec | None = None
     choice: LossChoice | None = None
     loss_scored: bool = False
+    loss_rows: int | None = None
 
     @property
     def key(self) -> str:
@@ -166,8 +168,10 @@ class Plan:
 
     @property
     def eval_loss(self) -> dict[str, Any]:
-        """The eval datasets the (single) loss can score; passed to the trainer as ``eval_dataset``."""
-        return {dp.name: dp.dataset for dp in self.of_split("eval") if dp.loss_scored}
+        """The eval sets the (single) loss scores, or their fixed sample: the trainer's ``eval_dataset``."""
+        seed = int((self.args or {}).get("seed", self.spec.seed))
+        sets = {dp.name: (dp.dataset, dp.loss_rows) for dp in self.of_split("eval") if dp.loss_scored}
+        return {n: ds.shuffle(seed=seed).select(range(k)) if k else ds for n, (ds, k) in sets.items()}
 
     @property
     def device(self) -> str:
@@ -353,6 +357,7 @@ STEPS = (
     prepare_eval_sets,
     plan_evaluators,
     score_eval_sets_by_loss,
+    sample_eval_loss,
     settle_args,
     route_columns,
     size_cross_encoder,

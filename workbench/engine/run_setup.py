@@ -163,3 +163,15 @@ def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list
                 on_stop(note)
 
     return [_Stopper(early_stopping_patience=es["patience"], early_stopping_threshold=es["threshold"])]
+
+
+def sample_eval_loss(plan) -> None:
+    """Build step: an eval set that an evaluator measures during training gets the loss on a fixed sample of
+    its rows (``rules.eval_loss_rows``: the loss is only its curve there, and a second pass over the set)."""
+    measured = {ev.choice.dataset for ev in plan.evaluators if ev.split == "eval"}
+    if "loss" in str(plan.spec.args.get("metric_for_best_model") or ""):
+        return  # the config watches an eval loss (best model, early stopping): it is measured on every row
+    for dp in plan.of_split("eval"):
+        if dp.loss_scored:
+            dp.loss_rows, note = rules.eval_loss_rows(dp.dataset.num_rows, dp.key in measured, dp.key)
+            plan.notes.extend(filter(None, [note]))

@@ -191,11 +191,16 @@ def main_section(spec, plan, w: Writer) -> str:
     train = f"train[{next(iter(plan.train))!r}]" if len(plan.train) == 1 else "train"
     eval_ds = "None"
     if plan.eval_loss and plan.args.get("eval_strategy", "no") != "no":
-        names = list(plan.eval_loss)
+        # An eval set an evaluator measures too: the loss on the same fixed sample as the workbench's run.
+        sampled = {dp.name: dp.loss_rows for dp in plan.of_split("eval") if dp.loss_scored}
+        scored = {
+            n: f"evals[{n!r}]" + (f".shuffle(seed=SEED).select(range({rows}))" if rows else "")
+            for n, rows in sampled.items()
+        }
         eval_ds = (
-            f"evals[{names[0]!r}]"
-            if len(names) == 1
-            else "{" + ", ".join(f"{n!r}: evals[{n!r}]" for n in names) + "}"
+            next(iter(scored.values()))
+            if len(scored) == 1
+            else "{" + ", ".join(f"{n!r}: {code}" for n, code in scored.items()) + "}"
         )
     n_during = sum(ev.split == "eval" for ev in plan.evaluators)
     evaluator = "None"

@@ -198,3 +198,27 @@ def check_best_metric(metric: str | None, during: dict[str, str], loss_sets: lis
         fix=("use " + ", ".join(known) if known else "add an eval dataset with an evaluator first") + ".",
         where="args.metric_for_best_model",
     )
+
+
+EVAL_LOSS_ROWS = (
+    256  # eval rows the loss is computed on when an evaluator measures the same set during training
+)
+
+
+def eval_loss_rows(rows: int, measured: bool, name: str, cap: int = EVAL_LOSS_ROWS) -> tuple[int | None, str]:
+    """How many rows of an eval set the training loss is computed on during training, and the note saying so.
+
+    The trainer's eval loss is a second pass over the eval set, apart from the evaluators' own: measured on
+    STSb test (1,379 pairs, packaged MiniLM, 2 CPU cores), it took 10 s of each 17 s evaluation. When an evaluator
+    measures the set anyway (the run's primary figure), the loss needs only a curve: it is computed on a fixed
+    sample of ``cap`` rows (the same rows at every evaluation, and in the exported script).
+
+    Returns:
+        ``(None, "")`` for every row (nothing else measures the set, or it is small), else ``(cap, note)``.
+    """
+    if not measured or rows <= cap:
+        return None, ""
+    return cap, (
+        f"eval loss on '{name}': computed on a fixed sample of {cap} of its {rows:,} rows (the evaluators use "
+        f"every row; the loss is a second pass over the set, ~60 % of each evaluation's time)"
+    )
