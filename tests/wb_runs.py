@@ -5,6 +5,7 @@ status.json, config.json, summary.json) for comparing runs, with no training; an
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from wb_data import inline, positive_pairs
@@ -20,6 +21,17 @@ from workbench.engine import (
     StatusEvent,
 )
 from workbench.spec import RunSpec
+
+
+def until(predicate, timeout: float = 180.0, what: str = "it", poll: float = 0.1) -> None:
+    """Wait until ``predicate()`` is true (another process's or thread's progress), else fail saying ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(poll)  # another process's progress: nothing to wait on but time
+    raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+
 
 METRIC = "dev_spearman_cosine"
 PRIMARY = {"dev": METRIC}

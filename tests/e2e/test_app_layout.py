@@ -1,5 +1,5 @@
 """What a new user reads first, at a laptop's 1024 x 768 and at 1400 x 1000: every tab title whole, the output
-folder's path whole (wrapped below its box); and after Stop and Resume, the steps
+folder's path whole (wrapped below its box), every column of the runs table in view; and after Stop and Resume, the steps
 line says the time of the whole run and where it resumed (from the run folder, the truth)."""
 
 from __future__ import annotations
@@ -22,6 +22,12 @@ CUT = """([selector, column]) => { const el = document.querySelector(selector);
   const box = el.getBoundingClientRect(), col = el.closest(column).getBoundingClientRect();
   return {text: el.textContent, cut: el.scrollWidth > el.clientWidth + 1, out: box.right > col.right + 1}; }"""
 
+HEADS = """() => { const list = document.querySelector('.wb-compare-runs').getBoundingClientRect();
+  return [...document.querySelectorAll('.wb-compare-head > div')].map(cell => {
+    const box = cell.getBoundingClientRect();
+    return {text: cell.textContent, out: box.right > list.right + 1 || box.width < 20,
+            cut: cell.scrollWidth > cell.clientWidth + 1}; }); }"""
+
 
 @pytest.mark.parametrize(("width", "height"), [(1024, 768), (1400, 1000)])
 def test_tab_titles_the_output_folder_and_the_runs_table_are_read_whole(browser, voila_server, width, height):
@@ -41,6 +47,11 @@ def test_tab_titles_the_output_folder_and_the_runs_table_are_read_whole(browser,
 
         open_tab(page, "Compare runs")
         page.locator(".wb-compare-head").wait_for(state="visible", timeout=60_000)
+        # Every column title of the runs table is in view, in the tab (it fills the tab; it was cut at 1024 px).
+        heads = page.evaluate(HEADS)
+        assert [h["text"] for h in heads][-1] == "Time" and not [h for h in heads if h["out"] or h["cut"]], (
+            heads
+        )
         shot(page, f"61-layout-compare-{width}x{height}")
 
 

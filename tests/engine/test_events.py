@@ -86,6 +86,7 @@ def test_the_dict_form_is_the_metrics_row_the_runner_has_always_written():
         "epoch": 0.25,
         "elapsed_s": 0.5,
         "eta_s": 1.5,
+        "first_step": 0,
     }
     assert E.StatusEvent("loading").to_dict() == {"type": "status", "status": "loading"}
     assert E.LogEvent(step=1, values={"loss": 0.5}).to_dict() == {"type": "log", "step": 1, "loss": 0.5}

@@ -6,25 +6,16 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
 from wb_data import inline, scored_pairs
+from wb_runs import until
 
 from workbench.engine import read_run
 from workbench.errors import WorkbenchError
 from workbench.session import Session
 from workbench.spec import RunSpec
-
-
-def _until(predicate, timeout=180.0, what="it"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)  # another process's progress: nothing to wait on but time
-    raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
 
 
 def _session(make_config, tmp_path, monkeypatch, backend="process", **args) -> Session:
@@ -55,7 +46,7 @@ def test_a_worker_run_is_attached_after_a_reload_stopped_there_and_resumed(
     worker = page.start()
     try:
         assert page.run_dir == str(tmp_path / "runs" / "r1") and worker.pid
-        _until(lambda: page.status == "training" and len(_loss_steps(page)) >= 3, what="training")
+        until(lambda: page.status == "training" and len(_loss_steps(page)) >= 3, what="training")
 
         # The page is reloaded: a new Session finds the run under way and shows it, curve and all.
         reloaded = Session(background=False)
@@ -66,7 +57,7 @@ def test_a_worker_run_is_attached_after_a_reload_stopped_there_and_resumed(
             [e.key for e in reloaded.datasets] == [e.key for e in page.datasets] == ["train/sts", "eval/dev"]
         )
         assert "settings of the run under way (r1)" in reloaded.data_summary()
-        _until(lambda: reloaded.status == "training" and len(_loss_steps(reloaded)) >= 3, what="the replay")
+        until(lambda: reloaded.status == "training" and len(_loss_steps(reloaded)) >= 3, what="the replay")
         assert reloaded.baseline == page.baseline and reloaded.primary == page.primary
 
         reloaded.stop()  # Stop from the new page stops the worker the old page started
@@ -99,6 +90,7 @@ def test_a_worker_run_is_attached_after_a_reload_stopped_there_and_resumed(
         stopped_at + 3,
     ]
     assert steps == sorted(steps)
+    assert reloaded.progress["first_step"] == stopped_at  # its clock counts from the resume, and says so
     assert read_run(page.run_dir).status == "finished"
 
 
@@ -107,7 +99,7 @@ def test_a_killed_worker_is_a_failure_that_says_where_it_can_resume(make_config,
     page = _session(make_config, tmp_path, monkeypatch, max_steps=2000, save_strategy="steps", save_steps=2)
     worker = page.start()
     try:
-        _until(lambda: read_run(page.run_dir).checkpoint_step, what="a checkpoint")
+        until(lambda: read_run(page.run_dir).checkpoint_step, what="a checkpoint")
     finally:
         os.kill(worker.pid, signal.SIGKILL)
     assert page.wait(60)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from wb_data import inline, scored_pairs
+from wb_runs import until
 
 from workbench.engine import RunFolder, RunStatus, StatusEvent, list_runs, read_run
 from workbench.engine.events import ProgressEvent
@@ -20,12 +21,7 @@ from workbench.spec import RunSpec
 
 
 def _until(predicate, timeout=120.0, what="it"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)  # another process's progress: nothing to wait on but time
-    raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+    until(predicate, timeout, what, poll=0.05)
 
 
 # A worker process imports torch and trains the tiny model twice (killed, then resumed): ~40 s on 2 shared CPUs.

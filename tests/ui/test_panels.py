@@ -493,8 +493,12 @@ def test_train_panel_says_a_resumed_runs_steps_and_time_from_its_folder(session,
         folder.close()
     panel = TrainPanel(session)
     session.run_dir = str(run)
+    # While it runs, the live line says whose time it counts (the progress events' time is this part's).
+    session._on_event({"type": "progress", "step": 30, "max_steps": 40, "elapsed_s": 0.5, "first_step": 23})
+    text = html.unescape(panel.progress_text.value)
+    assert "Step 30 of 40 · 0 s since it resumed at step 23" in text, text
     # The page saw only the resumed part's events: its last progress says 40 steps in 1.2 s.
-    session._on_event({"type": "progress", "step": 40, "max_steps": 40, "elapsed_s": 1.2})
+    session._on_event({"type": "progress", "step": 40, "max_steps": 40, "elapsed_s": 1.2, "first_step": 23})
     session._on_event({"type": "status", "status": "finished"})
     text = html.unescape(panel.progress_text.value)
     assert "40 of 40 steps in 1 min 21 s of training (resumed at step 23; this part took 1 s)" in text, text

@@ -10,20 +10,12 @@ from pathlib import Path
 
 import pytest
 from wb_data import inline, scored_pairs
+from wb_runs import until
 
 from workbench.engine import read_run
 from workbench.session import Session
 from workbench.spec import RunSpec
 from workbench.ui.app import Workbench
-
-
-def _until(predicate, timeout=180.0, what="it"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)  # another process's progress: nothing to wait on but time
-    raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
 
 
 def _steps(history) -> list[int]:
@@ -46,7 +38,7 @@ def test_a_resumed_worker_runs_plot_goes_on_to_its_last_step(make_config, tmp_pa
     session.auto_output = False
     session.control.backend = "process"
     session.start()
-    _until(lambda: session.status == "training" and len(_steps(session.history)) >= 2, what="training")
+    until(lambda: session.status == "training" and len(_steps(session.history)) >= 2, what="training")
     # The page is reloaded: a new page attaches to the run under way; Stop and Resume are pressed there.
     app = Workbench(autosave=False, plot_interval=0.0)
     session, panel = app.session, app.train
@@ -59,7 +51,7 @@ def test_a_resumed_worker_runs_plot_goes_on_to_its_last_step(make_config, tmp_pa
         return b"png"
 
     panel.plot.render = render
-    _until(lambda: session.status == "training" and len(_steps(session.history)) >= 3, what="training")
+    until(lambda: session.status == "training" and len(_steps(session.history)) >= 3, what="training")
     panel.stop.click()
     assert session.wait(120) and session.status == "stopped"
     stopped_at = read_run(session.run_dir).checkpoint_step

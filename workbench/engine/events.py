@@ -104,8 +104,9 @@ class ProgressEvent(RunEvent):
     step: int
     max_steps: int
     epoch: float | None = None
-    elapsed_s: float = 0.0
+    elapsed_s: float = 0.0  # since this part of the run began (a resumed run: since it resumed)
     eta_s: float | None = None
+    first_step: int = 0  # the step this part began at: 0, or the checkpoint's step for a resumed run
 
 
 def _without_unknown_epoch(row: dict[str, Any]) -> dict[str, Any]:

@@ -52,6 +52,7 @@ def streaming_callback(runner: Runner):
                         epoch=state.epoch,
                         elapsed_s=round(elapsed, 3),
                         eta_s=None if eta is None else round(eta, 3),
+                        first_step=self.first_step,
                     )
                 )
             runner.steps = state.global_step

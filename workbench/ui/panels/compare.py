@@ -21,20 +21,24 @@ from ..compare_plot import render_png, run_curves
 from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
 
 MAX_ROWS = 20
-# The table's columns: (header, width), about 750 px in all (a row scrolls sideways in a narrower tab). Each cell
-# has a second line: the run's date, the metric's name, the data, the key settings.
+# The table's columns: (header, width, least width). The grid fills the tab: each column gets its width where
+# there is room and shrinks to its least width where there is not (a 1024 px page), its text cut with an ellipsis
+# (the whole text is the cell's tooltip); only a tab narrower than the least widths scrolls sideways.
+# Each cell has a second line: the run's date, the metric's name, the data, the key settings.
 COLUMNS = (
-    ("Run", 125),
-    ("Verdict", 95),
-    ("Before → after", 115),
-    ("Model · data", 120),
-    ("Loss · settings", 200),
-    ("Time", 60),
+    ("Run", 125, 80),
+    ("Verdict", 95, 62),
+    ("Before → after", 115, 88),
+    ("Model · data", 120, 72),
+    ("Loss · settings", 200, 100),
+    ("Time", 60, 44),
 )
+GAP = 6
+LEAST_WIDTH = sum(least for _, _, least in COLUMNS) + GAP * (len(COLUMNS) - 1)
 GRID = (
     "display:grid;grid-template-columns:"
-    + " ".join(f"{w}px" for _, w in COLUMNS)
-    + ";column-gap:6px;align-items:start;font-size:12.5px;line-height:1.3"
+    + " ".join(f"minmax({least}px,{width}fr)" for _, width, least in COLUMNS)
+    + f";column-gap:{GAP}px;align-items:start;font-size:12.5px;line-height:1.3"
 )
 CELL = "overflow:hidden;text-overflow:ellipsis;white-space:nowrap"
 VERDICT_COLORS = {"Better": "#0b6b2c", "Worse": "#a4000f", "About the same": "#555"}
@@ -71,7 +75,8 @@ def _cell(main: str, below: str = "", style: str = "") -> str:
 
 
 def header_html() -> str:
-    cells = "".join(f"<div style='{CELL}'><b>{esc(name)}</b></div>" for name, _ in COLUMNS)
+    # titles wrap rather than being cut: a narrow column's title takes two lines
+    cells = "".join(f"<div style='overflow-wrap:anywhere'><b>{esc(name)}</b></div>" for name, _, _ in COLUMNS)
     return f"<div class='wb-compare-head' style='{GRID}'>{cells}</div>"
 
 
@@ -179,19 +184,23 @@ class ComparePanel(Panel):
             check = widgets.Checkbox(indent=False, layout=widgets.Layout(width="28px", flex="0 0 28px"))
             check.add_class("wb-compare-check")
             check.observe(lambda change, i=i: self._ticked(i, change["new"]), "value")
-            html = widgets.HTML(layout=widgets.Layout(flex="0 0 auto"))
-            # as wide as its cells: the list scrolls sideways as one, never each row on its own
+            # as wide as the tab, never narrower than the columns' least widths (then the list scrolls as one)
+            html = widgets.HTML(layout=widgets.Layout(flex="1 1 auto", min_width=f"{LEAST_WIDTH}px"))
             row = widgets.HBox(
-                [check, html],
-                layout=widgets.Layout(align_items="flex-start", width="max-content", display="none"),
+                [check, html], layout=widgets.Layout(align_items="flex-start", width="100%", display="none")
             )
             row.add_class("wb-compare-item")
             self.rows.append(row)
             self.row_html.append(html)
             self.checks.append(check)
         self.list_box.children = (
-            # as wide as the rows, so it scrolls with them (a tab narrower than the table cut its last titles)
-            widgets.HTML(header_html(), layout=widgets.Layout(margin="0 0 0 32px", width="max-content")),
+            # the columns of the rows below it (their checkbox: 28 px and the gap)
+            widgets.HTML(
+                header_html(),
+                layout=widgets.Layout(
+                    margin="0 0 0 32px", width="calc(100% - 32px)", min_width=f"{LEAST_WIDTH}px"
+                ),
+            ),
             *self.rows,
         )
 

@@ -393,11 +393,11 @@ class TrainPanel(Panel):
         step, total = p.get("step") or 0, p.get("max_steps") or 0
         if total:
             self.progress.value = min(1.0, step / total)
-        eta = p.get("eta_s")
+        eta, first = p.get("eta_s"), p.get("first_step")  # a resumed run's clock restarts where it resumed
+        since = f"since it resumed at step {first}" if first else "so far"
         self.progress_text.value = (
             f"<span class='wb-hint'>Step {step} of {total} · {duration(p.get('elapsed_s'))} "
-            f"so far{' · about ' + duration(eta) + ' left' if eta is not None else ''}"
-            "</span>"
+            f"{since}{' · about ' + duration(eta) + ' left' if eta is not None else ''}</span>"
         )
         self.plot.flush()
 
