@@ -143,7 +143,9 @@ def serve_app(home: Path, log_name: str = "voila.log", server_options: dict | No
 @pytest.fixture(scope="session")
 def voila_server(app_home):
     """A Voila server for the app, as `workbench app` starts it, with its home and runs in a temp folder."""
-    with serve_app(app_home, cull_idle_timeout=600, cull_interval=60) as served:
+    # WORKBENCH_E2E_PREHEAT=N serves the pages from a pool of N pre-heated kernels (`workbench app --preheat N`)
+    preheat = int(os.environ.get("WORKBENCH_E2E_PREHEAT") or 0)
+    with serve_app(app_home, cull_idle_timeout=600, cull_interval=60, preheat=preheat) as served:
         yield served
 
 

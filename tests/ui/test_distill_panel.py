@@ -31,6 +31,23 @@ def test_the_wizard_offers_the_packaged_teacher_its_layers_and_the_loaded_texts(
     assert box.student.layout.display == "" and box.keep.layout.display == "none"
 
 
+def test_a_data_change_leaves_the_lists_alone_unless_they_changed(tmp_path, monkeypatch):
+    """Setting a dropdown's options resets its choice, and the browser sends a choice as its place in the list: a
+    refresh (a dataset finishing its load) while the person picked a teacher could undo the pick (seen once in the
+    browser test: the folder box never showed)."""
+    box = _panel(tmp_path, monkeypatch)
+    assert box.teacher.options[1][1] == FOLDER  # its place never moves when runs are added after it
+    box.teacher.value = FOLDER
+    sent = []
+    for dropdown in (box.teacher, box.dataset, box.eval):
+        dropdown.observe(lambda c: sent.append(c["name"]), names=["options", "index", "value"])
+    box.refresh()
+    assert sent == [] and box.teacher.value == FOLDER and box.teacher_folder.layout.display == ""
+    box.session.add_dataset("train", "more", dict_spec({"sentence": texts(20)}))  # a new text set: offered
+    assert "train/more" in [v for _, v in box.dataset.options] and box.dataset.value == "train/texts"
+    assert box.teacher.value == FOLDER
+
+
 def test_the_wizard_distils_and_shows_teacher_beside_student(tmp_path, monkeypatch, tiny_model):
     box = _panel(tmp_path, monkeypatch)
     box.teacher.value = FOLDER

@@ -88,20 +88,18 @@ class DistillBox(widgets.VBox):
     # ---- choices ----
 
     def refresh(self) -> None:
-        """Teachers (the packaged model, finished runs, a folder), loaded text datasets and eval sets."""
-        keep = self.teacher.value
-        options = [*teacher_choices(), ("a model folder…", FOLDER)]
-        self.teacher.options = options
-        self.teacher.value = keep if keep in [v for _, v in options] else options[0][1]
+        """Teachers (the packaged model, a folder, finished runs), loaded text datasets and eval sets. A list is
+        set again only when it changed: setting it resets the choice, and the person may be choosing right then
+        (a dataset finishing its load refreshes this)."""
+        # The packaged model and "a model folder…" first: their places never move when runs come (the browser
+        # sends a choice as its place in the list).
+        packaged, *runs = teacher_choices()
+        teachers = [packaged, ("a model folder…", FOLDER), *runs]
+        _offer(self.teacher, teachers, packaged[1])
         sets = self.distiller.text_sets()
-        keep = self.dataset.value
-        self.dataset.options = sets
-        keys = [k for _, k in sets]
-        self.dataset.value = keep if keep in keys else (keys[0] if keys else None)
-        keep = self.eval.value
+        _offer(self.dataset, sets, sets[0][1] if sets else None)
         evals = [("held-out texts (closeness to the teacher)", ""), *self.distiller.eval_sets()]
-        self.eval.options = evals
-        self.eval.value = keep if keep in [v for _, v in evals] else (evals[1][1] if len(evals) > 1 else "")
+        _offer(self.eval, evals, evals[1][1] if len(evals) > 1 else "")
         self._columns()
         self._teacher_changed()
 
@@ -185,3 +183,13 @@ class DistillBox(widgets.VBox):
             f"speed measured on this machine ({r.get('cpus')} CPUs, load {r.get('load', 0):.1f}). The student: "
             f"<code>{esc(r.get('student_path', ''))}</code> (use it as the model of a run, or open its run).</div>"
         )
+
+
+def _offer(dropdown, options: list, default) -> None:
+    """Set a dropdown's options if they changed, keeping its choice while it is still offered (else ``default``)."""
+    options = [tuple(o) for o in options]
+    if [tuple(o) for o in dropdown.options] == options:
+        return
+    keep = dropdown.value
+    dropdown.options = options
+    dropdown.value = keep if keep in [v for _, v in options] else default
