@@ -77,7 +77,9 @@ def test_a_preheated_app_reads_the_shared_folders_again_when_its_page_comes(tmp_
     attached = []
     monkeypatch.setattr(session.control, "attach_running", lambda *a: attached.append(True))
     app = Workbench(session, autosave=True, load=True)
-    assert attached == [True] and json.loads(app.last_session) == {"written": "by the page before"}
+    # Nothing attached before the page comes: a run going now may have ended by then (seen in the browser suite:
+    # a pooled page opened on the previous test's stopped run, its settings in the tabs).
+    assert attached == [] and json.loads(app.last_session) == {"written": "by the page before"}
     assert session.autosave is None  # nothing saved while no page is there: the earlier page's settings stay
     session.max_seq_length = 64
     assert json.loads(autosave.read_text(encoding="utf-8")) == {"written": "by the page before"}
@@ -90,7 +92,7 @@ def test_a_preheated_app_reads_the_shared_folders_again_when_its_page_comes(tmp_
     manager.page_asks_for_its_widgets()
     assert json.loads(app.last_session) == {"written": "later"}  # 'Restore last session' brings these back
     assert not app.restore_btn.disabled
-    assert attached == [True, True] and refreshed == [True]  # the run under way is shown, the list read again
+    assert attached == [True] and refreshed == [True]  # the run under way then is shown, the list read again
     session.max_seq_length = 128
     assert json.loads(autosave.read_text(encoding="utf-8"))["model"]["max_seq_length"] == 128  # saving now
 

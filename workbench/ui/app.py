@@ -125,10 +125,13 @@ class Workbench(widgets.VBox):
             after_widgets_sent(lambda: session.load_all(warm=session.control.backend == "thread"))
             if session.control.backend != "thread":  # the Training settings tab's facts, read in a child
                 session.actions.prefetch_training_facts()
-            # After a reload (or from a second page), the run under way in the runs folder is shown at once.
-            session.control.attach_running()
+            # After a reload (or from a second page), the run under way in the runs folder is shown at once; a
+            # pre-heated app looks when its page comes (a run going now may have ended by then: its page would
+            # open on that ended run, its settings in the tabs, instead of a fresh page).
             if waits:
                 on_page_open(self.page_opened)
+            else:
+                session.control.attach_running()
 
     def _read_last_session(self) -> str | None:
         """The autosaved settings of the page before this one (None: none, or unreadable)."""
