@@ -14,8 +14,13 @@ from workbench.ui.page_ready import CONTROL_TARGET
 
 
 class FakeComm:
+    """The page's control comm: ipywidgets' answer to ``request_states`` is noted in ``said``."""
+
+    def __init__(self, said: list | None = None):
+        self.said = [] if said is None else said
+
     def handle_msg(self, message):
-        pass
+        self.said.append("states sent")
 
 
 class FakeManager:
@@ -27,8 +32,8 @@ class FakeManager:
     def register_target(self, name, handler):
         self.targets[name] = handler
 
-    def page_asks_for_its_widgets(self):
-        comm = FakeComm()
+    def page_asks_for_its_widgets(self, said: list | None = None):
+        comm = FakeComm(said)
         self.targets[CONTROL_TARGET](comm, {})
         comm.handle_msg({"content": {"data": {"method": "request_states"}}})
 
@@ -114,21 +119,9 @@ def test_in_a_preheated_kernel_the_work_waits_for_the_apps_cell_to_finish(manage
     assert ran == [True]
 
 
-def test_the_refresh_runs_before_the_page_is_sent_its_widgets(monkeypatch):
+def test_the_refresh_runs_before_the_page_is_sent_its_widgets(manager, monkeypatch):
     """The first paint shows the refreshed state (the runs list as it is now), not the pre-heated one."""
     order = []
-
-    class Comm:
-        def handle_msg(self, message):
-            order.append("states sent")
-
-    class Manager:
-        targets = {CONTROL_TARGET: lambda comm, msg: None}
-
-        def register_target(self, name, handler):
-            self.targets[name] = handler
-
-    monkeypatch.setattr(page_ready, "_comm_manager", Manager)
     monkeypatch.setenv("VOILA_PREHEAT", "True")
 
     def refresh():
@@ -136,34 +129,18 @@ def test_the_refresh_runs_before_the_page_is_sent_its_widgets(monkeypatch):
         raise OSError("the runs folder went away")  # a failing refresh: the page still gets its widgets
 
     page_ready.on_page_open(refresh)
-    comm = Comm()
-    Manager.targets[CONTROL_TARGET](comm, {})
-    comm.handle_msg({"content": {"data": {"method": "request_states"}}})
+    manager.page_asks_for_its_widgets(order)
     assert order == ["refreshed", "states sent"]
 
 
-def test_a_slow_refresh_does_not_hold_the_page_back(monkeypatch):
+def test_a_slow_refresh_does_not_hold_the_page_back(manager, monkeypatch):
     import threading
 
     order, release = [], threading.Event()
-
-    class Comm:
-        def handle_msg(self, message):
-            order.append("states sent")
-
-    class Manager:
-        targets = {CONTROL_TARGET: lambda comm, msg: None}
-
-        def register_target(self, name, handler):
-            self.targets[name] = handler
-
-    monkeypatch.setattr(page_ready, "_comm_manager", Manager)
     monkeypatch.setattr(page_ready, "REFRESH_WAIT_S", 0.2)
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     page_ready.on_page_open(lambda: release.wait(30) and order.append("refreshed"))
-    comm = Comm()
-    Manager.targets[CONTROL_TARGET](comm, {})
-    comm.handle_msg({"content": {"data": {"method": "request_states"}}})
+    manager.page_asks_for_its_widgets(order)
     assert order == ["states sent"]  # the page got its widgets after 0.2 s
     release.set()
     for _ in range(100):
