@@ -21,7 +21,7 @@ from ..spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from .datasets import DatasetPrep, _prepare, _train_classes_for
 from .losses import check_choice
 from .router import route_columns
-from .run_setup import Setup, sample_eval_loss, settle_setup
+from .run_setup import Setup, sample_eval_loss, sampled_eval_sets, settle_setup
 from .runs import check_output_dir
 
 __all__ = ["STEPS", "DatasetPlan", "EvaluatorPlan", "Plan", "build"]
@@ -57,8 +57,7 @@ class DatasetPlan:
         dataset: The prepared dataset (inputs in order, ``label`` last).
         prep: The record of how ``dataset`` was prepared (what the exported script writes out).
         loss / choice: For a train set, the resolved catalog loss and the LossChoice with its resolved name.
-        loss_scored: For an eval set, the (single) loss is also computed on it during training.
-        loss_rows: ...on a fixed sample of this many rows (None: every row; see ``rules.eval_loss_rows``).
+        loss_scored / loss_rows: For an eval set, the loss is also computed on it in training (a fixed ``loss_rows`` sample).
     """
 
     split: str
@@ -108,7 +107,7 @@ class Plan:
 
     The views below are read by the runner and the exporter: ``train`` / ``eval`` / ``test`` (prepared datasets
     by name), ``shapes`` and ``preps`` (by ``"split/name"``), ``loss_specs`` and ``loss_choices`` (by train set),
-    ``eval_loss`` (the eval sets the loss scores), ``model_type``, ``device``, ``train_rows``, ``output_dir``.
+    ``eval_loss`` / ``eval_loss_rows`` (the eval sets the loss scores), ``model_type``, ``device``, ``train_rows``, ``output_dir``.
     """
 
     spec: RunSpec
@@ -167,11 +166,14 @@ class Plan:
         return {dp.name: dp.choice for dp in self.of_split("train") if dp.choice is not None}
 
     @property
+    def eval_loss_rows(self) -> dict[str, int | None]:
+        """The eval sets the (single) loss scores, each with its fixed sample's size (None: every row)."""
+        return {dp.name: dp.loss_rows for dp in self.of_split("eval") if dp.loss_scored}
+
+    @property
     def eval_loss(self) -> dict[str, Any]:
-        """The eval sets the (single) loss scores, or their fixed sample: the trainer's ``eval_dataset``."""
-        seed = int((self.args or {}).get("seed", self.spec.seed))
-        sets = {dp.name: (dp.dataset, dp.loss_rows) for dp in self.of_split("eval") if dp.loss_scored}
-        return {n: ds.shuffle(seed=seed).select(range(k)) if k else ds for n, (ds, k) in sets.items()}
+        """Those sets, sampled: the trainer's ``eval_dataset`` (drawn at each call: take it once)."""
+        return sampled_eval_sets(self)
 
     @property
     def device(self) -> str:
@@ -296,7 +298,7 @@ def settle_args(plan: Plan) -> None:
 
     spec = plan.spec
     plan.device_info = models.detect_device()
-    has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss)
+    has_eval = any(ev.split == "eval" for ev in plan.evaluators) or bool(plan.eval_loss_rows)
     train = plan.of_split("train")
     sets = [(dp.loss, dp.shape.n_rows) for dp in train]
     plan.recommended = rules.adapter_defaults(
@@ -312,7 +314,7 @@ def settle_args(plan: Plan) -> None:
         plan.notes.extend(more)
     args = rules.check_evaluation(args, has_eval)
     during = {ev.name: ev.spec.primary for ev in plan.evaluators if ev.split == "eval"}
-    rules.check_best_metric(args.get("metric_for_best_model"), during, list(plan.eval_loss))
+    rules.check_best_metric(args.get("metric_for_best_model"), during, list(plan.eval_loss_rows))
     plan.args = args
 
 

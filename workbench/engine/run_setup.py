@@ -93,7 +93,7 @@ def _early_stopping(plan: Plan) -> None:
     during = [
         (ev.name, ev.spec.primary, ev.spec.higher_is_better) for ev in plan.evaluators if ev.split == "eval"
     ]
-    scored = list(plan.eval_loss)
+    scored = list(plan.eval_loss_rows)
     metric = rules.best_metric(during, scored) if during or scored else None
     plan.args, plan.setup.early_stopping, notes = rules.early_stopping_args(
         plan.spec.early_stopping, plan.args, steps=_steps(plan), metric=metric, given=plan.spec.args
@@ -168,10 +168,19 @@ def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list
 def sample_eval_loss(plan) -> None:
     """Build step: an eval set that an evaluator measures during training gets the loss on a fixed sample of
     its rows (``rules.eval_loss_rows``: the loss is only its curve there, and a second pass over the set)."""
-    measured = {ev.choice.dataset for ev in plan.evaluators if ev.split == "eval"}
     if "loss" in str(plan.spec.args.get("metric_for_best_model") or ""):
         return  # the config watches an eval loss (best model, early stopping): it is measured on every row
+    measured = {ev.choice.dataset for ev in plan.evaluators if ev.split == "eval"}
     for dp in plan.of_split("eval"):
         if dp.loss_scored:
             dp.loss_rows, note = rules.eval_loss_rows(dp.dataset.num_rows, dp.key in measured, dp.key)
             plan.notes.extend(filter(None, [note]))
+
+
+def sampled_eval_sets(plan) -> dict:
+    """The eval sets the loss scores, each cut to its fixed sample (``Plan.eval_loss_rows``): ``eval_dataset``."""
+    seed = int((plan.args or {}).get("seed", plan.spec.seed))
+    return {
+        name: plan.eval[name].shuffle(seed=seed).select(range(rows)) if rows else plan.eval[name]
+        for name, rows in plan.eval_loss_rows.items()
+    }

@@ -375,8 +375,9 @@ class Runner:
         trainer_cls = getattr(importlib.import_module(module), name)
         train = plan.train if len(plan.train) > 1 else next(iter(plan.train.values()))
         eval_ds = None
-        if plan.eval_loss and args.eval_strategy != "no":
-            eval_ds = plan.eval_loss if len(plan.eval_loss) > 1 else next(iter(plan.eval_loss.values()))
+        if plan.eval_loss_rows and args.eval_strategy != "no":
+            scored = plan.eval_loss
+            eval_ds = scored if len(scored) > 1 else next(iter(scored.values()))
         trainer = trainer_cls(
             model=model,
             args=args,

@@ -190,12 +190,11 @@ def main_section(spec, plan, w: Writer) -> str:
     # Several train datasets go in as a dict whose names match the losses dict's.
     train = f"train[{next(iter(plan.train))!r}]" if len(plan.train) == 1 else "train"
     eval_ds = "None"
-    if plan.eval_loss and plan.args.get("eval_strategy", "no") != "no":
+    if plan.eval_loss_rows and plan.args.get("eval_strategy", "no") != "no":
         # An eval set an evaluator measures too: the loss on the same fixed sample as the workbench's run.
-        sampled = {dp.name: dp.loss_rows for dp in plan.of_split("eval") if dp.loss_scored}
         scored = {
             n: f"evals[{n!r}]" + (f".shuffle(seed=SEED).select(range({rows}))" if rows else "")
-            for n, rows in sampled.items()
+            for n, rows in plan.eval_loss_rows.items()
         }
         eval_ds = (
             next(iter(scored.values()))

@@ -200,9 +200,8 @@ def check_best_metric(metric: str | None, during: dict[str, str], loss_sets: lis
     )
 
 
-EVAL_LOSS_ROWS = (
-    256  # eval rows the loss is computed on when an evaluator measures the same set during training
-)
+# Eval rows the loss is computed on when an evaluator measures the same set during training.
+EVAL_LOSS_ROWS = 256
 
 
 def eval_loss_rows(rows: int, measured: bool, name: str, cap: int = EVAL_LOSS_ROWS) -> tuple[int | None, str]:
