@@ -14,7 +14,8 @@ def test_the_wizard_mines_hard_negatives_for_an_uploaded_file(app, tmp_path, tin
     page = app
     use_tiny_model(page, tiny_model, max_steps=10)
     upload(page, faq_csv(tmp_path))
-    wait_text(page, ".wb-datasets", "faq", 120_000)
+    # the file is read when the Data tab says so (before that, the wizard still offers the demo it replaces)
+    page.locator(".wb-datasets tr", has_text="faq").filter(has_text="ready").first.wait_for(timeout=120_000)
     page.locator(".wb-mining-fold").get_by_text("Make it harder: mine hard negatives").first.click()
     page.locator(".wb-mining .wb-mine").wait_for(state="visible", timeout=30_000)
     page.locator(".wb-mining .widget-toggle-button", has_text="hardest").first.click()

@@ -77,3 +77,18 @@ def test_the_library_parameters_are_one_click_away_and_checked(tmp_path, monkeyp
     box.range_min.value = "ten"
     box.go.click()
     assert "The value of range_min must be a whole number" in box.result.value
+
+
+def test_a_dataset_gone_since_the_wizard_offered_it_is_named_not_called_unloaded(
+    tmp_path, monkeypatch, tiny_model
+):
+    """An upload replaces the demo while the wizard still offers it: Mine says the dataset is gone, not loading."""
+    import pytest
+
+    from workbench.errors import WorkbenchError
+    from workbench.session.mining import mine_for
+
+    session = _session(tmp_path, monkeypatch, tiny_model)
+    with pytest.raises(WorkbenchError, match="'train/demo' is no longer in the session") as refused:
+        mine_for(session, "train/demo", "question", "answer")
+    assert "pick one of the datasets the wizard offers now" in str(refused.value.fix)

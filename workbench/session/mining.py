@@ -78,7 +78,12 @@ def mine_for(
     from .. import engine
 
     entry = session.entry(key)
-    rows = session.dataset(key) if entry is not None else None
+    if entry is None:  # e.g. the demo, replaced by an upload while the wizard still offered it
+        raise WorkbenchError(
+            f"dataset '{key}' is no longer in the session.",
+            fix="pick one of the datasets the wizard offers now.",
+        )
+    rows = session.dataset(key)
     if rows is None:
         raise WorkbenchError(f"dataset '{key}' is not loaded yet.", fix="wait until the Data tab says ready.")
     fmt = output_format_for(session, key, num_negatives)
