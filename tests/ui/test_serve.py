@@ -104,14 +104,19 @@ def test_with_an_upload_cap_the_served_page_starts_with_the_upload_guard(tmp_pat
     from workbench.ui.serve import served_notebook
 
     page = json.loads(served_notebook(tmp_path, max_upload_mb=3).read_text(encoding="utf-8"))
-    guard, app = page["cells"]
+    page_guard, guard, app = page["cells"]
+    assert page_guard["cell_type"] == "markdown" and "jp-mod-noOutputs" in page_guard["source"]
     assert guard["cell_type"] == "markdown" and app == entry_notebook()["cells"][0]  # the app cell as before
     assert "var cap = 3145728;" in guard["source"] and "readAsArrayBuffer" in guard["source"]
     # how Voila's template renders a markdown cell: the script stays whole
     html = markdown2html(guard["source"])
     assert html.strip().startswith("<script>") and "blob.size > window.workbenchUploadCap" in html
     without = json.loads(served_notebook(tmp_path).read_text(encoding="utf-8"))
-    assert [c["cell_type"] for c in without["cells"]] == ["code"]  # rewritten: no cap, no guard
+    assert [c["cell_type"] for c in without["cells"]] == [
+        "markdown",
+        "code",
+    ]  # rewritten: no cap, no upload guard
+    assert without["cells"][0]["id"] == "page-guard"
 
 
 def test_pages_come_from_a_pool_of_preheated_kernels_when_asked():
@@ -233,7 +238,7 @@ def test_the_served_notebook_has_a_folder_of_its_own_and_only_model_zips_are_ser
 
     notebook = served_notebook(tmp_path)
     assert notebook == tmp_path / "served" / "app.ipynb"
-    assert json.loads(notebook.read_text()) == entry_notebook()
+    assert json.loads(notebook.read_text())["cells"][1:] == entry_notebook()["cells"]  # after the page guard
     (allow,) = [a.split("=", 1)[1] for a in voila_command(notebook) if "file_allowlist" in a]
     patterns = ast.literal_eval(allow)
     assert patterns == [DOWNLOAD_PATTERN]

@@ -37,13 +37,14 @@ from pathlib import Path
 
 from ..data.confine import DATA_ROOT_ENV, MAX_UPLOAD_ENV
 from ..session import DOWNLOAD_PATTERN, DOWNLOADS_ENV, workbench_home
+from .page_scripts import PAGE_GUARD, UPLOAD_GUARD
 
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
 # Page kernels started ahead of their page (--preheat N, opt-in; 0: each when its page is asked for). Off by
-# default: the full browser suite with a pool (WORKBENCH_E2E_PREHEAT=1) still fails where it passes without one
-# (a page reloaded mid-run painted only after minutes; README "Pages that open at once").
+# default until the full browser suite with a pool (WORKBENCH_E2E_PREHEAT=1) has passed often in a row (README
+# "Pages that open at once").
 PREHEAT_POOL = 0
 PREHEAT_REFILL_S = 3.0  # seconds after a page took a pre-heated kernel before the next one starts (its CPU)
 IOPUB_TIMEOUT_S = 60
@@ -82,26 +83,6 @@ if not getattr(VoilaHandler.prepare, "workbench_xsrf", False):
 '''
 
 
-# ipywidgets' FileUpload reads each chosen file whole (FileReader.readAsArrayBuffer) and sends it in one websocket
-# message, reporting the File's own size beside the bytes. A file over the upload cap is read as no bytes: only
-# its name and size reach the kernel, which refuses it in words; the page never sends what the websocket would
-# drop the connection for. Markdown passes the script through, and the page runs it before any widget renders.
-UPLOAD_GUARD = """<script>
-(function () {
-  var cap = CAP_BYTES;
-  var cell = document.currentScript && document.currentScript.closest(".jp-Cell");
-  if (cell) { cell.style.display = "none"; }
-  if (window.workbenchUploadCap) { window.workbenchUploadCap = cap; return; }
-  window.workbenchUploadCap = cap;
-  var read = FileReader.prototype.readAsArrayBuffer;
-  FileReader.prototype.readAsArrayBuffer = function (blob) {
-    var over = typeof File !== "undefined" && blob instanceof File && blob.size > window.workbenchUploadCap;
-    return read.call(this, over ? new Blob([]) : blob);
-  };
-})();
-</script>"""
-
-
 def app_notebook() -> Path:
     """The Voila entry notebook: the repository's notebooks/app.ipynb, else one written to the workbench home."""
     here = Path(__file__).resolve().parent
@@ -119,11 +100,21 @@ def served_notebook(home: str | Path | None = None, max_upload_mb: int | None = 
 
     Its folder is Voila's root, so nothing of the repository is reachable through ``/voila/files/``; only the
     trained models a page offers for download (``served/downloads/<token>/<run>-model.zip``) are, by the
-    allowlist in :func:`voila_command`. With an upload cap, the page's first cell is the upload guard
-    (:data:`UPLOAD_GUARD`, a hidden markdown cell: nothing runs in the kernel).
+    allowlist in :func:`voila_command`. Its first cell is the page guard (:data:`PAGE_GUARD`), then, with an upload
+    cap, the upload guard (:data:`UPLOAD_GUARD`): hidden markdown cells, nothing runs in the kernel.
     """
     target = Path(home or workbench_home()) / "served" / "app.ipynb"
-    text = json.dumps(entry_notebook(max_upload_mb), indent=1)
+    notebook = entry_notebook(max_upload_mb)
+    notebook["cells"].insert(
+        0,
+        {
+            "cell_type": "markdown",
+            "id": "page-guard",
+            "metadata": {"workbench": "page-guard"},
+            "source": PAGE_GUARD,
+        },
+    )
+    text = json.dumps(notebook, indent=1)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"app.ipynb.{os.getpid()}.tmp")  # a server starting now never reads half
