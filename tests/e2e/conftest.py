@@ -6,6 +6,7 @@ Every wait is for a widget selector or text with a deadline; nothing sleeps to s
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -101,10 +102,13 @@ def page_kernel(server: subprocess.Popen, page) -> set[int]:
 
 
 @contextmanager
-def serve_app(home: Path, log_name: str = "voila.log", server_options: dict | None = None, **command_options):
+def serve_app(
+    home: Path, log_name: str = "voila.log", server_options: dict | None = None, edit=None, **command_options
+):
     """The app served by Voila as `workbench app` serves it (``server_env`` with ``server_options``, e.g. a token
     or an upload cap; ``voila_command`` with ``command_options``, e.g. the host), its home and runs in ``home``, on a
-    free port; yields (server process, URL on 127.0.0.1)."""
+    free port; yields (server process, URL on 127.0.0.1). ``edit(notebook)`` may change the served notebook (its
+    JSON, a dict) first."""
     from workbench.ui.serve import MAX_UPLOAD_MB, served_notebook, server_env, voila_command, voila_config_dir
 
     port = _free_port()
@@ -112,6 +116,10 @@ def serve_app(home: Path, log_name: str = "voila.log", server_options: dict | No
     notebook = served_notebook(
         home, options.get("max_upload_mb", MAX_UPLOAD_MB)
     )  # its folder is Voila's root
+    if edit is not None:
+        page = json.loads(notebook.read_text(encoding="utf-8"))
+        edit(page)
+        notebook.write_text(json.dumps(page), encoding="utf-8")
     env = server_env(base=dict(os.environ), notebook=notebook, **options)
     env.update(
         WORKBENCH_HOME=str(home),
