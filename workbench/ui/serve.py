@@ -105,15 +105,7 @@ def served_notebook(home: str | Path | None = None, max_upload_mb: int | None = 
     """
     target = Path(home or workbench_home()) / "served" / "app.ipynb"
     notebook = entry_notebook(max_upload_mb)
-    notebook["cells"].insert(
-        0,
-        {
-            "cell_type": "markdown",
-            "id": "page-guard",
-            "metadata": {"workbench": "page-guard"},
-            "source": PAGE_GUARD,
-        },
-    )
+    notebook["cells"].insert(0, _script_cell("page-guard", PAGE_GUARD))
     text = json.dumps(notebook, indent=1)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -137,15 +129,7 @@ def entry_notebook(max_upload_mb: int | None = None) -> dict:
     ]
     if max_upload_mb:
         guard = UPLOAD_GUARD.replace("CAP_BYTES", str(int(max_upload_mb) * 1024 * 1024))
-        cells.insert(
-            0,
-            {
-                "cell_type": "markdown",
-                "id": "upload-guard",
-                "metadata": {"workbench": "upload-guard"},
-                "source": guard,
-            },
-        )
+        cells.insert(0, _script_cell("upload-guard", guard))
     return {
         "cells": cells,
         "metadata": {
@@ -156,6 +140,11 @@ def entry_notebook(max_upload_mb: int | None = None) -> dict:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
+
+
+def _script_cell(name: str, script: str) -> dict:
+    """A hidden markdown cell holding one of the page's scripts (``workbench.ui.page_scripts``)."""
+    return {"cell_type": "markdown", "id": name, "metadata": {"workbench": name}, "source": script}
 
 
 def voila_config_dir(home: str | Path | None = None) -> Path:

@@ -146,6 +146,18 @@ def help_html(text: str) -> str:
 INVALID = "wb-invalid"
 
 
+def offer(dropdown, options: list, default) -> None:
+    """Set a dropdown's options only if they changed, keeping its choice while it is still offered (else
+    ``default``): setting them resets the choice, and the browser sends a choice as its place in the list, so a
+    refresh from a data change must leave an unchanged list alone (the person may be choosing right then)."""
+    options = [tuple(o) for o in options]
+    if [tuple(o) for o in dropdown.options] == options:
+        return
+    keep = dropdown.value
+    dropdown.options = options
+    dropdown.value = keep if keep in [v for _, v in options] else default
+
+
 def show_invalid(widget: widgets.Widget, invalid: bool) -> None:
     """Give a field the css class ``wb-invalid`` while it holds a value that cannot run."""
     if invalid:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ...session import DistillSession, teacher_choices, teacher_layers
-from ..widgets import esc, hint, html_table
+from ..widgets import esc, hint, html_table, offer
 
 STYLE = {"description_width": "150px"}
 FOLDER = "__folder__"
@@ -95,11 +95,11 @@ class DistillBox(widgets.VBox):
         # sends a choice as its place in the list).
         packaged, *runs = teacher_choices()
         teachers = [packaged, ("a model folder…", FOLDER), *runs]
-        _offer(self.teacher, teachers, packaged[1])
+        offer(self.teacher, teachers, packaged[1])
         sets = self.distiller.text_sets()
-        _offer(self.dataset, sets, sets[0][1] if sets else None)
+        offer(self.dataset, sets, sets[0][1] if sets else None)
         evals = [("held-out texts (closeness to the teacher)", ""), *self.distiller.eval_sets()]
-        _offer(self.eval, evals, evals[1][1] if len(evals) > 1 else "")
+        offer(self.eval, evals, evals[1][1] if len(evals) > 1 else "")
         self._columns()
         self._teacher_changed()
 
@@ -183,13 +183,3 @@ class DistillBox(widgets.VBox):
             f"speed measured on this machine ({r.get('cpus')} CPUs, load {r.get('load', 0):.1f}). The student: "
             f"<code>{esc(r.get('student_path', ''))}</code> (use it as the model of a run, or open its run).</div>"
         )
-
-
-def _offer(dropdown, options: list, default) -> None:
-    """Set a dropdown's options if they changed, keeping its choice while it is still offered (else ``default``)."""
-    options = [tuple(o) for o in options]
-    if [tuple(o) for o in dropdown.options] == options:
-        return
-    keep = dropdown.value
-    dropdown.options = options
-    dropdown.value = keep if keep in [v for _, v in options] else default
