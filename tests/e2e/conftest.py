@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from wb_trace import log_tail, page_words, start_trace
 
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -28,6 +29,46 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 APP_TIMEOUT_MS = 180_000  # kernel start + Workbench() on a busy 2-core machine
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SEEN_AT_FAILURE: list[
+    str
+] = []  # what pages said when a test failed with them open (see pytest_runtest_makereport)
+
+
+def _test_name() -> str:
+    current = os.environ.get("PYTEST_CURRENT_TEST", "page").split(" ")[0]
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in current.split("::", 1)[-1])[:80]
+
+
+def _remember(page, why: str) -> None:
+    """Keep what ``page`` says (and a screenshot, failed-TEST.png) for the failure report."""
+    name = _test_name()
+    try:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failed-{name}.png"), full_page=True)
+    except Exception:  # noqa: BLE001 - a crashed page: its words below say so
+        pass
+    SEEN_AT_FAILURE.append(f"{why}\n{page_words(page)}\nscreenshot: test-artifacts/failed-{name}.png")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report quotes its open pages' words and the Voila log's last lines (CI shows only
+    the output)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or "e2e" not in item.keywords:
+        SEEN_AT_FAILURE.clear()
+        return
+    for name, value in item.funcargs.items():
+        if hasattr(value, "screenshot") and hasattr(value, "is_closed") and not value.is_closed():
+            _remember(value, f"page of fixture {name!r} at the failure")
+    seen = SEEN_AT_FAILURE[:]
+    SEEN_AT_FAILURE.clear()
+    home = item.funcargs.get("app_home")
+    if home is not None:
+        seen.append("voila.log, last lines:\n" + log_tail(Path(home) / "voila.log"))
+    report.sections.append(("what the pages showed", "\n\n".join(seen)))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -211,13 +252,20 @@ def open_app(browser, server, url, width: int = 1500, height: int = 1000, on_pag
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    start_trace(page, _test_name(), ARTIFACTS)
     if on_page is not None:
         on_page(page)
-    page.goto(url, wait_until="commit")
-    page.locator(".wb-start button, button.wb-start").first.wait_for(state="visible", timeout=APP_TIMEOUT_MS)
-    ours = page_kernel(server, page)
+    ours: set[int] = set()
     try:
+        page.goto(url, wait_until="commit")
+        page.locator(".wb-start button, button.wb-start").first.wait_for(
+            state="visible", timeout=APP_TIMEOUT_MS
+        )
+        ours = page_kernel(server, page)
         yield page
+    except Exception:
+        _remember(page, "page opened in the test, at the failure")  # it is closed below, before the report
+        raise
     finally:
         ours |= page_kernel(server, page)  # after a reload: its new kernel too
         try:

@@ -15,6 +15,20 @@ log = logging.getLogger("workbench.state")
 HEAVY_LOCK = threading.RLock()
 
 
+def steady_progress_bars() -> None:
+    """Give tqdm's base class its lock for good. `datasets` reads files through tqdm's ``thread_map``, whose
+    ``ensure_lock`` creates the class lock when there is none and *deletes* it at the end: a dataset loading in
+    another thread of this kernel meanwhile (the demo loading while a file is uploaded) then fails with "type
+    object 'tqdm' has no attribute '_lock'". With a lock on the base class every progress-bar class inherits it,
+    and ``ensure_lock`` puts it back instead of deleting it."""
+    from tqdm import std
+
+    std.tqdm.get_lock()
+
+
+steady_progress_bars()  # before any thread of this kernel loads data
+
+
 def warm_up() -> None:
     """Import the heavy libraries once, under HEAVY_LOCK (later imports of them are dictionary lookups)."""
     import importlib
