@@ -70,9 +70,11 @@ class Workbench(widgets.VBox):
         **kwargs,
     ):
         from .colab import setup_colab
+        from .lean_state import lean_states
 
         super().__init__(**kwargs)
         setup_colab()
+        lean_states()  # a page's first answer (every widget's state) without the Layouts' unset properties
         self.autosave_file = autosave_path() if autosave else None
         self.last_session = self._read_last_session()
         if session is None:
