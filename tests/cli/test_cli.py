@@ -427,7 +427,7 @@ def test_app_command_calls_serve(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "workbench.ui.serve", fake)
     rc, _, err = run_cli(capsys, "app", "--port", "9001")
     assert rc == 0, err
-    hosted = {"data_root": None, "max_upload_mb": 200, "max_concurrent_runs": None, "preheat": 0}
+    hosted = {"data_root": None, "max_upload_mb": 200, "max_concurrent_runs": None, "preheat": 1}
     assert calls == [{"port": 9001, "host": "127.0.0.1", "open_browser": False, "token": "", **hosted}]
     rc, _, err = run_cli(
         capsys, "app", "--data-root", "/srv/d", "--max-upload-mb", "50", "--max-concurrent-runs", "2"

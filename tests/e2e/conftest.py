@@ -192,8 +192,11 @@ def serve_app(
 @pytest.fixture(scope="session")
 def voila_server(app_home):
     """A Voila server for the app, as `workbench app` starts it, with its home and runs in a temp folder."""
-    # WORKBENCH_E2E_PREHEAT=N serves the pages from a pool of N pre-heated kernels (`workbench app --preheat N`)
-    preheat = int(os.environ.get("WORKBENCH_E2E_PREHEAT") or 0)
+    # The pages come from a pool of pre-heated kernels as `workbench app` serves them (PREHEAT_POOL);
+    # WORKBENCH_E2E_PREHEAT=N serves them from N (0: each page's kernel built when it is asked for).
+    from workbench.ui.serve import PREHEAT_POOL
+
+    preheat = int(os.environ.get("WORKBENCH_E2E_PREHEAT") or PREHEAT_POOL)
     with serve_app(app_home, cull_idle_timeout=600, cull_interval=60, preheat=preheat) as served:
         yield served
 

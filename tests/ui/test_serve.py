@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from workbench.ui.serve import (
+    PREHEAT_POOL,
     SERVER_TOKEN_ENV,
     TOKEN_ENV,
     VOILA_CONFIG,
@@ -119,12 +120,13 @@ def test_with_an_upload_cap_the_served_page_starts_with_the_upload_guard(tmp_pat
     assert without["cells"][0]["id"] == "page-guard"
 
 
-def test_pages_come_from_a_pool_of_preheated_kernels_when_asked():
+def test_pages_come_from_a_pool_of_preheated_kernels():
     cmd = voila_command("app.ipynb", preheat=1)
     assert "--preheat_kernel=True" in cmd and "--pool_size=1" in cmd
     assert any(a.startswith("--VoilaKernelManager.fill_delay=") for a in cmd)
     assert "--pool_size=2" in voila_command("app.ipynb", preheat=2)
-    assert not any("preheat" in a or "pool_size" in a for a in voila_command("app.ipynb"))  # off by default
+    assert "--pool_size=1" in voila_command("app.ipynb")  # one by default (PREHEAT_POOL)
+    assert not any("preheat" in a or "pool_size" in a for a in voila_command("app.ipynb", preheat=0))
 
 
 def test_a_stale_config_is_rewritten(tmp_path, monkeypatch):
@@ -218,6 +220,8 @@ def test_a_served_page_can_shut_its_kernel_down_and_xsrf_is_still_checked(served
     kernel_id = re.findall(r"kernelId\": [\"']([0-9a-f-]+)", page)[0]
     cookies = {cookie.name: cookie.value for cookie in jar}
     assert cookies.get("_xsrf"), f"the page set no _xsrf cookie: {sorted(cookies)}"
+    # Nothing from the internet: Voila's template links Font Awesome from a CDN; the served page does not.
+    assert "voila" in page and not re.findall(r"(?:href|src)=[\"']https?://(?!127[.]0[.]0[.]1)", page)
 
     assert _shutdown(opener, url, kernel_id, xsrf=None) == 403  # XSRF checking stays on
     assert _shutdown(opener, url, kernel_id, xsrf="2|00|forged|0") == 403
@@ -364,7 +368,9 @@ def test_the_app_takes_the_number_of_preheated_kernels(tmp_path, capsys, monkeyp
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
     served = []
     monkeypatch.setattr("workbench.ui.serve.serve", lambda **kw: served.append(kw["preheat"]) or 0)
-    assert main(["app"]) == 0 and main(["app", "--preheat", "2"]) == 0 and served == [0, 2]
+    assert (
+        main(["app"]) == 0 and main(["app", "--preheat", "2"]) == 0 and served == [PREHEAT_POOL, 2] == [1, 2]
+    )
     monkeypatch.setattr("subprocess.Popen", lambda *a, **kw: pytest.fail("served with a bad --preheat"))
     assert main(["app", "--preheat", "-1"]) == 2
     err = capsys.readouterr().err

@@ -226,10 +226,10 @@ def _parser() -> _Parser:
     app.add_argument(
         "--preheat",
         type=int,
-        default=0,
+        default=1,  # workbench.ui.serve.PREHEAT_POOL (not imported here: the CLI starts light)
         metavar="N",
-        help="page kernels kept built and ready, so a page paints at once (default: 0, each page's kernel is "
-        "built when it is asked for; each kept kernel holds the app's memory, ~200 MB, while it waits)",
+        help="page kernels kept built and ready, so a page paints at once (default: 1; each kept kernel holds "
+        "the app's memory, ~200 MB, while it waits; 0: each page's kernel is built when it is asked for)",
     )
     app.set_defaults(func=cmd_app)
     return parser

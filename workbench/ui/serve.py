@@ -14,10 +14,11 @@ request is prepared (it wraps the page handler's ``prepare``: Voila's ``prelaunc
 taken from the pre-heated pool), so the cookie reaches the page and the shutdown passes jupyter_server's XSRF
 check, which stays on.
 
-With ``--preheat N`` (opt-in, :data:`PREHEAT_POOL`), pages come from a pool of pre-heated kernels (Voila's
-``preheat_kernel``): the
-app is built and its demo data loaded before anyone asks, and a page paints as soon as its HTML and scripts
-arrive instead of waiting for a kernel to start and import the app (``app_first_paint_s`` in bench/README.md).
+Pages come from a pool of pre-heated kernels (Voila's ``preheat_kernel``; ``--preheat N``, default
+:data:`PREHEAT_POOL`, 0 turns it off): the app is built and its demo data loaded before anyone asks, and a page
+paints as soon as its HTML and scripts arrive instead of waiting for a kernel to start and import the app
+(``app_first_paint_s`` in bench/README.md). The page asks nothing of the internet: the config also drops the
+Font Awesome links to a CDN from Voila's page (Voila's scripts carry the icons).
 Voila refills the pool a little after a page takes a kernel (:data:`PREHEAT_REFILL_S`). The app notices when a
 pre-heated kernel gets its page and reads the shared folders again then (``workbench.ui.page_ready``).
 """
@@ -42,10 +43,10 @@ from .page_scripts import PAGE_GUARD, UPLOAD_GUARD
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
-# Page kernels started ahead of their page (--preheat N, opt-in; 0: each when its page is asked for). Off by
-# default until the full browser suite with a pool (WORKBENCH_E2E_PREHEAT=1) has passed often in a row (README
-# "Pages that open at once").
-PREHEAT_POOL = 0
+# Page kernels started ahead of their page (--preheat N; 0: each when its page is asked for). One by default: the
+# full browser suite passed with it three times in a row on 2026-12-02/03 once a page without its view is loaded
+# again (PAGE_GUARD) and two loads in one kernel no longer race (README "Pages that open at once").
+PREHEAT_POOL = 1
 PREHEAT_REFILL_S = 3.0  # seconds after a page took a pre-heated kernel before the next one starts (its CPU)
 IOPUB_TIMEOUT_S = 60
 MAX_UPLOAD_MB = 200  # the largest upload a page accepts (--max-upload-mb); the page says so beyond it
@@ -76,10 +77,31 @@ def _with_xsrf_cookie(prepare):
     return prepare_and_set_cookie
 
 
+import re  # noqa: E402
+
+# Voila's lab template links Font Awesome from a CDN in the page's head; its own scripts carry the same icons.
+# A stylesheet in the head holds the page's first paint until it loads or fails: behind a firewall that drops
+# packets to the internet, for as long as the connection takes to time out, and every page tells the CDN who
+# opened it. The page goes out without those links.
+_CDN_LINK = re.compile(r'<link rel="stylesheet" href="https://cdn[.]jsdelivr[.]net/npm/@fortawesome/[^"]*"[^>]*>')
+
+
+def _without_cdn_links(write):
+    def write_page(self, chunk, *args, **kwargs):
+        if isinstance(chunk, str) and "cdn.jsdelivr.net" in chunk:
+            chunk = _CDN_LINK.sub("", chunk)
+        return write(self, chunk, *args, **kwargs)
+
+    write_page.workbench_offline = True
+    return write_page
+
+
 from voila.handler import VoilaHandler  # noqa: E402
 
 if not getattr(VoilaHandler.prepare, "workbench_xsrf", False):
     VoilaHandler.prepare = _with_xsrf_cookie(VoilaHandler.prepare)
+if not getattr(VoilaHandler.write, "workbench_offline", False):
+    VoilaHandler.write = _without_cdn_links(VoilaHandler.write)
 '''
 
 
