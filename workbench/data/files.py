@@ -52,13 +52,25 @@ def file_spec(path: Path, what: str = "file", where: str | None = None) -> Datas
     return DatasetSpec(source=source, path=str(path.resolve()), query=query)
 
 
-def _root_cause(exc: BaseException) -> str:
-    """The innermost exception's message: `datasets` wraps parser errors in a vague DatasetGenerationError."""
+def _innermost(exc: BaseException) -> BaseException:
+    """The exception at the bottom of a chain: `datasets` wraps parser errors in a vague DatasetGenerationError."""
     seen = exc
     while (seen.__cause__ or seen.__context__) is not None and len(str(seen)) < 2000:
         seen = seen.__cause__ or seen.__context__
+    return seen
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost exception's message (at most 300 characters)."""
+    seen = _innermost(exc)
     text = str(seen).strip() or type(seen).__name__
     return text if len(text) <= 300 else text[:300] + "..."
+
+
+# Exceptions no file content raises: a reader failing with one of these failed in code (the workbench's or a
+# library's), and the person's file may well be fine. (TypeError and ValueError stay the file's: pyarrow reports
+# a column of mixed types as ArrowTypeError, a TypeError.)
+NOT_THE_FILE = (AttributeError, NameError, ImportError, AssertionError)
 
 
 def csv_separator(path: Path) -> str:
@@ -312,7 +324,8 @@ def not_utf8(path: Path) -> str | None:
 
 def read_failure(src: str, path: Path, label: str, exc: BaseException) -> WorkbenchError:
     """What to tell a person whose ``src`` file could not be read: its encoding when it is not UTF-8, a JSON file
-    of one value, else the reader's own words with how to save the file."""
+    of one value, a failure in code rather than in the file (:data:`NOT_THE_FILE`), else the reader's own words
+    with how to save the file."""
     encoding = not_utf8(path) if src in ("csv", "json") else None
     if encoding:
         binary = encoding.startswith("binary")
@@ -331,6 +344,12 @@ def read_failure(src: str, path: Path, label: str, exc: BaseException) -> Workbe
                 fix='make it a JSON list of records ([{"text": "...", "label": 1}, ...]), or JSON Lines '
                 "(one object per line).",
             )
+    if isinstance(_innermost(exc), NOT_THE_FILE):
+        return WorkbenchError(
+            f"{label} could not be loaded because of an error in the workbench or a library it uses, not one "
+            f"found in the file: {type(_innermost(exc)).__name__}: {_root_cause(exc)}.",
+            fix="add the file again (the file itself may be fine); if it fails the same way, report this message.",
+        )
     fix = {
         "csv": "save it as a UTF-8 CSV with a header row and the same number of fields per line",
         "json": "make it a JSON list of records, or JSON Lines (one object per line)",
