@@ -30,9 +30,8 @@ CHROMIUM_FLAGS = [
 ]
 APP_TIMEOUT_MS = 180_000  # kernel start + Workbench() on a busy 2-core machine
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-SEEN_AT_FAILURE: list[
-    str
-] = []  # what pages said when a test failed with them open (see pytest_runtest_makereport)
+# what pages said when a test failed with them open (see pytest_runtest_makereport)
+SEEN_AT_FAILURE: list[str] = []
 
 
 def _test_name() -> str:

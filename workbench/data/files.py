@@ -344,10 +344,11 @@ def read_failure(src: str, path: Path, label: str, exc: BaseException) -> Workbe
                 fix='make it a JSON list of records ([{"text": "...", "label": 1}, ...]), or JSON Lines '
                 "(one object per line).",
             )
-    if isinstance(_innermost(exc), NOT_THE_FILE):
+    inner = _innermost(exc)
+    if isinstance(inner, NOT_THE_FILE):
         return WorkbenchError(
             f"{label} could not be loaded because of an error in the workbench or a library it uses, not one "
-            f"found in the file: {type(_innermost(exc)).__name__}: {_root_cause(exc)}.",
+            f"found in the file: {type(inner).__name__}: {_root_cause(exc)}.",
             fix="add the file again (the file itself may be fine); if it fails the same way, report this message.",
         )
     fix = {

@@ -44,7 +44,7 @@ APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
 CULL_INTERVAL = 120
 # Page kernels started ahead of their page (--preheat N; 0: each when its page is asked for). One by default: the
-# full browser suite passed with it three times in a row on 2026-12-02/03 once a page without its view is loaded
+# full browser suite passed with it four times in a row on 2026-12-02/03 once a page without its view is loaded
 # again (PAGE_GUARD) and two loads in one kernel no longer race (README "Pages that open at once").
 PREHEAT_POOL = 1
 PREHEAT_REFILL_S = 3.0  # seconds after a page took a pre-heated kernel before the next one starts (its CPU)
@@ -55,8 +55,10 @@ TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
 SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
 VOILA_CONFIG = '''\
 """Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py), and
-the server asks for the token serve chose (in its environment, not on the command line that `ps` shows)."""
+the server asks for the token serve chose (in its environment, not on the command line that `ps` shows), and
+the page goes out without links to a CDN."""
 import os
+import re
 
 _token = os.environ.pop("WORKBENCH_SERVER_TOKEN", None)  # popped: the page kernels and runs never see it
 if _token:
@@ -76,8 +78,6 @@ def _with_xsrf_cookie(prepare):
     prepare_and_set_cookie.workbench_xsrf = True
     return prepare_and_set_cookie
 
-
-import re  # noqa: E402
 
 # Voila's lab template links Font Awesome from a CDN in the page's head; its own scripts carry the same icons.
 # A stylesheet in the head holds the page's first paint until it loads or fails: behind a firewall that drops
