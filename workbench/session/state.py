@@ -99,13 +99,13 @@ class Session(RunMethods, T.HasTraits):
     log = T.Tuple()  # human-readable lines
 
     def __init__(self, autosave: str | Path | None = None, background: bool = True, **traits):
+        self._edit_lock = threading.RLock()  # edits of the dataset list, and every change's observers
         super().__init__(**traits)
         self.cache = DataCache(self, background=background, on_loaded=self._suggest_for)
         self.control = RunController(self)
         self.planner = RunPlanner(self)  # the estimate before Start (a probe in a subprocess)
         self.actions = actions.SessionActions(self)
         self.demo = DemoChoice(self)
-        self._edit_lock = threading.RLock()
         # Eval/test sets added here: a fitting evaluator is ticked for each once it has loaded.
         self._auto_evaluate: set[str] = set()
         self.autosave = Path(autosave) if autosave else None
@@ -113,6 +113,13 @@ class Session(RunMethods, T.HasTraits):
             self.output_dir = new_output_dir()
         self.observe(self._autosave, names=list(config.CONFIG_TRAITS))
         self.observe(self._fresh_folder, names=["auto_output"])
+
+    def notify_change(self, change) -> None:
+        """A change's observers run one change at a time, whichever thread made it (the loader, an upload, the
+        page): two panel refreshes at once interleave their widget updates, and the page can then show a choice
+        its kernel does not hold (the demo mined while the page showed the upload chosen)."""
+        with self._edit_lock:
+            super().notify_change(change)
 
     # ---- construction ----------------------------------------------------------------------------------------
 
