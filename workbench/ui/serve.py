@@ -39,6 +39,7 @@ from pathlib import Path
 from ..data.confine import DATA_ROOT_ENV, MAX_UPLOAD_ENV
 from ..session import DOWNLOAD_PATTERN, DOWNLOADS_ENV, workbench_home
 from .page_scripts import PAGE_GUARD, UPLOAD_GUARD
+from .preload import PRELOAD_ENV, preload_links
 
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
@@ -56,13 +57,14 @@ SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voil
 VOILA_CONFIG = '''\
 """Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py), and
 the server asks for the token serve chose (in its environment, not on the command line that `ps` shows), and
-the page goes out without links to a CDN."""
+the page goes out without links to a CDN, naming in its head the scripts it fetches late (workbench.ui.preload)."""
 import os
 import re
 
 _token = os.environ.pop("WORKBENCH_SERVER_TOKEN", None)  # popped: the page kernels and runs never see it
 if _token:
     c.Voila.token = _token  # noqa: F821
+_preload = os.environ.pop("WORKBENCH_PAGE_PRELOAD", "")
 
 
 def _with_xsrf_cookie(prepare):
@@ -90,6 +92,10 @@ def _without_cdn_links(write):
     def write_page(self, chunk, *args, **kwargs):
         if isinstance(chunk, str) and "cdn.jsdelivr.net" in chunk:
             chunk = _CDN_LINK.sub("", chunk)
+        if _preload and isinstance(chunk, str) and "<head>" in chunk and not getattr(self, "_wb_head", False):
+            self._wb_head = True  # the page's own head, once (not a "<head>" in what it writes later)
+            base = getattr(self, "base_url", "/") or "/"  # under a prefix (Voila.base_url) the paths are below it
+            chunk = chunk.replace("<head>", "<head>" + _preload.replace('href="/', f'href="{base}'), 1)
         return write(self, chunk, *args, **kwargs)
 
     write_page.workbench_offline = True
@@ -309,6 +315,7 @@ def server_env(
     env[MAX_RUNS_ENV] = str(int(max_concurrent_runs)) if max_concurrent_runs else "auto"
     env.pop(TOKEN_ENV, None)  # the page kernels and runs inherit the server's environment
     env.pop(SERVER_TOKEN_ENV, None)
+    env[PRELOAD_ENV] = preload_links()
     if token:
         env[SERVER_TOKEN_ENV] = token
     if notebook is not None:
