@@ -16,6 +16,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
 	$(PY) -m pip install -q -e '.[test]'
+	# The Training settings facts of this environment, for every workbench home (a new home's first page paints
+	# without a child process importing torch beside it); the app reads them in a child if this fails.
+	-$(PY) -m workbench.session.facts --seed
 	touch $@
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).

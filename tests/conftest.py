@@ -10,6 +10,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The tests read the Training settings facts from their own homes (or a child process), not from what `make setup`
+# seeded beside the packages (tests/session/test_facts.py turns the seed on where it tests it).
+os.environ["WORKBENCH_FACTS_SEED"] = "off"
 
 
 import pytest  # noqa: E402

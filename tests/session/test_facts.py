@@ -66,6 +66,44 @@ def test_a_failing_child_says_why(home, monkeypatch):
     assert "import sentence_transformers" in err.value.fix
 
 
+def test_facts_seeded_for_the_environment_serve_a_new_home_without_a_child(
+    home, tmp_path, monkeypatch, capsys
+):
+    """`make setup` seeds the facts beside the packages (`python -m workbench.session.facts --seed`): a home that
+    has never read them (a new home's first page) reads the seed, and no child imports torch beside the page."""
+    monkeypatch.setenv(facts.SEED_ENV, str(tmp_path / "seed"))
+    assert facts.main(["--seed"]) == 0
+    written = tmp_path / "seed" / facts.cache_path(C.DENSE).name
+    assert str(written) in capsys.readouterr().out and written.is_file()
+    assert not facts.cache_path(C.DENSE).exists()  # nothing in the home
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("no child process with a seed"))
+    fields, device = facts.facts_in_child(C.DENSE)
+    assert "learning_rate" in fields and device == json.loads(written.read_text(encoding="utf8"))["device"]
+    # Another environment's answer (another key) is not taken from the seed: the child is asked.
+    monkeypatch.setenv("WORKBENCH_CPU_BF16", "0")
+    with pytest.raises(pytest.fail.Exception, match="no child process with a seed"):
+        facts.facts_in_child(C.DENSE)
+
+
+def test_the_first_child_of_an_environment_seeds_it(home, tmp_path, monkeypatch):
+    monkeypatch.setenv(facts.SEED_ENV, str(tmp_path / "seed"))
+    answer = {"fields": [], "device": {"device": "cpu", "name": "a CPU"}}
+    monkeypatch.setattr(
+        subprocess, "run", lambda args, **k: subprocess.CompletedProcess(args, 0, stdout=json.dumps(answer))
+    )
+    facts.facts_in_child(C.DENSE)
+    name = facts.cache_path(C.DENSE).name
+    assert json.loads((tmp_path / "seed" / name).read_text(encoding="utf8")) == answer
+    assert json.loads(facts.cache_path(C.DENSE).read_text(encoding="utf8")) == answer
+
+
+def test_the_seed_can_be_turned_off(home, monkeypatch):
+    monkeypatch.setenv(facts.SEED_ENV, "off")
+    assert facts.seed_dir() is None and facts.seed([C.DENSE]) == []
+    monkeypatch.delenv(facts.SEED_ENV)
+    assert facts.seed_dir() == Path(sys.prefix) / "share" / "workbench" / "facts"  # beside the packages
+
+
 def test_a_process_backend_kernel_builds_the_tab_without_torch(home, tmp_path):
     """In a fresh interpreter, as the served app's page kernel: the tab is built, a value is checked, no torch."""
     seed_cache()

@@ -6,6 +6,12 @@ served page's kernel from ~190 MB to ~560 MB by importing sentence-transformers)
 The cache is keyed by the library versions, the host and the environment that changes the device answer
 (``CUDA_VISIBLE_DEVICES``, ``WORKBENCH_CPU_BF16``). ``python -m workbench.session.facts MODEL_TYPE`` prints the
 facts as JSON (what the child process runs).
+
+The facts belong to the environment, not to a workbench home: ``python -m workbench.session.facts --seed`` (``make
+setup`` runs it; the first child process of an environment does it too) writes them beside the installed packages
+(:func:`seed_dir`), where every home finds them. So even the first start of a new home runs no child (it imports
+torch: ~8 s of CPU on this project's 2 cores, beside a freshly started app's first page).
+``WORKBENCH_FACTS_SEED`` names another folder, ``off`` none.
 """
 
 from __future__ import annotations
@@ -45,6 +51,47 @@ def cache_path(model_type: str) -> Path:
     return workbench_home() / "cache" / f"training-args-{model_type}-{key}.json"
 
 
+SEED_ENV = "WORKBENCH_FACTS_SEED"
+
+
+def seed_dir() -> Path | None:
+    """Where the environment's seeded facts are (``$WORKBENCH_FACTS_SEED``, default ``<sys.prefix>/share/workbench/
+    facts``); None when turned off (``off``)."""
+    chosen = os.environ.get(SEED_ENV, "")
+    if chosen.lower() == "off":
+        return None
+    return Path(chosen) if chosen else Path(sys.prefix) / "share" / "workbench" / "facts"
+
+
+def seed(model_types: list[str]) -> list[Path]:
+    """Read each model type's facts in this process and write them into :func:`seed_dir`; returns the files."""
+    folder = seed_dir()
+    if folder is None:
+        return []
+    written = []
+    for model_type in model_types:
+        target = folder / cache_path(model_type).name
+        _write(target, read_facts(model_type))
+        written.append(target)
+    return written
+
+
+def _read(path: Path | None) -> dict | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, default=str), encoding="utf8")
+    tmp.replace(path)
+
+
 def read_facts(model_type: str) -> dict:
     """``{"fields": [...], "device": {...}}`` from the installed library and this machine (imports torch)."""
     from ..engine import detect_device
@@ -76,12 +123,8 @@ def facts_in_child(model_type: str) -> tuple[dict[str, C.ArgField], dict]:
 
 def _facts(model_type: str) -> tuple[dict[str, C.ArgField], dict]:
     path = cache_path(model_type)
-    data = None
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text(encoding="utf8"))
-        except (OSError, ValueError):
-            data = None
+    folder = seed_dir()
+    data = _read(path) or _read(folder / path.name if folder is not None else None)
     if data is None:
         proc = subprocess.run(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "workbench.session.facts", model_type],
@@ -99,13 +142,13 @@ def _facts(model_type: str) -> tuple[dict[str, C.ArgField], dict]:
                 "sentence_transformers').",
             )
         data = json.loads(lines[-1])
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data, default=str), encoding="utf8")
-            tmp.replace(path)
-        except OSError:
-            pass  # no cache: the next page asks the child process again
+        # The home's cache, and the environment's seed when there is none yet (every later new home reads it).
+        for target in (path, folder / path.name if folder is not None else None):
+            try:
+                if target is not None and (target == path or not target.is_file()):
+                    _write(target, data)
+            except OSError:
+                pass  # not writable (a system-wide Python): the next page asks the child process again
     fields, device = _from_json(data)
     C.remember_arg_fields(model_type, fields)
     return fields, device
@@ -126,7 +169,12 @@ def prefetch(model_type: str) -> threading.Thread:
 
 
 def main(argv: list[str] | None = None) -> int:
-    model_type = (argv or sys.argv[1:] or [C.DENSE])[0]
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--seed"]:
+        for path in seed(args[1:] or [C.DENSE]):
+            print(f"training settings facts seeded: {path}")
+        return 0
+    model_type = (args or [C.DENSE])[0]
     if hasattr(os, "nice"):
         # A background read (the app prefetches it while the page paints): the page and its kernel go first on a
         # machine with few cores; alone, the child runs as fast as before.
