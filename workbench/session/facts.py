@@ -63,16 +63,20 @@ def seed_dir() -> Path | None:
     return Path(chosen) if chosen else Path(sys.prefix) / "share" / "workbench" / "facts"
 
 
+def seed_path(model_type: str) -> Path | None:
+    """The seeded facts of a model type for this environment (named as the home's cache file); None: no seed."""
+    folder = seed_dir()
+    return None if folder is None else folder / cache_path(model_type).name
+
+
 def seed(model_types: list[str]) -> list[Path]:
     """Read each model type's facts in this process and write them into :func:`seed_dir`; returns the files."""
-    folder = seed_dir()
-    if folder is None:
-        return []
     written = []
     for model_type in model_types:
-        target = folder / cache_path(model_type).name
-        _write(target, read_facts(model_type))
-        written.append(target)
+        target = seed_path(model_type)
+        if target is not None:
+            _write(target, read_facts(model_type))
+            written.append(target)
     return written
 
 
@@ -90,6 +94,14 @@ def _write(path: Path, data: dict) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data, default=str), encoding="utf8")
     tmp.replace(path)
+
+
+def _keep(path: Path, data: dict) -> None:
+    """:func:`_write`, where a folder that cannot be written (a system-wide Python) only means no cache."""
+    try:
+        _write(path, data)
+    except OSError:
+        pass  # the next page asks the child process again
 
 
 def read_facts(model_type: str) -> dict:
@@ -122,9 +134,8 @@ def facts_in_child(model_type: str) -> tuple[dict[str, C.ArgField], dict]:
 
 
 def _facts(model_type: str) -> tuple[dict[str, C.ArgField], dict]:
-    path = cache_path(model_type)
-    folder = seed_dir()
-    data = _read(path) or _read(folder / path.name if folder is not None else None)
+    path, seeded = cache_path(model_type), seed_path(model_type)
+    data = _read(path) or _read(seeded)
     if data is None:
         proc = subprocess.run(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "workbench.session.facts", model_type],
@@ -143,12 +154,9 @@ def _facts(model_type: str) -> tuple[dict[str, C.ArgField], dict]:
             )
         data = json.loads(lines[-1])
         # The home's cache, and the environment's seed when there is none yet (every later new home reads it).
-        for target in (path, folder / path.name if folder is not None else None):
-            try:
-                if target is not None and (target == path or not target.is_file()):
-                    _write(target, data)
-            except OSError:
-                pass  # not writable (a system-wide Python): the next page asks the child process again
+        _keep(path, data)
+        if seeded is not None and not seeded.is_file():
+            _keep(seeded, data)
     fields, device = _from_json(data)
     C.remember_arg_fields(model_type, fields)
     return fields, device

@@ -4,8 +4,8 @@ A Voila page fetches its scripts in rounds, each waiting for the one before to r
 window's load event its widget extensions (``remoteEntry`` files, then their chunks); after the kernel connection
 the output renderers; with the first widgets the widget controls. Named in the head as ``<link rel="preload"
 as="script">``, the later rounds come from the browser's memory cache when asked for (measured on this project's
-2 cores: first paint 0.07–0.3 s sooner, 11 of 12 interleaved pairs; preloading every script of the page was no
-faster, it delays the bundle the page needs first).
+2 cores: medians of first paint 0.07–0.3 s sooner in three runs, 16 of 20 interleaved pairs faster; preloading
+every script of the page was no faster, it delays the bundle the page needs first).
 
 Which scripts those are is recorded from a real page by ``bench/record_preload.py`` into ``preload.json`` with
 the versions of the packages that serve them; the names of their chunks change between versions, so a server
@@ -23,9 +23,8 @@ from importlib import metadata
 from pathlib import Path
 
 PRELOAD_LIST = Path(__file__).with_name("preload.json")
-LIST_ENV = (
-    "WORKBENCH_PRELOAD_LIST"  # another list's path (a path that does not exist: none, to record or compare)
-)
+# Another list's path (a path that does not exist: none, to record a list or to compare without one).
+LIST_ENV = "WORKBENCH_PRELOAD_LIST"
 PRELOAD_ENV = "WORKBENCH_PAGE_PRELOAD"  # the links, for the server's Voila config only (it pops them)
 # The packages whose files the list names: the page's scripts (voila), its widget extensions.
 PACKAGES = ("voila", "jupyterlab_widgets", "jupyterlab_pygments", "ipywidgets")

@@ -151,8 +151,13 @@ def offer(dropdown, options: list, default) -> None:
     ``default``): setting them resets the choice, and the browser sends a choice as its place in the list, so a
     refresh from a data change must leave an unchanged list alone (the person may be choosing right then)."""
     options = [tuple(o) for o in options]
-    if [tuple(o) for o in dropdown.options] == options:
-        return
+    if [tuple(o) for o in dropdown.options] != options:
+        set_options(dropdown, options, default)
+
+
+def set_options(dropdown, options: list, default) -> None:
+    """Set a dropdown's ``(label, value)`` options, keeping its choice while it is still offered (else
+    ``default``)."""
     keep = dropdown.value
     dropdown.options = options
     dropdown.value = keep if keep in [v for _, v in options] else default

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from ...errors import WorkbenchError
 from ...rules import MINING_PRESETS
 from ...session import error_text, estimate_seconds, faiss_available, mine_for, output_format_for
-from ..widgets import esc, hint, html_table, run_in_thread, short
+from ..widgets import esc, hint, html_table, run_in_thread, set_options, short
 
 STYLE = {"description_width": "150px"}
 _PREVIEW_ROWS = 5
@@ -115,10 +115,8 @@ class MiningBox(widgets.VBox):
     def refresh(self) -> None:
         s = self.session
         train = [(e.name, e.key) for e in s.entries("train") if s.dataset(e.key) is not None]
-        keep = self.dataset.value
-        self.dataset.options = train
-        keys = [k for _, k in train]
-        self.dataset.value = keep if keep in keys else (keys[0] if keys else None)
+        # Set at every refresh, unlike ui.widgets.offer: each refresh sends the page the kernel's choice again.
+        set_options(self.dataset, train, train[0][1] if train else None)
         pools = [("the positives only", "")] + [
             (f"{e.key} · {col}", f"{e.key}\t{col}")
             for e in s.datasets
@@ -127,9 +125,7 @@ class MiningBox(widgets.VBox):
             if c.role == "text"
             for col in (c.name,)
         ]
-        keep_pool = self.pool.value
-        self.pool.options = pools
-        self.pool.value = keep_pool if keep_pool in [v for _, v in pools] else ""
+        set_options(self.pool, pools, "")
         self._columns()
 
     def _columns(self) -> None:
