@@ -1,7 +1,10 @@
 """Shared pieces of the benchmarks: paths, the machine's description, load, and running a worker subprocess.
 
-Every figure is recorded with the date, the machine (nproc, CPU model) and the load average at the time it was
-taken: the benchmark machine is shared, and a figure means little without the load it was measured under.
+Every figure is recorded with the date, the machine (nproc, CPU model), the load average at the time it was
+taken and the machine's speed then (:func:`cpu_ref_s`): the benchmark machine is shared, and a figure means little
+without the load it was measured under. Nor does the CPU model say how fast the machine is that day: on
+2026-12-04 the same "2×AMD EPYC" took 4.5× as long for the 100,000-row mapping figure as on 2026-11-23 (0.93 vs
+0.21 s), and a page of the app painted in ~5 s instead of ~2 s, at a load average under 1.
 """
 
 from __future__ import annotations
@@ -31,6 +34,26 @@ def now_iso() -> str:
 def load() -> list[float]:
     """1, 5 and 15 minute load averages, rounded."""
     return [round(x, 2) for x in os.getloadavg()]
+
+
+REF_WORK = 3_000_000  # the yardstick's loop length (about 0.3 s of one core on a fast machine)
+
+
+def _yardstick() -> float:
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(REF_WORK):
+        total += (i * i) % 7
+    if total < 0:  # never: keeps the loop's result alive
+        raise AssertionError
+    return time.perf_counter() - t0
+
+
+def cpu_ref_s(repeats: int = 3) -> float:
+    """Seconds this machine takes now for a fixed piece of single-threaded Python work (the median of
+    ``repeats``): the yardstick a figure is read against. Two figures are comparable as they stand only where
+    their yardsticks are close; the load average does not show a slower host."""
+    return round(statistics.median(_yardstick() for _ in range(max(1, repeats))), 3)
 
 
 def cpu_model() -> str:

@@ -36,6 +36,7 @@ from bench_common import (  # noqa: E402
     NO_GPU,
     WORK,
     bench_env,
+    cpu_ref_s,
     load,
     machine,
     machine_text,
@@ -48,15 +49,23 @@ NAMES = ("overhead", "cpu_auto", "ttq", "stop", "mapping_1m", "app", "ui_roundtr
 RESULTS = BENCH / "results.json"
 README = BENCH / "README.md"
 README_HEADING = "## Benchmarks"
+REF_EVERY_S = 120  # a figure's yardstick is at most this old
 
 
 class Recorder:
-    """Collects figures, each stamped with the date, the machine and the load while it was measured."""
+    """Collects figures, each stamped with the date, the machine, the load while it was measured and the machine's
+    speed then (``cpu_ref_s``, measured again when the last reading is older than :data:`REF_EVERY_S`)."""
 
     def __init__(self, quick: bool):
         self.quick = quick
         self.machine = machine()
         self.figures: dict[str, dict] = {}
+        self._ref: tuple[float, float] | None = None  # (monotonic time read, cpu_ref_s)
+
+    def cpu_ref(self) -> float:
+        if self._ref is None or time.monotonic() - self._ref[0] > REF_EVERY_S:
+            self._ref = (time.monotonic(), cpu_ref_s())
+        return self._ref[1]
 
     def add(
         self,
@@ -76,6 +85,7 @@ class Recorder:
             "date": now_iso(),
             "machine": machine_text(self.machine),
             "load": load_at if load_at is not None else load(),
+            "cpu_ref_s": self.cpu_ref(),
             "method": method,
             "notes": notes,
             "quick": self.quick,
@@ -86,7 +96,11 @@ class Recorder:
             entry["details"] = details
         self.figures[name] = entry
         shown = json.dumps(value) if not isinstance(value, float) else f"{value:.4g}"
-        print(f"  {name} = {shown} {unit}  (load {entry['load']}){'  ' + notes if notes else ''}", flush=True)
+        print(
+            f"  {name} = {shown} {unit}  (load {entry['load']}, yardstick {entry['cpu_ref_s']} s)"
+            f"{'  ' + notes if notes else ''}",
+            flush=True,
+        )
 
 
 # ---- overhead -----------------------------------------------------------------------------------------------------
@@ -656,6 +670,7 @@ def write_results(rec: Recorder, path: Path) -> dict:
                 "value": f["value"],
                 "unit": f["unit"],
                 "load": f["load"],
+                "cpu_ref_s": f.get("cpu_ref_s"),
                 "notes": f.get("notes", ""),
                 "quick": f["quick"],
             }
@@ -677,7 +692,8 @@ def readme_rows(rec: Recorder) -> list[str]:
     for name, f in rec.figures.items():
         notes = (f.get("notes") or "").replace("|", "/")
         rows.append(
-            f"| {f['date'][:10]} | {f['machine']}, load {f['load'][0] if f['load'] else '?'} | {name} | "
+            f"| {f['date'][:10]} | {f['machine']}, load {f['load'][0] if f['load'] else '?'}, "
+            f"yardstick {f.get('cpu_ref_s', '?')} s | {name} | "
             f"{_cell(f['value'])} {f['unit'] if f['value'] is not None else ''} | {notes} |"
         )
     return rows

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import run_bench  # noqa: E402
 from bench_common import percentile  # noqa: E402
 
-FIGURE_KEYS = {"value", "unit", "date", "machine", "load", "method", "notes", "quick"}
+FIGURE_KEYS = {"value", "unit", "date", "machine", "load", "cpu_ref_s", "method", "notes", "quick"}
 
 
 def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -44,6 +44,7 @@ def test_quick_mapping_benchmark_writes_valid_results(tmp_path):
         assert FIGURE_KEYS <= set(fig), name
         assert fig["quick"] is True
         assert len(fig["load"]) == 3
+        assert fig["cpu_ref_s"] > 0, name
         assert fig["value"] is not None and fig["value"] >= 0, name
     big = figures["mapping_2000_s"]
     assert big["value"] > 0
@@ -125,9 +126,22 @@ def test_readme_table_grows_in_the_benchmarks_section_only(tmp_path, monkeypatch
     lines = [line for line in bench.splitlines() if line.startswith("| ")]
     assert lines[1].startswith("| old ")
     assert "| overhead_ratio | 0.98 ratio | a / b |" in lines[2]
+    assert ", load 1.0, yardstick " in lines[2]
     assert "p50 40.0 / p95 90.0 ms" in lines[3]
     assert "| gpu_overhead_ratio | null " in lines[4]
     assert text.rstrip().endswith("How they are measured.")
+
+
+def test_the_yardstick_is_read_again_once_it_is_old(monkeypatch):
+    readings = iter([0.5, 0.7])
+    monkeypatch.setattr(run_bench, "cpu_ref_s", lambda: next(readings))
+    rec = run_bench.Recorder(quick=True)
+    rec.add("a", 1, "s", load_at=[0, 0, 0])
+    rec.add("b", 1, "s", load_at=[0, 0, 0])
+    assert rec.figures["a"]["cpu_ref_s"] == rec.figures["b"]["cpu_ref_s"] == 0.5
+    rec._ref = (rec._ref[0] - run_bench.REF_EVERY_S - 1, rec._ref[1])
+    rec.add("c", 1, "s", load_at=[0, 0, 0])
+    assert rec.figures["c"]["cpu_ref_s"] == 0.7
 
 
 def test_percentile():
