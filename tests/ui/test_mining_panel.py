@@ -4,6 +4,7 @@ loss that takes no negatives is refused with the way out."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from panel_fixtures import dict_spec
@@ -92,3 +93,76 @@ def test_a_dataset_gone_since_the_wizard_offered_it_is_named_not_called_unloaded
     with pytest.raises(WorkbenchError, match="'train/demo' is no longer in the session") as refused:
         mine_for(session, "train/demo", "question", "answer")
     assert "pick one of the datasets the wizard offers now" in str(refused.value.fix)
+
+
+def test_two_refreshes_at_once_end_with_the_latest_datasets(tmp_path, monkeypatch, tiny_model):
+    """A refresh that read the datasets before a change may not write the wizard's choices after the refresh that
+    read them after it (the refreshes run in the UI thread and in the loading and upload threads)."""
+    session = _session(tmp_path, monkeypatch, tiny_model)
+    box = DatasetPanel(session).mining
+    entries, held, go_on = session.entries, threading.Event(), threading.Event()
+
+    def entries_then_wait(split):
+        seen = entries(split)
+        if threading.current_thread().name == "first-refresh":
+            held.set()
+            go_on.wait(30)  # this refresh read the datasets as they were, and is slow to write them
+        return seen
+
+    monkeypatch.setattr(session, "entries", entries_then_wait)
+    first = threading.Thread(target=box.refresh, name="first-refresh")
+    first.start()
+    assert held.wait(30)
+    more = {"question": ["another question?"] * 4, "answer": ["another answer"] * 4}
+    second = threading.Thread(target=lambda: session.add_dataset("train", "more", dict_spec(more)))
+    second.start()  # adds and loads a dataset: its refreshes read it
+    second.join(1.0)  # with refreshes one at a time, its refresh waits for the first one
+    go_on.set()
+    first.join(30)
+    second.join(30)
+    assert not first.is_alive() and not second.is_alive()
+    assert [v for _, v in box.dataset.options] == ["train/faq", "train/more"]
+
+
+def test_mine_pressed_while_an_upload_replaces_the_demo_mines_the_upload(tmp_path, monkeypatch, tiny_model):
+    """The Data tab says the upload is ready as soon as it is added, before the demo it replaces is taken out:
+    Mine pressed in that moment used to mine the demo (seen in CI: 'demo-hard-negatives' from 397 demo rows)."""
+    from workbench.errors import WorkbenchError
+    from workbench.ui.panels import mining
+
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    session = Session.default(
+        background=False, output_dir=str(tmp_path / "run"), auto_output=False, model_name=tiny_model
+    )
+    session.load_all()
+    box = DatasetPanel(session).mining
+    assert box.dataset.value == "train/demo"
+    asked, half_way, go_on = [], threading.Event(), threading.Event()
+
+    def record(session, key, *args):
+        asked.append(key)
+        raise WorkbenchError("recorded")  # nothing is mined: the dataset Mine took is all this test needs
+
+    monkeypatch.setattr(mining, "output_format_for", record)
+
+    def pause_half_way(change):  # the upload is in the list, the demo not yet taken out
+        keys = [e.key for e in change["new"]]
+        if "train/faq" in keys and "train/demo" in keys and not half_way.is_set():
+            half_way.set()
+            go_on.wait(30)
+
+    session.observe(pause_half_way, "datasets")
+    csv = "question,answer\n" + "".join(f"question {i}?,answer {i}\n" for i in range(12))
+    upload = threading.Thread(
+        target=lambda: session.add_upload("train", "faq.csv", csv.encode(), background=False)
+    )
+    upload.start()
+    assert half_way.wait(60)
+    press = threading.Thread(target=box._mine)
+    press.start()
+    press.join(0.5)  # pressed half-way through the upload's edit
+    go_on.set()
+    upload.join(60)
+    press.join(60)
+    assert not upload.is_alive() and not press.is_alive()
+    assert session.entry("train/demo") is None and asked == ["train/faq"], asked

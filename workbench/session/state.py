@@ -75,9 +75,7 @@ class Session(RunMethods, T.HasTraits):
     run_on = T.Enum(tuple(RUN_ON), default_value="kernel")  # how to run (launching.RUN_ON), not what
     launch_config = T.Unicode("")  # the accelerate config file for run_on "config_file"
     errors = T.Dict()  # panel name -> message shown in that panel
-    invalid = (
-        T.Dict()
-    )  # field key ("args.learning_rate") -> message: a value typed that cannot run; blocks Start
+    invalid = T.Dict()  # field key ("args.learning_rate") -> message: a value that cannot run; blocks Start
     # ---- data loading (loader thread) ----
     loading = T.Dict()  # data key -> True while loading
     data_errors = T.Dict()  # data key -> message
@@ -93,9 +91,7 @@ class Session(RunMethods, T.HasTraits):
     run_dir = T.Unicode("")  # the folder of the run shown (started here, resumed, or attached to)
     error = T.Unicode("")
     queue = T.Unicode("")  # a queued run's place, e.g. "queued: 1 run ahead of you" ("" when not queued)
-    settings_of = T.Unicode(
-        ""
-    )  # the run whose settings the tabs show (attached after a reload); "": the page's
+    settings_of = T.Unicode("")  # the run whose settings the tabs show (attached after a reload)
     log = T.Tuple()  # human-readable lines
 
     def __init__(self, autosave: str | Path | None = None, background: bool = True, **traits):
@@ -116,10 +112,14 @@ class Session(RunMethods, T.HasTraits):
 
     def notify_change(self, change) -> None:
         """A change's observers run one change at a time, whichever thread made it (the loader, an upload, the
-        page): two panel refreshes at once interleave their widget updates, and the page can then show a choice
-        its kernel does not hold (the demo mined while the page showed the upload chosen)."""
+        page), under :meth:`editing`'s lock: two panel refreshes at once would interleave their widget updates."""
         with self._edit_lock:
             super().notify_change(change)
+
+    def editing(self) -> threading.RLock:
+        """The lock of every change's observers and of compound edits (an upload added and the demo it replaces
+        taken out): widgets that follow the session, read under it, never show a half-way state."""
+        return self._edit_lock
 
     # ---- construction ----------------------------------------------------------------------------------------
 
@@ -156,11 +156,7 @@ class Session(RunMethods, T.HasTraits):
         return config.config_of(self)
 
     def to_spec(self) -> RunSpec:
-        """A validated RunSpec of the current configuration.
-
-        Raises:
-            WorkbenchError: the configuration is not valid (``where`` names the part).
-        """
+        """A validated RunSpec of the current configuration; WorkbenchError (``where`` names the part) if not."""
         return RunSpec.from_dict(self.to_config())
 
     def save_config(self, path: str | Path) -> Path:
@@ -222,9 +218,10 @@ class Session(RunMethods, T.HasTraits):
         name = self.unique_name(split, Path(filename).stem.replace(" ", "_")[:40] or "upload")
 
         def added(spec: DatasetSpec) -> None:
-            self.clear_error("dataset")
-            self.add_dataset(split, name, spec, load=False)
-            self.selected = f"{split}/{name}"
+            with self._edit_lock:  # one edit: the table says "ready" before the demo it replaces is gone
+                self.clear_error("dataset")
+                self.add_dataset(split, name, spec, load=False)
+                self.selected = f"{split}/{name}"
 
         folder = workbench_home() / "uploads"
         return self.cache.add_upload(
@@ -246,18 +243,18 @@ class Session(RunMethods, T.HasTraits):
     ) -> DatasetEntry:
         """Add a dataset (replacing one of the same split and name) and load it."""
         entry = new_entry(split, name, spec)
-        with self._edit_lock:
+        with self._edit_lock:  # the whole edit, the demo's replacement included (see editing)
             kept = tuple(e for e in self.datasets if e.key != entry.key)
             self.datasets = kept + (entry,)
-        if split != "train":
-            self._auto_evaluate.add(entry.key)
-            if data_key(spec) in self.raw:
-                self._suggest_for(entry.key)
-        if not self.selected or self.entry(self.selected) is None:
-            self.selected = entry.key
-        if load:
-            self.load([entry.key], background=background)
-        self.demo.on_added(entry)
+            if split != "train":
+                self._auto_evaluate.add(entry.key)
+                if data_key(spec) in self.raw:
+                    self._suggest_for(entry.key)
+            if not self.selected or self.entry(self.selected) is None:
+                self.selected = entry.key
+            if load:
+                self.load([entry.key], background=background)
+            self.demo.on_added(entry)
         return entry
 
     def replace_demo(self, replace: bool = True) -> None:

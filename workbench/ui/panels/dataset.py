@@ -4,7 +4,6 @@ the demo's (or is added to it: their choice), and an Excel workbook's sheet is p
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from ...data import DEMO_DATASETS, UPLOAD_ACCEPT
 from ...errors import WorkbenchError
 from ...session import data_key
 from ...spec import DatasetSpec
+from ..one_at_a_time import one_at_a_time
 from ..widgets import Deferred, Panel, esc, hide_count, hint, section, upload_content
 from .dataset_view import datasets_html, form_spec, preview_html, rows_text
 from .distill import DistillBox
@@ -62,8 +62,6 @@ class DatasetPanel(Panel):
     def __init__(self, session, **kwargs):
         super().__init__(session, **kwargs)
         self._syncing = False
-        # _refresh runs in the UI thread and in the loading thread: one at a time, each reading the latest state.
-        self._refresh_lock = threading.RLock()
         self._train_wanted = False  # "train" was chosen when Source = "Hold out" forced "eval"
         self._sheets: dict[str, list[str]] = {}  # workbook path -> its sheet names
         self._build_dataset_list()
@@ -196,6 +194,8 @@ class DatasetPanel(Panel):
         self.sheet_pick = widgets.Dropdown(options=[], description="Sheet", style=STYLE)
         self.sheet_pick.add_class("wb-sheet")
         self.preview = widgets.HTML()
+        # What a change of the Preview choice redraws (bench_browser times it by this class).
+        self.preview.add_class("wb-data-preview")
 
     def _bind(self):
         """Widgets -> actions, and the session's data traits -> _refresh."""
@@ -266,8 +266,9 @@ class DatasetPanel(Panel):
     def _show_fields(self, change=None):
         src = self.source.value
         self.upload_hint.value = hint(
-            "CSV, TSV, JSON, JSON Lines, Parquet, Arrow/Feather, Excel (.xlsx) or SQLite. It is added as a "
-            f"<b>{self.split.value}</b> dataset as soon as it is uploaded."
+            "CSV, TSV, JSON, JSON Lines, Parquet, Arrow/Feather, Excel (.xlsx) or SQLite. It is added as "
+            f"{'an' if self.split.value[0] in 'aeiou' else 'a'} <b>{self.split.value}</b> dataset as soon as it "
+            "is uploaded."
         ).value
         visible = self.fields.get(src, [])
         for w in self.form.children:
@@ -344,11 +345,8 @@ class DatasetPanel(Panel):
 
     # ---- session -> widgets (may run in the loader thread: trait assignments only) ----
 
+    @one_at_a_time  # it runs in the UI thread and in the loading thread
     def _refresh(self, change=None):
-        with self._refresh_lock:
-            self._refresh_now()
-
-    def _refresh_now(self):
         s = self.session
         self.table.value = datasets_html(s)
         total_loading = len(s.loading)

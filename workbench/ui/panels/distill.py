@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ...session import DistillSession, teacher_choices, teacher_layers
+from ..one_at_a_time import one_at_a_time
 from ..widgets import esc, hint, html_table, offer
 
 STYLE = {"description_width": "150px"}
@@ -87,6 +88,7 @@ class DistillBox(widgets.VBox):
 
     # ---- choices ----
 
+    @one_at_a_time
     def refresh(self) -> None:
         """Teachers (the packaged model, a folder, finished runs), loaded text datasets and eval sets. A list is
         set again only when it changed: setting it resets the choice, and the person may be choosing right then
@@ -103,6 +105,7 @@ class DistillBox(widgets.VBox):
         self._columns()
         self._teacher_changed()
 
+    @one_at_a_time
     def _columns(self) -> None:
         texts = self.distiller.text_columns(self.dataset.value) if self.dataset.value else []
         self.column.options = texts
@@ -142,8 +145,10 @@ class DistillBox(widgets.VBox):
         d.teacher = self._teacher_name()
         d.student = self.student.value.strip() if self.student_kind.value == SMALLER else ""
         d.keep_layers, d.epochs = int(self.keep.value), float(self.epochs.value)
-        d.dataset, d.column = self.dataset.value or "", self.column.value or ""
-        d.eval_dataset = self.eval.value or ""
+        # The choices as the last edit of the data left them (see Session.editing).
+        with self.session.editing():
+            d.dataset, d.column = self.dataset.value or "", self.column.value or ""
+            d.eval_dataset = self.eval.value or ""
         d.distill()
 
     def _changed(self, change=None) -> None:

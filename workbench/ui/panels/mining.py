@@ -14,6 +14,7 @@ import ipywidgets as widgets
 from ...errors import WorkbenchError
 from ...rules import MINING_PRESETS
 from ...session import error_text, estimate_seconds, faiss_available, mine_for, output_format_for
+from ..one_at_a_time import one_at_a_time
 from ..widgets import esc, hint, html_table, run_in_thread, set_options, short
 
 STYLE = {"description_width": "150px"}
@@ -81,7 +82,10 @@ class MiningBox(widgets.VBox):
             [self.range_min, self.relative_margin, self.max_score, self.cross, self.faiss],
             layout=widgets.Layout(display="none"),
         )
-        self.go = widgets.Button(description="Mine hard negatives", button_style="primary", icon="search")
+        self.go = widgets.Button(
+            description="Mine hard negatives", button_style="primary", icon="search",
+            layout=widgets.Layout(width="auto", flex="0 0 auto"),  # its whole label beside the progress bar
+        )  # fmt: skip
         self.go.add_class("wb-mine")
         self.progress = widgets.FloatProgress(
             value=0, max=1, layout=widgets.Layout(width="50%", display="none")
@@ -112,6 +116,7 @@ class MiningBox(widgets.VBox):
 
     # ---- choices ----
 
+    @one_at_a_time
     def refresh(self) -> None:
         s = self.session
         train = [(e.name, e.key) for e in s.entries("train") if s.dataset(e.key) is not None]
@@ -128,6 +133,7 @@ class MiningBox(widgets.VBox):
         set_options(self.pool, pools, "")
         self._columns()
 
+    @one_at_a_time
     def _columns(self) -> None:
         prof = self.session.profile(self.dataset.value) if self.dataset.value else None
         texts = [c.name for c in prof.columns if c.role == "text"] if prof is not None else []
@@ -162,7 +168,9 @@ class MiningBox(widgets.VBox):
     # ---- mining (a background thread; widgets get trait assignments only) ----
 
     def _mine(self, button=None) -> None:
-        key, anchor, positive = self.dataset.value, self.anchor.value, self.positive.value
+        # Not half-way through an upload's edit (the demo it replaces still offered): see Session.editing.
+        with self.session.editing():
+            key, anchor, positive = self.dataset.value, self.anchor.value, self.positive.value
         if anchor == positive:
             self.result.value = (
                 "<span class='wb-error'>The query and the positive must be two columns.</span>"
