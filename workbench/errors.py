@@ -1,6 +1,11 @@
-"""One error type for every problem a person can fix: what is wrong, where, and how to fix it."""
+"""One error type for every problem a person can fix: what is wrong, where, and how to fix it; and a SIGTERM taken
+as the Ctrl-C it stands for (the commands that stop gracefully on one do on the other)."""
 
 from __future__ import annotations
+
+import contextlib
+import signal
+import threading
 
 
 class WorkbenchError(Exception):
@@ -37,3 +42,22 @@ def nearest(name: str, candidates) -> str | None:
 
     found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
     return found[0] if found else None
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c():
+    """Within the block, SIGTERM (``kill``, a process manager, a batch system taking the machine back) raises
+    KeyboardInterrupt as a Ctrl-C does: ``workbench train`` then stops after the current step and saves the model,
+    ``workbench app`` takes its server down. Signals reach the main thread only: elsewhere it changes nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -24,13 +24,22 @@ from ..engine import (
     RunStatus,
     StatusEvent,
 )
-from ..errors import WorkbenchError
+from ..errors import WorkbenchError, sigterm_as_ctrl_c
 from ..session import STOPPED_EARLY, STOPPING, describe
 from .common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, read_config, report_error
 
 
 def cmd_train(args) -> int:
-    """``workbench train CONFIG``: build the plan, run it with a progress bar, print the summary table."""
+    """``workbench train CONFIG``: build the plan, run it with a progress bar, print the summary table. A SIGTERM
+    stops it as a Ctrl-C does (after the current step, the model saved); not in one rank of a launched run, which
+    its launcher ends with a SIGTERM when asked to quit at once."""
+    if getattr(args, "launched", False):
+        return _train(args)
+    with sigterm_as_ctrl_c():
+        return _train(args)
+
+
+def _train(args) -> int:
     from ..engine import ATTEMPT_ENV, Runner, build, check_output_dir, read_items
     from .launched import launch_of, train_launched
 
