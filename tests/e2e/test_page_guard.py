@@ -1,5 +1,6 @@
-"""The served page's guard in Chromium: a page whose HTML came without the app's view (nbclient collected no output
-for the app's cell) is loaded again, twice at most, and then says what happened instead of staying blank."""
+"""The served page's guards in Chromium: a page whose HTML came without the app's view (nbclient collected no output
+for the app's cell) is loaded again, twice at most, and then says what happened instead of staying blank; and the
+widget manager looks for a model once more when its 2 s wait ends late (the widget guard)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,28 @@ def test_a_page_without_the_apps_view_is_loaded_again_then_says_so(browser, tmp_
         )  # a reload starts afresh
         page.close(run_before_unload=True)
         context.close()
+
+
+# In the page, as the app's view meets it on a busy machine: ask the widget manager for a model that is not there
+# yet; 1.85 s later keep the page's thread busy for 0.4 s (as building ~1,000 widget models does when the kernel's
+# answer comes) and register the model at its end. ipywidgets' own get_model polls every 100 ms for 2 s and, when
+# its last wait ends after the 2 s, throws without looking again: the page said "model not found" for good.
+LATE_MODEL_JS = """async () => {
+  const manager = window.jupyterapp.widgetManager;
+  const id = 'workbench-late-model';
+  const asked = manager.get_model(id).then(() => 'found', (err) => String(err));
+  setTimeout(() => {
+    const t = Date.now();
+    while (Date.now() - t < 400) {}
+    manager._models[id] = Promise.resolve({});
+  }, 1850);
+  const answer = await asked;
+  delete manager._models[id];
+  return {answer, guarded: !!manager.get_model.workbenchGuard};
+}"""
+
+
+def test_a_model_that_comes_as_the_wait_for_it_ends_is_found(app):
+    assert app.evaluate(LATE_MODEL_JS) == {"answer": "found", "guarded": True}
+    missing = app.evaluate("() => window.jupyterapp.widgetManager.get_model('no-such-model').catch(String)")
+    assert "widget model not found" in missing  # a model that never comes is still an error

@@ -148,3 +148,30 @@ def test_a_slow_refresh_does_not_hold_the_page_back(manager, monkeypatch):
             break
         threading.Event().wait(0.05)
     assert order == ["states sent", "refreshed"]
+
+
+def test_the_server_is_told_once_the_page_has_been_sent_its_widgets(tmp_path, manager, monkeypatch):
+    """The server starts the next pre-heated kernel on this signal (workbench.ui.voila_config): after the states
+    went out, at each request (a reconnected page too), never before."""
+    import os
+
+    signal = tmp_path / "page-served"
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv(page_ready.PAGE_SIGNAL_ENV, str(signal))
+    order = []
+    page_ready.on_page_open(lambda: order.append(signal.exists()))
+    manager.page_asks_for_its_widgets(order)
+    assert order == [False, "states sent"] and signal.exists()
+    os.utime(signal, (0, 0))
+    manager.page_asks_for_its_widgets(order)
+    assert signal.stat().st_mtime > 0
+
+
+def test_no_signal_named_or_a_signal_that_cannot_be_written_is_no_error(tmp_path, manager, monkeypatch):
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.delenv(page_ready.PAGE_SIGNAL_ENV, raising=False)
+    page_ready.on_page_open(lambda: None)
+    manager.page_asks_for_its_widgets()
+    monkeypatch.setenv(page_ready.PAGE_SIGNAL_ENV, str(tmp_path / "no such folder" / "page-served"))
+    page_ready.signal_page_served()
+    assert not (tmp_path / "no such folder").exists()

@@ -82,6 +82,7 @@ class Handler:
     def write(self, chunk): sys.stdout.write(chunk + "|")
 handler = types.ModuleType("voila.handler"); handler.VoilaHandler = Handler
 sys.modules["voila.handler"] = handler
+sys.modules["voila.voila_kernel_manager"] = types.ModuleType("voila.voila_kernel_manager")
 c = types.SimpleNamespace(Voila=types.SimpleNamespace())
 exec(compile(open(sys.argv[1]).read(), "voila.py", "exec"), {{"c": c}})
 page = Handler()

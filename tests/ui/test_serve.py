@@ -105,8 +105,11 @@ def test_with_an_upload_cap_the_served_page_starts_with_the_upload_guard(tmp_pat
     from workbench.ui.serve import served_notebook
 
     page = json.loads(served_notebook(tmp_path, max_upload_mb=3).read_text(encoding="utf-8"))
-    page_guard, guard, app = page["cells"]
+    page_guard, widget_guard, guard, app = page["cells"]
     assert page_guard["cell_type"] == "markdown" and "jp-mod-noOutputs" in page_guard["source"]
+    assert widget_guard["cell_type"] == "markdown" and widget_guard["id"] == "widget-guard"
+    html = markdown2html(widget_guard["source"])  # the script stays whole
+    assert html.strip().startswith("<script>") and "proto.get_model.workbenchGuard = true;" in html
     assert guard["cell_type"] == "markdown" and app == entry_notebook()["cells"][0]  # the app cell as before
     assert "var cap = 3145728;" in guard["source"] and "readAsArrayBuffer" in guard["source"]
     # how Voila's template renders a markdown cell: the script stays whole
@@ -115,9 +118,10 @@ def test_with_an_upload_cap_the_served_page_starts_with_the_upload_guard(tmp_pat
     without = json.loads(served_notebook(tmp_path).read_text(encoding="utf-8"))
     assert [c["cell_type"] for c in without["cells"]] == [
         "markdown",
+        "markdown",
         "code",
     ]  # rewritten: no cap, no upload guard
-    assert without["cells"][0]["id"] == "page-guard"
+    assert [c["id"] for c in without["cells"][:2]] == ["page-guard", "widget-guard"]
 
 
 def test_pages_come_from_a_pool_of_preheated_kernels():
@@ -242,7 +246,7 @@ def test_the_served_notebook_has_a_folder_of_its_own_and_only_model_zips_are_ser
 
     notebook = served_notebook(tmp_path)
     assert notebook == tmp_path / "served" / "app.ipynb"
-    assert json.loads(notebook.read_text())["cells"][1:] == entry_notebook()["cells"]  # after the page guard
+    assert json.loads(notebook.read_text())["cells"][2:] == entry_notebook()["cells"]  # after the two guards
     (allow,) = [a.split("=", 1)[1] for a in voila_command(notebook) if "file_allowlist" in a]
     patterns = ast.literal_eval(allow)
     assert patterns == [DOWNLOAD_PATTERN]

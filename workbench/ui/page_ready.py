@@ -14,7 +14,8 @@ anywhere else (a notebook, a test) it runs the work at once.
 data loaded before anyone asks for a page (such a kernel has ``VOILA_PREHEAT=True`` in its environment), so the
 work runs at once there too; and whatever the app read from the shared folders at build time (the run under way,
 the autosaved settings, the runs list) may be stale when the page comes: :func:`on_page_open` runs a refresh when
-the page asks for its widgets.
+the page asks for its widgets, and once they are sent touches the file the server names in
+:data:`PAGE_SIGNAL_ENV`: the server starts the next pre-heated kernel then (``workbench.ui.voila_config``).
 """
 
 from __future__ import annotations
@@ -23,12 +24,18 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
+
+from .voila_config import PAGE_SIGNAL_ENV
 
 log = logging.getLogger(__name__)
 
 CONTROL_TARGET = "jupyter.widget.control"  # ipywidgets' comm for the front end's whole-state request
 FALLBACK_S = 8.0
-REFRESH_WAIT_S = 3.0  # the longest a pre-heated page's widgets wait for the refresh on opening
+# The longest a pre-heated page's widgets wait for the refresh on opening. The page's widget manager gives the kernel
+# 4 s to answer its request for the widgets' states (Voila's widgets-manager8: "Control comm did not respond in
+# time"), then falls back to another path; what the refresh has not done after this wait reaches the page as updates.
+REFRESH_WAIT_S = 1.0
 
 
 def preheated() -> bool:
@@ -86,14 +93,33 @@ def on_page_open(work: Callable[[], None]) -> bool:
         Whether ``work`` will run.
     """
     manager = _comm_manager() if preheated() else None
-    return manager is not None and _when_states_sent(manager, work, None, before=True)
+    return manager is not None and _when_states_sent(
+        manager, work, None, before=True, then=signal_page_served
+    )
+
+
+def signal_page_served() -> None:
+    """Tell the server this kernel's page has been sent its widgets: touch the file it names in
+    :data:`PAGE_SIGNAL_ENV` (nothing when it names none, or the file cannot be touched)."""
+    path = os.environ.get(PAGE_SIGNAL_ENV)
+    if path:
+        try:
+            Path(path).touch()
+        except OSError:
+            log.debug("could not touch the page signal %s", path)
 
 
 def _when_states_sent(
-    manager, work: Callable[[], None], fallback_s: float | None, *, before: bool = False
+    manager,
+    work: Callable[[], None],
+    fallback_s: float | None,
+    *,
+    before: bool = False,
+    then: Callable[[], None] | None = None,
 ) -> bool:
     """Run ``work`` once after ipywidgets has answered the page's ``request_states`` (``before``: just before it
-    answers), or after ``fallback_s``; False when ipywidgets has no control comm target to wrap."""
+    answers), or after ``fallback_s``; ``then`` after each answer. False when ipywidgets has no control comm target
+    to wrap."""
     inner = manager.targets.get(CONTROL_TARGET)
     if inner is None:
         return False
@@ -128,6 +154,8 @@ def _when_states_sent(
             handle(message)
             if asks and not before:  # the states are sent: the page builds its views now
                 once()
+            if asks and then is not None:
+                then()
 
         comm.handle_msg = handle_then_run
 

@@ -51,3 +51,60 @@ UPLOAD_GUARD = """<script>
   };
 })();
 </script>"""
+
+
+# ipywidgets' front end (base-manager 1.0, jupyterlab_widgets 3.0) renders the app's view by asking the widget
+# manager for the app's model (``get_model``): it polls for the model for 2 s, and when the 2 s are up it throws
+# without looking once more. When the kernel's answer with every widget's state arrives just before the 2 s are up
+# (a busy or slow machine: two pages opened at once), building the ~1,000 models keeps the page's thread busy past
+# the deadline: the models are all there, the restore is done, and the poll still throws; the page then shows
+# "Error displaying widget: model not found" for good. This guard wraps ``get_model`` to look once more before
+# it gives up. It reaches the widget manager's class through the jupyterlab-manager extension's module federation
+# container (``window._JUPYTERLAB[...]``, ``get("./index")``) when Voila asks that container for the extension
+# (every container's shared modules are registered by then), before Voila builds the manager; if any of that is not
+# there (another version), it does nothing.
+WIDGET_GUARD = """<script>
+(function () {
+  var cell = document.currentScript && document.currentScript.closest(".jp-Cell");
+  if (cell) { cell.style.display = "none"; }
+  var NAME = "@jupyter-widgets/jupyterlab-manager";
+  function guard(lib) {
+    var proto = lib && lib.KernelWidgetManager && lib.KernelWidgetManager.prototype;
+    while (proto && !Object.prototype.hasOwnProperty.call(proto, "get_model")) { proto = Object.getPrototypeOf(proto); }
+    if (!proto || proto.get_model.workbenchGuard) { return; }
+    var getModel = proto.get_model;
+    proto.get_model = function (id) {
+      var self = this;
+      return getModel.call(this, id).catch(function (err) {
+        var late = self._models && self._models[id];
+        if (late !== undefined) { return late; }
+        throw err;
+      });
+    };
+    proto.get_model.workbenchGuard = true;
+  }
+  function wrap(container) {
+    if (!container || typeof container.init !== "function" || typeof container.get !== "function") { return container; }
+    var guarded = null;
+    return {  // the container's own properties are getters: it is wrapped, not changed
+      init: function (scope) { return container.init(scope); },
+      get: function (module) {  // Voila asks for the extension once every container is initialised
+        var asked = Promise.resolve(container.get(module));
+        guarded = guarded || asked
+          .then(function () { return container.get("./index"); })
+          .then(function (factory) { guard(factory()); })
+          .catch(function (err) { console.warn("workbench: the widget guard is not installed", err); });
+        return Promise.all([asked, guarded]).then(function (both) { return both[0]; });
+      }
+    };
+  }
+  var hub = window._JUPYTERLAB = window._JUPYTERLAB || {};
+  if (Object.getOwnPropertyDescriptor(hub, NAME) && Object.getOwnPropertyDescriptor(hub, NAME).get) { return; }
+  var held = wrap(hub[NAME]);
+  Object.defineProperty(hub, NAME, {
+    configurable: true, enumerable: true,
+    get: function () { return held; },
+    set: function (value) { held = wrap(value); }
+  });
+})();
+</script>"""

@@ -19,8 +19,10 @@ Pages come from a pool of pre-heated kernels (Voila's ``preheat_kernel``; ``--pr
 paints as soon as its HTML and scripts arrive instead of waiting for a kernel to start and import the app
 (``app_first_paint_s`` in bench/README.md). The page asks nothing of the internet: the config also drops the
 Font Awesome links to a CDN from Voila's page (Voila's scripts carry the icons).
-Voila refills the pool a little after a page takes a kernel (:data:`PREHEAT_REFILL_S`). The app notices when a
+The pool is refilled once the page that took its kernel has been sent its widgets, :data:`PREHEAT_REFILL_S` after
+that (or at once when another page is asked for meanwhile; ``workbench.ui.voila_config``). The app notices when a
 pre-heated kernel gets its page and reads the shared folders again then (``workbench.ui.page_ready``).
+The config Voila runs with is :mod:`workbench.ui.voila_config`.
 """
 
 from __future__ import annotations
@@ -29,17 +31,17 @@ import ipaddress
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from ..data.confine import DATA_ROOT_ENV, MAX_UPLOAD_ENV
+from ..errors import sigterm_as_ctrl_c
 from ..session import DOWNLOAD_PATTERN, DOWNLOADS_ENV, workbench_home
-from .page_scripts import PAGE_GUARD, UPLOAD_GUARD
+from .page_scripts import PAGE_GUARD, UPLOAD_GUARD, WIDGET_GUARD
 from .preload import PRELOAD_ENV, preload_links
+from .voila_config import VOILA_CONFIG
 
 APP_SOURCE = "from workbench import Workbench\n\nWorkbench()"
 CULL_IDLE_TIMEOUT = 1800  # seconds a kernel may sit idle (no open page) before it is shut down
@@ -48,67 +50,13 @@ CULL_INTERVAL = 120
 # full browser suite passed with it four times in a row on 2026-12-02/03 once a page without its view is loaded
 # again (PAGE_GUARD) and two loads in one kernel no longer race (README "Pages that open at once").
 PREHEAT_POOL = 1
-PREHEAT_REFILL_S = 3.0  # seconds after a page took a pre-heated kernel before the next one starts (its CPU)
+# Seconds after the page that took a pre-heated kernel got its widgets before the next one starts.
+PREHEAT_REFILL_S = 1.0
 IOPUB_TIMEOUT_S = 60
 MAX_UPLOAD_MB = 200  # the largest upload a page accepts (--max-upload-mb); the page says so beyond it
 MAX_RUNS_ENV = "WORKBENCH_MAX_RUNS"  # engine.run_queue's: runs at once per device (--max-concurrent-runs)
 TOKEN_ENV = "WORKBENCH_TOKEN"  # the token a person gives (as --token does)
 SERVER_TOKEN_ENV = "WORKBENCH_SERVER_TOKEN"  # how serve hands the token to Voila: never on its command line
-VOILA_CONFIG = '''\
-"""Voila config written by workbench.ui.serve: a closed page can shut its kernel down (see serve.py), and
-the server asks for the token serve chose (in its environment, not on the command line that `ps` shows), and
-the page goes out without links to a CDN, naming in its head the scripts it fetches late (workbench.ui.preload)."""
-import os
-import re
-
-_token = os.environ.pop("WORKBENCH_SERVER_TOKEN", None)  # popped: the page kernels and runs never see it
-if _token:
-    c.Voila.token = _token  # noqa: F821
-_preload = os.environ.pop("WORKBENCH_PAGE_PRELOAD", "")
-
-
-def _with_xsrf_cookie(prepare):
-    """Read the XSRF token while the page's request is prepared, so that tornado sets the _xsrf cookie the page's
-    shutdown request sends back: for every page, rendered for it or taken from the pre-heated pool."""
-
-    async def prepare_and_set_cookie(self, *args, **kwargs):
-        result = await prepare(self, *args, **kwargs)
-        if not self._finished:  # not sent to the login page
-            self.xsrf_token
-        return result
-
-    prepare_and_set_cookie.workbench_xsrf = True
-    return prepare_and_set_cookie
-
-
-# Voila's lab template links Font Awesome from a CDN in the page's head; its own scripts carry the same icons.
-# A stylesheet in the head holds the page's first paint until it loads or fails: behind a firewall that drops
-# packets to the internet, for as long as the connection takes to time out, and every page tells the CDN who
-# opened it. The page goes out without those links.
-_CDN_LINK = re.compile(r'<link rel="stylesheet" href="https://cdn[.]jsdelivr[.]net/npm/@fortawesome/[^"]*"[^>]*>')
-
-
-def _without_cdn_links(write):
-    def write_page(self, chunk, *args, **kwargs):
-        if isinstance(chunk, str) and "cdn.jsdelivr.net" in chunk:
-            chunk = _CDN_LINK.sub("", chunk)
-        if _preload and isinstance(chunk, str) and "<head>" in chunk and not getattr(self, "_wb_head", False):
-            self._wb_head = True  # the page's own head, once (not a "<head>" in what it writes later)
-            base = getattr(self, "base_url", "/") or "/"  # under a prefix (Voila.base_url) the paths are below it
-            chunk = chunk.replace("<head>", "<head>" + _preload.replace('href="/', f'href="{base}'), 1)
-        return write(self, chunk, *args, **kwargs)
-
-    write_page.workbench_offline = True
-    return write_page
-
-
-from voila.handler import VoilaHandler  # noqa: E402
-
-if not getattr(VoilaHandler.prepare, "workbench_xsrf", False):
-    VoilaHandler.prepare = _with_xsrf_cookie(VoilaHandler.prepare)
-if not getattr(VoilaHandler.write, "workbench_offline", False):
-    VoilaHandler.write = _without_cdn_links(VoilaHandler.write)
-'''
 
 
 def app_notebook() -> Path:
@@ -128,12 +76,16 @@ def served_notebook(home: str | Path | None = None, max_upload_mb: int | None = 
 
     Its folder is Voila's root, so nothing of the repository is reachable through ``/voila/files/``; only the
     trained models a page offers for download (``served/downloads/<token>/<run>-model.zip``) are, by the
-    allowlist in :func:`voila_command`. Its first cell is the page guard (:data:`PAGE_GUARD`), then, with an upload
-    cap, the upload guard (:data:`UPLOAD_GUARD`): hidden markdown cells, nothing runs in the kernel.
+    allowlist in :func:`voila_command`. Its first cells are the page guard (:data:`PAGE_GUARD`) and the widget guard
+    (:data:`WIDGET_GUARD`), then, with an upload cap, the upload guard (:data:`UPLOAD_GUARD`): hidden markdown
+    cells, nothing runs in the kernel.
     """
     target = Path(home or workbench_home()) / "served" / "app.ipynb"
     notebook = entry_notebook(max_upload_mb)
-    notebook["cells"].insert(0, _script_cell("page-guard", PAGE_GUARD))
+    notebook["cells"][:0] = [
+        _script_cell("page-guard", PAGE_GUARD),
+        _script_cell("widget-guard", WIDGET_GUARD),
+    ]
     text = json.dumps(notebook, indent=1)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -398,15 +350,9 @@ def serve(
         max_concurrent_runs=max_concurrent_runs,
     )
     proc = subprocess.Popen(cmd, env=env)
-
-    def on_term(signum, frame):  # `kill` / a process manager: take the server (and its kernels) down too
-        raise KeyboardInterrupt
-
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        return proc.wait()
+        with sigterm_as_ctrl_c():  # `kill` / a process manager: take the server (and its kernels) down too
+            return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         try:
@@ -414,6 +360,3 @@ def serve(
         except subprocess.TimeoutExpired:
             proc.kill()
         return 0
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
