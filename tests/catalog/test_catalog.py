@@ -602,3 +602,13 @@ def test_every_model_type_has_one_packaged_default():
         models = C.base_models_for(model_type)
         assert [m.name for m in models if m.packaged] == ["default"], model_type
         assert len({m.name for m in models}) == len(models)
+
+
+def test_an_arguments_help_reads_percent_signs_as_people_write_them():
+    """transformers escapes "%" as "%%" in its help for argparse (activation_checkpointing: "~20%% slower")."""
+    assert C.ArgField("x", "bool", None, "about 20%% slower").help == "about 20% slower"
+
+
+def test_the_memory_saving_argument_is_the_current_name_not_its_deprecated_alias():
+    assert "activation_checkpointing" in C.CURATED_ARG_NAMES
+    assert "gradient_checkpointing" not in C.CURATED_ARG_NAMES  # "Deprecated alias ... removed in v6"

@@ -48,9 +48,9 @@ CASES = {
         where="loss",
     ),
     "cached_loss_without_checkpointing": Case(
-        (guard("CachedMultipleNegativesRankingLoss"), {"gradient_checkpointing": True}),
-        (guard("MultipleNegativesRankingLoss"), {"gradient_checkpointing": True}),
-        where="args.gradient_checkpointing",
+        (guard("CachedMultipleNegativesRankingLoss"), {"activation_checkpointing": True}),
+        (guard("MultipleNegativesRankingLoss"), {"activation_checkpointing": True}),
+        where="args.activation_checkpointing",
     ),
     "half_precision_supported": Case(
         (guard(device=T4), {"bf16": True}), (guard(device=T4), {"fp16": True}), where="args.bf16"
@@ -175,12 +175,15 @@ def test_guardrails_leave_the_sampler_alone_for_losses_without_one():
         ("CachedMultipleNegativesRankingLoss", C.CROSS),
     ],
 )
-def test_guardrails_refuse_cached_loss_with_gradient_checkpointing(name: str, model_type: str):
+@pytest.mark.parametrize(
+    "arg", ["activation_checkpointing", "gradient_checkpointing"]
+)  # the second: its old alias
+def test_guardrails_refuse_cached_loss_with_checkpointing(name: str, model_type: str, arg: str):
     with pytest.raises(WorkbenchError) as info:
-        R.guardrails(C.get_loss(name, model_type), {"gradient_checkpointing": True}, model_type)
-    assert info.value.where == "args.gradient_checkpointing"
-    R.guardrails(C.get_loss(name, model_type), {"gradient_checkpointing": False}, model_type)
-    R.guardrails(C.get_loss("MultipleNegativesRankingLoss"), {"gradient_checkpointing": True}, C.DENSE)
+        R.guardrails(C.get_loss(name, model_type), {arg: True}, model_type)
+    assert info.value.where == f"args.{arg}"
+    R.guardrails(C.get_loss(name, model_type), {arg: False}, model_type)
+    R.guardrails(C.get_loss("MultipleNegativesRankingLoss"), {arg: True}, C.DENSE)
 
 
 @pytest.mark.parametrize("flag", ["fp16", "bf16"])

@@ -24,7 +24,7 @@ CURATED_ARGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Schedule", ("num_train_epochs", "max_steps", "learning_rate", "lr_scheduler_type", "warmup_ratio",
                   "warmup_steps", "weight_decay", "seed")),
     ("Batches", ("per_device_train_batch_size", "per_device_eval_batch_size", "auto_find_batch_size",
-                 "gradient_accumulation_steps", "gradient_checkpointing", "eval_accumulation_steps",
+                 "gradient_accumulation_steps", "activation_checkpointing", "eval_accumulation_steps",
                  "batch_sampler", "multi_dataset_batch_sampler")),
     ("Precision and optimizer", ("fp16", "bf16", "optim")),
     ("Evaluation and saving", ("eval_strategy", "eval_steps", "save_strategy", "save_steps", "save_total_limit",
@@ -68,7 +68,7 @@ ARG_LABELS: dict[str, ArgLabel] = {
     "per_device_eval_batch_size": ArgLabel("Examples per step when measuring", "32"),
     "auto_find_batch_size": ArgLabel("Smaller steps if memory runs out"),
     "gradient_accumulation_steps": ArgLabel("Steps added up per update", "1"),
-    "gradient_checkpointing": ArgLabel("Save memory (slower)"),
+    "activation_checkpointing": ArgLabel("Save memory (slower)"),
     "eval_accumulation_steps": ArgLabel("Measuring steps held at once", "1"),
     "batch_sampler": ArgLabel("How examples are grouped into steps", basic=True),
     "multi_dataset_batch_sampler": ArgLabel("How several datasets take turns"),
@@ -120,8 +120,11 @@ class ArgField:
     name: str
     type: str  # bool | int | float | str | choice | list | dict | other
     default: object
-    help: str = ""
+    help: str = ""  # as written for people: the library's argparse escape "%%" read as "%"
     choices: tuple = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "help", self.help.replace("%%", "%"))
 
 
 def training_args_class(model_type: str):

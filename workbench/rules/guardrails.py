@@ -65,14 +65,15 @@ def two_rows_per_class(g: Guard, args: dict) -> Outcome:
 
 
 def cached_loss_without_checkpointing(g: Guard, args: dict) -> Outcome:
-    """A cached loss cannot be combined with gradient checkpointing."""
-    if g.loss.cached and args.get("gradient_checkpointing"):
-        raise WorkbenchError(
-            f"{g.loss.name} (a cached loss) cannot be combined with gradient_checkpointing.",
-            fix="turn gradient_checkpointing off — the cached loss already saves the memory — or pick the "
-            "non-cached loss.",
-            where="args.gradient_checkpointing",
-        )
+    """A cached loss cannot be combined with activation checkpointing (``gradient_checkpointing``: its deprecated
+    alias, which older configs hold)."""
+    for name in ("activation_checkpointing", "gradient_checkpointing"):
+        if g.loss.cached and args.get(name):
+            raise WorkbenchError(
+                f"{g.loss.name} (a cached loss) cannot be combined with {name}.",
+                fix=f"turn {name} off — the cached loss already saves the memory — or pick the non-cached loss.",
+                where=f"args.{name}",
+            )
     return {}, []
 
 
