@@ -92,10 +92,13 @@ def test_early_stopping_stops_a_run_whose_metric_does_not_improve(make_config):
     plan = build(RunSpec.from_dict(cfg))
     assert plan.setup.early_stopping["metric"] == "eval_dev_spearman_cosine"
     assert plan.args["load_best_model_at_end"] is True and plan.args["save_strategy"] == "steps"
-    assert plan.args["save_steps"] == 1 and plan.args["save_total_limit"] == 1  # saves at every evaluation
+    assert plan.args["save_steps"] == 1 and plan.args["save_total_limit"] == 2  # saves at every evaluation
     summary = Runner(plan).run_blocking()
     checkpoints = sorted(p.name for p in (Path(cfg["output_dir"]) / "checkpoints").glob("checkpoint-*"))
-    assert checkpoints == ["checkpoint-1"]  # the best (the first) is kept; the others are rotated away
+    assert checkpoints == [
+        "checkpoint-1",
+        "checkpoint-3",
+    ]  # the best (the first) and the latest; the rest rotated
     assert summary["status"] == "finished"
     assert summary["steps"] == 3, summary[
         "steps"
@@ -141,8 +144,23 @@ def test_stop_and_resume_work_with_early_stopping_on_by_default(make_config):
     assert resumed.status is RunStatus.FINISHED, resumed.error
     assert summary["steps"] == 8
     checkpoints = list((Path(spec.output_dir) / "checkpoints").glob("checkpoint-*"))
-    assert 1 <= len(checkpoints) <= 2, checkpoints  # save_total_limit 1: the best and the latest at most
+    assert 1 <= len(checkpoints) <= 2, checkpoints  # save_total_limit 2: the best and the latest at most
     assert (Path(summary["model_path"]) / "config_sentence_transformers.json").is_file()
+
+
+def test_a_stop_between_two_evaluations_resumes_where_it_stopped(make_config):
+    """The trainer keeps only the best checkpoint when a run with save_total_limit 1 ends: the Stop's own checkpoint
+    went, and Resume went back to the best evaluation (seen in the app: stopped at 11, resumed at 5)."""
+    cfg = _early(make_config)
+    cfg["args"].update({"learning_rate": 1e-3, "eval_steps": 4, "max_steps": 12})
+    cfg["early_stopping"] = {"patience": 50}  # only the Stop ends the first attempt
+    spec = RunSpec.from_dict(cfg)
+    runner = Runner(spec, listeners=[_StopAt(spec.output_dir, 5)])
+    summary = runner.run_blocking()
+    assert runner.status is RunStatus.STOPPED
+    stopped_at = summary["steps"]
+    assert stopped_at % 4, f"stopped at step {stopped_at}: an evaluation step, not between two"
+    assert read_run(spec.output_dir).checkpoint_step == stopped_at
 
 
 def test_a_config_without_checkpoints_keeps_none_with_early_stopping(make_config):

@@ -35,7 +35,9 @@ def test_on_by_default_it_saves_at_every_evaluation_and_keeps_at_most_two_checkp
     assert args["load_best_model_at_end"] is True and args["metric_for_best_model"] == METRIC[0]
     assert args["greater_is_better"] is True
     assert args["save_steps"] == 10  # at every evaluation: the best one is on disk to load at the end
-    assert args["save_total_limit"] == 1  # rotation keeps the best and the latest, no more
+    # 2: rotation keeps the best and the latest; with 1 the trainer deletes all but the best as the run ends (a Stop's
+    # checkpoint included, and Resume went back to the best evaluation)
+    assert args["save_total_limit"] == 2
     assert es == {
         "patience": 2,
         "threshold": 0.0,
@@ -43,8 +45,16 @@ def test_on_by_default_it_saves_at_every_evaluation_and_keeps_at_most_two_checkp
         "evaluations": 5,
         "auto_patience": True,
     }
-    assert "at most the best and the latest checkpoint on disk" in notes[0]
+    assert "and the latest (save_total_limit 2, so that a stopped run resumes where it stopped)" in notes[0]
     assert "early_stopping" in notes[0] and "false" in notes[0]  # how to switch it off
+
+
+def test_a_save_total_limit_of_1_set_in_the_config_stays_and_says_what_resume_will_do():
+    args, _, notes = rules.early_stopping_args(
+        None, dict(SETTLED), steps=50, metric=METRIC, given={"save_total_limit": 1}
+    )
+    assert args["save_total_limit"] == 1
+    assert any("Resume after a Stop starts again from the best evaluation" in n for n in notes), notes
 
 
 def test_a_config_that_keeps_no_checkpoints_is_not_overridden():

@@ -47,8 +47,8 @@ def early_stopping_args(
         metric: :func:`best_metric`'s answer (None: nothing is measured during training).
         given: The arguments the config sets itself: ``save_strategy: "no"`` or ``load_best_model_at_end: false``
             there keep the run from saving on the evaluation steps (it then ends with its last model, not its
-            best); otherwise the best checkpoint is kept, with ``save_total_limit`` (1 by default) bounding the
-            checkpoints on disk (the best and the latest).
+            best); otherwise the best checkpoint is kept, and the latest: ``save_total_limit`` 1 (the default
+            without early stopping) becomes 2, as with 1 the trainer deletes a Stop's checkpoint when the run ends.
 
     Returns:
         (the arguments, ``{"patience", "threshold", "metric", "evaluations", "auto_patience"}`` or None when off,
@@ -98,10 +98,19 @@ def early_stopping_args(
             args["save_steps"] = args["eval_steps"]
         changes, notes = best_model_saves_with_evaluation(None, args)
         args.update(changes)
-        one = args.get("save_total_limit") == 1
-        kept = "it saves at every evaluation and keeps the best checkpoint" + (
-            " (save_total_limit 1: at most the best and the latest checkpoint on disk)" if one else ""
-        )
+        kept = "it saves at every evaluation and keeps the best checkpoint"
+        if args.get("save_total_limit") == 1:
+            # The trainer deletes every checkpoint but the best when a run with save_total_limit 1 ends, a Stop's
+            # own included: Resume then went back to the best evaluation, and the steps since were lost.
+            if "save_total_limit" in given:
+                notes.append(
+                    "warning: with save_total_limit 1 the trainer keeps only the best checkpoint when the run ends: "
+                    "Resume after a Stop starts again from the best evaluation, not where it stopped; set "
+                    "save_total_limit to 2 to resume where it stopped"
+                )
+            else:
+                args["save_total_limit"] = 2
+                kept += " and the latest (save_total_limit 2, so that a stopped run resumes where it stopped)"
     watched = args["metric_for_best_model"]
     why = "your config" if "patience" in asked else f"about a quarter of the run's ~{evaluations} evaluations"
     notes.insert(
