@@ -116,6 +116,18 @@ def test_a_fixed_folder_holding_a_model_offers_overwrite(tmp_path, runs):
     assert os.path.isdir(runs / "r1-finished" / "final")  # nothing was touched
 
 
+def test_start_refused_says_why_beside_start_and_in_which_tab(tmp_path, runs):
+    """Pressed from any tab with no train dataset, Start used to do nothing visible: the reason showed only in the
+    Data tab and the status line still said "ready"."""
+    session = make_session(tmp_path)
+    for entry in session.entries("train"):
+        session.remove_dataset(entry.key)
+    panel = TrainPanel(session)
+    panel.start.click()
+    assert session.status == "idle"
+    assert "not started (Data tab): There is no train dataset" in panel.status.value, panel.status.value
+
+
 def test_a_matryoshka_run_shows_quality_by_size_and_saves_a_size(tmp_path, runs):
     out = _run(runs, "r3-matryoshka", "finished")
     (out / "final" / "config_sentence_transformers.json").write_text(json.dumps({"prompts": {}}))

@@ -122,3 +122,9 @@ def steps_line(parts: list[TrainingPart]) -> str:
 def run_steps(run_dir) -> str:
     """:func:`steps_line` of the run in ``run_dir``, read from its events (the run folder is the truth)."""
     return steps_line(training_parts(run_dir)) if run_dir else ""
+
+
+def not_started(exc: BaseException) -> str:
+    """Why Start did not start, said beside Start: the panel the problem concerns may be a tab not in view."""
+    tab = TAB_NAMES.get(panel_for(getattr(exc, "where", None), "train"), "Train")
+    return f"not started{'' if tab == 'Train' else f' ({tab} tab)'}: {error_text(exc)}"

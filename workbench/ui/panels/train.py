@@ -13,6 +13,7 @@ import ipywidgets as widgets
 
 from ...errors import WorkbenchError
 from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, duration, error_text, run_steps
+from ...session.wording import not_started
 from ..plots import LivePlot
 from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section
@@ -249,6 +250,7 @@ class TrainPanel(Panel):
         except WorkbenchError as exc:
             # A fixed folder holding a model: overwriting it is an explicit choice, offered beside Start.
             self.runs.offer_overwrite(exc.where == "output_dir" and "already holds" in exc.message)
+            self.status.value = self._status_html(self.session.status, not_started(exc))  # beside Start too
             raise
 
     def _stop(self, button=None):
