@@ -55,8 +55,8 @@ async (index) => {
       .find(d => { const l = d.querySelector('label'); return l && l.textContent.trim() === 'Preview'; });
   if (!box) return {error: 'no Preview dropdown in the Data panel'};
   const select = box.querySelector('select');
-  const preview = box.nextElementSibling;
-  if (!preview) return {error: 'no preview element after the Preview dropdown'};
+  const preview = panel.querySelector('.wb-data-preview');
+  if (!preview) return {error: 'no preview (.wb-data-preview) in the Data panel'};
   if (select.selectedIndex === index) return {error: 'already selected', index};
   const before = preview.innerHTML;
   const statusBefore = status();
@@ -298,6 +298,12 @@ def roundtrips(page, n: int, *, while_status: str | None, deadline: float, resta
         else:
             skipped += 1
         page.wait_for_timeout(150)  # a person's pace between two changes, not a synchronisation
+        if (
+            timeouts >= 3 and not samples
+        ):  # no figure rather than a null one (2026-12-05: 18 timeouts, 0 samples)
+            raise RuntimeError(
+                f"{timeouts} changes of the Preview choice never redrew the preview: check ROUNDTRIP_JS"
+            )
     return {
         "samples_ms": samples,
         "n": len(samples),
