@@ -612,3 +612,28 @@ def test_an_arguments_help_reads_percent_signs_as_people_write_them():
 def test_the_memory_saving_argument_is_the_current_name_not_its_deprecated_alias():
     assert "activation_checkpointing" in C.CURATED_ARG_NAMES
     assert "gradient_checkpointing" not in C.CURATED_ARG_NAMES  # "Deprecated alias ... removed in v6"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words", "fix"),
+    [
+        ("learning_rate", 0, "must be more than 0", "2e-5"),
+        ("learning_rate", "5", "is far too high", "2e-5"),
+        ("max_steps", 0, "needs a whole, positive number of steps", "-1"),
+        ("max_steps", 2.5, "must be a whole number", "16"),
+        ("warmup_steps", 1.5, "must be whole", "0.1"),
+        ("logging_steps", 2.5, "must be whole", "50"),
+    ],
+)
+def test_a_config_with_a_value_that_would_train_wrongly_is_refused_naming_the_field(name, value, words, fix):
+    # each of these trained before: lr 0 changed nothing, 5 diverged, max_steps 0 fell back to the epochs,
+    # a warm-up of 1.5 steps became 1
+    with pytest.raises(WorkbenchError) as info:
+        C.coerce_args({name: value})
+    assert words in str(info.value) and info.value.where == f"args.{name}" and fix in (info.value.fix or "")
+
+
+def test_values_at_the_edges_of_the_ranges_are_kept():
+    ok = {"learning_rate": 0.2, "max_steps": -1, "warmup_steps": 0.5, "logging_steps": 0.1, "eval_steps": 100}
+    assert C.coerce_args(ok) == ok
+    assert C.coerce_args({"max_steps": 10, "warmup_steps": 100.0}) == {"max_steps": 10, "warmup_steps": 100.0}

@@ -74,13 +74,14 @@ def test_a_bad_activation_or_one_for_a_dense_model_is_refused(make_config):
 
 
 def _early(make_config, **top) -> dict:
-    # learning rate 0: the metric can never improve, so early stopping must end the run at its patience.
+    # learning rate 1e-30 (0 is refused): no weight changes in fp32, so the metric can never improve and early
+    # stopping must end the run at its patience.
     cfg = make_config(
         {"sts": inline(scored_pairs(16))},
         loss="CosineSimilarityLoss",
         eval={"dev": inline(scored_pairs(8))},
         evaluators=[{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/dev"}],
-        args={"max_steps": 12, "learning_rate": 0.0, "eval_strategy": "steps", "eval_steps": 1},
+        args={"max_steps": 12, "learning_rate": 1e-30, "eval_strategy": "steps", "eval_steps": 1},
         **top,
     )
     cfg["args"].pop("save_strategy")  # the workbench's default saving, as a config that leaves it out gets

@@ -49,6 +49,11 @@ def _invalid(widget) -> bool:
             "0",
             "Examples per step (per_device_train_batch_size) must be at least 1",
         ),
+        # nonsense a new user typed, which trained before without a word
+        ("learning_rate", "0", "Learning rate (learning_rate) must be more than 0: with 0 the model does not"),
+        ("learning_rate", "5", "Learning rate (learning_rate) is far too high: training diverges"),
+        ("max_steps", "0", "Stop after this many steps (max_steps) needs a whole, positive number of steps"),
+        ("warmup_steps", "1.5", "(warmup_steps) is a number of steps when 1 or more, so it must be whole"),
     ],
 )
 def test_a_bad_training_setting_blocks_start_marks_its_tab_and_says_which_field(app, name, typed, words):

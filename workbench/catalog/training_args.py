@@ -219,6 +219,9 @@ NOT_NEGATIVE = (
 )
 
 
+# A learning rate from here on makes any of the optimizers diverge (static embeddings train well at 0.2).
+LEARNING_RATE_CEILING = 1.0
+
 # A sensible value of each argument whose range is checked, for the message that refuses another.
 ARG_EXAMPLES = {
     "learning_rate": "2e-5",
@@ -245,8 +248,16 @@ def range_problem(name: str, value) -> str | None:
         return None
     if value < 0 and name in (*NOT_NEGATIVE, *AT_LEAST_ONE, *MORE_THAN_ZERO):
         return "cannot be negative"
-    if name == "max_steps" and value < -1:
-        return "needs a positive number of steps (or -1: use the epochs)"
+    if name == "max_steps" and (value < -1 or value == 0 or value != int(value)):
+        # 0 would not stop at once: the trainer reads any max_steps under 1 as "use the epochs"
+        return "needs a whole, positive number of steps (or -1: use the epochs)"
+    if name == "learning_rate" and value == 0:
+        return "must be more than 0: with 0 the model does not change"
+    if name == "learning_rate" and value >= LEARNING_RATE_CEILING:
+        return "is far too high: training diverges (usual values lie between 1e-6 and 1e-3)"
+    if name in (*MORE_THAN_ZERO, "warmup_steps") and value >= 1 and value != int(value):
+        # the trainer would cut a warm-up of 1.5 steps to 1 (and refuses the others at the start)
+        return "is a number of steps when 1 or more, so it must be whole (or a share of the run below 1)"
     if name == "warmup_ratio" and value > 1:
         return "must lie between 0 and 1 (a share of the run)"
     if name == "num_train_epochs" and value == 0:
