@@ -7,12 +7,12 @@ import html
 
 import ipywidgets as widgets
 import pytest
-from panel_fixtures import make_session
+from panel_fixtures import dict_spec, make_session, scored_0_5
 
 from workbench import catalog as C
 from workbench.errors import WorkbenchError
 from workbench.session import Session
-from workbench.spec import LossChoice
+from workbench.spec import DatasetSpec, LossChoice
 from workbench.ui.app import Workbench
 from workbench.ui.panels import ArgsPanel, ColumnsPanel, LossPanel, ModelPanel, TrainPanel
 from workbench.ui.widgets import help_html
@@ -211,3 +211,30 @@ def test_start_stop_and_the_status_sit_in_a_bar_at_the_top(app):
 
 def test_a_session_without_a_bad_field_is_not_blocked(session):
     assert isinstance(session, Session) and session.invalid == {} and session.check()
+
+
+def test_a_batch_larger_than_the_data_is_said_before_start_not_only_in_the_run_log(app):
+    # the train set has 16 rows; a new user typed 100000 and nothing said it would become 16
+    box = app.args.inputs["per_device_train_batch_size"]
+    assert app.args.adjusted.value == ""
+    box.value = "100000"
+    shown = html.unescape(app.args.adjusted.value)
+    assert not _invalid(box) and app.session.args["per_device_train_batch_size"] == 100000
+    assert "Before you start" in shown and "batch size lowered to 16: the dataset has only 16 rows" in shown
+    box.value = "8"
+    assert app.args.adjusted.value == ""
+    box.value = "100000"
+    app.session.add_dataset("train", "more", dict_spec(scored_0_5(6)))  # a second, smaller train set decides
+    assert "lowered to 6: the dataset has only 6 rows" in html.unescape(app.args.adjusted.value)
+    box.value = ""  # the recommended batch: nothing of theirs changes
+    assert app.args.adjusted.value == ""
+
+
+def test_a_batch_larger_than_the_train_part_left_after_the_held_out_rows_says_that_part(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    session = make_session(tmp_path, eval_set=False)
+    session.add_dataset("eval", "heldout", DatasetSpec(source="holdout", of="sts", fraction=0.25))
+    app = Workbench(session, autosave=False, load=False)
+    app.args.ensure_form()
+    app.args.inputs["per_device_train_batch_size"].value = "64"
+    assert "lowered to 12: the dataset has only 12 rows" in html.unescape(app.args.adjusted.value)

@@ -15,7 +15,7 @@ from .. import catalog as C
 from ..data import DataShape
 from ..errors import WorkbenchError
 
-__all__ = ["RULES", "Guard", "guardrails"]
+__all__ = ["RULES", "Guard", "device_answer", "guardrails"]
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def _device_info(device: str | dict) -> dict:
+def device_answer(device: str | dict) -> dict:
     """A device answer from a bare name: ``cuda`` / ``mps`` are then taken to support fp16 and bf16."""
     if isinstance(device, dict):
         return device
@@ -204,7 +204,7 @@ def guardrails(
         WorkbenchError: a combination that cannot train (cached loss with gradient checkpointing, fp16 on CPU,
             best-model selection without evaluation, ...).
     """
-    guard = Guard(loss, model_type, shape, _device_info(device))
+    guard = Guard(loss, model_type, shape, device_answer(device))
     args = dict(args)
     notes: list[str] = []
     for rule in RULES:

@@ -15,6 +15,7 @@ from ... import catalog as C
 from ... import rules
 from ...errors import WorkbenchError
 from ...session import error_text, field_message
+from ...session.adjust import adjustments
 from ..widgets import DEFAULT, INVALID, Panel, esc, field_msg, help_html, hint, section
 from .run_setup import SetupBox
 
@@ -48,6 +49,7 @@ class ArgsPanel(Panel):
         self.device: dict | None = None
         self._syncing = False
         self.device_info = widgets.HTML()
+        self.adjusted = widgets.HTML(_dom_classes=("wb-adjusted",))
         self.form = widgets.VBox([hint("Loading the list of training settings…")])
         self.adv_name = widgets.Combobox(
             placeholder="argument name, e.g. dataloader_num_workers",
@@ -103,6 +105,7 @@ class ArgsPanel(Panel):
                 ),
                 self.show_all,
                 self.device_info,
+                self.adjusted,
                 self.form,
                 self.setup,
                 self.advanced,
@@ -146,15 +149,8 @@ class ArgsPanel(Panel):
             n for n in self.fields if n not in (*C.CURATED_ARG_NAMES, *C.MANAGED_ARGS, *C.EDITED_ARGS)
         )
         self.built_for = model_type
-        self.lockable = [
-            self.adv_name,
-            self.adv_value,
-            self.adv_set,
-            self.adv_remove_pick,
-            self.adv_remove,
-            *self.inputs.values(),
-            *self.setup.lockable,
-        ]
+        adv = [self.adv_name, self.adv_value, self.adv_set, self.adv_remove_pick, self.adv_remove]
+        self.lockable = [*adv, *self.inputs.values(), *self.setup.lockable]
         self._args_changed()
         self.refresh_placeholders()
         self._on_status()
@@ -329,6 +325,7 @@ class ArgsPanel(Panel):
 
     def _args_changed(self, change=None):
         self._render_advanced()
+        self._show_adjusted()
         if self._syncing:
             return
         old = change["old"] if change else {}
@@ -376,6 +373,13 @@ class ArgsPanel(Panel):
         )
         self.adv_remove_pick.options = list(extra)
 
+    def _show_adjusted(self) -> None:
+        """The values of yours the run will change, and the rules' warnings (:func:`adjustments`)."""
+        items = "".join(
+            f"<li>{esc(n.removeprefix('warning: '))}</li>" for n in adjustments(self.session, self.device)
+        )
+        self.adjusted.value = f"<div class='wb-warn'>Before you start:<ul>{items}</ul></div>" if items else ""
+
     def recommended(self) -> dict:
         """The workbench's defaults for the current data and loss (what an empty box means)."""
         try:
@@ -392,6 +396,7 @@ class ArgsPanel(Panel):
         if not self.inputs:
             return
         rec = self.recommended()
+        self._show_adjusted()
         for name, w in self.inputs.items():
             field = self.fields[name]
             if name in rec:
