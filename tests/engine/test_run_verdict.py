@@ -70,6 +70,22 @@ def test_eval_rows_also_in_the_train_data_are_a_leak(make_config):
     assert summary["warnings"][0]["text"] in summary["verdict"]["hints"]
 
 
+def test_a_leak_is_said_before_training_in_the_plan_notes(make_config):
+    # `workbench check` and the run's first log lines print the notes: the leak shows before any step
+    from workbench.engine import build
+    from workbench.spec import RunSpec
+
+    leaky = make_config(
+        {"pairs": inline(positive_pairs(12))},
+        eval={"dev": inline(positive_pairs(8))},
+        loss="MultipleNegativesRankingLoss",
+    )
+    notes = build(RunSpec.from_dict(leaky)).notes
+    assert any(n.startswith("Leak: 8 of 8 rows of the eval set 'dev' (100 %)") for n in notes), notes
+    clean = make_config({"sts": inline(scored_pairs(16))}, eval={"dev": inline(_other_pairs(8))})
+    assert not any("Leak" in n for n in build(RunSpec.from_dict(clean)).notes)
+
+
 def test_a_rising_eval_loss_over_many_passes_is_overfitting(make_config):
     from workbench.engine import build, run_warnings
     from workbench.spec import RunSpec

@@ -123,3 +123,32 @@ def test_empty_cells_are_counted_once_over_every_row(tmp_path):
     assert "'sentence1' in 2 rows" in panel.empty_note.value
     view = html.unescape(panel.trainer_view.value)
     assert "missing or empty in 2 rows (row indexes 10, 60" in view
+
+
+def test_a_leak_shows_at_the_top_before_start_not_only_in_the_verdict(demo):
+    # the walk found it: an eval file holding train rows was said only after the run
+    app = Workbench(demo, autosave=False, load=False)
+    panel = app.dataset
+    assert "wb-leak" not in app.header.value  # the demo's eval set is not its train set
+    upload(panel, "faq.csv", faq_csv(40))
+    assert "wb-leak" not in app.header.value  # a held-out part of a file without repeated rows
+    rows = [f"how do I do task {i},press button {i}" for i in range(10)]
+    eval_csv = (
+        "question,answer\n" + "\n".join([*rows[:4], "another question,another answer"]) + "\n"
+    ).encode()
+    panel.split.value = "eval"
+    upload(panel, "faq-eval.csv", eval_csv)
+    shown = html.unescape(app.header.value)
+    assert "Leak: 4 of 5 rows of the eval set 'faq-eval' (80 %) are also in the train data" in shown, shown
+    demo.set_mapping("eval/faq-eval", columns=["answer", "question"])  # either order is the same pair
+    assert "4 of 5 rows" in html.unescape(app.header.value)
+    demo.remove_dataset("eval/faq-eval")
+    assert "wb-leak" not in app.header.value
+
+
+def test_a_held_out_part_of_a_file_with_repeated_rows_is_a_leak_risk(demo):
+    app = Workbench(demo, autosave=False, load=False)
+    content = faq_csv(30) + b"how do I do task 1,press button 1\nHOW DO I  do task 2,press button 2\n"
+    upload(app.dataset, "faq.csv", content)
+    shown = html.unescape(app.header.value)
+    assert "Leak risk: 2 rows of faq.csv repeat another row's texts" in shown and "'heldout'" in shown, shown

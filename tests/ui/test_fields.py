@@ -50,7 +50,11 @@ def _invalid(widget) -> bool:
             "Examples per step (per_device_train_batch_size) must be at least 1",
         ),
         # nonsense a new user typed, which trained before without a word
-        ("learning_rate", "0", "Learning rate (learning_rate) must be more than 0: with 0 the model does not"),
+        (
+            "learning_rate",
+            "0",
+            "Learning rate (learning_rate) must be more than 0: with 0 the model does not",
+        ),
         ("learning_rate", "5", "Learning rate (learning_rate) is far too high: training diverges"),
         ("max_steps", "0", "Stop after this many steps (max_steps) needs a whole, positive number of steps"),
         ("warmup_steps", "1.5", "(warmup_steps) is a number of steps when 1 or more, so it must be whole"),
@@ -230,7 +234,9 @@ def test_a_batch_larger_than_the_data_is_said_before_start_not_only_in_the_run_l
     assert app.args.adjusted.value == ""
 
 
-def test_a_batch_larger_than_the_train_part_left_after_the_held_out_rows_says_that_part(tmp_path, monkeypatch):
+def test_a_batch_larger_than_the_train_part_left_after_the_held_out_rows_says_that_part(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
     session = make_session(tmp_path, eval_set=False)
     session.add_dataset("eval", "heldout", DatasetSpec(source="holdout", of="sts", fraction=0.25))

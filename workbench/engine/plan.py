@@ -20,6 +20,7 @@ from ..rules import evaluator_name, evaluator_source
 from ..spec import DatasetSpec, EvaluatorChoice, LossChoice, RunSpec
 from .datasets import DatasetPrep, _prepare, _train_classes_for
 from .losses import check_choice
+from .quality import note_leaks
 from .router import route_columns
 from .run_setup import Setup, sample_eval_loss, sampled_eval_sets, settle_setup
 from .runs import check_output_dir
@@ -101,13 +102,11 @@ class Plan:
         notes: Human-readable notes on what was decided and adjusted.
         evaluators: The evaluators with their instances.
         num_labels: Cross-encoder output size (None for other model types).
-        device_info: :func:`workbench.engine.models.detect_device`'s answer (name, fp16/bf16 support) the args
-            were settled for.
+        device_info: What :func:`workbench.engine.models.detect_device` answered (the args were settled for it).
         resume: The checkpoint folder to resume from, or None.
 
-    The views below are read by the runner and the exporter: ``train`` / ``eval`` / ``test`` (prepared datasets
-    by name), ``shapes`` and ``preps`` (by ``"split/name"``), ``loss_specs`` and ``loss_choices`` (by train set),
-    ``eval_loss`` / ``eval_loss_rows`` (the eval sets the loss scores), ``model_type``, ``device``, ``train_rows``, ``output_dir``.
+    Views for the runner and the exporter: ``train`` / ``eval`` / ``test``, ``shapes``, ``preps``, ``loss_specs``,
+    ``loss_choices``, ``eval_loss`` / ``eval_loss_rows``, ``model_type``, ``device``, ``train_rows``, ``output_dir``.
     """
 
     spec: RunSpec
@@ -357,6 +356,7 @@ STEPS = (
     load_datasets,
     judge_train_sets,
     prepare_eval_sets,
+    note_leaks,
     plan_evaluators,
     score_eval_sets_by_loss,
     sample_eval_loss,

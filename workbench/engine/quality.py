@@ -173,6 +173,25 @@ def _input_rows(dp) -> list[tuple]:
     return list(zip(*(ds[c] for c in columns), strict=True))
 
 
+def leak_warnings(plan) -> list[dict]:
+    """The leak warnings of a plan's eval and test sets: those rows' input texts that are also a train row's
+    (`workbench.rules.leaked_rows`; a held-out part leaks through rows its train file holds twice)."""
+    train_rows = [row for dp in plan.of_split("train") for row in _input_rows(dp)]
+    found = []
+    for dp in [*plan.of_split("eval"), *plan.of_split("test")]:
+        rows = _input_rows(dp)
+        warning = rules.leak_warning(dp.name, len(rules.leaked_rows(train_rows, rows)), len(rows))
+        if warning:
+            found.append(warning)
+    return found
+
+
+def note_leaks(plan) -> None:
+    """Plan step: a leak is said before training (``workbench check``, the run's first log lines), not only in
+    the verdict at the end."""
+    plan.notes.extend(w["text"] for w in leak_warnings(plan))
+
+
 def run_warnings(plan, log_history: list[dict], epochs: float | None) -> list[dict]:
     """The run's warnings that name a fix (`workbench.rules.run_warnings`): eval rows also in the train data, and
     the eval loss rising over many passes on few rows.
@@ -182,13 +201,7 @@ def run_warnings(plan, log_history: list[dict], epochs: float | None) -> list[di
         log_history: The trainer's ``state.log_history`` (each evaluation's ``eval_loss`` / ``eval_<name>_loss``).
         epochs: The passes over the train data the run made (``state.epoch``).
     """
-    found: list[dict] = []
-    train_rows = [row for dp in plan.of_split("train") for row in _input_rows(dp)]
-    for dp in [*plan.of_split("eval"), *plan.of_split("test")]:
-        rows = _input_rows(dp)
-        warning = rules.leak_warning(dp.name, len(rules.leaked_rows(train_rows, rows)), len(rows))
-        if warning:
-            found.append(warning)
+    found = leak_warnings(plan)
     series: dict[str, list[tuple[float, float]]] = {}
     for entry in log_history or ():
         for key, value in entry.items():

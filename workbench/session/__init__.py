@@ -74,6 +74,7 @@ from .launching import (
     launch_for,
     run_on_choices,
 )
+from .leaks import leak_lines
 from .loading import (
     DataCache,
     LoadingHost,
@@ -138,6 +139,7 @@ from .wording import (
 
 __all__ = [
     "asymmetric_problem",
+    "leak_lines",
     "DistillSession",
     "distill_command",
     "teacher_choices",

@@ -22,6 +22,7 @@ from ..session import (
     checked_spec,
     data_key,
     error_text,
+    leak_lines,
     panel_for,
     runs_dir,
     workbench_home,
@@ -171,11 +172,15 @@ class Workbench(widgets.VBox):
         return Session.default()
 
     def _header(self, change=None):
-        """The top line: what the app does, and the data a run would use now (the loader thread may call it)."""
+        """The top line: what the app does, the data a run would use now (the loader thread may call it), and eval
+        rows that are also train rows (a leak), before Start rather than in the verdict only."""
+        leaks = "".join(
+            f"<div class='wb-warn wb-leak'>{esc(line)}</div>" for line in leak_lines(self.session)
+        )
         self.header.value = (
             f"<div class='wb-title'><h2>Sentence Workbench</h2><div class='wb-hint'>Fine-tune an embedding model "
             f"on your own data, without writing code. {TOUR}</div><div class='wb-hint wb-data-summary'>"
-            f"{esc(self.session.data_summary())}</div></div>"
+            f"{esc(self.session.data_summary())}</div>{leaks}</div>"
         )
 
     def _run_bar(self) -> widgets.Widget:
