@@ -13,6 +13,7 @@ from wb_files import write_config
 
 from workbench.session import Session
 from workbench.spec import RunSpec
+from workbench.ui.panels import TrainPanel
 
 
 def _running(folder, config=None):
@@ -52,6 +53,8 @@ def test_a_page_attached_to_a_run_under_way_shows_its_model_and_data(runs, tmp_p
         assert f"it trains {tiny_model} on sts.csv (" in line and "demo" not in line, line
         assert "Press Start" not in line
         assert page.auto_output, "Start after it makes a new folder"
+        # "Where the model goes" names the run's own folder (it showed the next run's, a folder not made yet)
+        assert page.output_dir == str(run) and TrainPanel(page).output.value == str(run)
         assert autosave.read_text() == before, "the person's own last settings stay restorable"
         page.status = "stopped"  # the run ends: the line says so
         assert "(it has ended)" in page.data_summary() and "new folder" in page.data_summary()

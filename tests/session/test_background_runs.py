@@ -78,6 +78,7 @@ def test_a_worker_run_is_attached_after_a_reload_stopped_there_and_resumed(
     config = Path(page.run_dir) / "config.json"  # the test shortens the run it resumes (2000 steps)
     config.write_text(config.read_text().replace('"max_steps": 2000', f'"max_steps": {stopped_at + 3}'))
     reloaded.resume(page.run_dir)
+    assert reloaded.output_dir == page.run_dir, "'Where the model goes' names the resumed run's folder"
     assert reloaded.to_spec().train, "the page now holds the resumed run's configuration"
     assert reloaded.dataset("train/sts") is not None, "...and has loaded its data"
     assert "loading" not in reloaded.data_summary(), reloaded.data_summary()

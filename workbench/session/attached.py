@@ -34,12 +34,18 @@ def show_settings_of(session: Session, run_dir: str | Path) -> bool:
     autosave, session.autosave = session.autosave, None
     try:
         session.apply_spec(spec.replace(resume_from_checkpoint=None, overwrite=False))
-        # Start training after the run makes a new run in a new folder, unless the run's folder was typed.
-        session.auto_output = folder.parent == runs_dir()
+        show_folder(session, folder)
     finally:
         session.autosave = autosave
     session.load_all()
     return True
+
+
+def show_folder(session: Session, folder: Path) -> None:
+    """ "Where the model goes" shows the followed run's folder (it showed the next run's, the run under way saving
+    elsewhere); Start training then makes a new run in a new folder, unless the run's folder was typed."""
+    session.auto_output = folder.parent == runs_dir()  # ticking it picks a fresh folder: the run's comes back
+    session.output_dir = str(folder)
 
 
 def settings_line(session: Session, data_text: str) -> str:

@@ -34,7 +34,7 @@ from ..engine import (
 )
 from ..errors import WorkbenchError
 from ..spec import RunSpec
-from .attached import show_settings_of
+from .attached import show_folder, show_settings_of
 from .bridge import SessionBridge
 from .follow import RunFollower
 from .heavy import warm_up
@@ -196,8 +196,7 @@ class RunController:
         s.apply_spec(spec.replace(resume_from_checkpoint=None, overwrite=False))
         s.load_all()  # the page shows the run's data (its top line said "loading…" for good without this)
         self.launch = self._launch_of(folder)
-        # Start training after this makes a new run (a new folder), as it did before, unless the folder was typed.
-        s.auto_output = folder.parent == runs_dir()
+        show_folder(s, folder)
         self._reset(str(folder))
         self._replay(folder)  # the plot continues: the earlier attempt's curve first
         self.log_line(
