@@ -60,6 +60,8 @@ def test_ticking_two_runs_draws_their_curves_and_lists_the_settings_that_differ(
     assert "wb-config-diff" in diff and "<th>a</th><th>b</th>" in diff
     assert "args.learning_rate" in diff and "5e-05" in diff and "args.num_train_epochs" in diff
     assert "(not set)" in diff and "output_dir" not in diff and "loss.name" not in diff
+    # the plain names a person knows from the Training settings tab, the config key below in small type
+    assert "<td>Learning rate<br><code class='wb-hint'" in diff and "<td>Passes over the data<br>" in diff
     assert [label for label, _ in panel.load_from.options] == ["a", "b"]
     assert panel.load_from.value == str(runs / "a")  # the choice stays while its run is ticked
 
@@ -134,3 +136,15 @@ def test_the_app_has_a_compare_runs_tab(tmp_path, runs, monkeypatch):
     make_run(runs, "new")
     app.tabs.selected_index = len(app.tabs.children) - 1  # opening it reads the runs folder again
     assert any("data-run='new'" in h.value for h in app.compare.row_html)
+
+
+def test_a_settings_row_is_named_as_the_tabs_name_it():
+    import html
+
+    from workbench.ui.panels.compare import setting_name
+
+    assert setting_name("args.max_steps").startswith("Stop after this many steps<br>")
+    assert setting_name("loss.params.scale").startswith("Loss settings<br>")
+    assert html.unescape(setting_name("datasets.train.faq.path")).startswith("Train data 'faq'<br>")
+    assert setting_name("args.dataloader_num_workers") == "<code>args.dataloader_num_workers</code>"
+    assert "&lt;" in setting_name("args.<b>")  # escaped

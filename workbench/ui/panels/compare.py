@@ -14,6 +14,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
+from ... import catalog as C
 from ...errors import WorkbenchError
 from ...session import ENDED
 from ...spec import config_diff, shown_value
@@ -102,6 +103,37 @@ def row_html(row: dict) -> str:
     )
 
 
+# Plain names of the config's own keys (a training argument's come from the catalog's labels).
+SETTING_NAMES = {
+    "model.name_or_path": "Model",
+    "model.type": "Model type",
+    "model.max_seq_length": "Max sequence length",
+    "model.adapter": "Adapter (LoRA)",
+    "loss.name": "Loss",
+    "loss.params": "Loss settings",
+    "evaluators": "Evaluators",
+    "early_stopping": "Early stopping",
+    "seed": "Random seed",
+}
+
+
+def setting_name(key: str) -> str:
+    """A diff row's setting as HTML: its plain name ("Learning rate"), the config key below it in small type."""
+    if key.startswith("args."):
+        name = key.removeprefix("args.").split(".")[0].split("[")[0]
+        plain = C.ARG_LABELS[name].label if name in C.ARG_LABELS else ""
+    else:
+        plain = next(
+            (n for k, n in SETTING_NAMES.items() if key == k or key.startswith((f"{k}.", f"{k}["))), ""
+        )
+        if not plain and key.startswith("datasets."):
+            split, _, rest = key.removeprefix("datasets.").partition(".")
+            plain = f"{split.capitalize()} data {rest.partition('.')[0]!r}"
+    if not plain or plain == key:
+        return f"<code>{esc(key)}</code>"
+    return f"{esc(plain)}<br><code class='wb-hint' style='font-size:11px'>{esc(key)}</code>"
+
+
 def diff_html(names: list[str], configs: list[dict]) -> str:
     """The settings that differ between runs as a table (css hook ``wb-config-diff``): setting | run A | run B."""
     rows = config_diff(configs)
@@ -109,8 +141,9 @@ def diff_html(names: list[str], configs: list[dict]) -> str:
         return hint("These runs have the same settings (apart from their folders).").value
     table = html_table(
         ("Setting", *names),
-        [(key, *(shown_value(v) for v in values)) for key, values in rows],
+        [(setting_name(key), *(esc(shown_value(v)) for v in values)) for key, values in rows],
         "wb-config-diff",
+        raw=True,
     )
     count = f"{len(rows)} setting{'s' if len(rows) != 1 else ''} differ{'s' if len(rows) == 1 else ''}"
     return f"<div class='wb-hint'>{count}:</div>{table}"
