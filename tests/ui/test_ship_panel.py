@@ -63,6 +63,7 @@ def test_ship_shows_progress_then_the_table_verdict_and_a_download(shown, monkey
     view.download.click()
     wait_for(lambda: "wb-ship-link" in view.download_msg.value, what="the download link")
     assert "voila/files/downloads/" in view.download_msg.value
+    assert "One more click saves it" in view.download_msg.value  # the second click is said, not guessed
     [zipped] = (tmp_path / "downloads").rglob("*.zip")
     names = zipfile.ZipFile(zipped).namelist()
     assert any(n.endswith("onnx/model.onnx") for n in names) and any(

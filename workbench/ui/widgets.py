@@ -120,9 +120,13 @@ def download_link(path, css_class: str) -> str:
     thread: a data URL reads the file), with its name and size."""
     href = download_href(path)
     size = path.stat().st_size / 2**20
+    # The button packed the file; the browser saves it only from a click on a link: say so, and make it look
+    # like the button it is (a person took the first click for the download and waited).
+    look = "display:inline-block;padding:4px 12px;border-radius:3px;background:#1976d2;color:#fff;font-weight:bold"
     return (
-        f"<a class='{css_class}' download='{esc(path.name)}' href='{esc(href)}'>"
-        f"Save {esc(path.name)} ({size:.1f} MB)</a>"
+        f"<span class='wb-hint'>Packed. One more click saves it: </span>"
+        f"<a class='{css_class}' download='{esc(path.name)}' href='{esc(href)}' style='{look}'>"
+        f"⬇ Save {esc(path.name)} ({size:.1f} MB)</a>"
     )
 
 
