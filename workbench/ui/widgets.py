@@ -60,6 +60,9 @@ CSS = """
 .wb-app .wb-runbar { position: sticky; top: 0; z-index: 20; background: #fff; border-bottom: 1px solid #dde;
   padding: 4px 0; box-shadow: 0 2px 4px rgba(0, 0, 0, 0.06); }
 .wb-app .wb-runbar .wb-status { margin: 0 0 0 10px; }
+/* A button that cannot be pressed now reads as such (a faded red Stop looked pressable): grey, not a pale hue. */
+.wb-app .wb-runbar button:disabled { background: #e4e6e8 !important; color: #8a8f94 !important; opacity: 1;
+  box-shadow: none; cursor: not-allowed; }
 .wb-app .wb-blocked { color: #a4000f; font-size: 13px; line-height: 1.3; }
 .wb-app .wb-tabs { min-width: 0; }
 /* Every tab title is read whole: a tab is as wide as its title, and the titles wrap onto a second row where
