@@ -151,3 +151,14 @@ def _cells(html: str, table_class: str) -> list[list[str]]:
         for row in re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S)
     ]
     return [[re.sub(r"<[^>]+>", "", c) for c in r] for r in rows if r]
+
+
+def test_a_half_precision_run_says_why_its_curve_ends_off_the_after_training_score(tmp_path):
+    before, after = {"dev_spearman_cosine": 0.80}, {"dev_spearman_cosine": 0.8512}
+    for precision, said in (("bf16", True), ("fp16", True), ("fp32", False), (None, False)):
+        (tmp_path / "summary.json").write_text(json.dumps({"precision": precision} if precision else {}))
+        html = results_html(before, after, ["dev_spearman_cosine"], run_dir=tmp_path)
+        assert ("wb-precision-note" in html) is said, precision
+        if said:
+            assert f"during training (the curves) in {precision}, the run's precision" in html
+    assert "wb-precision-note" not in results_html({}, {}, [], run_dir=tmp_path)  # nothing measured: no note

@@ -31,6 +31,8 @@ def write_summary(
         "steps": runner.steps,
         "wall_time_s": round(time.monotonic() - started, 2),
         "notes": list(plan.notes),
+        # the evaluations during training ran in it; before and after training in full precision
+        "precision": "bf16" if plan.args.get("bf16") else "fp16" if plan.args.get("fp16") else "fp32",
         **runner.ranks.record(),  # world_size, launcher
         "config": plan.spec.to_dict(),
     }

@@ -219,4 +219,13 @@ def results_html(
     """The verdict above the results table (either may be empty); with ``run_dir``, the verdict reads the run's
     per-item scores and warnings from its folder."""
     items, warnings = run_files(run_dir)
-    return verdict_html(baseline, final, primary, items, warnings) + results_table(baseline, final, primary)
+    table = results_table(baseline, final, primary)
+    summary = _read_json(Path(run_dir) / "summary.json") if run_dir else None
+    half = summary.get("precision") if isinstance(summary, dict) else None
+    if table and half in ("bf16", "fp16"):
+        table += (
+            f"<div class='wb-hint wb-precision-note'>Before and after training the model was measured in full "
+            f"precision, as it is used; during training (the curves) in {half}, the run's precision, so the last "
+            "point of a curve can differ from 'after training' in the third or fourth digit.</div>"
+        )
+    return verdict_html(baseline, final, primary, items, warnings) + table
