@@ -665,3 +665,26 @@ def test_columns_panel_counts_long_texts_with_the_real_tokenizer(tmp_path, tiny_
     panel.exact_btn.click()
     wait_for(lambda: "counted with the model's tokenizer" in panel.lengths.value, 120, what="the tokenizer")
     assert "sentence1: " in panel.lengths.value
+
+
+def test_a_run_ended_by_early_stopping_says_so_in_its_status_line(session, tmp_path):
+    # the walk: "finished — done" beside "35 of 40 steps" read as a run cut short for no reason
+    panel = TrainPanel(session)
+    run = tmp_path / "runs" / "r1"
+    run.mkdir(parents=True)
+    note = (
+        "early stopping: stopped at step 35 of 40: eval_dev_spearman_cosine did not improve for 2 evaluations "
+        "(best 0.9294)"
+    )
+    (run / "summary.json").write_text(json.dumps({"notes": ["loss 'auto' for 'demo': CoSENTLoss", note]}))
+    session.run_dir, session.saved_path = str(run), str(run / "final")
+    session.status = "finished"
+    shown = html.unescape(panel.status.value)
+    assert (
+        "done. Early stopping ended it at step 35 of 40: eval_dev_spearman_cosine did not improve for 2 evaluations (best 0.9294)."
+        f" The model is in {run / 'final'}." in shown
+    ), shown
+    (run / "summary.json").write_text(json.dumps({"notes": []}))  # a run that trained to its end
+    session.status = "stopped"
+    session.status = "finished"
+    assert f"done. The model is in {run / 'final'}." in html.unescape(panel.status.value)

@@ -124,6 +124,15 @@ def run_steps(run_dir) -> str:
     return steps_line(training_parts(run_dir)) if run_dir else ""
 
 
+def saved_line(saved_path: str, notes=()) -> str:
+    """The end of an ended run's status line: where early stopping ended it (a run that ends at step 35 of 40 said
+    only "finished — done" beside "35 of 40 steps"), then where its model is."""
+    head = "early stopping: stopped at step "
+    early = next((str(n) for n in notes or () if str(n).startswith(head)), "")
+    said = f" Early stopping ended it at step {early.removeprefix(head)}." if early else ""
+    return f"{said} The model is in {saved_path}."
+
+
 def not_started(exc: BaseException) -> str:
     """Why Start did not start, said beside Start: the panel the problem concerns may be a tab not in view."""
     tab = TAB_NAMES.get(panel_for(getattr(exc, "where", None), "train"), "Train")

@@ -275,26 +275,26 @@ class Workbench(widgets.VBox):
             value=str(workbench_home() / "configs" / "my-run.json"),
             description="Settings file",
             style={"description_width": "90px"},
-            layout=widgets.Layout(width="460px"),
+            layout=widgets.Layout(width="430px"),
         )
-        self.save_btn = widgets.Button(description="Save settings", layout=widgets.Layout(width="130px"))
-        self.load_btn = widgets.Button(description="Load settings", layout=widgets.Layout(width="130px"))
+        self.save_btn = widgets.Button(description="Save settings", layout=widgets.Layout(width="118px"))
+        self.load_btn = widgets.Button(description="Load settings", layout=widgets.Layout(width="118px"))
         self.open_file = hide_count(
             widgets.FileUpload(
                 accept=".json,.yaml,.yml",
                 multiple=False,
                 description="Open a settings file…",
-                layout=widgets.Layout(width="190px"),
+                layout=widgets.Layout(width="170px"),
             )
         )
         self.restore_btn = widgets.Button(
             description="Restore last session",
-            layout=widgets.Layout(width="170px"),
+            layout=widgets.Layout(width="160px"),
             disabled=not self._restorable(),
         )
         self.restore_btn.add_class("wb-restore")
         self.reset_btn = widgets.Button(
-            description="Start over with the demo", layout=widgets.Layout(width="190px")
+            description="Start over with the demo", layout=widgets.Layout(width="185px")
         )
         self.reset_btn.add_class("wb-reset")
         self.reset_yes = widgets.Button(description="Yes, start over", button_style="warning")
@@ -323,14 +323,19 @@ class Workbench(widgets.VBox):
         self.session.observe(self._lock, "status")
         return widgets.VBox(
             [
+                # one row where it fits (1400 px), two at 1024 px: the page's own content starts higher
                 widgets.HBox(
-                    [self.config_path, self.save_btn, self.load_btn, self.open_file],
+                    [
+                        self.config_path,
+                        self.save_btn,
+                        self.load_btn,
+                        self.open_file,
+                        self.restore_btn,
+                        self.reset_btn,
+                    ],
                     layout=widgets.Layout(flex_flow="row wrap"),
                 ),
-                widgets.HBox(
-                    [self.restore_btn, self.reset_btn, self.toolbar_msg],
-                    layout=widgets.Layout(flex_flow="row wrap"),
-                ),
+                self.toolbar_msg,
                 self.reset_ask,
             ]
         )

@@ -26,6 +26,12 @@ CSS = """
 .wb-app .wb-error { color: #a4000f; background: #fdecea; border-left: 4px solid #d93025; padding: 6px 10px;
   margin: 4px 0; border-radius: 3px; line-height: 1.35; white-space: normal; }
 .wb-app .wb-ok { color: #0b6b2c; }
+/* ipywidgets sets an HTML widget's line height to a widget row's 28 px (a one-line label beside an input); text
+   that wraps (a verdict, a message, a list) reads at a text's line height, and an error's box wraps whole. */
+.wb-app .widget-html-content:has(> div, > ul, > table, > p, > span.wb-error), .wb-app .wb-blocked .widget-html-content {
+  line-height: 1.35; }
+.wb-app span.wb-error { display: inline-block; max-width: 100%; box-sizing: border-box; }
+.wb-app .wb-adjusted ul { margin: 2px 0 6px 0; padding-left: 20px; }
 .wb-app .wb-warn { color: #8a5300; }
 .wb-app .wb-field-msg { font-size: 12px; line-height: 1.2; }
 .wb-app table.wb-table { border-collapse: collapse; font-size: 12.5px; margin: 4px 0; }
@@ -51,6 +57,8 @@ CSS = """
   font-size: 12px; }
 .wb-app .wb-help { color: #555; font-size: 12.5px; line-height: 1.35; white-space: normal; }
 .wb-app .wb-arg-name { font-weight: 600; }
+/* A long setting name wraps at a text's line height (two lines of a 28 px widget row stood 28 px apart). */
+.wb-app .wb-arg-label .widget-html-content { line-height: 1.3; padding-top: 5px; }
 .wb-app .wb-arg-raw { color: #666; font-size: 12px; }
 /* FileUpload writes "description (count)" as its text: show only its label (the tooltip), never "(0)". */
 .wb-app .widget-upload.wb-nocount { font-size: 0 !important; }

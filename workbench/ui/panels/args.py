@@ -158,7 +158,9 @@ class ArgsPanel(Panel):
 
     def _row(self, field: C.ArgField) -> widgets.Widget:
         tip = " ".join(field.help.split())
-        label = widgets.HTML(layout=widgets.Layout(flex="0 0 230px", width="230px"))
+        label = widgets.HTML(
+            layout=widgets.Layout(flex="0 0 230px", width="230px"), _dom_classes=("wb-arg-label",)
+        )
         self.labels[field.name] = label
         if field.type == "bool":
             w = widgets.Dropdown(

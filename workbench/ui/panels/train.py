@@ -13,7 +13,7 @@ import ipywidgets as widgets
 
 from ...errors import WorkbenchError
 from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, duration, error_text, run_steps
-from ...session.wording import not_started
+from ...session.wording import not_started, saved_line
 from ..plots import LivePlot
 from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section
@@ -350,7 +350,7 @@ class TrainPanel(Panel):
         elif status == "queued" and s.queue:
             text = s.queue
         elif status in ("finished", "stopped") and s.saved_path:
-            text += f" The model is in {s.saved_path}."
+            text += saved_line(s.saved_path, s.control.summary().get("notes"))
         elif status == "stopped":
             text = STOPPED_EARLY[0].lower() + STOPPED_EARLY[1:]  # the log's line, as the status line
         if status in ("stopped", "error") and self.runs.resume.layout.display != "none":
