@@ -107,8 +107,9 @@ def test_legends_sit_outside_the_curves_and_the_plot_fits_a_1024_px_page():
             box, area = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
             assert box.y1 <= area.y0, f"the legend of '{ax.get_title()}' covers its curves"
             assert box.y0 >= 0, f"the legend of '{ax.get_title()}' is cut off"
-    # The plot area of the page at 1024 x 768 is about 600-650 px wide: the image is drawn at that size.
-    assert fig.get_size_inches()[0] * fig.dpi <= 650
+    # The Train column is ~385 px wide at 1024 px, ~500 px at 1400 px: the image is drawn near that size, so that
+    # it is shown at 80-100 % and its text stays readable (at 640 px it was shown at 60 %: 6 px tick labels).
+    assert fig.get_size_inches()[0] * fig.dpi <= 650  # (many curves: two-column legends)
 
 
 @pytest.mark.parametrize("name", ["sparse_ir", "sparse_pairs", "ce_classification", "dense_sts"])
@@ -118,7 +119,8 @@ def test_plots_of_each_model_type_are_saved_for_a_look(name):
     png = render_png(W.history(metrics), metrics, primary=[W.PRIMARY[name]])
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"plot-{name}.png").write_bytes(png)
-    assert png.startswith(PNG) and int.from_bytes(png[16:20], "big") == 640  # the PNG's width
+    # the PNG's width: 480 px, 640 where a plot has more than four curves (two-column legends)
+    assert png.startswith(PNG) and int.from_bytes(png[16:20], "big") == (480 if name == "dense_sts" else 640)
 
 
 def test_live_plot_is_throttled_and_flushes_pending_data():

@@ -114,8 +114,8 @@ def draw(
     baseline: dict | None = None,
     *,
     primary: Sequence[str] = (),
-    width: float = 6.4,
-    row_height: float = 2.6,
+    width: float | None = None,
+    row_height: float = 2.5,
     dpi: int = 100,
 ):
     """One small plot per kind of figure (loss, quality, active dimensions, other), two plots a row, legends below
@@ -127,7 +127,9 @@ def draw(
             dashed reference line.
         primary: Metric keys to show first (the evaluators' primary metrics); each plot draws at most
             :data:`MAX_CURVES` curves.
-        width: Figure width in inches (at the default dpi, 640 px: the plot area of a 1024 px wide page).
+        width: Figure width in inches. By default 4.8 (480 px: the Train column is ~385 px wide at 1024 px and
+            ~500 px at 1400 px, so the image is shown at 80-100 % and its text stays readable), and 6.4 when a plot
+            has more than four curves (its legend takes two columns, which 240 px cannot hold).
         row_height: Height of one row of two plots, legends below them included.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -141,6 +143,8 @@ def draw(
             series.setdefault(kind, {}).setdefault(key, [])
     kinds = [kind for kind, _ in PANELS if kind in _ALWAYS or series.get(kind)]
     rows = (len(kinds) + 1) // 2
+    if width is None:
+        width = 6.4 if any(len(series.get(kind, {})) > 3 for kind in kinds) else 4.8
     fig = Figure(figsize=(width, row_height * rows), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, 2, squeeze=False).ravel()
@@ -152,10 +156,10 @@ def draw(
             _draw_losses(ax, curves)
         else:
             _draw_metrics(ax, kind, curves, baseline, primary)
-        ax.set_title(titles[kind], fontsize=9)
-        ax.set_xlabel("training step", fontsize=8)
+        ax.set_title(titles[kind], fontsize=10)
+        ax.set_xlabel("training step", fontsize=9)
         ax.set_xlim(0, last * 1.03)
-        ax.tick_params(labelsize=7.5)
+        ax.tick_params(labelsize=8.5)
         ax.grid(alpha=0.3)
     for ax in axes[len(kinds) :]:
         ax.set_visible(False)
@@ -175,9 +179,9 @@ def _legend(ax, title: str = "") -> None:
     entries = len(ax.get_legend_handles_labels()[0])
     ax.legend(
         ncol=2 if entries > 4 else 1,
-        fontsize=7.5,
+        fontsize=8.5,
         title=title or None,
-        title_fontsize=7.5,
+        title_fontsize=8.5,
         loc="upper center",
         bbox_to_anchor=(0.5, 0.0),
         # below the tick labels and the axis label, whatever the plot's height
@@ -251,7 +255,7 @@ class LivePlot:
         background: bool = False,
     ):
         self.widget = widgets.Image(
-            format="png", layout=widgets.Layout(width="100%", max_width="640px", display="none")
+            format="png", layout=widgets.Layout(width="100%", max_width="520px", display="none")
         )
         self.widget.add_class("wb-plot")
         self.min_interval = min_interval
