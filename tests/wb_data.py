@@ -52,6 +52,13 @@ def scored_pairs(n: int = 16) -> dict:
     return {"sentence1": s1, "sentence2": s2, "score": score}
 
 
+def unseen_pairs(n: int = 8) -> dict:
+    """Scored pairs none of which is a row of :func:`scored_pairs` (an eval set that does not leak)."""
+    s1 = [f"{a} today" for a, _ in PAIRS][:n]
+    s2 = [f"{b} now" for _, b in PAIRS][:n]
+    return {"sentence1": s1, "sentence2": s2, "score": [float(i % 2) for i in range(n)]}
+
+
 def binary_pairs(n: int = 16) -> dict:
     data = scored_pairs(n)
     return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from wb_data import inline, scored_pairs
+from wb_data import inline, scored_pairs, unseen_pairs
 
 from workbench.engine import RunEvent, RunListener, Runner, build, streaming
 from workbench.spec import RunSpec
@@ -50,7 +50,7 @@ def every_step(monkeypatch):
 def _plan(make_config, max_steps: int):
     cfg = make_config(
         {"sts": inline(scored_pairs(8))},
-        eval={"dev": inline(scored_pairs(8))},
+        eval={"dev": inline(unseen_pairs(8))},  # no leak: a leak is a note event
         loss="CosineSimilarityLoss",
         args={"max_steps": max_steps, "eval_strategy": "no"},
         evaluators=[{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/dev"}],

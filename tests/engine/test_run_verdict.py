@@ -7,23 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from wb_data import PAIRS, inline, positive_pairs, scored_pairs
+from wb_data import PAIRS, inline, positive_pairs, scored_pairs, unseen_pairs
 
 from workbench.engine import run_verdict_of, train
 from workbench.errors import WorkbenchError
 
 
-def _other_pairs(n: int) -> dict:
-    """Scored pairs none of which is a train row of scored_pairs (the eval set of a run without a leak)."""
-    s1 = [f"{a} today" for a, _ in PAIRS][:n]
-    s2 = [f"{b} now" for _, b in PAIRS][:n]
-    return {"sentence1": s1, "sentence2": s2, "score": [float(i % 2) for i in range(n)]}
-
-
 def test_a_run_writes_per_item_scores_and_its_verdict(make_config):
     cfg = make_config(
         {"sts": inline(scored_pairs(16))},
-        eval={"dev": inline(_other_pairs(8))},
+        eval={"dev": inline(unseen_pairs(8))},
         loss="CosineSimilarityLoss",
         evaluators=[{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/dev"}],
         args={"max_steps": 6, "learning_rate": 1e-3},
@@ -82,7 +75,7 @@ def test_a_leak_is_said_before_training_in_the_plan_notes(make_config):
     )
     notes = build(RunSpec.from_dict(leaky)).notes
     assert any(n.startswith("Leak: 8 of 8 rows of the eval set 'dev' (100 %)") for n in notes), notes
-    clean = make_config({"sts": inline(scored_pairs(16))}, eval={"dev": inline(_other_pairs(8))})
+    clean = make_config({"sts": inline(scored_pairs(16))}, eval={"dev": inline(unseen_pairs(8))})
     assert not any("Leak" in n for n in build(RunSpec.from_dict(clean)).notes)
 
 
@@ -112,7 +105,7 @@ def test_an_evaluator_already_wrapped_in_an_item_recorder_is_not_wrapped_twice(m
 
     cfg = make_config(
         {"sts": inline(scored_pairs(16))},
-        eval={"dev": inline(_other_pairs(8))},
+        eval={"dev": inline(unseen_pairs(8))},
         loss="CosineSimilarityLoss",
         evaluators=[{"name": "EmbeddingSimilarityEvaluator", "dataset": "eval/dev"}],
     )

@@ -41,7 +41,8 @@ from .panels import (
     PlaygroundPanel,
     TrainPanel,
 )
-from .widgets import CSS, Deferred, esc, hide_count, hint, upload_content
+from .style import CSS
+from .widgets import Deferred, esc, hide_count, hint, upload_content
 
 TOUR = (
     "<b>1</b> pick a model → <b>2</b> add data → <b>3</b> map the columns → <b>4</b> choose a loss → "
