@@ -301,3 +301,20 @@ def test_workbench_paints_without_heavy_imports(tmp_path):
         env={"WORKBENCH_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_start_saves_the_run_in_the_folder_where_the_model_goes_showed(tmp_path, monkeypatch):
+    # the walk: the box showed runs/…-041042, the model went to runs/…-041224 (a folder named at Start)
+    monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path / "runs"))
+    session = pairs_session(tmp_path)
+    session.auto_output = True
+    shown = session.output_dir
+    launched = []
+    monkeypatch.setattr(
+        session.control, "_launch", lambda spec, resume=False: launched.append(spec.output_dir)
+    )
+    session.control.start()
+    assert launched == [shown] and Path(shown).is_dir()
+    session.status = "finished"
+    session.control.start()  # that folder holds a run now: the next Start takes a new one, and shows it
+    assert launched[1] != shown and session.output_dir == launched[1]

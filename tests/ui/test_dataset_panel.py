@@ -152,3 +152,26 @@ def test_a_held_out_part_of_a_file_with_repeated_rows_is_a_leak_risk(demo):
     upload(app.dataset, "faq.csv", content)
     shown = html.unescape(app.header.value)
     assert "Leak risk: 2 rows of faq.csv repeat another row's texts" in shown and "'heldout'" in shown, shown
+
+
+def test_an_eval_file_of_their_own_takes_the_place_of_the_proposed_held_out_part(demo):
+    # the walk: the proposed 6 held-out rows, already perfect, chose what early stopping watched and ended the run
+    app = Workbench(demo, autosave=False, load=False)
+    panel = app.dataset
+    upload(panel, "faq.csv", faq_csv(60))
+    assert [e.key for e in demo.datasets] == ["train/faq", "eval/heldout"]
+    panel.split.value = "eval"
+    upload(panel, "faq-eval.csv", faq_csv(12).replace(b"task", b"job"))
+    assert [e.key for e in demo.datasets] == ["train/faq", "eval/faq-eval"]
+    assert all(ev.dataset != "eval/heldout" for ev in demo.evaluators)
+    assert "Your data: faq.csv (60 rows). Measured on faq-eval.csv." in html.unescape(app.header.value)
+
+
+def test_a_held_out_part_the_person_changed_stays_beside_their_eval_file(demo):
+    app = Workbench(demo, autosave=False, load=False)
+    panel = app.dataset
+    upload(panel, "faq.csv", faq_csv(60))
+    demo.set_mapping("eval/heldout", fraction=0.2)  # theirs now, not the proposal
+    panel.split.value = "eval"
+    upload(panel, "faq-eval.csv", faq_csv(12).replace(b"task", b"job"))
+    assert [e.key for e in demo.datasets] == ["train/faq", "eval/heldout", "eval/faq-eval"]

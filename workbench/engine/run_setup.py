@@ -154,7 +154,7 @@ def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list
             ours = self.early_stopping_patience_counter >= self.early_stopping_patience
             if ours and state.global_step < state.max_steps and not getattr(self, "said", False):
                 self.said = True
-                best = f" (best {state.best_metric:.4g})" if state.best_metric is not None else ""
+                best = f" (best {state.best_metric:.4f})" if state.best_metric is not None else ""
                 note = (
                     f"early stopping: stopped at step {state.global_step} of {state.max_steps}: "
                     f"{es['metric']} did not improve for {self.early_stopping_patience} evaluations{best}"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 LEAK, OVERFIT = "leak", "overfit"
 # The eval loss counts as rising when its last value is this share above its lowest one.
 RISE = 0.05
+MIN_RISE = 1e-3  # ... and by at least this much
 # "Many passes over few rows": at least this many epochs, over at most this many train rows.
 MANY_PASSES = 2.0
 FEW_ROWS = 10_000
@@ -84,13 +85,14 @@ def overfit_warning(
         return None
     best = min(range(len(points)), key=lambda i: points[i][1])
     low, last = points[best][1], points[-1][1]
-    if best == len(points) - 1 or last - low <= RISE * abs(low):
+    # a rise of less than MIN_RISE is noise, whatever its share: a loss near 0 "rose" from 0.0000 to 0.0000
+    if best == len(points) - 1 or last - low <= max(RISE * abs(low), MIN_RISE):
         return None
     suggest = max(1, math.ceil(points[best][0]))
     return {
         "kind": OVERFIT,
         "text": (
-            f"Overfitting: the eval loss rose from {low:.4f} (after {points[best][0]:.2f} passes) to {last:.4f} "
+            f"Overfitting: the eval loss rose from {low:.4g} (after {points[best][0]:.3g} passes) to {last:.4g} "
             f"while training made {epochs:g} passes over {rows} rows: the model learns the train rows by heart. "
             f"Fix: fewer epochs (about {suggest}), more train data, or a lower learning rate."
         ),

@@ -157,7 +157,9 @@ class DemoChoice:
     demo's train and eval sets and the evaluators tied to them go) or ``add`` to it (they come back).
 
     With no eval set of their own, a part of their first train set (:data:`PROPOSED_FRACTION`) is held out to
-    measure the run, and a fitting evaluator is ticked for it once it has loaded.
+    measure the run, and a fitting evaluator is ticked for it once it has loaded. An eval set of their own added
+    after it takes its place: the proposed part goes (with its evaluator), and its rows train again; left, it
+    chose what early stopping watched (the first eval evaluator) and measured the run on a few rows.
 
     Args:
         session: The Session whose ``datasets``, ``evaluators`` and ``demo_choice`` it changes.
@@ -167,15 +169,21 @@ class DemoChoice:
         self.session = session
         self.demo: tuple = ()  # the demo's entries that "replace" took out, for "add"
         self.evaluators: tuple = ()  # and the evaluators tied to them
+        self.proposed: DatasetEntry | None = None  # the held-out part proposed with the first own train set
 
     def reset(self) -> None:
         """Forget the choice (a whole new configuration was applied)."""
-        self.demo, self.evaluators = (), ()
+        self.demo, self.evaluators, self.proposed = (), (), None
         self.session.demo_choice = ""
 
     def on_added(self, entry: DatasetEntry) -> None:
         """After a dataset was added: the first own train set beside the demo's replaces them (the default)."""
         s = self.session
+        if entry.split == "eval" and entry.spec.source != "holdout" and self.proposed is not None:
+            if s.entry(self.proposed.key) == self.proposed:  # still as proposed: their own set replaces it
+                s.remove_dataset(self.proposed.key)
+            self.proposed = None
+            return
         if s.demo_choice or entry.split != "train" or is_demo(entry, s.datasets) or not demo_keys(s.datasets):
             return
         own = [e for e in s.datasets if e.key != entry.key and not is_demo(e, s.datasets)]
@@ -184,7 +192,7 @@ class DemoChoice:
         if not own:  # no eval set of their own (one added before stays, and measures the run)
             name = unique_name(s.datasets, "eval", "heldout")
             spec = DatasetSpec(source="holdout", of=entry.name, fraction=PROPOSED_FRACTION)
-            s.add_dataset("eval", name, spec)
+            self.proposed = s.add_dataset("eval", name, spec)
         self.choose("replace")
 
     def summary(self) -> str:

@@ -39,3 +39,10 @@ def new_output_dir(create: bool = False) -> str:
             except FileExistsError:
                 pass
         path, k = Path(f"{base}-{k}"), k + 1
+
+
+def fresh_folder_needed(shown: str) -> bool:
+    """Whether Start must pick another folder than the one "Where the model goes" shows (the run went to a folder
+    made at Start, one second later than the one shown: a person looking for the model did not find it)."""
+    folder = Path(shown).expanduser()
+    return not shown or folder.exists() or folder.parent != runs_dir()

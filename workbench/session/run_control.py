@@ -39,7 +39,7 @@ from .bridge import SessionBridge
 from .follow import RunFollower
 from .heavy import warm_up
 from .launching import CONFIG_FILE, GPUS, KERNEL, PROCESS, launch_for
-from .paths import new_output_dir, runs_dir
+from .paths import fresh_folder_needed, new_output_dir, runs_dir
 from .queueing import take_turn
 from .validity import check_fields
 from .wording import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, sentence
@@ -154,8 +154,10 @@ class RunController:
         s = self.session
         if self.running:
             raise WorkbenchError("a run is already going.", fix="wait for it to end, or press Stop.")
-        if s.auto_output:
-            s.output_dir = new_output_dir()
+        if s.auto_output and fresh_folder_needed(s.output_dir):
+            s.output_dir = (
+                new_output_dir()
+            )  # the one shown is taken: a run used it (or it is not a runs folder)
         spec = self.check(overwrite=overwrite)
         if (
             s.auto_output
