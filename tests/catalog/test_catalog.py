@@ -621,8 +621,8 @@ def test_the_memory_saving_argument_is_the_current_name_not_its_deprecated_alias
         ("learning_rate", "5", "is far too high", "2e-5"),
         ("max_steps", 0, "needs a whole, positive number of steps", "-1"),
         ("max_steps", 2.5, "must be a whole number", "16"),
-        ("warmup_steps", 1.5, "must be whole", "0.1"),
-        ("logging_steps", 2.5, "must be whole", "50"),
+        ("warmup_steps", 1.5, "must be a whole number when it is 1 or more", "0.1"),
+        ("logging_steps", 2.5, "must be a whole number when it is 1 or more", "50"),
     ],
 )
 def test_a_config_with_a_value_that_would_train_wrongly_is_refused_naming_the_field(name, value, words, fix):

@@ -57,7 +57,11 @@ def _invalid(widget) -> bool:
         ),
         ("learning_rate", "5", "Learning rate (learning_rate) is far too high: training diverges"),
         ("max_steps", "0", "Stop after this many steps (max_steps) needs a whole, positive number of steps"),
-        ("warmup_steps", "1.5", "(warmup_steps) is a number of steps when 1 or more, so it must be whole"),
+        (
+            "warmup_steps",
+            "1.5",
+            "(warmup_steps) must be a whole number when it is 1 or more (below 1 it is a share",
+        ),
     ],
 )
 def test_a_bad_training_setting_blocks_start_marks_its_tab_and_says_which_field(app, name, typed, words):
@@ -67,11 +71,16 @@ def test_a_bad_training_setting_blocks_start_marks_its_tab_and_says_which_field(
     assert words in app.session.invalid[f"args.{name}"] and name not in app.session.args
     assert app.tabs.titles[4] == "5 · Training settings ⚠"
     assert words in html.unescape(app.blocked.value) and "Training settings tab" in app.blocked.value
+    # the status beside Start does not say "ready" meanwhile, nor repeat the line below it after a press
+    assert "not ready: fix the setting named below" in app.train.status.value
     app.train.start.click()
     assert app.session.runner is None and app.session.status == "idle"  # nothing trains with the defaults
     assert words in app.session.errors["args"] and box.value == typed
+    assert "not started: fix the setting named below first." in app.train.status.value
+    assert words not in html.unescape(app.train.status.value)
     box.value = ""  # emptied: the recommended value again, and Start is free
     assert not _invalid(box) and not app.session.invalid and app.blocked.value == ""
+    assert "ready. Press Start training" in app.train.status.value
     assert app.session.check()
 
 

@@ -257,7 +257,7 @@ def range_problem(name: str, value) -> str | None:
         return "is far too high: training diverges (usual values lie between 1e-6 and 1e-3)"
     if name in (*MORE_THAN_ZERO, "warmup_steps") and value >= 1 and value != int(value):
         # the trainer would cut a warm-up of 1.5 steps to 1 (and refuses the others at the start)
-        return "is a number of steps when 1 or more, so it must be whole (or a share of the run below 1)"
+        return "must be a whole number when it is 1 or more (below 1 it is a share of the run)"
     if name == "warmup_ratio" and value > 1:
         return "must lie between 0 and 1 (a share of the run)"
     if name == "num_train_epochs" and value == 0:

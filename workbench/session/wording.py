@@ -133,7 +133,14 @@ def saved_line(saved_path: str, notes=()) -> str:
     return f"{said} The model is in {saved_path}."
 
 
-def not_started(exc: BaseException) -> str:
-    """Why Start did not start, said beside Start: the panel the problem concerns may be a tab not in view."""
+# The idle status line while a field holds a value Start refuses (the line below Start names the field).
+NOT_READY = "not ready: fix the setting named below, then press Start training"
+
+
+def not_started(exc: BaseException, blocked: bool = False) -> str:
+    """Why Start did not start, said beside Start: the panel the problem concerns may be a tab not in view; with
+    ``blocked`` (a field holds a bad value), only where to look: the line below Start already says it in full."""
+    if blocked:
+        return "not started: fix the setting named below first."
     tab = TAB_NAMES.get(panel_for(getattr(exc, "where", None), "train"), "Train")
     return f"not started{'' if tab == 'Train' else f' ({tab} tab)'}: {error_text(exc)}"

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 
 from ...errors import WorkbenchError
 from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, duration, error_text, run_steps
-from ...session.wording import not_started, saved_line
+from ...session.wording import NOT_READY, not_started, saved_line
 from ..plots import LivePlot
 from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section
@@ -250,7 +250,8 @@ class TrainPanel(Panel):
         except WorkbenchError as exc:
             # A fixed folder holding a model: overwriting it is an explicit choice, offered beside Start.
             self.runs.offer_overwrite(exc.where == "output_dir" and "already holds" in exc.message)
-            self.status.value = self._status_html(self.session.status, not_started(exc))  # beside Start too
+            said = not_started(exc, blocked=bool(self.session.invalid))  # beside Start too
+            self.status.value = self._status_html(self.session.status, said)
             raise
 
     def _stop(self, button=None):
@@ -344,7 +345,7 @@ class TrainPanel(Panel):
     def _status_changed(self, change=None):
         s = self.session
         status = s.status
-        text = describe(status)
+        text = describe(status) if status != "idle" or not s.invalid else NOT_READY + "."
         if status == "error" and s.error:
             text = s.error
         elif status == "queued" and s.queue:
