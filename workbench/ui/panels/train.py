@@ -65,13 +65,14 @@ class TrainPanel(Panel):
 
     def _build_run_view(self, plot_interval: float):
         """What a run shows: status, progress, the live plot and the log."""
-        self.status = widgets.HTML()
-        self.status.add_class("wb-status")
-        self.progress = widgets.FloatProgress(
-            value=0.0, min=0.0, max=1.0, bar_style="info", layout=widgets.Layout(width="60%")
-        )
+        self.status = widgets.HTML(_dom_classes=("wb-status",))
+        bar = widgets.Layout(width="60%", min_width="200px")
+        self.progress = widgets.FloatProgress(value=0.0, max=1.0, bar_style="info", layout=bar)
         self.progress.add_class("wb-progress")
-        self.progress_text = widgets.HTML()
+        self.progress_text = widgets.HTML(_dom_classes=("wb-progress-text",))
+        # hidden until a run is shown (an empty bar read as broken); its text wraps below it on a narrow page
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center", display="none")
+        self.progress_row = widgets.HBox([self.progress, self.progress_text], layout=wrap)
         self.plot = LivePlot(min_interval=plot_interval, background=True)
         self.log_view = widgets.HTML()
         self.log_view.add_class("wb-logbox")
@@ -197,17 +198,13 @@ class TrainPanel(Panel):
         widgets.dlink((s, "output_dir"), (self.output, "value"))
 
     def _layout(self) -> list[widgets.Widget]:
-        self.runs_download_placeholder.children = (
-            self.runs.download,
-            self.runs.download_msg,
-            self.runs.merge,
-            self.runs.merge_msg,
-        )
+        r = self.runs
+        self.runs_download_placeholder.children = (r.download, r.download_msg, r.merge, r.merge_msg)
         return [
             widgets.HBox([self.start, self.stop, self.runs.resume, self.runs.overwrite]),
             self.run_on.box,
             self.status,
-            widgets.HBox([self.progress, self.progress_text]),
+            self.progress_row,
             self.plot.widget,
             self.results,
             self.runs.dims,
@@ -357,6 +354,7 @@ class TrainPanel(Panel):
         if status in ("stopped", "error") and self.runs.resume.layout.display != "none":
             text += " Press Resume to continue it, or Start training for a new run."
         busy = status in ACTIVE
+        self.progress_row.layout.display = "" if status != "idle" or s.run_dir else "none"
         self.start.disabled = busy
         self.stop.disabled = not busy
         self._on_status()
