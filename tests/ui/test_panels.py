@@ -633,8 +633,15 @@ def test_workbench_composes_panels_and_saves_restores_settings(tmp_path, monkeyp
     first.load_btn.click()
     assert "'model' must be a mapping" in html.unescape(first.toolbar_msg.value)
     assert "Something went wrong" not in first.toolbar_msg.value
+    assert "wb-restore-hint" not in first.toolbar_msg.value  # the last session held the demo's data only
+    first.session.add_dataset("train", "faq", DatasetSpec(source="dict", data=positive_pairs(12)))
+    first.session.add_dataset("eval", "mine", DatasetSpec(source="csv", path=str(tmp_path / "mine.csv")))
     second = Workbench(load=False)  # a restarted kernel: the demo, with the last session offered
     assert second.session.model_name == "default" and not second.restore_btn.disabled
+    # a reload seemed to throw the upload away: the page says where it is
+    assert "Your last session's data (in-memory data, mine.csv) and settings are kept: Restore last session" in (
+        html.unescape(second.toolbar_msg.value)
+    )
     second.restore_btn.click()
     assert second.session.model_name == "/my/model" and second.session.args == {"max_steps": 9}
     second.session.model_name = "default"

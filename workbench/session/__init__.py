@@ -47,7 +47,9 @@ from .datasets import (
     held_out_rows,
     is_demo,
     new_entry,
+    own_sources,
     removed_keys,
+    restore_hint,
     source_name,
     unique_name,
 )
@@ -213,6 +215,8 @@ __all__ = [
     "field_message",
     "held_out_rows",
     "is_demo",
+    "own_sources",
+    "restore_hint",
     "new_entry",
     "mark_invalid",
     "new_output_dir",

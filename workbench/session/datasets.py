@@ -86,6 +86,38 @@ def is_demo(entry: DatasetEntry, entries) -> bool:
     return spec.source == "csv" and spec.path in {demo_path(name) for name in DEMO_DATASETS}
 
 
+def own_sources(config: dict) -> list[str]:
+    """The sources of a saved configuration's own datasets (its demo files and held-out parts left out), e.g.
+    ``["faq.csv"]``: what 'Restore last session' would bring back, said when a new page opens on the demo."""
+    demo = {demo_path(name) for name in DEMO_DATASETS}
+    found = []
+    for split in SPLITS:
+        for raw in ((config.get("datasets") or {}).get(split) or {}).values():
+            try:
+                spec = DatasetSpec.from_dict(raw, f"datasets.{split}")
+            except (WorkbenchError, TypeError, ValueError, AttributeError):
+                continue
+            if spec.source != "holdout" and not (spec.source == "csv" and spec.path in demo):
+                found.append(source_name(spec))
+    return list(dict.fromkeys(found))
+
+
+def restore_hint(last_session: str | None, session: Session) -> str:
+    """What a page that opens on the demo says when the last session (its autosaved JSON) used the person's own
+    data ("" otherwise, or while the page shows a run's settings)."""
+    try:
+        own = own_sources(json.loads(last_session or "{}"))
+    except ValueError:
+        return ""
+    if not own or session.settings_of or own_sources(session.to_config()):
+        return ""
+    more = ", …" if len(own) > 3 else ""
+    return (
+        f"Your last session's data ({', '.join(own[:3])}{more}) and settings are kept: Restore last session brings "
+        "them back."
+    )
+
+
 def demo_keys(entries) -> tuple[str, ...]:
     """The keys of the demo's datasets among ``entries``, in order."""
     return tuple(e.key for e in entries if is_demo(e, entries))

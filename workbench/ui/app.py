@@ -24,6 +24,7 @@ from ..session import (
     error_text,
     leak_lines,
     panel_for,
+    restore_hint,
     runs_dir,
     workbench_home,
 )
@@ -136,14 +137,14 @@ class Workbench(widgets.VBox):
                 on_page_open(self.page_opened)
             else:
                 session.control.attach_running()
+        if not waits:
+            self._offer_restore()
 
     def _read_last_session(self) -> str | None:
         """The autosaved settings of the page before this one (None: none, or unreadable)."""
-        if self.autosave_file is None or not self.autosave_file.is_file():
-            return None
         try:
-            return self.autosave_file.read_text(encoding="utf-8")
-        except OSError:
+            return self.autosave_file.read_text(encoding="utf-8") if self.autosave_file else None
+        except OSError:  # none yet, or unreadable
             return None
 
     def page_opened(self) -> None:
@@ -156,6 +157,12 @@ class Workbench(widgets.VBox):
         self.session.control.attach_running()
         self.train.runs.refresh_list()
         self._lock()
+        self._offer_restore()
+
+    def _offer_restore(self) -> None:
+        """On the demo, how to get the last session's own data back (a reload seemed to have lost the upload)."""
+        if text := restore_hint(self.last_session, self.session):
+            self.toolbar_msg.value = f"<span class='wb-hint wb-restore-hint'>{esc(text)}</span>"
 
     # ---- setup ----
 
@@ -175,9 +182,7 @@ class Workbench(widgets.VBox):
     def _header(self, change=None):
         """The top line: what the app does, the data a run would use now (the loader thread may call it), and eval
         rows that are also train rows (a leak), before Start rather than in the verdict only."""
-        leaks = "".join(
-            f"<div class='wb-warn wb-leak'>{esc(line)}</div>" for line in leak_lines(self.session)
-        )
+        leaks = "".join(f"<div class='wb-warn wb-leak'>{esc(x)}</div>" for x in leak_lines(self.session))
         self.header.value = (
             f"<div class='wb-title'><h2>Sentence Workbench</h2><div class='wb-hint'>Fine-tune an embedding model "
             f"on your own data, without writing code. {TOUR}</div><div class='wb-hint wb-data-summary'>"
