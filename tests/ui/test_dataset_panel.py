@@ -175,3 +175,16 @@ def test_a_held_out_part_the_person_changed_stays_beside_their_eval_file(demo):
     panel.split.value = "eval"
     upload(panel, "faq-eval.csv", faq_csv(12).replace(b"task", b"job"))
     assert [e.key for e in demo.datasets] == ["train/faq", "eval/heldout", "eval/faq-eval"]
+
+
+def test_a_name_typed_before_the_file_is_chosen_names_the_upload(demo):
+    # the walk: "faq" typed in Name, the dataset came out as "faq_train" (the file's name)
+    panel = DatasetPanel(demo)
+    panel.ds_name.value = "faq"
+    upload(panel, "faq_train.csv", faq_csv(20))
+    assert demo.entry("train/faq") is not None and panel.ds_name.value == ""
+    upload(panel, "faq_train.csv", faq_csv(20))  # no name typed: the file's own
+    assert demo.entry("train/faq_train") is not None
+    panel.ds_name.value = "a/b"
+    panel.guard(panel._uploaded)({"new": [{"name": "x.csv", "content": memoryview(faq_csv(5))}]})
+    assert "'a/b' cannot be a dataset name" in demo.errors["dataset"] and demo.entry("train/x") is None

@@ -213,9 +213,11 @@ class Session(RunMethods, T.HasTraits):
         """Load datasets into the cache (train datasets first: held-out parts need them)."""
         return self.cache.load(keys, background=background, warm=warm)
 
-    def add_upload(self, split: str, filename: str, content: bytes, *, background: bool | None = None):
-        """Save an uploaded file under the workbench home, load it and add it as a dataset."""
-        name = self.unique_name(split, Path(filename).stem.replace(" ", "_")[:40] or "upload")
+    def add_upload(
+        self, split: str, filename: str, content: bytes, *, name: str = "", background: bool | None = None
+    ):
+        """Save an uploaded file under the workbench home, load it and add it as a dataset (``name``, else its own)."""
+        name = self.unique_name(split, name or Path(filename).stem.replace(" ", "_")[:40] or "upload")
 
         def added(spec: DatasetSpec) -> None:
             with self._edit_lock:  # one edit: the table says "ready" before the demo it replaces is gone

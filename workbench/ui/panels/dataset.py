@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from ...data import DEMO_DATASETS, UPLOAD_ACCEPT
 from ...errors import WorkbenchError
 from ...session import data_key
-from ...spec import DatasetSpec
+from ...spec import DatasetSpec, check_dataset_name
 from ..one_at_a_time import one_at_a_time
 from ..widgets import Deferred, Panel, esc, hide_count, hint, section, upload_content
 from .dataset_view import datasets_html, form_spec, preview_html, rows_text
@@ -268,7 +268,7 @@ class DatasetPanel(Panel):
         self.upload_hint.value = hint(
             "CSV, TSV, JSON, JSON Lines, Parquet, Arrow/Feather, Excel (.xlsx) or SQLite. It is added as "
             f"{'an' if self.split.value[0] in 'aeiou' else 'a'} <b>{self.split.value}</b> dataset as soon as it "
-            "is uploaded."
+            "is uploaded, under the Name above if you typed one."
         ).value
         visible = self.fields.get(src, [])
         for w in self.form.children:
@@ -319,8 +319,10 @@ class DatasetPanel(Panel):
         if not files:
             return
         self.upload.value = ()  # ready for the next file (the same one again included)
-        item = files[0]
-        self.session.add_upload(self.split.value, item["name"], upload_content(item))
+        item, name = files[0], self.ds_name.value.strip()  # a name typed before the file was chosen is kept
+        check_dataset_name(name or "upload", "datasets")
+        self.session.add_upload(self.split.value, item["name"], upload_content(item), name=name)
+        self.ds_name.value = ""
 
     def _pick(self, change):
         if not self._syncing and change["new"]:
