@@ -162,3 +162,13 @@ def test_a_half_precision_run_says_why_its_curve_ends_off_the_after_training_sco
         if said:
             assert f"during training (the curves) in {precision}, the run's precision" in html
     assert "wb-precision-note" not in results_html({}, {}, [], run_dir=tmp_path)  # nothing measured: no note
+
+
+def test_with_two_evaluators_the_deciding_figures_are_said_once():
+    # the walk: "About the same on your eval data: faq_cosine_ndcg@10 0.9846 → 1.0000 ..." then the same figures
+    # again two lines below
+    primary = {"faq": "faq_cosine_ndcg@10", "heldout": "heldout_cosine_ndcg@10"}
+    before = {"faq_cosine_ndcg@10": 0.9846, "heldout_cosine_ndcg@10": 0.90}
+    after = {"faq_cosine_ndcg@10": 0.9850, "heldout_cosine_ndcg@10": 0.80}
+    html = verdict_html(before, after, primary)
+    assert html.count("0.9846 → 0.9850") == 1 and html.count("0.9000 → 0.8000") == 1, html
