@@ -50,6 +50,13 @@ def test_search_shows_both_models_top_k_with_scores_and_rank_changes(panel):
             assert hit["text"] in row and f"{hit['score']:.4f}" in row and change_html(hit["change"]) in row
 
 
+def test_the_base_models_rank_column_says_it_is_where_training_moved_the_text():
+    from workbench.ui.panels.playground import side_html
+
+    hit = {"rank": 1, "text": "a", "score": 0.5, "change": -3}
+    assert ">After training</th>" in side_html("base", [hit]) and ">Change</th>" in side_html("trained", [hit])
+
+
 def test_rank_changes_read_as_arrows():
     assert ">▲3<" in change_html(3) and "3 places higher" in change_html(3)
     assert ">▼2<" in change_html(-2) and ">=<" in change_html(0)

@@ -25,6 +25,9 @@ STYLE = """<style>
   .wb-app table.wb-try-table td:nth-child(4) { white-space: nowrap; }
 </style>"""
 ROLE_TITLES = {"base": "Base model", "trained": "Trained model"}
+# The rank-change column: beside the base model's hits it tells where training moved them (a "Change" there read as
+# a change of the base model).
+CHANGE_TITLES = {"base": "After training", "trained": "Change"}
 
 
 def change_html(change: int) -> str:
@@ -53,7 +56,7 @@ def side_html(role: str, hits: list[dict], tokens=None) -> str:
     return (
         f"<div class='wb-try-side' data-role='{role}'><div class='wb-section'>{ROLE_TITLES[role]}</div>"
         f"{query_tokens}<table class='wb-table wb-try-table'><thead><tr><th>#</th><th>Text</th><th>Score</th>"
-        f"<th title='How many places the trained model moved it'>Change</th></tr></thead>"
+        f"<th title='How many places the trained model moved it'>{CHANGE_TITLES[role]}</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
