@@ -39,7 +39,7 @@ def test_two_runs_ticked_show_their_curves_and_the_settings_that_differ(browser,
         diff.wait_for(state="visible", timeout=60_000)
         text = diff.inner_text()
         assert "loss.name" in text and "AnglELoss" in text and "args.learning_rate" in text
-        assert "args.max_steps" in text and "(not set)" in text and "output_dir" not in text
+        assert "args.max_steps" in text and "(default)" in text and "output_dir" not in text
         assert "Learning rate" in text and "Stop after this many steps" in text and "Loss\n" in text
         plot = page.locator(".wb-compare-plot")
         plot.wait_for(state="visible", timeout=60_000)

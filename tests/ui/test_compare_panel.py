@@ -59,7 +59,7 @@ def test_ticking_two_runs_draws_their_curves_and_lists_the_settings_that_differ(
     diff = panel.diff.value
     assert "wb-config-diff" in diff and "<th>a</th><th>b</th>" in diff
     assert "args.learning_rate" in diff and "5e-05" in diff and "args.num_train_epochs" in diff
-    assert "(not set)" in diff and "output_dir" not in diff and "loss.name" not in diff
+    assert "(default)" in diff and "output_dir" not in diff and "loss.name" not in diff
     # the plain names a person knows from the Training settings tab, the config key below in small type
     assert "<td>Learning rate<br><code class='wb-hint'" in diff and "<td>Passes over the data<br>" in diff
     assert [label for label, _ in panel.load_from.options] == ["a", "b"]
@@ -148,3 +148,33 @@ def test_a_settings_row_is_named_as_the_tabs_name_it():
     assert html.unescape(setting_name("datasets.train.faq.path")).startswith("Train data 'faq'<br>")
     assert setting_name("args.dataloader_num_workers") == "<code>args.dataloader_num_workers</code>"
     assert "&lt;" in setting_name("args.<b>")  # escaped
+
+
+def test_a_dataset_or_the_evaluators_that_differ_are_one_row_each_in_words():
+    # the walk: 23 rows such as "datasets.train.faq_train.source csv csv (not set)" and full server paths
+    import html
+
+    from workbench.ui.panels.compare import diff_rows
+
+    def config(train: dict, evaluators=None, **args) -> dict:
+        return {"datasets": {"train": train}, "evaluators": evaluators or [], "args": args}
+
+    faq = {"faq": {"source": "csv", "path": "/srv/home/u/uploads/faq.csv", "columns": ["q", "a"]}}
+    demo = {"demo": {"source": "csv", "path": "/opt/wb/demo/pairs.csv"}}
+    evs = [{"name": "InformationRetrievalEvaluator", "dataset": "eval/heldout"}]
+    rows = diff_rows([config(faq, evs, max_steps=40), config(demo)])
+    texts = {html.unescape(name).split("<br>")[0]: values for name, values in rows}
+    assert texts == {
+        "Train data 'faq'": ["faq.csv", "—"],
+        "Train data 'demo'": ["—", "pairs.csv"],
+        "Evaluators": ["InformationRetrievalEvaluator on eval/heldout", "(default)"],
+        "Stop after this many steps": ["40", "(default)"],
+    }, texts
+    held = {"eval": {"heldout": {"source": "holdout", "of": "faq", "fraction": 0.1}}}
+    assert dataset_text_of(held) == "10% held out of faq"
+
+
+def dataset_text_of(datasets: dict) -> str:
+    from workbench.ui.panels.compare import dataset_text
+
+    return dataset_text({"datasets": datasets}, "eval", "heldout")

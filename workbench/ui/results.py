@@ -196,7 +196,9 @@ def verdict_html(
     if verdict.meaning:
         lines.append(f"<div class='wb-hint'>{esc(verdict.meaning)}</div>")
     if len(verdict.metrics) > 1:  # the others (the deciding one's figures are the line above)
-        lines += [f"<div>{esc(m.sentence)}</div>" for m in verdict.metrics if m.change not in verdict.headline]
+        lines += [
+            f"<div>{esc(m.sentence)}</div>" for m in verdict.metrics if m.change not in verdict.headline
+        ]
     lines += [f"<div class='wb-hint' style='margin-top:4px'>{esc(h)}</div>" for h in verdict.hints]
     for m in verdict.metrics:
         name = f" ({m.evaluator})" if len(verdict.metrics) > 1 else ""

@@ -17,7 +17,7 @@ import ipywidgets as widgets
 from ... import catalog as C
 from ...errors import WorkbenchError
 from ...session import ENDED
-from ...spec import config_diff, shown_value
+from ...spec import NOT_SET, config_diff, shown_value
 from ..compare_plot import render_png, run_curves
 from ..widgets import Panel, esc, hint, html_table, run_in_thread, section
 
@@ -26,13 +26,14 @@ MAX_ROWS = 20
 # there is room and shrinks to its least width where there is not (a 1024 px page), its text cut with an ellipsis
 # (the whole text is the cell's tooltip); only a tab narrower than the least widths scrolls sideways.
 # Each cell has a second line: the run's date, the metric's name, the data, the key settings.
+# The run's name ("20261205-041524", ~110 px) and "1.000 → 1.000" are read whole at 1024 px; the verdict wraps.
 COLUMNS = (
-    ("Run", 125, 80),
-    ("Verdict", 95, 62),
-    ("Before → after", 115, 88),
-    ("Model · data", 120, 72),
-    ("Loss · settings", 200, 100),
-    ("Time", 60, 44),
+    ("Run", 180, 112),
+    ("Verdict", 90, 62),
+    ("Before → after", 125, 92),
+    ("Model · data", 100, 60),
+    ("Loss · settings", 140, 80),
+    ("Time", 55, 44),
 )
 GAP = 6
 LEAST_WIDTH = sum(least for _, _, least in COLUMNS) + GAP * (len(COLUMNS) - 1)
@@ -42,6 +43,7 @@ GRID = (
     + f";column-gap:{GAP}px;align-items:start;font-size:12.5px;line-height:1.3"
 )
 CELL = "overflow:hidden;text-overflow:ellipsis;white-space:nowrap"
+WRAP = ";white-space:normal"  # after CELL: the cell wraps instead
 VERDICT_COLORS = {"Better": "#0b6b2c", "Worse": "#a4000f", "About the same": "#555"}
 
 
@@ -91,7 +93,7 @@ def row_html(row: dict) -> str:
     color = VERDICT_COLORS.get(row["verdict"], "#555")
     cells = (
         _cell(row["run"], when(row["started"]), ";font-weight:bold"),
-        _cell(verdict, "", f";color:{color};font-weight:bold" if row["verdict"] else ""),
+        _cell(verdict, "", (f";color:{color};font-weight:bold" if row["verdict"] else "") + WRAP),
         _cell(metric or "—", row["metric"]),
         _cell(row["model"].rstrip("/").rsplit("/", 1)[-1] or "?", row["data"] or "?"),
         _cell(row["loss"] or "?", " · ".join(settings_lines(row))),
@@ -134,14 +136,59 @@ def setting_name(key: str) -> str:
     return f"{esc(plain)}<br><code class='wb-hint' style='font-size:11px'>{esc(key)}</code>"
 
 
+def dataset_text(config: dict, split: str, name: str) -> str:
+    """One run's dataset ``split/name`` in a few words: its file (or Hub id), a held-out share, or "—"."""
+    raw = ((config.get("datasets") or {}).get(split) or {}).get(name)
+    if not isinstance(raw, dict):
+        return "—"
+    if raw.get("source") == "holdout":
+        return f"{float(raw.get('fraction') or 0.1):.0%} held out of {raw.get('of')}"
+    where = str(raw.get("path") or "")
+    return (Path(where).name if raw.get("source") != "hub" else where) or str(raw.get("source") or "?")
+
+
+def evaluators_text(config: dict) -> str:
+    """One run's evaluators, each with the dataset it measures ("(default)": the workbench picks them)."""
+    evs = config.get("evaluators")
+    if not evs:
+        return "(default)"
+    return ", ".join(f"{e.get('name')} on {e.get('dataset') or '?'}" for e in evs if isinstance(e, dict))
+
+
+def diff_rows(configs: list[dict]) -> list[tuple[str, list[str]]]:
+    """The settings that differ, as (setting's HTML, the runs' values): a dataset's or the evaluators' keys are
+    one row each (a file name, not its path, source and columns on rows of their own), a value a config leaves
+    out reads "(default)"."""
+    rows, seen = [], set()
+    for key, values in config_diff(configs):
+        if all(v is NOT_SET or v in ({}, []) for v in values):  # "args: {}" against another run's args.x
+            continue
+        parts = key.split(".")
+        if parts[0] == "datasets" and len(parts) >= 3:
+            split, name = parts[1], parts[2]
+            if (split, name) not in seen:
+                seen.add((split, name))
+                texts = [dataset_text(c, split, name) for c in configs]
+                rows.append((setting_name(f"datasets.{split}.{name}"), texts))
+        elif key.startswith("evaluators"):
+            if "evaluators" not in seen:
+                seen.add("evaluators")
+                rows.append((setting_name("evaluators"), [evaluators_text(c) for c in configs]))
+        else:
+            rows.append(
+                (setting_name(key), [shown_value(v).replace("(not set)", "(default)") for v in values])
+            )
+    return [(name, texts) for name, texts in rows if len(set(texts)) > 1]
+
+
 def diff_html(names: list[str], configs: list[dict]) -> str:
     """The settings that differ between runs as a table (css hook ``wb-config-diff``): setting | run A | run B."""
-    rows = config_diff(configs)
+    rows = diff_rows(configs)
     if not rows:
         return hint("These runs have the same settings (apart from their folders).").value
     table = html_table(
         ("Setting", *names),
-        [(setting_name(key), *(esc(shown_value(v)) for v in values)) for key, values in rows],
+        [(name, *(esc(t) for t in texts)) for name, texts in rows],
         "wb-config-diff",
         raw=True,
     )
