@@ -14,6 +14,7 @@ CSS = """
   line-height: 1.35; }
 .wb-app span.wb-error { display: inline-block; max-width: 100%; box-sizing: border-box; }
 .wb-app .wb-progress-text .widget-html-content { line-height: 1.35; }
+.wb-app table.wb-config-diff td:first-child { min-width: 150px; }
 .wb-app .wb-adjusted ul { margin: 2px 0 6px 0; padding-left: 20px; }
 .wb-app .wb-warn { color: #8a5300; }
 .wb-app .wb-field-msg { font-size: 12px; line-height: 1.2; }

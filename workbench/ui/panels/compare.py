@@ -28,12 +28,12 @@ MAX_ROWS = 20
 # Each cell has a second line: the run's date, the metric's name, the data, the key settings.
 # The run's name ("20261205-041524", ~110 px) and "1.000 → 1.000" are read whole at 1024 px; the verdict wraps.
 COLUMNS = (
-    ("Run", 180, 112),
-    ("Verdict", 90, 62),
-    ("Before → after", 125, 92),
-    ("Model · data", 100, 60),
-    ("Loss · settings", 140, 80),
-    ("Time", 55, 44),
+    ("Run", 220, 128),
+    ("Verdict", 85, 60),
+    ("Before → after", 120, 92),
+    ("Model · data", 95, 60),
+    ("Loss · settings", 130, 80),
+    ("Time", 50, 44),
 )
 GAP = 6
 LEAST_WIDTH = sum(least for _, _, least in COLUMNS) + GAP * (len(COLUMNS) - 1)
@@ -97,7 +97,7 @@ def row_html(row: dict) -> str:
         _cell(metric or "—", row["metric"]),
         _cell(row["model"].rstrip("/").rsplit("/", 1)[-1] or "?", row["data"] or "?"),
         _cell(row["loss"] or "?", " · ".join(settings_lines(row))),
-        _cell(duration(row["wall_time_s"])),
+        _cell(duration(row["wall_time_s"]), "", WRAP),
     )
     return (
         f"<div class='wb-compare-row' data-run='{esc(row['run'])}' data-status='{esc(row['status'])}' "
