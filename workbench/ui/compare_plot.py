@@ -102,7 +102,7 @@ def draw(runs: Sequence[RunCurves], *, width: float = 6.4, height: float = 3.0, 
         fig.legend(
             handles=handles,
             loc="outside lower center",
-            ncol=min(len(handles), 3),
+            ncol=min(len(handles), 2 if several else 3),  # "run (metric)" labels: three a row did not fit
             fontsize=7.5,
             frameon=False,
         )
