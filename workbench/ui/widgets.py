@@ -66,6 +66,11 @@ def download_link(path, css_class: str) -> str:
     )
 
 
+def wrap_row() -> widgets.Layout:
+    """A row's layout whose items wrap onto the next line where the column is narrow (1024 px), not overflow it."""
+    return widgets.Layout(flex_flow="row wrap", align_items="center")
+
+
 def hint(text: str) -> widgets.HTML:
     return widgets.HTML(f'<div class="wb-hint">{text}</div>')
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ...session import SHIP_FORMATS, SHIP_QUANTIZATIONS, ShipSession, error_text
-from ..widgets import download_link, esc, hint, html_table, run_in_thread, section
+from ..widgets import download_link, esc, hint, html_table, run_in_thread, section, wrap_row
 
 
 class ShipView:
@@ -70,7 +70,7 @@ class ShipView:
                     "<code>workbench.load_shipped(folder).encode(texts)</code> (a reranker: "
                     "<code>.predict(pairs)</code>)."
                 ),
-                widgets.HBox([self.fmt, self.quantize, self.button]),
+                widgets.HBox([self.fmt, self.quantize, self.button], layout=wrap_row()),
                 self.progress,
                 self.table,
                 widgets.HBox([self.download, self.download_msg]),

@@ -16,7 +16,7 @@ from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, duratio
 from ...session.wording import NOT_READY, not_started, saved_line
 from ..plots import LivePlot
 from ..results import results_html
-from ..widgets import Panel, esc, hint, run_in_thread, section
+from ..widgets import Panel, esc, hint, run_in_thread, section, wrap_row
 from .run_on import RunOnView
 from .runs_view import RunsView
 from .ship import ShipView
@@ -124,10 +124,10 @@ class TrainPanel(Panel):
             [
                 section("Keep the model"),
                 widgets.HBox([self.runs_download_placeholder]),
-                widgets.HBox([self.copy_dest, self.copy_btn]),
+                widgets.HBox([self.copy_dest, self.copy_btn], layout=wrap_row()),
                 self.copy_msg,
                 widgets.HBox([self.repo]),
-                widgets.HBox([self.token, self.private]),
+                widgets.HBox([self.token, self.private], layout=wrap_row()),
                 self.push_btn,
                 self.push_msg,
             ],
