@@ -140,6 +140,9 @@ def test_a_leak_shows_at_the_top_before_start_not_only_in_the_verdict(demo):
     upload(panel, "faq-eval.csv", eval_csv)
     shown = html.unescape(app.header.value)
     assert "Leak: 4 of 5 rows of the eval set 'faq-eval' (80 %) are also in the train data" in shown, shown
+    assert (
+        "For example: 'how do I do task 0 | press button 0'; 'how do I do task 1 | press button 1'." in shown
+    )
     demo.set_mapping("eval/faq-eval", columns=["answer", "question"])  # either order is the same pair
     assert "4 of 5 rows" in html.unescape(app.header.value)
     demo.remove_dataset("eval/faq-eval")

@@ -639,8 +639,9 @@ def test_workbench_composes_panels_and_saves_restores_settings(tmp_path, monkeyp
     second = Workbench(load=False)  # a restarted kernel: the demo, with the last session offered
     assert second.session.model_name == "default" and not second.restore_btn.disabled
     # a reload seemed to throw the upload away: the page says where it is
-    assert "Your last session's data (in-memory data, mine.csv) and settings are kept: Restore last session" in (
-        html.unescape(second.toolbar_msg.value)
+    assert (
+        "Your last session's data (in-memory data, mine.csv) and settings are kept: Restore last session"
+        in (html.unescape(second.toolbar_msg.value))
     )
     second.restore_btn.click()
     assert second.session.model_name == "/my/model" and second.session.args == {"max_steps": 9}

@@ -54,7 +54,9 @@ def test_the_base_models_rank_column_says_it_is_where_training_moved_the_text():
     from workbench.ui.panels.playground import side_html
 
     hit = {"rank": 1, "text": "a", "score": 0.5, "change": -3}
-    assert ">After training</th>" in side_html("base", [hit]) and ">Change</th>" in side_html("trained", [hit])
+    assert ">After training</th>" in side_html("base", [hit]) and ">Change</th>" in side_html(
+        "trained", [hit]
+    )
 
 
 def test_rank_changes_read_as_arrows():

@@ -69,9 +69,12 @@ def leak_lines(session: Session) -> list[str]:
             continue
         rows = _rows(session, e.key)
         if rows and every:
-            warning = rules.leak_warning(e.name, len(rules.leaked_rows(every, rows)), len(rows))
-            if warning:
-                lines.append(warning["text"])
+            leaked = rules.leaked_rows(every, rows)
+            warning = rules.leak_warning(e.name, len(leaked), len(rows))
+            if warning:  # which rows: the person has to find them in their file
+                shown = [" | ".join(map(str, rows[i])) for i in leaked[:2]]
+                shown = [f"'{t[:70]}…'" if len(t) > 70 else f"'{t}'" for t in shown]
+                lines.append(f"{warning['text']} For example: {'; '.join(shown)}.")
     _memo.clear()
     _memo[made_of] = lines
     return lines
