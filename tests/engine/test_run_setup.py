@@ -119,6 +119,24 @@ def test_a_run_that_reaches_its_last_step_is_not_reported_as_stopped_early(make_
     assert not [n for n in summary["notes"] if n.startswith("early stopping: stopped")], summary["notes"]
 
 
+def test_early_stopping_watching_a_metric_already_at_its_best_says_so_when_it_first_sees_it(make_config):
+    # the walk: 6 held-out rows at ndcg 1.0 ended a run at step 15 of 40 with "did not improve (best 1)"
+    cfg = make_config(
+        {"pairs": inline(positive_pairs(12))},
+        loss="MultipleNegativesRankingLoss",
+        eval={"dev": inline(positive_pairs(1))},  # one query, one document: found first, always
+        evaluators=[{"name": "InformationRetrievalEvaluator", "dataset": "eval/dev"}],
+        args={"max_steps": 8, "eval_strategy": "steps", "eval_steps": 2},
+        early_stopping={"patience": 2},
+    )
+    summary = train(cfg)
+    said = [
+        n for n in summary["notes"] if n.startswith("early stopping watches eval_dev_cosine_ndcg@10, already")
+    ]
+    assert len(said) == 1 and "1.0000 (its best): it cannot get better" in said[0], summary["notes"]
+    assert "turn early stopping off" in said[0]
+
+
 class _StopAt(RunListener):
     """Writes the STOP file (as the Stop button or `workbench stop` does) once the run logs a step."""
 

@@ -132,9 +132,9 @@ def configure_model(plan: Plan, model) -> list[str]:
     return [note] if note else []
 
 
-def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list:
-    """The trainer's early-stopping callback (none when it is off); when it stops the run, its note goes to the
-    plan's notes and to ``on_stop(note)``."""
+def early_stopping_callbacks(plan: Plan, on_note: Callable[[str], None]) -> list:
+    """The trainer's early-stopping callback (none when it is off); what it has to say (the watched metric is at
+    its best already; it stopped the run) goes to the plan's notes and to ``on_note(note)``."""
     es = plan.setup.early_stopping
     if not es:
         return []
@@ -149,6 +149,18 @@ def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list
 
         def on_evaluate(self, args, state, control, metrics, **kwargs):
             super().on_evaluate(args, state, control, metrics, **kwargs)
+            value = (metrics or {}).get(es["metric"])
+            if not getattr(self, "told", False) and rules.at_ceiling(
+                es["metric"].removeprefix("eval_"), value
+            ):
+                self.told = True  # the run will end at its patience, and the person should know why now
+                note = (
+                    f"early stopping watches {es['metric']}, already {value:.4f} (its best): it cannot get better, "
+                    f"so the run ends after {es['patience']} more evaluations; measure on a harder eval set, or "
+                    "turn early stopping off to train to the end"
+                )
+                plan.notes.append(note)
+                on_note(note)
             # should_training_stop alone is no proof: the trainer sets it at the last step too, before the run's
             # final evaluation. The run stopped early only when the patience ran out before the last step.
             ours = self.early_stopping_patience_counter >= self.early_stopping_patience
@@ -160,7 +172,7 @@ def early_stopping_callbacks(plan: Plan, on_stop: Callable[[str], None]) -> list
                     f"{es['metric']} did not improve for {self.early_stopping_patience} evaluations{best}"
                 )
                 plan.notes.append(note)  # the summary's notes
-                on_stop(note)
+                on_note(note)
 
     return [_Stopper(early_stopping_patience=es["patience"], early_stopping_threshold=es["threshold"])]
 
