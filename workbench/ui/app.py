@@ -220,8 +220,6 @@ class Workbench(widgets.VBox):
     def _blocked(self, change=None):
         """Which field blocks Start (the first, in tab order), and in which tab."""
         invalid = self.session.invalid
-        if self.session.status == "idle":
-            self.train._status_changed()  # "ready" or "not ready" beside Start
         if not invalid:
             self.blocked.value = ""
             return

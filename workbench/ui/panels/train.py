@@ -14,6 +14,7 @@ import ipywidgets as widgets
 from ...errors import WorkbenchError
 from ...session import ACTIVE, ENDED, STOPPED_EARLY, STOPPING, describe, duration, error_text, run_steps
 from ...session.wording import NOT_READY, not_started, saved_line
+from ..one_at_a_time import one_at_a_time
 from ..plots import LivePlot
 from ..results import results_html
 from ..widgets import Panel, esc, hint, run_in_thread, section, wrap_row
@@ -48,20 +49,12 @@ class TrainPanel(Panel):
     # ---- building the panel ----
 
     def _build_run_buttons(self):
-        self.start = widgets.Button(
-            description="Start training",
-            button_style="success",
-            layout=widgets.Layout(width="180px", height="38px"),
-        )
-        self.start.add_class("wb-start")
-        self.stop = widgets.Button(
-            description="Stop",
-            button_style="danger",
-            disabled=True,
-            layout=widgets.Layout(width="110px", height="38px"),
-            tooltip="Stop after the current step; the model trained so far is saved.",
-        )
-        self.stop.add_class("wb-stop")
+        self.start = widgets.Button(description="Start training", button_style="success")
+        self.stop = widgets.Button(description="Stop", button_style="danger", disabled=True)
+        self.stop.tooltip = "Stop after the current step; the model trained so far is saved."
+        for button, width, css in ((self.start, "180px", "wb-start"), (self.stop, "110px", "wb-stop")):
+            button.layout = widgets.Layout(width=width, height="38px")
+            button.add_class(css)
 
     def _build_run_view(self, plot_interval: float):
         """What a run shows: status, progress, the live plot and the log."""
@@ -188,6 +181,7 @@ class TrainPanel(Panel):
         self.push_btn.on_click(self.guard(self._push))
         self.export.on_click(self.guard(self._export))
         s.observe(self._status_changed, names=["status", "error", "queue"])
+        s.observe(self._invalid_changed, names=["invalid"])
         s.observe(self._progress_changed, names=["progress"])
         s.observe(self._history_changed, names=["history", "baseline"])
         s.observe(self._log_changed, names=["log"])
@@ -339,6 +333,7 @@ class TrainPanel(Panel):
             f"{esc(status)}</b> — {esc(text)}</div>"
         )
 
+    @one_at_a_time  # the UI thread (a field, a click) and a run's thread: the line must end on the latest status
     def _status_changed(self, change=None):
         s = self.session
         status = s.status
@@ -365,6 +360,12 @@ class TrainPanel(Panel):
         elif busy:
             self.progress.bar_style = "info"
         self.status.value = self._status_html(status, text)
+
+    @one_at_a_time
+    def _invalid_changed(self, change=None):
+        """Idle, the line beside Start says "ready" or "not ready" as fields become valid or not."""
+        if self.session.status == "idle":
+            self._status_changed()
 
     def _show_ended(self, status: str) -> None:
         """An ended run's progress line, its whole plot and its results."""
