@@ -253,3 +253,15 @@ def test_a_batch_larger_than_the_train_part_left_after_the_held_out_rows_says_th
     app.args.ensure_form()
     app.args.inputs["per_device_train_batch_size"].value = "64"
     assert "lowered to 12: the dataset has only 12 rows" in html.unescape(app.args.adjusted.value)
+
+
+def test_the_basic_settings_are_explained_in_plain_words_the_librarys_help_in_the_tooltip(app):
+    # the walk: "Overrides `num_train_epochs` ... does not implement `__len__` (e.g. a streaming dataset)"
+    assert set(C.PLAIN_HELP) <= {n for n, label in C.ARG_LABELS.items() if label.basic}
+    shown = html.unescape(app.args.msgs["max_steps"].value)
+    assert "One step trains on one batch of examples" in shown and "__len__" not in shown
+    assert "__len__" in app.args.labels["max_steps"].value  # the library's own words: the name's tooltip
+    box = app.args.inputs["max_steps"]
+    box.value = "0"
+    box.value = ""  # a fixed value brings the plain help back, not the library's
+    assert "One step trains on one batch" in html.unescape(app.args.msgs["max_steps"].value)

@@ -94,6 +94,30 @@ ARG_LABELS: dict[str, ArgLabel] = {
 # fmt: on
 
 
+# What the basic settings do, in plain words: shown under the field instead of the library's help, which is written
+# for programmers ("Overrides `num_train_epochs` ... does not implement `__len__`") and stays the name's tooltip.
+PLAIN_HELP: dict[str, str] = {
+    "num_train_epochs": "How many times training goes through all your train rows. More passes help small data; "
+    "watch the eval curve for overfitting.",
+    "max_steps": "One step trains on one batch of examples. A number here ends the run at that step, whatever the "
+    "passes say; empty: train for the passes.",
+    "learning_rate": "How big each update is. Too high and the model forgets what it knew; too low and it learns "
+    "little. The recommended value suits this model type.",
+    "warmup_steps": "The learning rate rises from 0 over the first steps: a number of steps (100), or a share of the "
+    "run below 1 (0.1: the first tenth).",
+    "seed": "Any whole number: the same seed and settings train the same model again.",
+    "per_device_train_batch_size": "How many train rows one step learns from. Losses that compare a row with the "
+    "others of its step learn more from larger steps, which need more memory.",
+    "batch_sampler": "'No duplicates' keeps a text from appearing twice in one step (what losses with in-batch "
+    "negatives need); the recommended choice follows the loss.",
+    "fp16": "16-bit arithmetic on a GPU: faster, less memory. Not available on a CPU.",
+    "bf16": "bfloat16 arithmetic, on GPUs and on CPUs that support it: faster at the same quality; the saved model "
+    "stays in full precision.",
+    "eval_strategy": "Every N steps, once per pass, or not during training (the model is still measured before and "
+    "after it).",
+}
+
+
 def arg_label(name: str) -> ArgLabel:
     """The plain name of a training argument (its raw name when it is not curated)."""
     return ARG_LABELS.get(name) or ArgLabel(name)

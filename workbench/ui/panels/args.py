@@ -237,8 +237,9 @@ class ArgsPanel(Panel):
     # ---- widget -> session ----
 
     def _help(self, field: C.ArgField) -> str:
-        """The library's help for the field, whole, with its `code` shown as code."""
-        return f"<div class='wb-help'>{help_html(field.help)}</div>"
+        """The field's help in plain words where the workbench has them, else the library's, whole, with its
+        `code` shown as code (the library's is always the name's tooltip)."""
+        return f"<div class='wb-help'>{help_html(C.PLAIN_HELP.get(field.name) or field.help)}</div>"
 
     def _problem(self, field: C.ArgField, text: str) -> tuple[object, str | None]:
         """(the value typed, None) or (None, a sentence naming the field, what it holds and what it needs)."""
