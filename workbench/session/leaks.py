@@ -9,6 +9,7 @@ its train file holds more than once (copies can land on both sides of the split)
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -20,16 +21,17 @@ from .datasets import data_key, source_name
 if TYPE_CHECKING:
     from .state import Session
 
-# Above this many rows in all, the page leaves the comparison to the run (reading the texts takes seconds).
+# Above this many rows in a dataset, the page leaves the comparison to the run (reading the texts takes seconds).
 MAX_ROWS = 500_000
 
+log = logging.getLogger("workbench.session")
 _memo: dict = {}  # what the last comparison was made of -> its lines
 
 
 def _rows(session: Session, key: str) -> list[tuple] | None:
     """A loaded dataset's input texts under its current mapping (None: not loaded, derived, or not mapped)."""
     entry, ds = session.entry(key), session.dataset(key)
-    if entry is None or ds is None or entry.spec.derive:
+    if entry is None or ds is None or entry.spec.derive or not hasattr(ds, "num_rows"):
         return None
     inputs = _inputs(session, key)
     if not inputs or any(c not in ds.column_names for c in inputs) or ds.num_rows > MAX_ROWS:
@@ -44,7 +46,16 @@ def _repeated(rows: list[tuple]) -> int:
 
 
 def leak_lines(session: Session) -> list[str]:
-    """The leak warnings for the page's data as mapped now (empty until the data has loaded)."""
+    """The leak warnings for the page's data as mapped now (empty until the data has loaded, and when the
+    comparison fails: it runs in the loading thread's refresh, which must not fail for a warning)."""
+    try:
+        return _leak_lines(session)
+    except Exception:  # noqa: BLE001 - the run checks again at its end, and says so in its verdict
+        log.exception("the leak check before training failed")
+        return []
+
+
+def _leak_lines(session: Session) -> list[str]:
     made_of = (
         session.data_version,
         tuple((e.key, data_key(e.spec), _inputs(session, e.key)) for e in session.datasets),
