@@ -166,7 +166,7 @@ def test_an_eval_file_of_their_own_takes_the_place_of_the_proposed_held_out_part
     panel.split.value = "eval"
     upload(panel, "faq-eval.csv", faq_csv(12).replace(b"task", b"job"))
     assert [e.key for e in demo.datasets] == ["train/faq", "eval/faq-eval"]
-    assert all(ev.dataset != "eval/heldout" for ev in demo.evaluators)
+    assert [ev.dataset for ev in demo.evaluators] == ["eval/faq-eval"]  # their file measures the run
     assert "Your data: faq.csv (60 rows). Measured on faq-eval.csv." in html.unescape(app.header.value)
 
 
