@@ -190,9 +190,10 @@ def test_training_settings_show_plain_names_and_the_advanced_view_their_names(se
 def test_help_is_whole_with_its_code_shown_as_code(session):
     panel = ArgsPanel(session)
     panel.ensure_form()
-    shown = html.unescape(panel.msgs["max_steps"].value)  # 200 characters of help, with `code` in it
-    assert "<code>num_train_epochs</code>" in shown and "<code>__len__</code>" in shown
-    assert "`" not in shown and "…" not in shown and "(e.g. a streaming dataset)." in shown
+    # a setting without plain words shows the library's help: ~230 characters, with `code` in it
+    shown = html.unescape(panel.msgs["eval_steps"].value)
+    assert "<code>eval_strategy='steps'</code>" in shown and "<code>[0,1)</code>" in shown
+    assert "`" not in shown and "…" not in shown and "ratio of total training steps." in shown
     assert (
         help_html("Use `a<b` or `c`, not ` alone") == "Use <code>a&lt;b</code> or <code>c</code>, not ` alone"
     )
