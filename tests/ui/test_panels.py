@@ -696,3 +696,15 @@ def test_a_run_ended_by_early_stopping_says_so_in_its_status_line(session, tmp_p
     session.status = "stopped"
     session.status = "finished"
     assert f"done. The model is in {run / 'final'}." in html.unescape(panel.status.value)
+
+
+def test_the_status_line_follows_the_status_at_each_step_but_keeps_a_stops_stopping(session):
+    # two browser tests saw a page that attached to a run keep "loading" beside the run's steps
+    panel = TrainPanel(session)
+    session.status = "training"
+    panel.status.value = panel._status_html("loading", "loading the model and the data…")  # a stale line
+    session.progress = {"step": 3, "max_steps": 10, "elapsed_s": 1.0}
+    assert "data-status='training'" in panel.status.value
+    panel.status.value = panel._status_html("stopping", "stopping…")  # Stop pressed: the run ends soon
+    session.progress = {"step": 4, "max_steps": 10, "elapsed_s": 1.5}
+    assert "data-status='stopping'" in panel.status.value

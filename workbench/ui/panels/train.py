@@ -389,12 +389,10 @@ class TrainPanel(Panel):
         return list(self.session.primary.values())
 
     def _progress_changed(self, change=None):
-        p = self.session.progress
-        if not p:
+        if not (p := self.session.progress):
             return
         step, total = p.get("step") or 0, p.get("max_steps") or 0
-        if total:
-            self.progress.value = min(1.0, step / total)
+        self.progress.value = min(1.0, step / total) if total else self.progress.value
         eta, first = p.get("eta_s"), p.get("first_step")  # a resumed run's clock restarts where it resumed
         since = f"since it resumed at step {first}" if first else "so far"
         self.progress_text.value = (
@@ -402,6 +400,10 @@ class TrainPanel(Panel):
             f"{since}{' · about ' + duration(eta) + ' left' if eta is not None else ''}</span>"
         )
         self.plot.flush()
+        # the line follows the status at each step too (an attached page kept "loading"); a Stop's "stopping" stays
+        line, now = self.status.value, self.session.status
+        if now in ACTIVE and f"data-status='{now}'" not in line and "data-status='stopping'" not in line:
+            self._status_changed()
 
     def _history_changed(self, change=None):
         s = self.session
